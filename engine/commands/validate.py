@@ -1,0 +1,43 @@
+"""`accord validate`: check rulesets and patients; one located line per problem."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "Validate rulesets and test patients against the schema, the vocabulary and their source texts."
+EXAMPLE = "accord validate rulesets/            # PATH:LINE:COL: error[CODE]: message; exit 1 on errors"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.validate import validate_paths
+
+    result = validate_paths(args.paths)
+    errors = sum(d.severity == "error" for d in result.diagnostics)
+    warnings = len(result.diagnostics) - errors
+    if args.format == "json":
+        payload = {
+            "ok": errors == 0,
+            "files": result.files,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.to_json() for d in result.diagnostics],
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for diagnostic in result.diagnostics:
+            print(diagnostic.format())
+        if not args.quiet:
+            claims = sum(len(r.claims) for r in result.rulesets)
+            print(
+                f"accord: {result.files} files, {len(result.rulesets)} rulesets, {claims} claims, "
+                f"{len(result.patients)} patients: {errors} errors, {warnings} warnings",
+                file=sys.stderr,
+            )
+    return 1 if errors else 0

@@ -1,0 +1,165 @@
+"""The contract in schema/, loaded once: JSON Schema validators and the vocabulary.
+
+Everything that checks a shape goes through the files in schema/; this module
+only loads them, wires up cross-file $refs locally (never over the network)
+and presents the vocabulary as typed objects.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from schema import SCHEMA_DIR
+
+SCHEMA_FILES = {
+    "ruleset": "ruleset.schema.json",
+    "claim": "claim.schema.json",
+    "rule": "rule.schema.json",
+    "patient": "patient.schema.json",
+    "reviews": "reviews.schema.json",
+    "vocabulary": "vocabulary.schema.json",
+}
+
+
+@cache
+def schema_json(name: str) -> dict[str, Any]:
+    """The parsed JSON Schema file `name` (a key of SCHEMA_FILES or a file name)."""
+    filename = SCHEMA_FILES.get(name, name)
+    with open(SCHEMA_DIR / filename, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@cache
+def _registry() -> Any:
+    from referencing import Registry, Resource
+
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resource = Resource.from_contents(contents)
+        resources.append((contents["$id"], resource))
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(name: str) -> Any:
+    """A Draft 2020-12 validator for one of the contract's schemas, refs resolved locally."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema_json(name), registry=_registry())
+
+
+def value_validator(schema: dict[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema)
+
+
+def allowed_operations() -> frozenset[str]:
+    """Accord's JSON-Logic whitelist, read from schema/rule.schema.json (its single home)."""
+    return frozenset(schema_json("rule")["$defs"]["operation"]["propertyNames"]["enum"])
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A patient fact a rule may read."""
+
+    name: str
+    type: str  # number | enum | boolean
+    description: str
+    unit: str | None = None
+    range: tuple[float, float] | None = None
+    values: tuple[str, ...] = ()
+    measure: str | None = None
+    derived: dict[str, Any] | None = None
+    codes: tuple[dict[str, str], ...] = ()
+    value_codes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question a claim answers, with the JSON Schema its values must satisfy."""
+
+    name: str
+    kind: str  # patient | statement
+    severity: str
+    description: str
+    value_schema: dict[str, Any]
+    scale: tuple[str, ...] = ()
+
+    @property
+    def value_validator(self) -> Any:
+        return _question_validator(self.name, json.dumps(self.value_schema, sort_keys=True))
+
+
+@cache
+def _question_validator(_name: str, schema_text: str) -> Any:
+    return value_validator(json.loads(schema_text))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    facts: dict[str, Fact]
+    questions: dict[str, Question]
+    drug: str | None = None
+
+    def suggest(self, name: str, names: list[str] | None = None) -> str:
+        """' (did you mean 'egfr'?)' for a near-miss, else ''."""
+        pool = names if names is not None else list(self.facts)
+        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+
+    def allowed_values(self, question: str) -> list[Any]:
+        """Enumerable answers of a question (for pickers); regimens are open-ended."""
+        schema = self.questions[question].value_schema
+        values: list[Any] = list(schema.get("enum", []))
+        for option in schema.get("oneOf", []):
+            values.extend(option.get("enum", []))
+        return values
+
+
+def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
+    facts = {
+        name: Fact(
+            name=name,
+            type=spec["type"],
+            description=spec.get("description", ""),
+            unit=spec.get("unit"),
+            range=tuple(spec["range"]) if "range" in spec else None,  # type: ignore[arg-type]
+            values=tuple(spec.get("values", ())),
+            measure=spec.get("measure"),
+            derived=spec.get("derived"),
+            codes=tuple(spec.get("codes", ())),
+            value_codes=dict(spec.get("value_codes", {})),
+        )
+        for name, spec in data["facts"].items()
+    }
+    questions = {
+        name: Question(
+            name=name,
+            kind=spec["kind"],
+            severity=spec["severity"],
+            description=spec.get("description", ""),
+            value_schema=spec["value"],
+            scale=tuple(spec.get("scale", ())),
+        )
+        for name, spec in data["questions"].items()
+    }
+    return Vocabulary(facts, questions, data.get("drug"))
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The bundled vocabulary, validated against its own schema (a broken contract fails loudly)."""
+    from engine.loader import load_file
+
+    doc = load_file(SCHEMA_DIR / "vocabulary.yaml")
+    errors = sorted(validator("vocabulary").iter_errors(doc.data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        span = doc.locate(tuple(first.absolute_path))
+        raise ValueError(f"{doc.path}:{span.line}:{span.col}: invalid vocabulary: {first.message}")
+    return vocabulary_from_data(doc.data)

@@ -1,0 +1,80 @@
+"""Diagnostics: one located finding (file, line, column, JSON pointer, code, message).
+
+Modelled on jsonschema's error objects: data, not strings, so the CLI, the
+TUI, SARIF and GitHub annotations all render the same finding their own way.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+# code -> (short name, explanation). The single registry of diagnostic codes;
+# docs and SARIF rule metadata are generated from it.
+CODES: dict[str, tuple[str, str]] = {
+    "E001": ("unreadable-file", "The file cannot be read (missing, a directory, or permission denied)."),
+    "E002": ("file-too-large", "The file is larger than the size limit for untrusted input."),
+    "E003": ("invalid-utf8", "The file is not valid UTF-8 text."),
+    "E004": ("syntax-error", "The file is not well-formed YAML or JSON."),
+    "E005": ("duplicate-key", "A mapping has the same key twice; YAML would silently keep the last one."),
+    "E006": ("alias-or-anchor", "YAML anchors, aliases and merge keys are not allowed (they enable alias bombs and hide content)."),
+    "E007": ("custom-tag", "YAML tags are not allowed; plain JSON-compatible data only."),
+    "E008": ("too-deep", "Nesting is deeper than the limit."),
+    "E009": ("multiple-documents", "A file must hold exactly one YAML document."),
+    "E100": ("schema", "The document does not match its JSON Schema in schema/."),
+    "E200": ("unknown-operation", "The rule uses an operation outside Accord's JSON-Logic whitelist."),
+    "E201": ("unknown-fact", "A var names no fact of schema/vocabulary.yaml."),
+    "E202": ("type-mismatch", "An operation's arguments have the wrong type for the facts involved."),
+    "E203": ("value-outside-enum", "An enum fact is compared with a value it cannot take."),
+    "E204": ("bad-var", "A var must be a literal fact name (no computed names, paths or defaults)."),
+    "E205": ("bad-arity", "An operation has the wrong number of arguments."),
+    "E206": ("division-by-zero", "A division or modulo by the literal zero."),
+    "E210": ("unknown-question", "The claim answers a question the vocabulary does not define."),
+    "E211": ("bad-value", "The claim's value is not a valid answer to its question."),
+    "E300": ("duplicate-claim-id", "Two claims share an id."),
+    "E301": ("claim-id-source", "A claim id must start with its ruleset's source id."),
+    "E302": ("source-id-filename", "A ruleset's source id must match its file name."),
+    "E400": ("source-text-missing", "The source text named by the ruleset cannot be read."),
+    "E401": ("source-changed", "The source text's sha256 differs from the one recorded in the ruleset."),
+    "E402": ("quote-mismatch", "The quote is not at its offsets and could not be re-anchored."),
+    "W403": ("quote-moved", "The quote was found elsewhere in the changed source text; its offsets need updating."),
+    "E404": ("bad-offsets", "Offsets are out of range or end before start."),
+    "W405": ("context-mismatch", "The quote is at its offsets but its prefix or suffix differs from the text."),
+    "E500": ("patient-fact", "A patient fact is unknown or has the wrong type."),
+    "E501": ("patient-expectation", "A patient's expectation names an unknown source or question, or an invalid value."),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A single located finding; sorts by file, then position."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: Severity = "error"
+    pointer: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def name(self) -> str:
+        return CODES.get(self.code, (self.code, ""))[0]
+
+    def format(self) -> str:
+        """`PATH:LINE:COL: error[CODE]: message`, the compiler-style line editors understand."""
+        where = f" (at {self.pointer})" if self.pointer else ""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}{where}"
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["name"] = self.name
+        data.pop("extra")
+        data.update(dict(self.extra))
+        return data
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)

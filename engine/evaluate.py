@@ -1,0 +1,176 @@
+"""Evaluate a patient against every source: which claims apply, and what each source answers.
+
+For one source and one question the answer is:
+
+* answered      exactly one distinct value among the claims that apply;
+* conflicting   the source's applicable claims give different values;
+* indeterminate a claim that could change the answer needs a fact the patient
+                lacks (named in `missing`); a missing fact is never 0 or false;
+* silent        no claim applies.
+
+Claims are compiled once (engine.compiler, Accord semantics: Kleene logic
+over missing facts) and cached by rule content.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from engine.compiler import UNKNOWN, RuleError, compiler, truthy
+from engine.derive import derive_facts
+from engine.model import Claim, Ruleset
+from engine.rules import facts_used
+
+ANSWERED, CONFLICTING, INDETERMINATE, SILENT = "answered", "conflicting", "indeterminate", "silent"
+
+
+def value_key(value: Any) -> str:
+    """Canonical text of a value, so {mg: 2, every_days: 1} equals {every_days: 1, mg: 2}."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """Whether one claim applies to a patient: True, False or None (unknown), and why."""
+
+    claim: Claim
+    applies: bool | None
+    missing: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ValueGroup:
+    value: Any
+    claims: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "claims": list(self.claims)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one source answers to one question for one patient."""
+
+    source: str
+    question: str
+    status: str
+    values: tuple[ValueGroup, ...] = ()
+    missing: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def value(self) -> Any:
+        return self.values[0].value if self.status == ANSWERED else None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "source": self.source,
+            "question": self.question,
+            "status": self.status,
+            "values": [v.to_json() for v in self.values],
+            "missing": list(self.missing),
+        }
+        if self.errors:
+            data["errors"] = list(self.errors)
+        return data
+
+    def summary(self) -> str:
+        """One short human line: the value, or the status with what is missing."""
+        if self.status == ANSWERED:
+            return format_value(self.values[0].value)
+        if self.status == CONFLICTING:
+            return "conflicting: " + " | ".join(format_value(v.value) for v in self.values)
+        if self.status == INDETERMINATE:
+            return "indeterminate (missing " + ", ".join(self.missing) + ")"
+        return SILENT
+
+
+def format_value(value: Any) -> str:
+    """'2 mg every 1 day' style text for regimens; plain text for the rest."""
+    if isinstance(value, dict) and "mg" in value:
+        every = value.get("every_days", 1)
+        text = f"{value['mg']:g} mg " + ("once daily" if every == 1 else f"every {every} days")
+        if "max_days" in value:
+            text += f" for up to {value['max_days']} days"
+        return text
+    if isinstance(value, dict) and "one_of" in value:
+        return " or ".join(format_value(v) for v in value["one_of"])
+    if isinstance(value, str):
+        return value
+    return value_key(value)
+
+
+def evaluate_claim(claim: Claim, facts: dict[str, Any]) -> ClaimOutcome:
+    """Does `claim` apply to a patient with `facts`? Unknown when a needed fact is missing."""
+    try:
+        result = compiler("accord").compile(claim.when)(facts)
+    except RuleError as exc:
+        return ClaimOutcome(claim, None, error=f"{claim.id}: {exc}")
+    if result is UNKNOWN:
+        missing = tuple(name for name in facts_used(claim.when) if facts.get(name) is None)
+        return ClaimOutcome(claim, None, missing)
+    return ClaimOutcome(claim, truthy(result))
+
+
+def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Answer:
+    """Fold the outcomes of one source's claims on one question into an Answer."""
+    applied: dict[str, list[Claim]] = {}
+    unknown: list[ClaimOutcome] = []
+    errors: list[str] = []
+    for outcome in outcomes:
+        if outcome.error:
+            errors.append(outcome.error)
+        if outcome.applies is True:
+            applied.setdefault(value_key(outcome.claim.value), []).append(outcome.claim)
+        elif outcome.applies is None:
+            unknown.append(outcome)
+    groups = tuple(ValueGroup(claims[0].value, tuple(c.id for c in claims)) for claims in applied.values())
+    if len(groups) > 1:
+        return Answer(source, question, CONFLICTING, groups, errors=tuple(errors))
+    # An unknown claim matters only if it could add a different value.
+    deciding = [o for o in unknown if value_key(o.claim.value) not in applied]
+    if deciding:
+        missing = tuple(dict.fromkeys(name for o in deciding for name in o.missing))
+        return Answer(source, question, INDETERMINATE, groups, missing, tuple(errors))
+    if groups:
+        return Answer(source, question, ANSWERED, groups, errors=tuple(errors))
+    return Answer(source, question, SILENT, errors=tuple(errors))
+
+
+def answer(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Answer:
+    """What `ruleset`'s source answers to `question` for a patient (facts already derived)."""
+    return combine(ruleset.source_id, question, (evaluate_claim(c, facts) for c in ruleset.claims_for(question)))
+
+
+@dataclass
+class PatientEvaluation:
+    """Every source's answers for one patient, with the facts used (derived ones marked)."""
+
+    patient: str
+    facts: dict[str, Any]
+    derived: dict[str, str] = field(default_factory=dict)
+    answers: list[Answer] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "patient": self.patient,
+            "facts": self.facts,
+            "derived": self.derived,
+            "answers": [a.to_json() for a in self.answers],
+        }
+
+    def get(self, source: str, question: str) -> Answer | None:
+        return next((a for a in self.answers if a.source == source and a.question == question), None)
+
+
+def evaluate_patient(rulesets: list[Ruleset], facts: dict[str, Any], patient_id: str = "patient", questions: Iterable[str] | None = None) -> PatientEvaluation:
+    """Answers of every source to every question it addresses (or to `questions`)."""
+    all_facts, derived = derive_facts(facts)
+    wanted = list(questions) if questions is not None else None
+    answers = []
+    for ruleset in rulesets:
+        for question in (wanted if wanted is not None else ruleset.questions):
+            answers.append(answer(ruleset, question, all_facts))
+    return PatientEvaluation(patient_id, all_facts, derived, answers)

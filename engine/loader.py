@@ -1,0 +1,284 @@
+"""Load YAML or JSON as untrusted input, keeping file:line:column for every node.
+
+Rulesets, patients and reviews come from people and tools we do not control.
+The loader builds plain JSON-compatible data from the YAML event stream with
+an explicit stack (no recursion, so nesting cannot exhaust the interpreter),
+and rejects with a located diagnostic: oversized files, invalid UTF-8,
+syntax errors, duplicate keys, anchors/aliases/merge keys, tags, multiple
+documents and nesting deeper than a limit. Plain scalars resolve by the
+YAML 1.2 core schema (so `no` stays a string and `010` is ten), never to
+dates or Python objects.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from engine.diagnostics import Diagnostic
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+Parts = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a node sits: 1-based line and column, and 0-based character offsets."""
+
+    line: int
+    col: int
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """Parsed data plus the location of every node, addressed by JSON-pointer parts."""
+
+    path: str
+    text: str
+    data: Any
+    spans: dict[Parts, Span] = field(default_factory=dict)
+    key_spans: dict[Parts, Span] = field(default_factory=dict)
+
+    def locate(self, parts: Parts) -> Span:
+        """The span of the deepest existing node on the path (the parent when a key is missing)."""
+        parts = tuple(parts)
+        while parts and parts not in self.spans:
+            parts = parts[:-1]
+        return self.spans.get(parts, Span(1, 1, 0, 0))
+
+    def diagnostic(self, parts: Parts, code: str, message: str, severity: str = "error", on_key: bool = False) -> Diagnostic:
+        """A diagnostic located at the node `parts` points to (or its key)."""
+        span = self.key_spans.get(tuple(parts)) if on_key else None
+        span = span or self.locate(parts)
+        return Diagnostic(self.path, span.line, span.col, code, message, severity, pointer(parts))  # type: ignore[arg-type]
+
+
+class LoadError(Exception):
+    """Raised with the diagnostic that explains why a file could not be loaded."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
+
+
+def pointer(parts: Parts) -> str:
+    """RFC 6901 JSON pointer for path parts."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def load_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Document:
+    """Read and parse a YAML or JSON file; raise LoadError with a located diagnostic."""
+    name = str(path)
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise LoadError(Diagnostic(name, 1, 1, "E002", f"file is {size:,} bytes; the limit is {max_bytes:,}"))
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except LoadError:
+        raise
+    except IsADirectoryError:
+        raise LoadError(Diagnostic(name, 1, 1, "E001", "is a directory, not a file")) from None
+    except OSError as exc:
+        raise LoadError(Diagnostic(name, 1, 1, "E001", f"cannot read file: {exc.strerror or exc}")) from None
+    if len(raw) > max_bytes:
+        raise LoadError(Diagnostic(name, 1, 1, "E002", f"file is larger than the limit of {max_bytes:,} bytes"))
+    text = decode_utf8(raw, name)
+    return load_text(text, name, max_depth=max_depth, as_json=name.lower().endswith(".json"))
+
+
+def decode_utf8(raw: bytes, name: str) -> str:
+    """Decode strictly; on failure report the line and column of the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8", errors="replace")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        raise LoadError(Diagnostic(name, line, col, "E003", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")) from None
+
+
+def load_text(text: str, name: str = "<string>", max_depth: int = MAX_DEPTH, as_json: bool = False) -> Document:
+    """Parse text already in memory (the TUI validates its buffer this way)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    doc = _Builder(text, name, max_depth).build()
+    if as_json:
+        _check_json_syntax(text, name)
+    return doc
+
+
+def _check_json_syntax(text: str, name: str) -> None:
+    """A .json file must be JSON, not merely YAML that happens to parse."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(Diagnostic(name, exc.lineno, exc.colno, "E004", f"invalid JSON: {exc.msg}")) from None
+    except RecursionError:  # pragma: no cover - depth is limited before this runs
+        raise LoadError(Diagnostic(name, 1, 1, "E008", "nesting too deep")) from None
+
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+
+
+def resolve_plain(value: str) -> Any:
+    """YAML 1.2 core schema resolution of a plain scalar, JSON-compatible results only."""
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
+
+
+def _span(event: Any, end_event: Any | None = None) -> Span:
+    start = event.start_mark
+    end = (end_event or event).end_mark
+    return Span(start.line + 1, start.column + 1, start.index, end.index)
+
+
+class _Frame:
+    __slots__ = ("container", "parts", "key", "event")
+
+    def __init__(self, container: Any, parts: Parts, event: Any):
+        self.container = container
+        self.parts = parts
+        self.key: str | None = None
+        self.event = event
+
+
+class _Builder:
+    """Builds data from parser events with an explicit stack."""
+
+    def __init__(self, text: str, name: str, max_depth: int):
+        self.text = text
+        self.name = name
+        self.max_depth = max_depth
+        self.spans: dict[Parts, Span] = {}
+        self.key_spans: dict[Parts, Span] = {}
+
+    def fail(self, event_or_mark: Any, code: str, message: str) -> LoadError:
+        mark = getattr(event_or_mark, "start_mark", event_or_mark)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return LoadError(Diagnostic(self.name, line, col, code, message))
+
+    def build(self) -> Document:
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = 0
+        try:
+            for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
+                if isinstance(event, ev.DocumentStartEvent):
+                    documents += 1
+                    if documents > 1:
+                        raise self.fail(event, "E009", "a file must contain exactly one YAML document")
+                    continue
+                if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
+                    continue
+                if isinstance(event, ev.AliasEvent):
+                    raise self.fail(event, "E006", f"alias *{event.anchor} is not allowed (no anchors or aliases)")
+                if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                    frame = stack.pop()
+                    self.spans[frame.parts] = _span(frame.event, event)
+                    continue
+                anchor = getattr(event, "anchor", None)
+                if anchor is not None:
+                    raise self.fail(event, "E006", f"anchor &{anchor} is not allowed (no anchors or aliases)")
+                tag = getattr(event, "tag", None)
+                if tag is not None:
+                    raise self.fail(event, "E007", f"tag {tag} is not allowed (plain data only)")
+                parent = stack[-1] if stack else None
+                if parent is not None and isinstance(parent.container, dict) and parent.key is None:
+                    self._take_key(parent, event)
+                    continue
+                parts = self._child_parts(parent)
+                if isinstance(event, ev.ScalarEvent):
+                    value = resolve_plain(event.value) if event.implicit[0] and event.style is None else event.value
+                    self.spans[parts] = _span(event)
+                    self._attach(parent, value)
+                    if parent is None:
+                        root = value
+                    continue
+                if len(stack) >= self.max_depth:
+                    raise self.fail(event, "E008", f"nesting is deeper than {self.max_depth} levels")
+                container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
+                self._attach(parent, container)
+                if parent is None:
+                    root = container
+                stack.append(_Frame(container, parts, event))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "syntax error"
+            raise self.fail(mark, "E004", f"YAML syntax error: {problem}") from None
+        except yaml.reader.ReaderError as exc:
+            before = self.text[: exc.position]
+            line = before.count("\n") + 1
+            col = exc.position - (before.rfind("\n") + 1) + 1
+            raise LoadError(Diagnostic(self.name, line, col, "E003", f"control character {exc.character!r} is not allowed in text")) from None
+        except yaml.YAMLError as exc:
+            raise LoadError(Diagnostic(self.name, 1, 1, "E004", f"YAML error: {exc}")) from None
+        self.spans.setdefault((), Span(1, 1, 0, len(self.text)))
+        return Document(self.name, self.text, root, self.spans, self.key_spans)
+
+    def _take_key(self, frame: _Frame, event: Any) -> None:
+        if not isinstance(event, ev.ScalarEvent):
+            raise self.fail(event, "E004", "mapping keys must be plain strings, not collections")
+        key = event.value
+        if event.implicit[0] and event.style is None:
+            if key == "<<":
+                raise self.fail(event, "E006", "merge keys (<<) are not allowed")
+            resolved = resolve_plain(key)
+            if not isinstance(resolved, str):
+                raise self.fail(event, "E004", f"mapping key {key!r} must be a string; quote it")
+        if key in frame.container:
+            first = self.key_spans.get(frame.parts + (key,))
+            where = f" (first at line {first.line})" if first else ""
+            raise self.fail(event, "E005", f"duplicate key {key!r}{where}")
+        frame.key = key
+        self.key_spans[frame.parts + (key,)] = _span(event)
+
+    @staticmethod
+    def _child_parts(parent: _Frame | None) -> Parts:
+        if parent is None:
+            return ()
+        if isinstance(parent.container, dict):
+            return parent.parts + (parent.key,)  # type: ignore[operator]
+        return parent.parts + (len(parent.container),)
+
+    @staticmethod
+    def _attach(parent: _Frame | None, value: Any) -> None:
+        if parent is None:
+            return
+        if isinstance(parent.container, dict):
+            parent.container[parent.key] = value
+            parent.key = None
+        else:
+            parent.container.append(value)
+
+
+def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> str:
+    """Read a source text as UTF-8 exactly (no newline translation), with the same limits."""
+    p = Path(path)
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise LoadError(Diagnostic(str(path), 1, 1, "E002", f"file is {size:,} bytes; the limit is {max_bytes:,}"))
+    return decode_utf8(p.read_bytes(), str(path))

@@ -1,0 +1,118 @@
+"""Typed views of validated documents: rulesets, claims, provenance, patients.
+
+Built only after validation, so the rest of the engine can trust their shape.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.loader import Document
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """W3C Web Annotation TextQuoteSelector + TextPositionSelector."""
+
+    exact: str
+    start: int
+    end: int
+    prefix: str = ""
+    suffix: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Provenance":
+        return cls(data["exact"], data["start"], data["end"], data.get("prefix", ""), data.get("suffix", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"exact": self.exact, "prefix": self.prefix, "suffix": self.suffix, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement of a source: for patients matching `when`, `question` is `value`."""
+
+    id: str
+    source: str
+    question: str
+    value: Any
+    when: Any
+    provenance: Provenance
+    status: str
+    note: str = ""
+    index: int = 0  # position in the ruleset's claims list, for locating it in the file
+
+    @property
+    def parts(self) -> tuple[Any, ...]:
+        return ("claims", self.index)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    start: int
+    end: int
+    reason: str
+    exact: str | None = None
+    note: str = ""
+
+
+@dataclass
+class Ruleset:
+    """A source's claims, its verbatim text and where everything sits in the file."""
+
+    path: str
+    source_id: str
+    title: str
+    text_path: str
+    sha256: str
+    claims: list[Claim]
+    excluded: list[Exclusion] = field(default_factory=list)
+    document: Document | None = None
+    source_text: str | None = None
+    kind: str = "other"
+    url: str | None = None
+
+    def claims_for(self, question: str) -> list[Claim]:
+        return [c for c in self.claims if c.question == question]
+
+    @property
+    def questions(self) -> list[str]:
+        return sorted({c.question for c in self.claims})
+
+    @classmethod
+    def from_document(cls, doc: Document) -> "Ruleset":
+        data = doc.data
+        source = data["source"]
+        claims = [
+            Claim(
+                id=c["id"], source=source["id"], question=c["question"], value=c["value"], when=c["when"],
+                provenance=Provenance.from_json(c["provenance"]), status=c["status"], note=c.get("note", ""), index=i,
+            )
+            for i, c in enumerate(data.get("claims", []))
+        ]
+        excluded = [Exclusion(e["start"], e["end"], e["reason"], e.get("exact"), e.get("note", "")) for e in data.get("excluded", [])]
+        return cls(
+            path=doc.path, source_id=source["id"], title=source["title"], text_path=source["text"], sha256=source["sha256"],
+            claims=claims, excluded=excluded, document=doc, kind=source.get("kind", "other"), url=source.get("url"),
+        )
+
+    def resolve_text_path(self) -> Path:
+        return Path(self.path).parent / self.text_path
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A test patient: facts (missing ones are unknown) and expected answers per source and question."""
+
+    id: str
+    facts: dict[str, Any]
+    expected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    description: str = ""
+    path: str = ""
+    document: Document | None = None
+
+    @classmethod
+    def from_document(cls, doc: Document) -> "Patient":
+        data = doc.data
+        return cls(data["id"], dict(data.get("facts", {})), dict(data.get("expected", {})), data.get("description", ""), doc.path, doc)

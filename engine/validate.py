@@ -1,0 +1,322 @@
+"""Validate rulesets and patient files: schema, rule semantics, ids and provenance.
+
+The order of checks mirrors how a reader understands a file: can it be read
+(loader), is it shaped right (JSON Schema from schema/), does each rule mean
+something (engine.rules), are ids unique, and does every quote still sit in
+its source text. Every finding is a located Diagnostic; nothing raises.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from engine.contract import Vocabulary, validator, vocabulary
+from engine.diagnostics import Diagnostic, has_errors
+from engine.loader import Document, LoadError, load_file, read_text
+from engine.model import Patient, Provenance, Ruleset
+from engine.provenance import context_matches, inside, is_anchored, reanchor, sha256_text
+from engine.rules import check_rule
+
+DATA_SUFFIXES = (".yaml", ".yml", ".json")
+RESERVED_EXPECTATIONS = ("silent", "indeterminate")
+
+
+@dataclass
+class ValidationResult:
+    """Everything `accord validate` learned: findings, plus the documents that loaded cleanly."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rulesets: list[Ruleset] = field(default_factory=list)
+    patients: list[Patient] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def ruleset(self, source_id: str) -> Ruleset | None:
+        return next((r for r in self.rulesets if r.source_id == source_id), None)
+
+
+# ---------------------------------------------------------------- schema
+
+def schema_diagnostics(doc: Document, schema_name: str) -> list[Diagnostic]:
+    """JSON Schema findings for a document, each located at the offending node."""
+    from jsonschema.exceptions import best_match
+
+    out = []
+    for error in validator(schema_name).iter_errors(doc.data):
+        error = best_match([error])
+        parts = tuple(error.absolute_path)
+        message = error.message
+        on_key = False
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = list(error.schema.get("properties", {}))
+            extra = [k for k in error.instance if k not in known]
+            if extra:
+                parts = parts + (extra[0],)
+                on_key = True
+                hint = vocabulary().suggest(extra[0], known)
+                message = f"unexpected property {extra[0]!r}{hint}; allowed: {', '.join(known)}"
+        elif len(message) > 300:
+            message = message[:300] + "..."
+        out.append(doc.diagnostic(parts, "E100", message, on_key=on_key))
+    return out
+
+
+# ---------------------------------------------------------------- rulesets
+
+def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, check_source: bool = True) -> tuple[Ruleset | None, list[Diagnostic]]:
+    """Check one ruleset document; return the Ruleset when it has no errors."""
+    vocab = vocab or vocabulary()
+    diags = schema_diagnostics(doc, "ruleset")
+    data = doc.data if isinstance(doc.data, dict) else {}
+    claims = data.get("claims") if isinstance(data.get("claims"), list) else []
+    source = data.get("source") if isinstance(data.get("source"), dict) else {}
+    source_id = source.get("id") if isinstance(source.get("id"), str) else None
+
+    rule_problem_claims: set[int] = set()
+    seen: dict[str, int] = {}
+    for i, claim in enumerate(claims):
+        if not isinstance(claim, dict):
+            continue
+        here = ("claims", i)
+        if "when" in claim:
+            for rel, code, message in check_rule(claim["when"], vocab):
+                diags.append(doc.diagnostic(here + ("when",) + rel, code, message))
+                rule_problem_claims.add(i)
+        question = claim.get("question")
+        if isinstance(question, str):
+            q = vocab.questions.get(question)
+            if q is None:
+                diags.append(doc.diagnostic(here + ("question",), "E210", f"unknown question {question!r}{vocab.suggest(question, list(vocab.questions))}"))
+            elif "value" in claim:
+                diags.extend(_value_diagnostics(doc, here + ("value",), q.value_validator, claim["value"], question, "E211"))
+        claim_id = claim.get("id")
+        if isinstance(claim_id, str):
+            if claim_id in seen:
+                first = doc.locate(("claims", seen[claim_id], "id"))
+                diags.append(doc.diagnostic(here + ("id",), "E300", f"duplicate claim id {claim_id!r} (first at line {first.line})"))
+            else:
+                seen[claim_id] = i
+            if source_id and not claim_id.startswith(source_id + "/"):
+                diags.append(doc.diagnostic(here + ("id",), "E301", f"claim id {claim_id!r} must start with '{source_id}/'"))
+    # The rule checker explains a bad `when` better than the schema's anyOf.
+    diags = [d for d in diags if not (d.code == "E100" and _in_when(d.pointer, rule_problem_claims))]
+
+    if source_id and doc.path not in ("<string>",):
+        stem = Path(doc.path).stem
+        if stem != source_id and not doc.path.startswith("<"):
+            diags.append(doc.diagnostic(("source", "id"), "E302", f"source id {source_id!r} does not match the file name {Path(doc.path).name!r}"))
+
+    if has_errors(diags):
+        return None, diags
+    ruleset = Ruleset.from_document(doc)
+    if check_source:
+        diags.extend(check_provenance(ruleset))
+    return (None if has_errors(diags) else ruleset), diags
+
+
+def _in_when(pointer: str, claims: set[int]) -> bool:
+    parts = pointer.split("/")
+    return len(parts) > 3 and parts[1] == "claims" and parts[3] == "when" and parts[2].isdigit() and int(parts[2]) in claims
+
+
+def _value_diagnostics(doc: Document, parts: tuple[Any, ...], value_validator: Any, value: Any, question: str, code: str) -> list[Diagnostic]:
+    from jsonschema.exceptions import best_match
+
+    error = best_match(value_validator.iter_errors(value))
+    if error is None:
+        return []
+    return [doc.diagnostic(parts + tuple(error.absolute_path), code, f"not a valid answer to {question!r}: {error.message}")]
+
+
+def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
+    """Quotes sit at their offsets in the source text; a changed text re-anchors them."""
+    doc = ruleset.document
+    assert doc is not None
+    folder = Path(ruleset.path).parent
+    text_path = ruleset.resolve_text_path()
+    if not inside(folder, text_path):
+        return [doc.diagnostic(("source", "text"), "E400", f"source text {ruleset.text_path!r} must be inside the ruleset's folder")]
+    try:
+        text = read_text(text_path)
+    except LoadError as exc:
+        return [doc.diagnostic(("source", "text"), "E400", f"source text {ruleset.text_path!r}: {exc.diagnostic.message}")]
+    except OSError as exc:
+        return [doc.diagnostic(("source", "text"), "E400", f"cannot read source text {ruleset.text_path!r}: {exc.strerror or exc}")]
+    ruleset.source_text = text
+    diags: list[Diagnostic] = []
+    changed = sha256_text(text) != ruleset.sha256
+    if changed:
+        diags.append(doc.diagnostic(("source", "sha256"), "E401", f"source text {ruleset.text_path!r} has changed since the ruleset was written (sha256 {sha256_text(text)[:12]}..., recorded {ruleset.sha256[:12]}...); quotes were re-anchored"))
+    for claim in ruleset.claims:
+        diags.extend(_check_quote(doc, text, claim.provenance, claim.parts + ("provenance",), changed))
+    for i, excl in enumerate(ruleset.excluded):
+        parts = ("excluded", i)
+        if not 0 <= excl.start <= excl.end <= len(text):
+            diags.append(doc.diagnostic(parts, "E404", f"offsets {excl.start}..{excl.end} are outside the source text (length {len(text)})"))
+        elif excl.exact is not None and text[excl.start:excl.end] != excl.exact:
+            diags.extend(_check_quote(doc, text, Provenance(excl.exact, excl.start, excl.end), parts, changed))
+    return diags
+
+
+def _check_quote(doc: Document, text: str, prov: Provenance, parts: tuple[Any, ...], changed: bool) -> list[Diagnostic]:
+    if prov.end < prov.start or prov.end > len(text):
+        found = reanchor(text, prov)
+        where = f"; the quote occurs at start={found[0]}, end={found[1]}" if found else ""
+        return [doc.diagnostic(parts + ("end",), "E404", f"offsets {prov.start}..{prov.end} are outside the source text (length {len(text)}){where}")]
+    if is_anchored(text, prov):
+        if not context_matches(text, prov):
+            return [doc.diagnostic(parts + ("prefix",), "W405", "quote is at its offsets but its prefix/suffix differ from the text around it", "warning")]
+        return []
+    found = reanchor(text, prov)
+    short = _short(prov.exact)
+    if found is None:
+        state = "lost: the source text changed and" if changed else "not found:"
+        return [doc.diagnostic(parts + ("exact",), "E402", f"quote {short} {state} it does not occur in the source text")]
+    if changed:
+        return [doc.diagnostic(parts + ("start",), "W403", f"quote {short} moved to start={found[0]}, end={found[1]} (was {prov.start}..{prov.end})", "warning")]
+    return [doc.diagnostic(parts + ("start",), "E402", f"quote {short} is not at {prov.start}..{prov.end}; it occurs at start={found[0]}, end={found[1]}")]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return repr(one_line if len(one_line) <= limit else one_line[: limit - 1] + "…")
+
+
+# ---------------------------------------------------------------- patients
+
+def validate_patient_document(doc: Document, vocab: Vocabulary | None = None, questions_by_source: dict[str, set[str]] | None = None) -> tuple[Patient | None, list[Diagnostic]]:
+    """Check a patient file: schema, fact names and types, expectations."""
+    vocab = vocab or vocabulary()
+    diags = schema_diagnostics(doc, "patient")
+    data = doc.data if isinstance(doc.data, dict) else {}
+    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    for name, value in facts.items():
+        parts = ("facts", name)
+        fact = vocab.facts.get(name)
+        if fact is None:
+            diags.append(doc.diagnostic(parts, "E500", f"unknown fact {name!r}{vocab.suggest(name)}", on_key=True))
+        elif not _fact_value_ok(fact.type, fact.values, value):
+            expected = {"number": "a number", "boolean": "true or false"}.get(fact.type, "one of " + ", ".join(fact.values))
+            diags.append(doc.diagnostic(parts, "E500", f"{name} must be {expected}, not {value!r}"))
+    expected = data.get("expected") if isinstance(data.get("expected"), dict) else {}
+    for source, answers in expected.items():
+        if questions_by_source is not None and source not in questions_by_source:
+            diags.append(doc.diagnostic(("expected", source), "E501", f"unknown source {source!r}{vocab.suggest(source, sorted(questions_by_source))}", on_key=True))
+        if not isinstance(answers, dict):
+            continue
+        for question, value in answers.items():
+            parts = ("expected", source, question)
+            q = vocab.questions.get(question)
+            if q is None:
+                diags.append(doc.diagnostic(parts, "E501", f"unknown question {question!r}{vocab.suggest(question, list(vocab.questions))}", on_key=True))
+                continue
+            if value in RESERVED_EXPECTATIONS:
+                continue
+            if isinstance(value, dict) and "conflicting" in value and isinstance(value["conflicting"], list):
+                for j, item in enumerate(value["conflicting"]):
+                    diags.extend(_value_diagnostics(doc, parts + ("conflicting", j), q.value_validator, item, question, "E501"))
+                continue
+            diags.extend(_value_diagnostics(doc, parts, q.value_validator, value, question, "E501"))
+    if has_errors(diags):
+        return None, diags
+    return Patient.from_document(doc), diags
+
+
+def _fact_value_ok(kind: str, values: tuple[str, ...], value: Any) -> bool:
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return value in values
+
+
+# ---------------------------------------------------------------- folders
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """Split the given files and folders into ruleset files and patient files.
+
+    A folder contributes its top-level *.yaml/*.yml/*.json as rulesets and
+    everything under its patients/ folder as patients. A file named directly
+    is a patient when it sits in a patients/ folder or holds `facts:`.
+    """
+    rulesets: list[Path] = []
+    patients: list[Path] = []
+    diags: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            rulesets.extend(sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES and p.is_file()))
+            pdir = path / "patients"
+            if pdir.is_dir():
+                patients.extend(sorted(p for p in pdir.rglob("*") if p.suffix in DATA_SUFFIXES and p.is_file()))
+        elif path.exists():
+            (patients if path.parent.name == "patients" else rulesets).append(path)
+        else:
+            diags.append(Diagnostic(str(path), 1, 1, "E001", "no such file or folder"))
+    return rulesets, patients, diags
+
+
+def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool = True) -> ValidationResult:
+    """Validate every ruleset (and patient) under `paths`, cross-checking ids across files."""
+    vocab = vocabulary()
+    ruleset_files, patient_files, diags = discover(paths)
+    result = ValidationResult(diagnostics=diags)
+    claim_homes: dict[str, str] = {}
+    for path in ruleset_files:
+        result.files += 1
+        try:
+            doc = load_file(path)
+        except LoadError as exc:
+            result.diagnostics.append(exc.diagnostic)
+            continue
+        if isinstance(doc.data, dict) and "facts" in doc.data and "claims" not in doc.data:
+            patient_files.append(path)
+            result.files -= 1
+            continue
+        ruleset, found = validate_ruleset_document(doc, vocab)
+        result.diagnostics.extend(found)
+        if ruleset is None:
+            continue
+        for claim in ruleset.claims:
+            home = claim_homes.setdefault(claim.id, ruleset.path)
+            if home != ruleset.path:
+                result.diagnostics.append(doc.diagnostic(claim.parts + ("id",), "E300", f"claim id {claim.id!r} is also used in {home}"))
+        if result.ruleset(ruleset.source_id):
+            result.diagnostics.append(doc.diagnostic(("source", "id"), "E300", f"source {ruleset.source_id!r} is defined twice"))
+            continue
+        result.rulesets.append(ruleset)
+    if check_patients:
+        questions = {r.source_id: set(r.questions) for r in result.rulesets} if result.rulesets else None
+        seen_ids: dict[str, str] = {}
+        for path in patient_files:
+            result.files += 1
+            try:
+                doc = load_file(path)
+            except LoadError as exc:
+                result.diagnostics.append(exc.diagnostic)
+                continue
+            patient, found = validate_patient_document(doc, vocab, questions)
+            result.diagnostics.extend(found)
+            if patient is None:
+                continue
+            if patient.id in seen_ids:
+                result.diagnostics.append(doc.diagnostic(("id",), "E300", f"patient id {patient.id!r} is also used in {seen_ids[patient.id]}"))
+                continue
+            seen_ids[patient.id] = patient.path
+            result.patients.append(patient)
+    result.diagnostics.sort()
+    return result
+
+
+def load_patient(path: str | os.PathLike[str]) -> tuple[Patient | None, list[Diagnostic]]:
+    """Load and check one patient file (for `accord eval`)."""
+    try:
+        doc = load_file(path)
+    except LoadError as exc:
+        return None, [exc.diagnostic]
+    return validate_patient_document(doc)
