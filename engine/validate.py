@@ -42,13 +42,26 @@ class ValidationResult:
 
 # ---------------------------------------------------------------- schema
 
+def most_specific(error: Any) -> Any:
+    """For anyOf/oneOf failures, the deepest branch error: it names the field that is wrong."""
+    leaves = []
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if current.context:
+            stack.extend(current.context)
+        else:
+            leaves.append(current)
+    if not leaves:
+        return error
+    return max(enumerate(leaves), key=lambda pair: (len(pair[1].absolute_path), pair[1].validator != "type", -pair[0]))[1]
+
+
 def schema_diagnostics(doc: Document, schema_name: str) -> list[Diagnostic]:
     """JSON Schema findings for a document, each located at the offending node."""
-    from jsonschema.exceptions import best_match
-
     out = []
     for error in validator(schema_name).iter_errors(doc.data):
-        error = best_match([error])
+        error = most_specific(error)
         parts = tuple(error.absolute_path)
         message = error.message
         on_key = False
@@ -125,11 +138,10 @@ def _in_when(pointer: str, claims: set[int]) -> bool:
 
 
 def _value_diagnostics(doc: Document, parts: tuple[Any, ...], value_validator: Any, value: Any, question: str, code: str) -> list[Diagnostic]:
-    from jsonschema.exceptions import best_match
-
-    error = best_match(value_validator.iter_errors(value))
+    error = next(iter(sorted(value_validator.iter_errors(value), key=lambda e: list(e.absolute_path))), None)
     if error is None:
         return []
+    error = most_specific(error)
     return [doc.diagnostic(parts + tuple(error.absolute_path), code, f"not a valid answer to {question!r}: {error.message}")]
 
 

@@ -1,0 +1,83 @@
+"""Hostile rulesets: every one is rejected with a located message, exit 1, no side effect, no traceback, fast."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ACCORD, REPO
+
+HOSTILE = REPO / "tests" / "data" / "hostile"
+FILES = sorted(p.name for p in HOSTILE.iterdir() if p.suffix in (".yaml", ".json"))
+LOCATED = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>E\d{3})\]: .+")
+MARKERS = [Path("/tmp/accord-hostile-dotted"), Path("/tmp/accord-hostile-tag")]
+
+
+def run_validate(target: Path, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    proc = subprocess.run([*ACCORD, "validate", str(target)], cwd=cwd, capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    return proc, time.perf_counter() - start
+
+
+@pytest.fixture(autouse=True)
+def no_markers():
+    for marker in MARKERS:
+        marker.unlink(missing_ok=True)
+    yield
+    for marker in MARKERS:
+        assert not marker.exists(), f"a hostile file ran code: {marker} was created"
+
+
+def snapshot(folder: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_hostile_file_rejected(name, tmp_path):
+    before = snapshot(HOSTILE)
+    proc, seconds = run_validate(HOSTILE / name, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [l for l in proc.stdout.splitlines() if l]
+    assert lines, proc.stderr
+    for line in lines:
+        match = LOCATED.match(line)
+        assert match, line
+        assert match["path"].endswith(name)
+    assert seconds < 2.0, f"{name} took {seconds:.2f}s"
+    assert snapshot(HOSTILE) == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fifty_megabyte_file_rejected_quickly(tmp_path):
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    proc, seconds = run_validate(big, tmp_path)
+    assert proc.returncode == 1
+    assert re.match(r"^.*big\.yaml:1:1: error\[E002\]: file is 52,428,800 bytes", proc.stdout)
+    assert seconds < 2.0
+
+
+def test_method_is_unreachable_at_evaluation_time():
+    """Even a rule that skipped validation cannot reach `method`: the compiler has no such operation."""
+    from engine.compiler import CompileError, compiler
+
+    for op in ("method", "os.system", "__class__", "log", "eval"):
+        with pytest.raises(CompileError):
+            compiler("accord").compile({op: ["", "__class__"]})
+        with pytest.raises(CompileError):
+            compiler("jsonlogic").compile({"and": [True, {op: []}]})
+
+
+def test_usage_error_exits_2(tmp_path):
+    proc = subprocess.run([*ACCORD, "validate", "--format", "xml"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr

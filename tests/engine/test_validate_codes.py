@@ -1,0 +1,185 @@
+"""A bad file for every diagnostic code: each is found, located and reported as its code."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from engine.diagnostics import CODES
+from engine.validate import validate_paths
+from tests.conftest import dump_yaml, write_ruleset
+
+TEXT = "Use 2 mg once daily. Avoid when eGFR is below 30. Reduce to 1 mg in the elderly."
+GOOD = {"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Use 2 mg once daily"}
+
+
+def base(tmp: Path, **claim_changes) -> Path:
+    claim = {**GOOD, **claim_changes}
+    return write_ruleset(tmp, "src", TEXT, [claim])
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def mutate(path: Path, change: Callable[[dict], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(dump_yaml(data), encoding="utf-8")
+
+
+def patient(tmp: Path, body: str) -> None:
+    (tmp / "patients").mkdir(exist_ok=True)
+    (tmp / "patients" / "p.yaml").write_text(body, encoding="utf-8")
+
+
+def case_E001(tmp):
+    base(tmp)
+    return [tmp, tmp / "nope.yaml"]
+
+def case_E002(tmp):
+    (tmp / "big.yaml").write_bytes(b"# x\n" * (1_500_000))
+
+def case_E003(tmp):
+    (tmp / "bad.yaml").write_bytes(b"accord: 1\ntitle: \xff\n")
+
+def case_E004(tmp):
+    (tmp / "bad.yaml").write_text("accord: [1,\n")
+
+def case_E005(tmp):
+    edit(base(tmp), "status: submitted", "status: submitted\n  status: draft")
+
+def case_E006(tmp):
+    edit(base(tmp), "accord: 1", "accord: &one 1")
+
+def case_E007(tmp):
+    edit(base(tmp), "accord: 1", "accord: !!int 1")
+
+def case_E008(tmp):
+    edit(base(tmp), "when: true", "when: " + "[" * 80 + "]" * 80)
+
+def case_E009(tmp):
+    (tmp / "two.yaml").write_text("accord: 1\n---\naccord: 1\n")
+
+def case_E100(tmp):
+    edit(base(tmp), "status: submitted", "status: done")
+
+def case_E200(tmp):
+    base(tmp, when={"method": ["", "__class__"]})
+
+def case_E201(tmp):
+    base(tmp, when={"<": [{"var": "egfrr"}, 30]})
+
+def case_E202(tmp):
+    base(tmp, when={"<": [{"var": "egfr"}, "30"]})
+
+def case_E203(tmp):
+    base(tmp, when={"==": [{"var": "sex"}, "woman"]})
+
+def case_E204(tmp):
+    base(tmp, when={"<": [{"var": ["egfr", 0]}, 30]})
+
+def case_E205(tmp):
+    base(tmp, when={"<": [{"var": "egfr"}]})
+
+def case_E206(tmp):
+    base(tmp, when={"<": [{"/": [{"var": "egfr"}, 0]}, 30]})
+
+def case_E210(tmp):
+    base(tmp, question="dosage")
+
+def case_E211(tmp):
+    base(tmp, value={"mg": -2, "every_days": 1})
+
+def case_E300(tmp):
+    path = base(tmp)
+    mutate(path, lambda d: d["claims"].append(dict(d["claims"][0])))
+
+def case_E301(tmp):
+    base(tmp, id="other/c0")
+
+def case_E302(tmp):
+    path = base(tmp)
+    path.rename(tmp / "renamed.yaml")
+
+def case_E400(tmp):
+    base(tmp)
+    (tmp / "sources" / "src.txt").unlink()
+
+def case_E401(tmp):
+    base(tmp)
+    (tmp / "sources" / "src.txt").write_text("Preface. " + TEXT, encoding="utf-8")
+
+def case_E402(tmp):
+    mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(exact="Use 3 mg once daily"))
+
+def case_W403(tmp):
+    return case_E401(tmp)
+
+def case_E404(tmp):
+    mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(end=10_000))
+
+def case_W405(tmp):
+    mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(suffix="something else"))
+
+def case_E500(tmp):
+    base(tmp)
+    patient(tmp, "id: p1\nfacts: {egfr: high, pregnent: true}\n")
+
+def case_E501(tmp):
+    base(tmp)
+    patient(tmp, "id: p1\nfacts: {egfr: 40}\nexpected: {src: {dose: {mg: 0, every_days: 1}}}\n")
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+
+def test_every_code_has_a_case():
+    assert set(CASES) == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_code_is_reported_and_located(tmp_path, code):
+    paths = CASES[code](tmp_path) or [tmp_path]
+    result = validate_paths(paths)
+    found = [d for d in result.diagnostics if d.code == code]
+    assert found, [d.format() for d in result.diagnostics]
+    for d in found:
+        assert d.line >= 1 and d.col >= 1
+        assert d.format().startswith(f"{d.path}:{d.line}:{d.col}: {d.severity}[{code}]: ")
+        assert d.severity == ("warning" if code.startswith("W") else "error")
+
+
+def test_clean_ruleset_has_no_findings(tmp_path):
+    base(tmp_path)
+    patient(tmp_path, "id: p1\nfacts: {egfr: 40, sex: female}\nexpected: {src: {dose: {mg: 2, every_days: 1}}}\n")
+    result = validate_paths([tmp_path])
+    assert result.diagnostics == []
+    assert [r.source_id for r in result.rulesets] == ["src"]
+    assert [p.id for p in result.patients] == ["p1"]
+
+
+def test_moved_quote_reports_new_offsets(tmp_path):
+    case_E401(tmp_path)
+    result = validate_paths([tmp_path])
+    moved = [d for d in result.diagnostics if d.code == "W403"]
+    assert len(moved) == 1
+    assert "start=9, end=28" in moved[0].message
+
+
+def test_lost_quote_after_source_change(tmp_path):
+    base(tmp_path)
+    (tmp_path / "sources" / "src.txt").write_text("Entirely rewritten.", encoding="utf-8")
+    codes = {d.code for d in validate_paths([tmp_path]).diagnostics}
+    assert {"E401", "E402"} <= codes
+
+
+def test_sha_recorded_is_sha_of_text(tmp_path):
+    path = base(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    assert data["source"]["sha256"] == hashlib.sha256(TEXT.encode()).hexdigest()
