@@ -1,0 +1,70 @@
+"""The rule checker: facts exist, types match, enums hold, conditions are conditions."""
+from __future__ import annotations
+
+import pytest
+
+from engine.contract import allowed_operations, vocabulary
+from engine.rules import check_rule, facts_used
+
+
+def codes(rule):
+    return [(code, "/".join(map(str, path))) for path, code, _ in check_rule(rule, vocabulary())]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        True,
+        {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}]},
+        {"<=": [30, {"var": "egfr"}, 60]},
+        {"==": [{"var": "indication"}, "rheumatoid_arthritis"]},
+        {"in": [{"var": "indication"}, ["covid19", "alopecia_areata"]]},
+        {"or": [{"var": "pregnant"}, {"!": {"var": "breastfeeding"}}]},
+        {"==": [{"var": "child_pugh"}, "C"]},
+        {"if": [{"var": "pregnant"}, False, {">": [{"var": "age_years"}, 65]}]},
+        {">": [{"+": [{"var": "anc"}, {"var": "alc"}]}, 1]},
+    ],
+)
+def test_valid_rules(rule):
+    assert codes(rule) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"<": [{"var": "egfr"}, "30"]}, [("E202", "</1")]),
+        ({"==": [{"var": "sex"}, "woman"]}, [("E203", "==/1")]),
+        ({"in": [{"var": "indication"}, ["covid", "covid19"]]}, [("E203", "in/1/0")]),
+        ({"var": "egfr"}, [("E202", "")]),
+        ({"<": [{"var": "egfrr"}, 30]}, [("E201", "</0/var")]),
+        ({"method": ["x", "__class__"]}, [("E200", "method")]),
+        ({"log": "x"}, [("E200", "log")]),
+        ({"missing": ["egfr"]}, [("E200", "missing")]),
+        ({"and": [{"var": "pregnant"}, 3]}, [("E202", "and/1")]),
+        ({"==": [{"var": "pregnant"}, 1]}, [("E202", "==/1")]),
+        ({"<": [{"var": "egfr"}]}, [("E205", "<")]),
+        ({">": [1, {"var": "egfr"}, 3]}, [("E205", ">")]),
+        ({"var": ["egfr", 60]}, [("E204", "var")]),
+        ({"var": {"cat": ["eg", "fr"]}}, [("E204", "var")]),
+        ({"<": [{"%": [{"var": "egfr"}, 0]}, 1]}, [("E206", "</0/%/1")]),
+        ({"in": [{"var": "indication"}, "covid19"]}, [("E202", "in/1")]),
+    ],
+)
+def test_invalid_rules(rule, expected):
+    assert codes(rule) == expected
+
+
+def test_typo_suggestion():
+    (_, _, message), = check_rule({"<": [{"var": "egrf"}, 30]}, vocabulary())
+    assert "did you mean 'egfr'" in message
+
+
+def test_whitelist_comes_from_schema_and_excludes_code_paths():
+    ops = allowed_operations()
+    assert {"var", "and", "<", "in"} <= ops
+    assert not ({"method", "log", "missing", "map"} & ops)
+
+
+def test_facts_used_in_order():
+    rule = {"and": [{">": [{"var": "age_years"}, 65]}, {"or": [{"var": "pregnant"}, {"<": [{"var": "egfr"}, {"var": "age_years"}]}]}]}
+    assert facts_used(rule) == ["age_years", "pregnant", "egfr"]
