@@ -1,0 +1,150 @@
+"""The Accord workbench: one App, a mode per top-level screen, every action in the palette.
+
+Modes (like Posting's and Harlequin's layouts): rulesets (home), sources,
+patients, conflicts. The claim editor and dialogs are pushed on top. Heavy
+work (validation, evaluation, analysis) runs in worker threads through the
+engine so the first paint is immediate.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+
+from tui.workspace import Workspace
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class AccordApp(App[int]):
+    """Rules-as-data workbench."""
+
+    TITLE = "Accord"
+    CSS_PATH = [STYLES / "app.tcss"]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("1", "goto('rulesets')", "Rulesets", id="goto-rulesets"),
+        Binding("2", "goto('sources')", "Sources", id="goto-sources"),
+        Binding("3", "goto('patients')", "Patients", id="goto-patients"),
+        Binding("4", "goto('conflicts')", "Conflicts", id="goto-conflicts"),
+        Binding("ctrl+r", "reload", "Reload", id="reload"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    workspace: var[Workspace | None] = var(None, init=False)
+
+    def __init__(self, folder: str | os.PathLike[str] = "rulesets", *, reviewer: str | None = None, poll_interval: float | None = 2.0) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.reviewer = reviewer or os.environ.get("ACCORD_REVIEWER") or os.environ.get("USER") or "editor"
+        self.poll_interval = poll_interval
+        self.loading_workspace = False
+        self.sub_title = str(self.folder)
+
+    # ------------------------------------------------------------ modes
+
+    def _make_modes(self) -> None:
+        from tui.screens.conflicts import ConflictsScreen
+        from tui.screens.patients import PatientsScreen
+        from tui.screens.rulesets import RulesetsScreen
+        from tui.screens.sources import SourcesScreen
+
+        self.add_mode("rulesets", RulesetsScreen)
+        self.add_mode("sources", SourcesScreen)
+        self.add_mode("patients", PatientsScreen)
+        self.add_mode("conflicts", ConflictsScreen)
+
+    def on_mount(self) -> None:
+        self._make_modes()
+        self.switch_mode("rulesets")
+        self.reload_workspace()
+
+    def action_goto(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def open_source(self, source_id: str, offset: int | None = None) -> None:
+        """Show a ruleset's source text (from any screen)."""
+        self.switch_mode("sources")
+        screen = self.screen
+        if hasattr(screen, "show_source"):
+            screen.show_source(source_id, offset)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ data
+
+    def action_reload(self) -> None:
+        self.reload_workspace()
+        self.notify("Reloading and validating the folder…", timeout=2)
+
+    @work(exclusive=True, thread=True, exit_on_error=False, group="workspace")
+    def reload_workspace(self) -> None:
+        from tui.workspace import load_workspace
+
+        self.loading_workspace = True
+        try:
+            ws = load_workspace(self.folder)
+        except Exception as exc:  # shown, never fatal
+            self.call_from_thread(self.notify, f"Could not load {self.folder}: {exc}", severity="error")
+            return
+        finally:
+            self.loading_workspace = False
+        self.call_from_thread(setattr, self, "workspace", ws)
+
+    def watch_workspace(self, workspace: Workspace | None) -> None:
+        for screen in self._all_screens():
+            if hasattr(screen, "workspace_changed"):
+                screen.workspace_changed(workspace)  # type: ignore[attr-defined]
+
+    def _all_screens(self) -> Iterable[Screen[Any]]:
+        seen: set[int] = set()
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if id(screen) not in seen:
+                    seen.add(id(screen))
+                    yield screen
+
+    # ------------------------------------------------------------ palette
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Go to rulesets", "The rulesets in the folder with their validation state (1)", lambda: self.action_goto("rulesets"))
+        yield SystemCommand("Go to sources", "Source texts with claim highlights and coverage (2)", lambda: self.action_goto("sources"))
+        yield SystemCommand("Go to patients", "Test patients by source for a question (3)", lambda: self.action_goto("patients"))
+        yield SystemCommand("Go to conflicts", "Conflicts between sources, with dispositions (4)", lambda: self.action_goto("conflicts"))
+        yield SystemCommand("Reload folder", "Re-read and re-validate every file (ctrl+r)", self.action_reload)
+        if self.workspace is not None:
+            for entry in self.workspace.entries:
+                yield SystemCommand(f"Open source: {entry.source_id}", entry.title or str(entry.path), lambda s=entry.source_id: self.open_source(s))
+        provider = getattr(screen, "palette_commands", None)
+        if provider is not None:
+            yield from provider()
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit the application",):
+                yield command
+        yield SystemCommand("Quit", "Leave the workbench; asks first when an edit is unsaved (ctrl+q)", self.action_quit)
+
+    # ------------------------------------------------------------ quitting
+
+    def unsaved_screens(self) -> list[Screen[Any]]:
+        return [s for s in self._all_screens() if getattr(s, "dirty", False)]
+
+    async def action_quit(self) -> None:
+        unsaved = self.unsaved_screens()
+        if not unsaved:
+            self.exit(0)
+            return
+        from tui.screens.dialogs import ConfirmDialog
+
+        names = ", ".join(getattr(s, "title_for_quit", "an edit") for s in unsaved)
+
+        def decided(really: bool | None) -> None:
+            if really:
+                self.exit(0)
+
+        self.push_screen(ConfirmDialog(f"Unsaved changes in {names}.", "Quit and lose them?", yes="Quit without saving", no="Keep editing"), decided)

@@ -1,0 +1,153 @@
+"""What the workbench knows about a rulesets folder: a snapshot built by the engine.
+
+Loading runs in a worker thread; every fact here comes from an engine call
+(validate_paths, coverage, evaluate, the conflict report). The TUI reads
+these snapshots and never validates or evaluates on its own.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RulesetEntry:
+    """One ruleset file as the first screen lists it."""
+
+    path: Path
+    source_id: str
+    title: str
+    claims: int
+    errors: int
+    warnings: int
+    ruleset: Any = None  # engine.model.Ruleset when valid
+    diagnostics: list[Any] = field(default_factory=list)
+    coverage: dict[str, int] | None = None
+
+    @property
+    def state(self) -> str:
+        if self.errors:
+            return "invalid"
+        if self.warnings:
+            return "warnings"
+        return "valid"
+
+
+@dataclass
+class Workspace:
+    folder: Path
+    entries: list[RulesetEntry] = field(default_factory=list)
+    patients: list[Any] = field(default_factory=list)
+    other_diagnostics: list[Any] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    conflicts_path: Path | None = None
+    reviews: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rulesets(self) -> list[Any]:
+        return [e.ruleset for e in self.entries if e.ruleset is not None]
+
+    def entry(self, source_id: str) -> RulesetEntry | None:
+        return next((e for e in self.entries if e.source_id == source_id), None)
+
+    def entry_for_claim(self, claim_id: str) -> RulesetEntry | None:
+        return self.entry(claim_id.split("/", 1)[0])
+
+    def claim(self, claim_id: str) -> Any:
+        entry = self.entry_for_claim(claim_id)
+        if entry is None or entry.ruleset is None:
+            return None
+        return next((c for c in entry.ruleset.claims if c.id == claim_id), None)
+
+    @property
+    def totals(self) -> tuple[int, int, int]:
+        return (sum(e.claims for e in self.entries), sum(e.errors for e in self.entries), sum(e.warnings for e in self.entries))
+
+
+def conflicts_folder(folder: Path) -> Path:
+    """conflicts/ sits beside the rulesets folder (repository layout), or inside it."""
+    for candidate in (folder.parent / "conflicts", folder / "conflicts"):
+        if candidate.is_dir():
+            return candidate
+    return folder.parent / "conflicts"
+
+
+def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
+    """Validate the folder with the engine and gather what every screen shows."""
+    from engine.coverage import coverage
+    from engine.loader import LoadError, load_file
+    from engine.validate import discover, validate_paths
+
+    folder = Path(folder)
+    result = validate_paths([folder])
+    ws = Workspace(folder)
+    ruleset_files, _patients, _ = discover([folder])
+    by_path: dict[str, list[Any]] = {}
+    for d in result.diagnostics:
+        by_path.setdefault(str(Path(d.path)), []).append(d)
+    valid = {str(Path(r.path)): r for r in result.rulesets}
+    for path in ruleset_files:
+        key = str(path)
+        diags = by_path.pop(key, [])
+        ruleset = valid.get(key)
+        source_id, title, claims = path.stem, "", 0
+        if ruleset is not None:
+            source_id, title, claims = ruleset.source_id, ruleset.title, len(ruleset.claims)
+        else:
+            try:
+                data = load_file(path).data
+            except LoadError:
+                data = None
+            if isinstance(data, dict):
+                if "facts" in data and "claims" not in data:
+                    continue  # a patient file at the top level
+                source = data.get("source") if isinstance(data.get("source"), dict) else {}
+                source_id = str(source.get("id") or path.stem)
+                title = str(source.get("title") or "")
+                claims = len(data["claims"]) if isinstance(data.get("claims"), list) else 0
+        errors = sum(d.severity == "error" for d in diags)
+        entry = RulesetEntry(path, source_id, title, claims, errors, len(diags) - errors, ruleset, diags)
+        if ruleset is not None:
+            try:
+                entry.coverage = coverage(ruleset).counts()
+            except OSError:
+                entry.coverage = None
+        ws.entries.append(entry)
+    ws.other_diagnostics = [d for ds in by_path.values() for d in ds]
+    ws.patients = list(result.patients)
+    load_conflicts(ws)
+    return ws
+
+
+def load_conflicts(ws: Workspace) -> None:
+    """Read conflicts/report.json (written by `accord conflicts`) and conflicts/reviews.yaml."""
+    folder = conflicts_folder(ws.folder)
+    report = folder / "report.json"
+    ws.conflicts_path = report
+    ws.conflicts = []
+    if report.is_file():
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict):
+            items = data.get("conflicts", [])
+        elif isinstance(data, list):
+            items = data
+        else:
+            items = []
+        ws.conflicts = [c for c in items if isinstance(c, dict)]
+    ws.reviews = {}
+    reviews = folder / "reviews.yaml"
+    if reviews.is_file():
+        from engine.loader import LoadError, load_file
+
+        try:
+            data = load_file(reviews).data
+        except LoadError:
+            data = None
+        if isinstance(data, dict):
+            ws.reviews = data
