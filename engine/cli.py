@@ -26,6 +26,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """--quiet and --verbose on every subcommand (unless the module defines its own)."""
+    existing = parser._option_string_actions  # noqa: SLF001 - argparse has no public lookup
+    if "--quiet" not in existing:
+        flags = [f for f in ("-q", "--quiet") if f not in existing]
+        parser.add_argument(*flags, dest="quiet", action="store_true", help="print only problems and results, no summary or progress")
+    if "--verbose" not in existing:
+        flags = [f for f in ("-v", "--verbose") if f not in existing]
+        parser.add_argument(*flags, dest="verbose", action="store_true", help="print more detail about what is being done")
+
+
 def build_parser(load_all: bool = True) -> argparse.ArgumentParser:
     """Build the full parser; with load_all=False only the command names are registered."""
     parser = _Parser(
@@ -46,6 +57,7 @@ def build_parser(load_all: bool = True) -> argparse.ArgumentParser:
                 formatter_class=argparse.RawDescriptionHelpFormatter,
             )
             module.add_arguments(p)
+            add_common_arguments(p)
             p.set_defaults(_module=module)
         else:
             sub.add_parser(name)
@@ -68,19 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(parser)
+        add_common_arguments(parser)
         args = parser.parse_args(args_list[1:])
-        try:
-            return int(module.run(args) or 0)
-        except KeyboardInterrupt:
-            return 130
-        except BrokenPipeError:
-            return 0
+        return _run(module, args)
     parser = build_parser()
     args = parser.parse_args(args_list)
     if getattr(args, "_module", None) is None:
         parser.print_help()
         return 2
-    return int(args._module.run(args) or 0)
+    return _run(args._module, args)
+
+
+def _run(module: object, args: argparse.Namespace) -> int:
+    """Run a subcommand; whatever happens, the user sees a message, never a traceback."""
+    try:
+        return int(module.run(args) or 0)  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for untrusted input
+        print(f"accord: internal error, please report it: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -144,7 +144,10 @@ def resolve_plain(value: str) -> Any:
     if value in _FALSE:
         return False
     if _INT.match(value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python converts safely
+            return float(value)
     if _FLOAT.match(value):
         return float(value)
     return value

@@ -92,3 +92,8 @@ def test_unreadable_and_directory(tmp_path):
 
 def test_pointer_escapes():
     assert pointer(("a/b", "c~d", 0)) == "/a~1b/c~0d/0"
+
+
+def test_huge_integer_does_not_crash():
+    doc = load_text("a: " + "9" * 5000 + "\n")
+    assert doc.data["a"] == float("inf")
