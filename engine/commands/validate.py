@@ -11,7 +11,9 @@ EXAMPLE = "accord validate rulesets/            # PATH:LINE:COL: error[CODE]: me
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)")
-    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    from engine.output import add_format_argument
+
+    add_format_argument(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
 
 
@@ -30,9 +32,16 @@ def run(args: argparse.Namespace) -> int:
             "diagnostics": [d.to_json() for d in result.diagnostics],
         }
         print(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif args.format in ("sarif", "github"):
+        from engine.output import emit_diagnostics
+
+        emit_diagnostics(result.diagnostics, args.format)
     else:
+        from engine.output import format_text, use_color
+
+        color = use_color(sys.stdout)
         for diagnostic in result.diagnostics:
-            print(diagnostic.format())
+            print(format_text(diagnostic, color))
         if not args.quiet:
             claims = sum(len(r.claims) for r in result.rulesets)
             print(

@@ -1,0 +1,317 @@
+"""Output formats shared by every subcommand: text, json, sarif, github and junit.
+
+One finding is one `engine.diagnostics.Diagnostic` (file, line, column, code,
+message, severity); each format renders the same list its own way:
+
+* text    `PATH:LINE:COL: error[CODE]: message`, coloured only on a terminal
+          and never when NO_COLOR is set (https://no-color.org);
+* json    the command's own payload (see each command);
+* sarif   a SARIF 2.1.0 log (OASIS), rules generated from CODES, for
+          GitHub code scanning and editors;
+* github  GitHub Actions workflow commands (`::error file=...::message`),
+          which annotate the pull request diff;
+* junit   JUnit XML for `accord test`, one testcase per patient expectation.
+
+Pure standard library; nothing here imports the rest of the engine except the
+diagnostic registry.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, TextIO
+from urllib.parse import quote
+
+from engine import __version__
+from engine.diagnostics import CODES, Diagnostic
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://accord-workbench.github.io/"
+SRCROOT = "%SRCROOT%"
+
+
+def add_format_argument(parser: argparse.ArgumentParser, formats: Iterable[str] = FORMATS, default: str = "text") -> None:
+    """`--format` with the given choices; commands call this instead of spelling the list."""
+    choices = list(formats)
+    parser.add_argument("--format", choices=choices, default=default, help=f"output format: {', '.join(choices)} (default: {default})")
+
+
+# ---------------------------------------------------------------- colour
+
+_COLOURS = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2", "cyan": "36"}
+
+
+def use_color(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR", ""):
+        return False
+    stream = sys.stdout if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def paint(text: str, colour: str, enabled: bool) -> str:
+    """`text` wrapped in an ANSI colour when enabled, else unchanged."""
+    if not enabled or colour not in _COLOURS:
+        return text
+    return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
+
+
+SEVERITY_COLOURS = {"error": "red", "warning": "yellow"}
+
+
+def format_text(diagnostic: Diagnostic, color: bool = False) -> str:
+    """Diagnostic.format(), with the severity coloured when `color`; identical text otherwise."""
+    if not color:
+        return diagnostic.format()
+    where = f" (at {diagnostic.pointer})" if diagnostic.pointer else ""
+    severity = paint(f"{diagnostic.severity}[{diagnostic.code}]", SEVERITY_COLOURS.get(diagnostic.severity, "bold"), True)
+    location = paint(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.col}:", "bold", True)
+    return f"{location} {severity}: {diagnostic.message}{where}"
+
+
+# ---------------------------------------------------------------- SARIF
+
+@dataclass(frozen=True)
+class Rule:
+    """SARIF rule metadata: id, short name, description and default level."""
+
+    id: str
+    name: str
+    description: str
+    level: str = "error"
+
+
+def rules_from_codes(codes: Mapping[str, tuple[str, str]] = CODES) -> list[Rule]:
+    """One SARIF rule per diagnostic code; W-codes default to warning, the rest to error."""
+    return [Rule(code, name, text, "warning" if code.startswith("W") else "error") for code, (name, text) in codes.items()]
+
+
+def artifact_uri(path: str, base: str | os.PathLike[str] | None = None) -> str:
+    """`path` as a relative, percent-encoded URI reference against `base` (default: cwd)."""
+    base_path = Path(base if base is not None else os.getcwd()).resolve()
+    target = Path(path)
+    if not target.is_absolute():
+        target = Path(os.getcwd()) / target
+    try:
+        relative = os.path.relpath(target.resolve(), base_path)
+    except ValueError:  # another drive on Windows
+        relative = str(target)
+    return quote(Path(relative).as_posix(), safe="/-._~")
+
+
+def _level(severity: str) -> str:
+    return {"error": "error", "warning": "warning"}.get(severity, "note")
+
+
+def sarif_result(diagnostic: Diagnostic, rule_index: Mapping[str, int], base: str | os.PathLike[str] | None = None, properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One SARIF result for a diagnostic, located at its file, line and column."""
+    result: dict[str, Any] = {
+        "ruleId": diagnostic.code,
+        "level": _level(diagnostic.severity),
+        "message": {"text": diagnostic.message or diagnostic.name},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact_uri(diagnostic.path, base), "uriBaseId": SRCROOT},
+                    "region": {"startLine": max(1, int(diagnostic.line)), "startColumn": max(1, int(diagnostic.col))},
+                }
+            }
+        ],
+    }
+    if diagnostic.code in rule_index:
+        result["ruleIndex"] = rule_index[diagnostic.code]
+    props: dict[str, Any] = {}
+    if diagnostic.pointer:
+        props["pointer"] = diagnostic.pointer
+    props.update(dict(diagnostic.extra))
+    props.update(properties or {})
+    if props:
+        result["properties"] = props
+    return result
+
+
+def sarif_log(
+    diagnostics: Iterable[Diagnostic],
+    base: str | os.PathLike[str] | None = None,
+    rules: Iterable[Rule] | None = None,
+    properties: Iterable[Mapping[str, Any] | None] | None = None,
+) -> dict[str, Any]:
+    """A complete SARIF 2.1.0 log with one run of the accord tool.
+
+    `rules` defaults to every code of engine.diagnostics.CODES; commands with
+    findings of their own (conflicts) pass extra rules. `properties` gives
+    optional per-result property bags, parallel to `diagnostics`.
+    """
+    rule_list = list(rules) if rules is not None else rules_from_codes()
+    rule_index = {rule.id: i for i, rule in enumerate(rule_list)}
+    diags = list(diagnostics)
+    props = list(properties) if properties is not None else [None] * len(diags)
+    base_path = Path(base if base is not None else os.getcwd()).resolve()
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "accord",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [
+                            {
+                                "id": rule.id,
+                                "name": _pascal(rule.name),
+                                "shortDescription": {"text": rule.description},
+                                "fullDescription": {"text": f"{rule.id} {rule.name}: {rule.description}"},
+                                "defaultConfiguration": {"level": rule.level},
+                            }
+                            for rule in rule_list
+                        ],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": base_path.as_uri().rstrip("/") + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": [sarif_result(d, rule_index, base_path, p) for d, p in zip(diags, props)],
+            }
+        ],
+    }
+
+
+def _pascal(name: str) -> str:
+    """'unknown-fact' -> 'UnknownFact' (SARIF recommends PascalCase rule names)."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_\s]+", name) if part) or name
+
+
+def dump_json(data: Any, stream: TextIO | None = None) -> None:
+    stream = sys.stdout if stream is None else stream
+    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------- GitHub Actions
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message: % then CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value: as data, plus ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(diagnostic: Diagnostic, title: str | None = None) -> str:
+    """`::error file=PATH,line=L,col=C,title=CODE::message` for one diagnostic."""
+    command = {"error": "error", "warning": "warning"}.get(diagnostic.severity, "notice")
+    props = [
+        f"file={escape_property(diagnostic.path)}",
+        f"line={int(diagnostic.line)}",
+        f"col={int(diagnostic.col)}",
+        f"title={escape_property(title if title is not None else diagnostic.code)}",
+    ]
+    where = f" (at {diagnostic.pointer})" if diagnostic.pointer else ""
+    return f"::{command} {','.join(props)}::{escape_data(diagnostic.message + where)}"
+
+
+# ---------------------------------------------------------------- JUnit XML
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry at all (escaping is ElementTree's job)."""
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+@dataclass
+class TestCase:
+    """One JUnit testcase: a patient expectation (classname: patient, name: source/question)."""
+
+    __test__ = False  # not a pytest class
+
+    classname: str
+    name: str
+    failure: str | None = None
+    details: str = ""
+    file: str = ""
+    line: int = 0
+    time: float = 0.0
+    skipped: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class TestSuite:
+    __test__ = False
+
+    name: str
+    cases: list[TestCase] = field(default_factory=list)
+    time: float = 0.0
+
+
+def junit_xml(suites: Iterable[TestSuite], name: str = "accord test") -> str:
+    """A JUnit XML document (the widely read Ant/Jenkins/GitHub dialect) for the suites."""
+    import xml.etree.ElementTree as ET
+
+    suites = list(suites)
+    root = ET.Element("testsuites", name=xml_safe(name))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total_time = 0.0
+    for suite in suites:
+        counts = {
+            "tests": len(suite.cases),
+            "failures": sum(c.failure is not None for c in suite.cases),
+            "errors": sum(c.error is not None for c in suite.cases),
+            "skipped": sum(c.skipped is not None for c in suite.cases),
+        }
+        element = ET.SubElement(root, "testsuite", name=xml_safe(suite.name), time=f"{suite.time:.3f}", **{k: str(v) for k, v in counts.items()})
+        for case in suite.cases:
+            attrs = {"classname": xml_safe(case.classname), "name": xml_safe(case.name), "time": f"{case.time:.3f}"}
+            if case.file:
+                attrs["file"] = xml_safe(case.file)
+            if case.line:
+                attrs["line"] = str(case.line)
+            tc = ET.SubElement(element, "testcase", attrs)
+            if case.failure is not None:
+                failure = ET.SubElement(tc, "failure", message=xml_safe(case.failure), type="expectation")
+                failure.text = xml_safe(case.details or case.failure)
+            if case.error is not None:
+                error = ET.SubElement(tc, "error", message=xml_safe(case.error), type="error")
+                error.text = xml_safe(case.error)
+            if case.skipped is not None:
+                ET.SubElement(tc, "skipped", message=xml_safe(case.skipped))
+        for key in totals:
+            totals[key] += counts[key]
+        total_time += suite.time
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{total_time:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# ---------------------------------------------------------------- diagnostics, any format
+
+def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: TextIO | None = None, base: str | os.PathLike[str] | None = None) -> None:
+    """Write diagnostics in text, sarif or github format (json payloads are the command's own)."""
+    stream = sys.stdout if stream is None else stream
+    if fmt == "sarif":
+        dump_json(sarif_log(diagnostics, base), stream)
+    elif fmt == "github":
+        for diagnostic in diagnostics:
+            stream.write(github_annotation(diagnostic) + "\n")
+    else:
+        color = use_color(stream)
+        for diagnostic in diagnostics:
+            stream.write(format_text(diagnostic, color) + "\n")
