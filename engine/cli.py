@@ -15,6 +15,8 @@ from engine import __version__
 COMMANDS: dict[str, str] = {
     "validate": "engine.commands.validate",
     "tui": "engine.commands.tui",
+    "coverage": "engine.commands.coverage",
+    "test": "engine.commands.test",
 }
 
 

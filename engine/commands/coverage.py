@@ -1,0 +1,55 @@
+"""`accord coverage`: has every sentence of every source been claimed or excluded?"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+HELP = "Show how much of each source text is covered by claims or deliberate exclusions, and list unreviewed sentences."
+EXAMPLE = "accord coverage rulesets/            # PATH:LINE:COL: unreviewed: <sentence>; exit 1 if any"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.coverage import coverage
+    from engine.validate import validate_paths
+
+    for raw in args.paths:
+        if not os.path.exists(raw):
+            print(f"accord coverage: error: no such file or folder: {raw}", file=sys.stderr)
+            return 2
+    result = validate_paths(args.paths, check_patients=False)
+    problems = [d for d in result.diagnostics if d.severity == "error"]
+    reports = []
+    for ruleset in sorted(result.rulesets, key=lambda r: r.source_id):
+        try:
+            reports.append(coverage(ruleset))
+        except OSError as exc:
+            problems.append(None)
+            print(f"{ruleset.path}: error: cannot read source text: {exc}", file=sys.stderr)
+    unreviewed = sum(r.count("unreviewed") for r in reports)
+    if args.format == "json":
+        payload = {
+            "ok": unreviewed == 0 and not problems,
+            "sources": [r.to_json() for r in reports],
+            "errors": [d.to_json() for d in problems if d is not None],
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for d in problems:
+            if d is not None:
+                print(d.format())
+        width = max([len("SOURCE")] + [len(r.source) for r in reports])
+        print(f"{'SOURCE':<{width}}  {'SENTENCES':>9}  {'CLAIMED':>7}  {'EXCLUDED':>8}  {'UNREVIEWED':>10}")
+        for r in reports:
+            c = r.counts()
+            print(f"{r.source:<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}")
+        for r in reports:
+            for s in r.unreviewed:
+                print(f"{r.text_path}:{s.line}:{s.col}: unreviewed: {s.text}")
+    return 1 if unreviewed or problems else 0

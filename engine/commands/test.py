@@ -1,0 +1,51 @@
+"""`accord test`: check the test patients' expected answers against the rulesets."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+HELP = "Evaluate every test patient under PATH and compare each source's answers with the patient's expectations."
+EXAMPLE = "accord test rulesets/                # one line per mismatch, then 'N expectations, M passed, K failed'"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="folders with rulesets and a patients/ folder, or files (default: rulesets/)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print passing expectations")
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.testing import display_path, run_tests
+
+    for raw in args.paths:
+        if not os.path.exists(raw):
+            print(f"accord test: error: no such file or folder: {raw}", file=sys.stderr)
+            return 2
+    report = run_tests(args.paths)
+    if args.format == "json":
+        payload = {
+            "ok": report.ok,
+            "patients": report.patients,
+            "expectations": len(report.outcomes),
+            "passed": report.passed,
+            "failed": len(report.failed),
+            "errors": [d.to_json() for d in report.diagnostics],
+            "outcomes": [o.to_json() for o in report.outcomes],
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for d in report.diagnostics:
+            print(d.format())
+        for o in report.outcomes:
+            if o.passed and not args.verbose:
+                continue
+            where = display_path(o.path, args.paths)
+            if o.passed:
+                print(f"{where}: {o.source} {o.question}: ok ({o.describe_expected()})")
+            else:
+                print(f"{where}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}")
+        print(f"{len(report.outcomes)} expectations, {report.passed} passed, {len(report.failed)} failed"
+              + (f", {len(report.diagnostics)} validation errors" if report.diagnostics else ""))
+    return 0 if report.ok else 1

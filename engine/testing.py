@@ -1,0 +1,135 @@
+"""`accord test`: evaluate every test patient's expectations through the engine.
+
+A patient file lists, per source and question, what that source is expected
+to answer: a value (answered), 'silent', 'indeterminate', or
+{conflicting: [values...]}. Each expectation is evaluated with
+engine.evaluate and compared; every mismatch is reported with the claims that
+produced the actual answer.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from engine.derive import derive_facts
+from engine.evaluate import ANSWERED, CONFLICTING, INDETERMINATE, SILENT, Answer, answer, format_value, value_key
+from engine.diagnostics import Diagnostic
+from engine.validate import validate_paths
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation of one patient, checked."""
+
+    patient: str
+    path: str
+    source: str
+    question: str
+    expected: Any
+    actual: Answer | None
+    passed: bool
+    message: str = ""
+
+    def describe_expected(self) -> str:
+        return describe_expectation(self.expected)
+
+    def describe_actual(self) -> str:
+        if self.actual is None:
+            return self.message or "no answer"
+        a = self.actual
+        if a.status == ANSWERED:
+            text = format_value(a.values[0].value)
+        elif a.status == CONFLICTING:
+            text = "conflicting: " + " | ".join(format_value(v.value) for v in a.values)
+        elif a.status == INDETERMINATE:
+            text = "indeterminate (missing " + ", ".join(a.missing) + ")"
+        else:
+            text = SILENT
+        claims = [c for v in a.values for c in v.claims]
+        return text + (f" (claims {', '.join(claims)})" if claims else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "patient": self.patient,
+            "path": self.path,
+            "source": self.source,
+            "question": self.question,
+            "expected": self.expected,
+            "actual": self.actual.to_json() if self.actual else None,
+            "passed": self.passed,
+            "message": self.message,
+        }
+
+
+@dataclass
+class TestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    patients: int = 0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+    @property
+    def passed(self) -> int:
+        return sum(o.passed for o in self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not any(d.severity == "error" for d in self.diagnostics)
+
+
+def describe_expectation(expected: Any) -> str:
+    if expected in (SILENT, INDETERMINATE):
+        return expected
+    if isinstance(expected, dict) and set(expected) == {"conflicting"}:
+        return "conflicting: " + " | ".join(format_value(v) for v in expected["conflicting"])
+    return format_value(expected)
+
+
+def matches(expected: Any, actual: Answer) -> bool:
+    """Does the engine's answer satisfy the expectation?"""
+    if expected == SILENT:
+        return actual.status == SILENT
+    if expected == INDETERMINATE:
+        return actual.status == INDETERMINATE
+    if isinstance(expected, dict) and set(expected) == {"conflicting"}:
+        want = sorted({value_key(v) for v in expected["conflicting"]})
+        got = sorted({value_key(v.value) for v in actual.values})
+        return actual.status == CONFLICTING and want == got
+    return actual.status == ANSWERED and value_key(actual.values[0].value) == value_key(expected)
+
+
+def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
+    """Validate rulesets and patients under `paths`, then check every expectation."""
+    result = validate_paths(list(paths))
+    report = TestReport(diagnostics=[d for d in result.diagnostics if d.severity == "error"])
+    by_source = {r.source_id: r for r in result.rulesets}
+    report.patients = len(result.patients)
+    for patient in sorted(result.patients, key=lambda p: p.path):
+        facts, _derived = derive_facts(dict(patient.facts))
+        for source, questions in patient.expected.items():
+            ruleset = by_source.get(source)
+            for question, expected in questions.items():
+                if ruleset is None:
+                    report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, None, False, f"no ruleset for source {source!r}"))
+                    continue
+                got = answer(ruleset, question, facts)
+                report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, got, matches(expected, got)))
+    return report
+
+
+def display_path(path: str, roots: Iterable[str | os.PathLike[str]]) -> str:
+    """`path` relative to the folder it was found under (patients/x.yaml), else as given."""
+    p = Path(path)
+    for root in roots:
+        r = Path(root)
+        if r.is_dir():
+            try:
+                return p.resolve().relative_to(r.resolve()).as_posix()
+            except ValueError:
+                continue
+    return str(path)
