@@ -1,0 +1,164 @@
+"""FHIR R4 Bundles mapped to vocabulary facts: codes from the vocabulary, UCUM conversion, reported leftovers."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fhir.resources")
+
+from engine.contract import vocabulary  # noqa: E402
+from engine.fhir import FhirError, convert, facts_from_bundle, looks_like_bundle  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "fhir"
+
+
+def _bundle(*resources: dict) -> dict:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
+
+
+def _obs(code: str, value: float | None = None, unit: str | None = None, when: str = "2024-05-01", **extra) -> dict:
+    obs = {"resourceType": "Observation", "status": "final", "effectiveDateTime": when,
+           "code": {"coding": [{"system": "http://loinc.org", "code": code}]}}
+    if value is not None:
+        obs["valueQuantity"] = {"value": value, "system": "http://unitsofmeasure.org", **({"code": unit} if unit else {})}
+    obs.update(extra)
+    return obs
+
+
+PATIENT = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1970-05-15"}
+
+
+def test_full_bundle_maps_every_fact() -> None:
+    facts, notes = facts_from_bundle(DATA / "full-patient.json", as_of="2024-05-01")
+    assert facts == {
+        "sex": "female",
+        "age_years": 53,
+        "serum_creatinine_mg_dl": pytest.approx(97 / 88.42, abs=1e-4),
+        "egfr": 58,
+        "anc": 2.5,
+        "alc": 1.1,
+        "hemoglobin_g_dl": 12.5,
+        "weight_kg": pytest.approx(154 * 0.45359237, abs=1e-4),
+        "pregnant": False,
+        "indication": "rheumatoid_arthritis",
+    }
+    assert not [n for n in notes if n.level == "warning"]
+
+
+def test_age_is_relative_to_as_of() -> None:
+    assert facts_from_bundle(_bundle(PATIENT), as_of="2024-05-14")[0]["age_years"] == 53
+    assert facts_from_bundle(_bundle(PATIENT), as_of="2024-05-15")[0]["age_years"] == 54
+
+
+def test_default_reference_date_is_latest_observation() -> None:
+    facts, notes = facts_from_bundle(_bundle(PATIENT, _obs("29463-7", 70, "kg", when="2030-06-01")))
+    assert facts["age_years"] == 60
+    assert any("latest observation date" in str(n) for n in notes)
+
+
+@pytest.mark.parametrize(("fact", "value", "unit", "expected"), [
+    ("serum_creatinine_mg_dl", 88.42, "umol/L", 1.0),
+    ("serum_creatinine_mg_dl", 1.2, "mg/dL", 1.2),
+    ("hemoglobin_g_dl", 130, "g/L", 13.0),
+    ("anc", 1.5, "10*3/uL", 1.5),
+    ("anc", 1500, "/uL", 1.5),
+    ("alc", 0.8, "10*9/L", 0.8),
+    ("weight_kg", 100, "[lb_av]", 45.359237),
+    ("weight_kg", 70000, "g", 70.0),
+])
+def test_unit_conversion(fact: str, value: float, unit: str, expected: float) -> None:
+    assert convert(value, unit, vocabulary().facts[fact]) == pytest.approx(expected)
+
+
+def test_unconvertible_and_missing_units_are_reported_not_guessed() -> None:
+    facts, notes = facts_from_bundle(_bundle(
+        PATIENT,
+        _obs("718-7", 8.1, "mmol/L"),          # haemoglobin in mmol/L: no factor
+        _obs("751-8", 3.2),                     # ANC without a unit
+        _obs("2160-0", 1.1, "mg"),              # creatinine in a mass unit
+    ), as_of="2024-05-01")
+    assert "hemoglobin_g_dl" not in facts and "anc" not in facts and "serum_creatinine_mg_dl" not in facts
+    warnings = [str(n) for n in notes if n.level == "warning"]
+    assert any("'mmol/L' cannot be converted to 'g/dL'" in w for w in warnings)
+    assert any("anc: value 3.2 has no unit" in w for w in warnings)
+    assert any("'mg' cannot be converted to 'mg/dL'" in w for w in warnings)
+
+
+def test_unmapped_resources_codes_and_statuses_are_listed() -> None:
+    facts, notes = facts_from_bundle(DATA / "unmapped.json", as_of="2024-06-01")
+    assert facts == {"sex": "male", "age_years": 65, "serum_creatinine_mg_dl": 1.4, "weight_kg": 82, "indication": "alopecia_areata"}
+    warnings = {n.resource: n.message for n in notes if n.level == "warning"}
+    assert "maps to no fact" in warnings["Observation/glucose"] and "2345-7" in warnings["Observation/glucose"]
+    assert "38341003" in warnings["Condition/hypertension"]
+    assert "resolved" in warnings["Condition/covid-resolved"]
+    assert "entered-in-error" in warnings["Observation/alc-error"]
+    assert "not mapped" in warnings["MedicationStatement/mtx"]
+    assert "not a valid FHIR R4 Observation" in warnings["Observation/broken"]
+    assert "unknown FHIR resource type" in warnings["Spaceship/x"]
+    assert "mmol/L" in warnings["Observation/hb-mmol"]
+    # the latest creatinine wins, and the note says so
+    assert any("latest of 2" in n.message for n in notes if n.level == "info")
+
+
+def test_pregnancy_status_and_condition() -> None:
+    pregnant = _obs("82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]})
+    assert facts_from_bundle(_bundle(pregnant), as_of="2024-05-01")[0]["pregnant"] is True
+    unknown = _obs("82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "261665006"}]})
+    facts, notes = facts_from_bundle(_bundle(unknown), as_of="2024-05-01")
+    assert "pregnant" not in facts and any("261665006" in str(n) for n in notes)
+
+
+def test_two_indications_are_ambiguous_not_guessed() -> None:
+    def condition(code: str) -> dict:
+        return {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": code}]}}
+    facts, notes = facts_from_bundle(_bundle(condition("69896004"), condition("24079001")), as_of="2024-05-01")
+    assert "indication" not in facts
+    assert any("ambiguous" in str(n) for n in notes)
+
+
+def test_partial_birth_date_and_other_gender() -> None:
+    patient = {"resourceType": "Patient", "gender": "other", "birthDate": "1970"}
+    facts, notes = facts_from_bundle(_bundle(patient), as_of="2024-05-01")
+    assert facts == {}
+    text = " ".join(str(n) for n in notes)
+    assert "gender 'other'" in text and "partial" in text
+    # a partial date that cannot change the age is used
+    assert facts_from_bundle(_bundle({"resourceType": "Patient", "birthDate": "1970-01"}), as_of="2024-05-01")[0]["age_years"] == 54
+
+
+@pytest.mark.parametrize("data", [{"resourceType": "Patient"}, [], {"resourceType": "Bundle", "entry": 3}])
+def test_not_a_bundle_is_a_clean_error(data) -> None:
+    with pytest.raises(FhirError):
+        facts_from_bundle(data)
+
+
+def test_bad_files_are_clean_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(FhirError, match="not valid JSON"):
+        facts_from_bundle(bad)
+    with pytest.raises(FhirError):
+        facts_from_bundle(tmp_path / "missing.json")
+    with pytest.raises(FhirError, match="YYYY-MM-DD"):
+        facts_from_bundle(_bundle(PATIENT), as_of="May 2024")
+
+
+def test_looks_like_bundle(tmp_path: Path) -> None:
+    assert looks_like_bundle(DATA / "full-patient.json")
+    other = tmp_path / "p.json"
+    other.write_text(json.dumps({"id": "p", "facts": {}}), encoding="utf-8")
+    assert not looks_like_bundle(other)
+
+
+def test_no_clinical_codes_hard_coded_in_python() -> None:
+    """Every LOINC / SNOMED code used by the mapping comes from schema/vocabulary.yaml."""
+    source = (REPO / "engine" / "fhir.py").read_text(encoding="utf-8")
+    strings = [node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    codes = [s for s in strings if re.fullmatch(r"\d{3,}(-\d)?", s)]
+    assert codes == []
