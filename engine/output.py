@@ -260,7 +260,7 @@ class TestSuite:
     time: float = 0.0
 
 
-def junit_xml(suites: Iterable[TestSuite], name: str = "accord test") -> str:
+def junit_xml(suites: Iterable[TestSuite], name: str = "accord test", time: float | None = None) -> str:
     """A JUnit XML document (the widely read Ant/Jenkins/GitHub dialect) for the suites."""
     import xml.etree.ElementTree as ET
 
@@ -296,7 +296,7 @@ def junit_xml(suites: Iterable[TestSuite], name: str = "accord test") -> str:
         total_time += suite.time
     for key, value in totals.items():
         root.set(key, str(value))
-    root.set("time", f"{total_time:.3f}")
+    root.set("time", f"{total_time if time is None else time:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -315,3 +315,74 @@ def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: TextIO | N
         color = use_color(stream)
         for diagnostic in diagnostics:
             stream.write(format_text(diagnostic, color) + "\n")
+
+
+# ---------------------------------------------------------------- accord test reports
+
+EXPECTATION_RULE = Rule("expectation-failed", "expectation-failed", "A test patient's expected answer differs from what the source's claims give.", "error")
+
+
+def _expectation_locator() -> Any:
+    """Located (line, col) of patients' expectations, loading each patient file once."""
+    from engine.loader import LoadError, load_file
+
+    cache: dict[str, Any] = {}
+
+    def locate(path: str, parts: tuple[Any, ...]) -> tuple[int, int]:
+        if path not in cache:
+            try:
+                cache[path] = load_file(path)
+            except (LoadError, OSError):
+                cache[path] = None
+        doc = cache[path]
+        if doc is None:
+            return 1, 1
+        span = doc.key_spans.get(parts) or doc.locate(parts)
+        return span.line, span.col
+
+    return locate
+
+
+def expectation_diagnostics(report: Any) -> list[Diagnostic]:
+    """Validation errors plus one located diagnostic per failed expectation of an `accord test` report."""
+    locate = _expectation_locator()
+    out = list(report.diagnostics)
+    for o in report.failed:
+        line, col = locate(o.path, ("expected", o.source, o.question))
+        message = f"{o.patient}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}"
+        out.append(Diagnostic(o.path, line, col, EXPECTATION_RULE.id, message, "error", f"/expected/{o.source}/{o.question}"))
+    return out
+
+
+def junit_from_test_report(report: Any, duration: float = 0.0) -> str:
+    """JUnit XML for an `accord test` report: one testsuite per patient, one testcase per expectation."""
+    locate = _expectation_locator()
+    suites: dict[str, TestSuite] = {}
+    for o in report.outcomes:
+        suite = suites.setdefault(o.path, TestSuite(o.patient))
+        line, _col = locate(o.path, ("expected", o.source, o.question))
+        case = TestCase(classname=f"patients.{o.patient}", name=f"{o.source} {o.question}", file=o.path, line=line)
+        if not o.passed:
+            case.failure = f"expected {o.describe_expected()}, got {o.describe_actual()}"
+            case.details = f"{o.path}:{line}: {o.patient}: {o.source} {o.question}\n{case.failure}"
+        suite.cases.append(case)
+    ordered = list(suites.values())
+    if report.diagnostics:
+        ordered.insert(0, TestSuite("validation", [
+            TestCase("validation", f"{d.path}:{d.line}:{d.col}", error=d.format(), file=d.path, line=d.line) for d in report.diagnostics
+        ]))
+    return junit_xml(ordered, time=duration)
+
+
+def emit_test_report(report: Any, fmt: str, stream: TextIO | None = None, duration: float = 0.0) -> None:
+    """`accord test` in sarif, github or junit format."""
+    stream = sys.stdout if stream is None else stream
+    if fmt == "junit":
+        stream.write(junit_from_test_report(report, duration))
+        return
+    diagnostics = expectation_diagnostics(report)
+    if fmt == "sarif":
+        dump_json(sarif_log(diagnostics, rules=rules_from_codes() + [EXPECTATION_RULE]), stream)
+    else:
+        for diagnostic in diagnostics:
+            stream.write(github_annotation(diagnostic) + "\n")

@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 HELP = "Evaluate every test patient under PATH and compare each source's answers with the patient's expectations."
 EXAMPLE = "accord test rulesets/                # one line per mismatch, then 'N expectations, M passed, K failed'"
@@ -12,7 +13,8 @@ EXAMPLE = "accord test rulesets/                # one line per mismatch, then 'N
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="folders with rulesets and a patients/ folder, or files (default: rulesets/)")
-    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=["text", "json", "sarif", "github", "junit"], default="text",
+                        help="output format: text, json, sarif, github (annotations), junit (XML for CI test reports) (default: text)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print passing expectations")
 
 
@@ -23,8 +25,13 @@ def run(args: argparse.Namespace) -> int:
         if not os.path.exists(raw):
             print(f"accord test: error: no such file or folder: {raw}", file=sys.stderr)
             return 2
+    started = time.monotonic()
     report = run_tests(args.paths)
-    if args.format == "json":
+    if args.format in ("sarif", "github", "junit"):
+        from engine.output import emit_test_report
+
+        emit_test_report(report, args.format, duration=time.monotonic() - started)
+    elif args.format == "json":
         payload = {
             "ok": report.ok,
             "patients": report.patients,

@@ -1,0 +1,67 @@
+"""--format on `accord test` (sarif, github, junit) over a small ruleset with one failing expectation."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft4Validator
+
+from engine.cli import main
+from tests.conftest import write_ruleset
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "rs"
+    write_ruleset(folder, "src-a", "Take 2 mg daily. Avoid if eGFR below 30.", [
+        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {">=": [{"var": "egfr"}, 30]}, "quote": "Take 2 mg daily"},
+        {"question": "dose", "value": "not_recommended", "when": {"<": [{"var": "egfr"}, 30]}, "quote": "Avoid if eGFR below 30"},
+    ])
+    (folder / "patients").mkdir()
+    (folder / "patients" / "p1.yaml").write_text(yaml.safe_dump({
+        "id": "p1", "facts": {"egfr": 20},
+        "expected": {"src-a": {"dose": {"mg": 2, "every_days": 1}}},
+    }, sort_keys=False), encoding="utf-8")
+    (folder / "patients" / "p2.yaml").write_text(yaml.safe_dump({
+        "id": "p2", "facts": {"egfr": 80},
+        "expected": {"src-a": {"dose": {"mg": 2, "every_days": 1}}},
+    }, sort_keys=False), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+def test_junit(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", "rs", "--format", "junit"]) == 1
+    root = ET.fromstring(capsys.readouterr().out.encode("utf-8"))
+    assert (root.get("tests"), root.get("failures")) == ("2", "1")
+    cases = {c.get("classname"): c for c in root.iter("testcase")}
+    assert set(cases) == {"patients.p1", "patients.p2"}
+    failure = cases["patients.p1"].find("failure")
+    assert failure is not None and "expected 2 mg once daily, got not_recommended" in failure.get("message")
+    assert cases["patients.p2"].find("failure") is None
+    assert cases["patients.p1"].get("file") == "rs/patients/p1.yaml" and int(cases["patients.p1"].get("line")) >= 3
+
+
+def test_sarif_and_github(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    assert main(["test", "rs", "--format", "sarif"]) == 1
+    log = json.loads(capsys.readouterr().out)
+    assert not list(Draft4Validator(schema).iter_errors(log))
+    [result] = log["runs"][0]["results"]
+    assert result["ruleId"] == "expectation-failed"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "rs/patients/p1.yaml"
+    assert main(["test", "rs", "--format", "github"]) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("::error file=rs/patients/p1.yaml,line=") and ",title=expectation-failed::p1%3A" not in line
+    assert "::p1: src-a dose: expected 2 mg once daily, got not_recommended" in line
+
+
+def test_text_unchanged(suite: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", "rs"]) == 1
+    out = capsys.readouterr().out
+    assert "expected 2 mg once daily, got not_recommended" in out and "2 expectations, 1 passed, 1 failed" in out
