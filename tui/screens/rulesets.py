@@ -31,6 +31,7 @@ class RulesetsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._ready = True
         table = self.query_one(DataTable)
         table.add_column("Source", key="source")
         table.add_column("Title", key="title")
@@ -44,7 +45,7 @@ class RulesetsScreen(Screen[None]):
             self.workspace_changed(self.app.workspace)  # type: ignore[attr-defined]
 
     def workspace_changed(self, ws: Workspace | None) -> None:
-        if ws is None or not self.is_mounted:
+        if ws is None or not getattr(self, "_ready", False):
             return
         table = self.query_one(DataTable)
         keep = table.cursor_row

@@ -1,13 +1,365 @@
-"""Placeholder (being built)."""
+"""Sources screen: the verbatim text with every claim's quote highlighted, and coverage.
+
+Select text (shift+arrows, mouse) and press `n` to start a claim prefilled
+with the exact quote, its context and offsets; the editor never types a
+quote by hand.
+"""
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Select, Static
+
+from tui import conflict_fields as cf
+from tui.widgets.source_view import Mark, SourceView
+from tui.workspace import RulesetEntry, Workspace
+
+STATUS_STYLE = {
+    "approved": "on #1d4a2b",
+    "under_review": "on #1f3b63",
+    "submitted": "on #2a3560",
+    "draft": "on #4a4220",
+    "rejected": "strike on #402020",
+}
+CONFLICT_STYLE = "bold underline #ff7b72"
+UNREVIEWED_STYLE = "underline #d29922"
+EXCLUDED_STYLE = "dim italic"
 
 
 class SourcesScreen(Screen[None]):
+    """A source text with claim highlights, the claims under the cursor and coverage figures."""
+
+    TITLE = "Sources"
+    BINDINGS = [
+        Binding("n", "new_claim", "New claim from selection", id="sources-new-claim"),
+        Binding("e", "edit_claim", "Edit claim", id="sources-edit-claim"),
+        Binding("r", "review_claim", "Review status", id="sources-review"),
+        Binding("s", "select_sentence", "Select sentence", id="sources-select-sentence"),
+        Binding("right_square_bracket", "next_claim(1)", "Next claim", id="sources-next-claim"),
+        Binding("left_square_bracket", "next_claim(-1)", "Prev claim", id="sources-prev-claim", show=False),
+        Binding("u", "next_unreviewed", "Next unreviewed", id="sources-next-unreviewed"),
+        Binding("tab", "app.focus_next", "Focus next", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source_id: str | None = None
+        self.text = ""
+        self.coverage: Any = None
+        self._claim_spans: list[tuple[int, int, Any]] = []
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Coming next.")
+        with Horizontal(id="sources-top"):
+            yield Select([], prompt="Choose a source", id="sources-select", allow_blank=True)
+            yield Static("", id="sources-coverage", markup=False)
+        with Horizontal(id="sources-body"):
+            yield SourceView(id="source-view")
+            with Vertical(id="sources-side"):
+                yield Static("", id="sources-legend", markup=False)
+                with VerticalScroll(id="sources-claims-scroll"):
+                    yield Static("", id="sources-claims", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.query_one("#sources-legend", Static).update(self._legend())
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        if ws is not None:
+            self.workspace_changed(ws)
+        self.query_one(SourceView).focus()
+
+    @staticmethod
+    def _legend() -> Text:
+        t = Text()
+        for status, style in STATUS_STYLE.items():
+            t.append(f" {status} ", style=style)
+            t.append(" ")
+        t.append("\n")
+        t.append("in a conflict", style=CONFLICT_STYLE)
+        t.append("  ")
+        t.append("unclaimed sentence", style=UNREVIEWED_STYLE)
+        t.append("  ")
+        t.append("excluded", style=EXCLUDED_STYLE)
+        return t
+
+    # ------------------------------------------------------------ data
+
+    def workspace_changed(self, ws: Workspace | None) -> None:
+        if ws is None or not getattr(self, "_ready", False):
+            return
+        select = self.query_one("#sources-select", Select)
+        options = [(e.source_id, e.source_id) for e in ws.entries]
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if self.source_id and ws.entry(self.source_id):
+                select.value = self.source_id
+        if self.source_id is None and ws.entries:
+            self.show_source(ws.entries[0].source_id)
+        elif self.source_id is not None:
+            self.show_source(self.source_id, keep_cursor=True)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and isinstance(event.value, str) and event.value != self.source_id:
+            self.show_source(event.value)
+            self.query_one(SourceView).focus()
+
+    def entry(self) -> RulesetEntry | None:
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        return ws.entry(self.source_id) if ws is not None and self.source_id else None
+
+    def show_source(self, source_id: str, offset: int | None = None, keep_cursor: bool = False) -> None:
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        if ws is None or not getattr(self, "_ready", False):
+            self.source_id = source_id
+            return
+        entry = ws.entry(source_id)
+        view = self.query_one(SourceView)
+        if entry is None:
+            self.notify(f"No ruleset for source {source_id!r}.", severity="warning")
+            return
+        changed_source = source_id != self.source_id
+        self.source_id = source_id
+        select = self.query_one("#sources-select", Select)
+        if select.value != source_id:
+            with self.prevent(Select.Changed):
+                select.value = source_id
+        ruleset = entry.ruleset
+        if ruleset is None:
+            view.set_text(f"{entry.path} has errors, so its claims cannot be shown.\n\n"
+                          + "\n".join(d.format() for d in entry.diagnostics[:20])
+                          + "\n\nPress 1 for the rulesets screen, then e to open the file at its first error.")
+            self.text = ""
+            self.coverage = None
+            self._claim_spans = []
+            self.query_one("#sources-coverage", Static).update(Text("invalid ruleset", style="bold red"))
+            self._show_claims_at(0)
+            return
+        from engine.coverage import coverage
+
+        text = ruleset.source_text
+        if text is None:
+            from engine.loader import read_text
+
+            text = read_text(ruleset.resolve_text_path())
+        self.text = text
+        self.coverage = coverage(ruleset, text)
+        in_conflict = {claim for c in ws.conflicts for claim in cf.claims(c)}
+        marks: list[Mark] = []
+        for i, sentence in enumerate(self.coverage.sentences):
+            status = self.coverage.status[i]
+            if status == "unreviewed":
+                marks.append(Mark(sentence.start, sentence.end, UNREVIEWED_STYLE))
+        for excl in ruleset.excluded:
+            marks.append(Mark(excl.start, excl.end, EXCLUDED_STYLE))
+        self._claim_spans = []
+        for claim in ruleset.claims:
+            p = claim.provenance
+            style = STATUS_STYLE.get(claim.status, "reverse")
+            if claim.id in in_conflict:
+                style = f"{style} {CONFLICT_STYLE}"
+            marks.append(Mark(p.start, p.end, style))
+            self._claim_spans.append((p.start, p.end, claim))
+        self._claim_spans.sort(key=lambda t: (t[0], t[1]))
+        cursor = view.cursor if keep_cursor and not changed_source else (offset or 0)
+        if keep_cursor and not changed_source:
+            anchor = view.anchor
+            view.text = text
+            view.set_marks(marks)
+            view._wrap_width = 0
+            view._rewrap()
+            view.anchor = anchor
+            view.set_cursor(min(cursor, len(text)), select=anchor is not None)
+        else:
+            view.set_text(text, marks, cursor)
+        counts = self.coverage.counts()
+        total = max(1, counts["sentences"])
+        cov = Text()
+        cov.append(f"{len(ruleset.claims)} claims · ", style="bold")
+        cov.append(f"{counts['sentences']} sentences: ")
+        cov.append(f"{counts['claimed']} claimed", style="green")
+        cov.append(", ")
+        cov.append(f"{counts['excluded']} excluded", style="dim")
+        cov.append(", ")
+        cov.append(f"{counts['unreviewed']} unreviewed", style="yellow" if counts["unreviewed"] else "green")
+        cov.append(f" ({100 * (counts['claimed'] + counts['excluded']) // total}% covered)")
+        self.query_one("#sources-coverage", Static).update(cov)
+        self._show_claims_at(view.cursor)
+
+    # ------------------------------------------------------------ cursor → claims
+
+    def claims_at(self, offset: int) -> list[Any]:
+        return [c for s, e, c in self._claim_spans if s <= offset < e or (s == e == offset)]
+
+    def on_source_view_cursor_moved(self, event: SourceView.CursorMoved) -> None:
+        self._show_claims_at(event.offset)
+
+    def on_source_view_selection_changed(self, event: SourceView.SelectionChanged) -> None:
+        self._show_claims_at(self.query_one(SourceView).cursor)
+
+    def _show_claims_at(self, offset: int) -> None:
+        from engine.describe import describe
+        from engine.evaluate import format_value
+
+        panel = self.query_one("#sources-claims", Static)
+        view = self.query_one(SourceView)
+        t = Text()
+        sel = view.selection
+        if sel is not None:
+            t.append(f"Selected {sel[1] - sel[0]} characters ({sel[0]}–{sel[1]}).\n", style="bold")
+            t.append("Press n to start a claim with this quote.\n\n", style="italic")
+        found = self.claims_at(offset)
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        conflicts_by_claim: dict[str, list[str]] = {}
+        if ws is not None:
+            for c in ws.conflicts:
+                for claim in cf.claims(c):
+                    conflicts_by_claim.setdefault(claim, []).append(cf.cid(c))
+        if not found:
+            if self.coverage is not None:
+                sentence = self._sentence_at(offset)
+                if sentence is not None:
+                    i, s = sentence
+                    status = self.coverage.status[i]
+                    t.append(f"Sentence {i + 1} of {len(self.coverage.sentences)}: {status}.\n", style="yellow" if status == "unreviewed" else "dim")
+                    if status == "unreviewed":
+                        t.append("s selects it, n starts a claim from it.\n", style="italic")
+            t.append("No claim here. ] jumps to the next claim, u to the next unreviewed sentence.", style="dim")
+        for claim in found:
+            t.append(claim.id + "\n", style="bold")
+            t.append("  status   ", style="dim")
+            t.append(claim.status + "\n", style=STATUS_STYLE.get(claim.status, ""))
+            t.append("  question ", style="dim")
+            t.append(claim.question + "\n")
+            t.append("  answer   ", style="dim")
+            t.append(format_value(claim.value) + "\n", style="bold")
+            t.append("  when     ", style="dim")
+            t.append(describe(claim.when) + "\n")
+            if claim.note:
+                t.append("  note     ", style="dim")
+                t.append(claim.note + "\n", style="italic")
+            for conflict in conflicts_by_claim.get(claim.id, []):
+                t.append("  conflict ", style="dim")
+                t.append(conflict + "\n", style=CONFLICT_STYLE)
+            t.append("\n")
+        if found:
+            t.append("e edits, r moves it through review.", style="dim italic")
+        panel.update(t)
+
+    def _sentence_at(self, offset: int) -> tuple[int, Any] | None:
+        if self.coverage is None:
+            return None
+        for i, s in enumerate(self.coverage.sentences):
+            if s.start <= offset < s.end or (offset == s.end and (i + 1 == len(self.coverage.sentences) or self.coverage.sentences[i + 1].start > offset)):
+                return i, s
+            if s.start > offset:
+                return None
+        return None
+
+    # ------------------------------------------------------------ actions
+
+    def action_select_sentence(self) -> None:
+        view = self.query_one(SourceView)
+        found = self._sentence_at(view.cursor)
+        if found is None:
+            self.notify("The cursor is not on a sentence.", severity="warning")
+            return
+        _, s = found
+        view.select(s.start, s.end)
+
+    def action_next_claim(self, direction: int) -> None:
+        view = self.query_one(SourceView)
+        starts = sorted({s for s, _e, _c in self._claim_spans})
+        if not starts:
+            self.notify("This source has no claims yet.")
+            return
+        if direction > 0:
+            target = next((s for s in starts if s > view.cursor), starts[0])
+        else:
+            target = next((s for s in reversed(starts) if s < view.cursor), starts[-1])
+        view.set_cursor(target, center=True)
+
+    def action_next_unreviewed(self) -> None:
+        if self.coverage is None:
+            return
+        view = self.query_one(SourceView)
+        todo = [s for s, st in zip(self.coverage.sentences, self.coverage.status) if st == "unreviewed"]
+        if not todo:
+            self.notify("Every sentence is claimed or excluded.")
+            return
+        target = next((s for s in todo if s.start > view.cursor), todo[0])
+        view.set_cursor(target.start, center=True)
+
+    def action_new_claim(self) -> None:
+        entry = self.entry()
+        view = self.query_one(SourceView)
+        if entry is None or entry.ruleset is None or not self.text:
+            self.notify("Open a valid ruleset's source first.", severity="warning")
+            return
+        sel = view.selection
+        if sel is None:
+            found = self._sentence_at(view.cursor)
+            if found is None:
+                self.notify("Select the quote first (shift+arrows or the mouse), or put the cursor on a sentence.", severity="warning")
+                return
+            sel = (found[1].start, found[1].end)
+            self.notify("No selection: using the sentence under the cursor.", timeout=3)
+        from engine.claimedit import new_claim_snippet, slugify, unique_id
+        from engine.provenance import selector
+
+        start, end = sel
+        # Trim surrounding whitespace: quotes start and end on text.
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            self.notify("The selection is only whitespace.", severity="warning")
+            return
+        prov = selector(self.text, start, end)
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        taken = {c.id for r in ws.rulesets for c in r.claims} if ws else set()
+        claim_id = unique_id(entry.source_id, slugify(prov.exact), taken)
+        snippet = new_claim_snippet(claim_id, prov)
+        from tui.screens.claim_editor import ClaimEditorScreen
+
+        view.action_clear_selection()
+        self.app.push_screen(ClaimEditorScreen(entry.path, None, snippet, claim_id))
+
+    def _claim_under_cursor(self) -> Any:
+        found = self.claims_at(self.query_one(SourceView).cursor)
+        if not found:
+            self.notify("Move the cursor onto a highlighted quote (] jumps to the next claim).", severity="warning")
+            return None
+        return found[0]
+
+    def action_edit_claim(self) -> None:
+        claim = self._claim_under_cursor()
+        entry = self.entry()
+        if claim is None or entry is None:
+            return
+        from tui.screens.claim_editor import ClaimEditorScreen
+
+        self.app.push_screen(ClaimEditorScreen(entry.path, claim.index, None, claim.id))
+
+    def action_review_claim(self) -> None:
+        claim = self._claim_under_cursor()
+        if claim is None:
+            return
+        from tui.screens.review import review_claim
+
+        review_claim(self.app, claim.id)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("New claim from selection", "Start a draft claim with the selected quote (n)", self.action_new_claim)
+        yield SystemCommand("Edit claim under cursor", "Open the claim editor (e)", self.action_edit_claim)
+        yield SystemCommand("Review claim under cursor", "Move the claim through draft → submitted → under review → approved/rejected (r)", self.action_review_claim)
+        yield SystemCommand("Select sentence under cursor", "Select the whole sentence (s)", self.action_select_sentence)
+        yield SystemCommand("Next claim", "Jump to the next highlighted quote (])", lambda: self.action_next_claim(1))
+        yield SystemCommand("Previous claim", "Jump to the previous highlighted quote ([)", lambda: self.action_next_claim(-1))
+        yield SystemCommand("Next unreviewed sentence", "Jump to the next sentence neither claimed nor excluded (u)", self.action_next_unreviewed)

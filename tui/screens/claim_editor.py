@@ -1,0 +1,325 @@
+"""Claim editor: one claim's YAML with highlighting, validation as you type, a vocabulary picker.
+
+The buffer is the claim's own text; saving splices it into the ruleset file
+at the claim's place (engine.claimedit), leaving everything else as it was.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from engine.claimedit import SnippetCheck, check_claim_snippet, claim_index, claim_snippet, splice_claim
+from engine.loader import Document, LoadError, load_file, load_text
+from tui.screens.editor_base import EditorScreen
+from tui.widgets.yaml_editor import yaml_editor
+
+
+class ClaimEditorScreen(EditorScreen):
+    """Edit (or create) one claim of a ruleset."""
+
+    TITLE = "Claim editor"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="claim-save", priority=True),
+        Binding("escape", "close", "Close", id="claim-close"),
+        Binding("f2", "pick", "Insert name/value", id="claim-pick"),
+        Binding("ctrl+space", "pick", "Insert name/value", show=False, id="claim-pick-alt"),
+        Binding("f8", "next_error", "Next error", id="claim-next-error"),
+        Binding("f6", "review", "Review status", id="claim-review"),
+        Binding("f7", "diff", "Diff vs disk", id="claim-diff"),
+    ]
+
+    def __init__(self, path: str | Path, index: int | None, snippet: str | None, claim_id: str) -> None:
+        super().__init__(path)
+        self.index = index
+        self.claim_id = claim_id
+        self.initial_snippet = snippet
+        self.is_new = snippet is not None
+        self.doc: Document | None = None
+        self.check: SnippetCheck | None = None
+        self.last_validation_ms: float | None = None
+        self.validations = 0
+        self._saved_text = ""
+
+    @property
+    def title_for_quit(self) -> str:
+        return f"claim {self.claim_id}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="claim-title", markup=False)
+        with Horizontal(id="claim-body"):
+            yield yaml_editor("claim-text", soft_wrap=True, blink=not self.app.is_headless)
+            with Vertical(id="claim-side"):
+                yield Static("", id="claim-state", markup=False)
+                yield OptionList(id="claim-problems")
+                with VerticalScroll(id="claim-words-scroll"):
+                    yield Static("", id="claim-words", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        from engine.atomic import FileStamp
+
+        try:
+            self.doc = load_file(self.path)
+            self.stamp = FileStamp.of(self.path)
+        except LoadError as exc:
+            self.notify(f"{self.path.name} cannot be read as YAML ({exc.diagnostic.message}); fix the file first.", severity="error")
+            self.doc = None
+        snippet = self.initial_snippet
+        if snippet is None and self.doc is not None:
+            found = claim_index(self.doc, self.claim_id)
+            if found is None and self.index is not None:
+                found = self.index
+            self.index = found
+            snippet = claim_snippet(self.doc, found) if found is not None else ""
+        self._saved_text = "" if self.is_new else (snippet or "")
+        area = self.query_one(TextArea)
+        area.load_text(snippet or "")
+        self._update_title()
+        if self.is_new:
+            # Put the cursor where the author types first: after "question: ".
+            lines = (snippet or "").split("\n")
+            row = next((i for i, line in enumerate(lines) if line.startswith("question:")), 0)
+            area.move_cursor((row, len(lines[row])))
+            self.dirty = True
+        area.focus()
+        self.validate_buffer(area.text)
+
+    def _update_title(self) -> None:
+        t = Text()
+        t.append("New claim " if self.is_new else "Claim ", style="bold")
+        t.append(self.claim_id, style="bold cyan")
+        t.append(f"  in {self.path}")
+        if self.dirty:
+            t.append("  ● unsaved", style="yellow")
+        self.query_one("#claim-title", Static).update(t)
+
+    # ------------------------------------------------------------ validation
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        text = event.text_area.text
+        self.dirty = self.is_new or text != self._saved_text
+        self._update_title()
+        self.validate_buffer(text)
+
+    @work(exclusive=True, thread=True, exit_on_error=False, group="claim-validate")
+    def validate_buffer(self, text: str) -> None:
+        if self.doc is None:
+            return
+        started = time.perf_counter()
+        result = check_claim_snippet(text, self.doc, self.index, str(self.path))
+        elapsed = (time.perf_counter() - started) * 1000
+        self.app.call_from_thread(self._show_check, text, result, elapsed)
+
+    def _show_check(self, text: str, check: SnippetCheck, elapsed_ms: float) -> None:
+        if not self.is_mounted or text != self.query_one(TextArea).text:
+            return  # an older run; a newer one is on its way
+        self.check = check
+        self.last_validation_ms = elapsed_ms
+        self.validations += 1
+        errors = [d for d in check.diagnostics if d.severity == "error"]
+        warnings = [d for d in check.diagnostics if d.severity != "error"]
+        state = Text()
+        if errors:
+            state.append(f"✗ {len(errors)} error{'s' if len(errors) != 1 else ''}", style="bold red")
+        else:
+            state.append("✓ valid claim", style="bold green")
+        if warnings:
+            state.append(f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", style="yellow")
+        state.append("  (enter on a problem jumps to it)" if check.diagnostics else "", style="dim")
+        self.query_one("#claim-state", Static).update(state)
+        problems = self.query_one("#claim-problems", OptionList)
+        problems.clear_options()
+        for i, d in enumerate(check.diagnostics):
+            label = Text()
+            label.append(f"{d.line}:{d.col} ", style="bold")
+            label.append(f"{d.code} ", style="red" if d.severity == "error" else "yellow")
+            label.append(d.message)
+            problems.add_option(Option(label, id=f"p{i}"))
+        self._show_words(check)
+
+    def _show_words(self, check: SnippetCheck) -> None:
+        from engine.contract import vocabulary
+        from engine.describe import describe
+        from engine.evaluate import format_value
+
+        data = check.data if isinstance(check.data, dict) else {}
+        t = Text()
+        question = data.get("question")
+        vocab = vocabulary()
+        if "when" in data:
+            t.append("Applies when\n", style="bold")
+            try:
+                t.append(describe(data["when"]) + "\n\n")
+            except Exception:  # a half-typed rule
+                t.append("(not a complete rule yet)\n\n", style="dim")
+        if "value" in data and data.get("value") is not None:
+            t.append("Answer\n", style="bold")
+            t.append(format_value(data["value"]) + "\n\n")
+        if isinstance(question, str) and question in vocab.questions:
+            q = vocab.questions[question]
+            t.append(f"Question {question}\n", style="bold")
+            t.append(" ".join(q.description.split()) + "\n", style="italic")
+            allowed = vocab.allowed_values(question)
+            if allowed:
+                t.append("Allowed answers: " + ", ".join(str(v) for v in allowed) + "\n", style="dim")
+        elif not question:
+            t.append("Press F2 (or ctrl+space) to pick a question, a fact or an answer from the vocabulary.\n", style="italic")
+        prov = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
+        if isinstance(prov.get("exact"), str):
+            t.append("\nQuote\n", style="bold")
+            t.append(prov["exact"] + "\n", style="green")
+        self.query_one("#claim-words", Static).update(t)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.check is None or event.option_list.id != "claim-problems":
+            return
+        d = self.check.diagnostics[event.option_index]
+        self._jump(d.line, d.col)
+
+    def _jump(self, line: int, col: int) -> None:
+        area = self.query_one(TextArea)
+        area.move_cursor((max(0, line - 1), max(0, col - 1)), center=True)
+        area.focus()
+
+    def action_next_error(self) -> None:
+        if self.check is None or not self.check.diagnostics:
+            self.notify("No problems.")
+            return
+        area = self.query_one(TextArea)
+        row = area.cursor_location[0] + 1
+        after = [d for d in self.check.diagnostics if d.line > row] or self.check.diagnostics
+        self._jump(after[0].line, after[0].col)
+
+    # ------------------------------------------------------------ picker
+
+    def action_pick(self) -> None:
+        from tui.screens.picker import PickerScreen, vocabulary_items
+
+        area = self.query_one(TextArea)
+        row = area.cursor_location[0]
+        line = area.document.get_line(row)
+        question = None
+        if self.check is not None and isinstance(self.check.data, dict):
+            question = self.check.data.get("question")
+        key = line.split(":", 1)[0].strip() if ":" in line else ""
+        items = vocabulary_items(question if isinstance(question, str) else None, focus=key)
+
+        def picked(item: tuple[str, Any] | None) -> None:
+            if item is not None:
+                self._insert_pick(*item)
+
+        self.app.push_screen(PickerScreen(items, title={"question": "Pick a question", "value": "Pick an answer"}.get(key, "Insert a fact, question or answer")), picked)
+
+    def _insert_pick(self, kind: str, value: Any) -> None:
+        import json
+
+        area = self.query_one(TextArea)
+        row, col = area.cursor_location
+        line = area.document.get_line(row)
+        if kind in ("question", "answer"):
+            key = "question" if kind == "question" else "value"
+            text = value if kind == "question" else json.dumps(value, ensure_ascii=False)
+            lines = area.text.split("\n")
+            target = next((i for i, l in enumerate(lines) if l.startswith(f"{key}:")), None)
+            if target is not None:
+                old = area.document.get_line(target)
+                area.replace(f"{key}: {text}", (target, 0), (target, len(old)))
+                area.move_cursor((target, len(key) + 2 + len(text)))
+                return
+            area.insert(text)
+            return
+        if kind == "fact":
+            area.insert(json.dumps({"var": value}))
+            return
+        area.insert(json.dumps(value, ensure_ascii=False))
+        del line, col
+
+    # ------------------------------------------------------------ saving
+
+    def file_text_to_write(self, on_disk: str | None = None) -> str:
+        if self.doc is None:
+            raise OSError(f"{self.path.name} is not readable YAML; open it with the file editor")
+        return splice_claim(self.doc, self.query_one(TextArea).text, self.index)
+
+    def action_save(self) -> None:
+        if self.doc is None:
+            self.notify(f"{self.path.name} cannot be parsed; fix the file first (rulesets screen, e).", severity="error")
+            return
+        text = self.query_one(TextArea).text
+        try:
+            snippet_doc = load_text(text, str(self.path))
+        except LoadError as exc:
+            d = exc.diagnostic
+            self.notify(f"Not saved: line {d.line}: {d.message}. Fix the YAML first.", severity="error", timeout=6)
+            return
+        if not isinstance(snippet_doc.data, dict) or not isinstance(snippet_doc.data.get("id"), str):
+            self.notify("Not saved: a claim needs at least an id.", severity="error")
+            return
+        self.claim_id = snippet_doc.data["id"]
+        super().action_save()
+
+    def after_save(self, text: str) -> None:
+        self.doc = load_text(text, str(self.path))
+        self.index = claim_index(self.doc, self.claim_id)
+        self.is_new = False
+        self._saved_text = self.query_one(TextArea).text
+        self._update_title()
+        if self.check is not None and not self.check.ok:
+            self.notify("Saved with validation errors: the ruleset is invalid until they are fixed.", severity="warning", timeout=6)
+        self.validate_buffer(self._saved_text)
+
+    def reload_from_disk(self) -> None:
+        from engine.atomic import FileStamp
+
+        try:
+            self.doc = load_file(self.path)
+        except LoadError as exc:
+            self.notify(f"{self.path.name} on disk is not valid YAML: {exc.diagnostic.message}", severity="error")
+            return
+        self.stamp = FileStamp.of(self.path)
+        self._external_warned = False
+        found = claim_index(self.doc, self.claim_id)
+        if found is None:
+            self.index = None
+            self.is_new = True
+            self.notify(f"Claim {self.claim_id} is not in the file on disk; your text is kept as a new claim.", severity="warning")
+            return
+        self.index = found
+        self.is_new = False
+        snippet = claim_snippet(self.doc, found)
+        self._saved_text = snippet
+        self.query_one(TextArea).load_text(snippet)
+        self.dirty = False
+        self._update_title()
+
+    def action_diff(self) -> None:
+        if self.doc is None:
+            return
+        self.show_difference()
+
+    def action_review(self) -> None:
+        if self.dirty or self.is_new:
+            self.notify("Save the claim first (ctrl+s), then move it through review.", severity="warning")
+            return
+        from tui.screens.review import review_claim
+
+        review_claim(self.app, self.claim_id, after=self.reload_from_disk)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Save claim", "Write the claim into its ruleset file (ctrl+s)", self.action_save)
+        yield SystemCommand("Insert a fact, question or answer", "Vocabulary picker, filtered as you type (F2 or ctrl+space)", self.action_pick)
+        yield SystemCommand("Next validation problem", "Jump to the next located error (F8)", self.action_next_error)
+        yield SystemCommand("Review status of this claim", "Submit, start review, approve or reject (F6)", self.action_review)
+        yield SystemCommand("Show difference with the file on disk", "Unified diff of what saving would change (F7)", self.action_diff)
+        yield SystemCommand("Close the claim editor", "Asks when there are unsaved edits (escape)", self.action_close)

@@ -1,0 +1,149 @@
+"""Shared save logic of the editors: atomic writes, stale-file checks, external-change polling.
+
+Nothing is lost: a failed save keeps the buffer and says why; a file changed
+on disk since it was loaded is never overwritten without asking (reload,
+keep mine, or show the difference); quitting with unsaved edits asks.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from rich.syntax import Syntax
+from textual.binding import Binding
+from textual.screen import Screen
+
+from engine.atomic import FileStamp, changed_since, write_atomic
+
+
+class EditorScreen(Screen[None]):
+    """Base for screens that edit one file through a text buffer."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="editor-save", priority=True),
+        Binding("escape", "close", "Close", id="editor-close"),
+    ]
+
+    POLL_SECONDS = 1.0
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.stamp: FileStamp | None = None
+        self.dirty = False
+        self._external_warned = False
+
+    @property
+    def title_for_quit(self) -> str:
+        return self.path.name
+
+    def on_mount(self) -> None:
+        interval = getattr(self.app, "poll_interval", None)
+        if interval:
+            self.set_interval(min(interval, self.POLL_SECONDS), self.check_external_change)
+
+    # ---------------------------------------------------- hooks for subclasses
+
+    def file_text_to_write(self, on_disk: str | None = None) -> str:
+        """The full file text to save (subclasses splice their buffer into it)."""
+        raise NotImplementedError
+
+    def after_save(self, text: str) -> None:
+        """Called with the saved text."""
+
+    def reload_from_disk(self) -> None:
+        """Discard the buffer and load the file again."""
+
+    # ---------------------------------------------------- saving
+
+    def action_save(self) -> None:
+        if changed_since(self.path, self.stamp):
+            self._ask_changed_on_disk()
+            return
+        self._write(self.file_text_to_write())
+
+    def _write(self, text: str) -> bool:
+        try:
+            self.stamp = write_atomic(self.path, text)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.notify(f"Could not save {self.path.name}: {reason}. Your edit is still here; fix the problem and press ctrl+s again.",
+                        title="Save failed", severity="error", timeout=10)
+            return False
+        self.dirty = False
+        self._external_warned = False
+        self.after_save(text)
+        self.notify(f"Saved {self.path.name}.", timeout=3)
+        reload = getattr(self.app, "reload_workspace", None)
+        if reload is not None:
+            reload()
+        return True
+
+    def _ask_changed_on_disk(self) -> None:
+        from tui.screens.dialogs import ChoiceDialog
+
+        def chosen(choice: str | None) -> None:
+            if choice == "reload":
+                self.reload_from_disk()
+                self.notify(f"Reloaded {self.path.name} from disk; your edit was discarded.", severity="warning")
+            elif choice == "mine":
+                self._write(self.file_text_to_write(on_disk=None))
+            elif choice == "diff":
+                self.show_difference(then_ask=True)
+
+        self.app.push_screen(ChoiceDialog(
+            f"{self.path.name} was changed on disk after you opened it. Saving now would overwrite that change.",
+            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (overwrite)"), ("cancel", "Cancel")],
+        ), chosen)
+
+    def show_difference(self, then_ask: bool = False) -> None:
+        from tui.screens.dialogs import TextDialog
+
+        try:
+            disk = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            disk = f"(cannot read: {exc.strerror or exc})\n"
+        mine = self.file_text_to_write()
+        diff = "".join(difflib.unified_diff(disk.splitlines(True), mine.splitlines(True), f"{self.path.name} (on disk)", f"{self.path.name} (yours)"))
+        body: Any = Syntax(diff or "No difference.\n", "diff", theme="ansi_dark", word_wrap=True)
+
+        def closed(_: Any) -> None:
+            if then_ask:
+                self._ask_changed_on_disk()
+
+        self.app.push_screen(TextDialog(f"Difference: on disk → yours ({self.path})", body), closed)
+
+    # ---------------------------------------------------- external changes
+
+    def check_external_change(self) -> None:
+        if self.stamp is None or not changed_since(self.path, self.stamp):
+            return
+        if not self.dirty:
+            self.reload_from_disk()
+            self.notify(f"{self.path.name} changed on disk; reloaded (you had no unsaved edits).", severity="information", timeout=4)
+            return
+        if not self._external_warned:
+            self._external_warned = True
+            self.notify(f"{self.path.name} changed on disk while you were editing. Saving will ask what to do.",
+                        title="Changed on disk", severity="warning", timeout=8)
+
+    # ---------------------------------------------------- closing
+
+    def action_close(self) -> None:
+        if not self.dirty:
+            self.dismiss(None)
+            return
+        from tui.screens.dialogs import ChoiceDialog
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save()
+                if not self.dirty:
+                    self.dismiss(None)
+            elif choice == "discard":
+                self.dirty = False
+                self.dismiss(None)
+
+        self.app.push_screen(ChoiceDialog(f"{self.path.name} has unsaved changes.",
+                                          [("save", "Save"), ("discard", "Discard"), ("cancel", "Keep editing")]), chosen)
