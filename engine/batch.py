@@ -315,6 +315,9 @@ def _in(op: str, raw: Any) -> _Node:
     return in_
 
 
+_UNSET = object()
+
+
 def _if(op: str, raw: Any) -> _Node:
     nodes = [_compile(a) for a in _args(raw)]
     if len(nodes) < 1:
@@ -324,7 +327,7 @@ def _if(op: str, raw: Any) -> _Node:
         # Walk the branches; `open_` marks rows not yet decided by an earlier condition.
         open_: Any = True
         unknown: Any = False
-        result: Any = None
+        result: Any = _UNSET  # None is a value here ({"if": [false, "x"]} is null)
         kinds: set[str] = set()
         i, n = 0, len(nodes)
         chosen: list[tuple[Any, _V]] = []
@@ -341,7 +344,7 @@ def _if(op: str, raw: Any) -> _Node:
             kinds.add(k)
         kind = kinds.pop() if len(kinds) == 1 else "lit"
         for take, (k, v, u) in reversed(chosen):
-            result = v if result is None else np.where(take, v, result)
+            result = v if result is _UNSET else np.where(take, v, result)
             unknown = unknown | (take & u)
         if kind == "lit" and isinstance(result, np.ndarray):
             result = result.astype(object)
