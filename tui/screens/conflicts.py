@@ -1,13 +1,285 @@
-"""Placeholder (being built)."""
+"""Conflicts screen: every conflict of the analysis, filterable, with the quotes side by side.
+
+Reads conflicts/report.json (written by `accord conflicts`) and
+conflicts/reviews.yaml; a disposition is recorded with engine.reviewlog.
+"""
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Select, Static
+
+from tui import conflict_fields as cf
+from tui.workspace import Workspace
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+FILTERS = ("severity", "kind", "question", "source", "review")
+ALL = "__all__"
 
 
 class ConflictsScreen(Screen[None]):
+    """Conflicts with filters, a side-by-side detail and dispositions."""
+
+    TITLE = "Conflicts"
+    BINDINGS = [
+        Binding("d", "dispose", "Set disposition", id="conflicts-dispose"),
+        Binding("c", "review_claim", "Review a claim", id="conflicts-review-claim"),
+        Binding("o", "open_quote", "Open quote in source", id="conflicts-open-quote"),
+        Binding("slash", "focus_filters", "Filters", id="conflicts-filters"),
+        Binding("a", "clear_filters", "All", id="conflicts-clear-filters"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters: dict[str, str] = {name: ALL for name in FILTERS}
+        self.shown: list[dict[str, Any]] = []
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Coming next.")
+        with Horizontal(id="conflicts-filters"):
+            for name in FILTERS:
+                yield Select([(f"{name}: all", ALL)], prompt=name, id=f"filter-{name}", allow_blank=False, value=ALL, classes="conflict-filter")
+        yield Static("", id="conflicts-summary", markup=False)
+        with Vertical(id="conflicts-body"):
+            yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="conflicts-detail-scroll"):
+                yield Static("", id="conflicts-detail", markup=False)
+                yield Horizontal(id="conflicts-sides")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        table = self.query_one(DataTable)
+        for label, key in (("Severity", "severity"), ("Kind", "kind"), ("Question", "question"), ("Sources", "sources"), ("Review", "review"), ("Conflict", "id")):
+            table.add_column(label, key=key)
+        ws = self.app.workspace  # type: ignore[attr-defined]
+        if ws is not None:
+            self.workspace_changed(ws)
+        table.focus()
+
+    # ------------------------------------------------------------ data
+
+    def _values(self, ws: Workspace) -> dict[str, list[str]]:
+        vals: dict[str, set[str]] = {name: set() for name in FILTERS}
+        for c in ws.conflicts:
+            vals["severity"].add(cf.severity(c))
+            vals["kind"].add(cf.kind(c))
+            vals["question"].add(cf.question(c))
+            vals["source"].update(cf.sources(c))
+            state = cf.review_state(c, ws.reviews)
+            vals["review"].add("unreviewed" if state == cf.NO_REVIEW else "reviewed")
+            vals["review"].add(state.split(":")[0])
+        order = {"high": 0, "medium": 1, "low": 2}
+        return {k: sorted(v, key=lambda x: (order.get(x, 9), x)) for k, v in vals.items()}
+
+    def workspace_changed(self, ws: Workspace | None) -> None:
+        if ws is None or not getattr(self, "_ready", False):
+            return
+        values = self._values(ws)
+        for name in FILTERS:
+            select = self.query_one(f"#filter-{name}", Select)
+            options = [(f"{name}: all", ALL)] + [(f"{name}: {v}", v) for v in values[name]]
+            with self.prevent(Select.Changed):
+                select.set_options(options)
+                if self.filters[name] not in values[name]:
+                    self.filters[name] = ALL
+                select.value = self.filters[name]
+        self.refill()
+
+    def _matches(self, c: dict[str, Any], reviews: dict[str, Any]) -> bool:
+        f = self.filters
+        if f["severity"] != ALL and cf.severity(c) != f["severity"]:
+            return False
+        if f["kind"] != ALL and cf.kind(c) != f["kind"]:
+            return False
+        if f["question"] != ALL and cf.question(c) != f["question"]:
+            return False
+        if f["source"] != ALL and f["source"] not in cf.sources(c):
+            return False
+        if f["review"] != ALL:
+            state = cf.review_state(c, reviews)
+            bucket = "unreviewed" if state == cf.NO_REVIEW else "reviewed"
+            if f["review"] not in (bucket, state.split(":")[0]):
+                return False
+        return True
+
+    def refill(self) -> None:
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        if ws is None:
+            return
+        self.shown = [c for c in ws.conflicts if self._matches(c, ws.reviews)]
+        rows = []
+        for c in self.shown:
+            state = cf.review_state(c, ws.reviews)
+            sev = cf.severity(c)
+            rows.append((
+                Text(sev, style=SEVERITY_STYLE.get(sev, "")),
+                Text(cf.kind(c)),
+                Text(cf.question(c)),
+                Text(" vs ".join(cf.sources(c)) if cf.kind(c) != "within_source" else (cf.sources(c) or ["?"])[0] + " (itself)"),
+                Text(state, style="bold yellow" if state == cf.NO_REVIEW else "green"),
+                Text(cf.cid(c), style="dim"),
+            ))
+        table.add_rows(rows)
+        if self.shown:
+            table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
+        unreviewed = sum(cf.review_state(c, ws.reviews) == cf.NO_REVIEW for c in ws.conflicts)
+        summary = Text()
+        if ws.conflicts_path is not None and not ws.conflicts_path.exists():
+            summary.append(f"No conflict report at {ws.conflicts_path}: run `accord conflicts` to write it.", style="yellow")
+        else:
+            summary.append(f"{len(self.shown)} of {len(ws.conflicts)} conflicts shown · ")
+            summary.append(f"{unreviewed} without a disposition", style="bold yellow" if unreviewed else "green")
+            summary.append("  (/ filters, a shows all)", style="dim")
+        self.query_one("#conflicts-summary", Static).update(summary)
+        self._show_detail()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        name = (event.select.id or "").removeprefix("filter-")
+        if name in self.filters and isinstance(event.value, str):
+            self.filters[name] = event.value
+            self.refill()
+
+    def current(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if not self.shown or table.cursor_row < 0:
+            return None
+        return self.shown[min(table.cursor_row, len(self.shown) - 1)]
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_dispose()
+
+    def _show_detail(self) -> None:
+        from engine.evaluate import format_value
+
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        detail = self.query_one("#conflicts-detail", Static)
+        sides = self.query_one("#conflicts-sides", Horizontal)
+        sides.remove_children()
+        c = self.current()
+        if c is None or ws is None:
+            detail.update(Text("No conflict selected.", style="dim"))
+            return
+        t = Text()
+        t.append(cf.cid(c) + "\n", style="bold")
+        t.append("region   ", style="dim")
+        t.append((cf.region_text(c) or "—") + "\n")
+        witness = cf.witness_facts(c)
+        t.append("witness  ", style="dim")
+        t.append((", ".join(f"{k}={v}" for k, v in witness.items()) or "—") + "\n")
+        state = cf.review_state(c, ws.reviews)
+        t.append("review   ", style="dim")
+        t.append(state, style="bold yellow" if state == cf.NO_REVIEW else "green")
+        record = (ws.reviews.get("conflicts") or {}).get(cf.cid(c)) if isinstance(ws.reviews, dict) else None
+        if isinstance(record, dict):
+            t.append(f" by {record.get('reviewer')} on {record.get('date')}", style="dim")
+            if record.get("note"):
+                t.append(f" — {record['note']}", style="italic")
+        t.append("   (d sets it)\n", style="dim")
+        detail.update(t)
+        panels = []
+        for source, value, claim_ids in cf.answers(c):
+            p = Text()
+            p.append(source + "\n", style="bold cyan")
+            p.append("answers  ", style="dim")
+            p.append(format_value(value) + "\n", style="bold")
+            for claim_id in claim_ids:
+                claim = ws.claim(claim_id)
+                p.append(f"{claim_id}", style="bold")
+                if claim is not None:
+                    p.append(f" [{claim.status}]\n", style="dim")
+                    p.append(f"“{claim.provenance.exact}”\n", style="green")
+                else:
+                    p.append(" (not found in the rulesets)\n", style="red")
+            panels.append(Static(p, classes="conflict-side", markup=False))
+        if panels:
+            sides.mount_all(panels)
+
+    # ------------------------------------------------------------ actions
+
+    def action_focus_filters(self) -> None:
+        self.query_one("#filter-severity", Select).focus()
+
+    def action_clear_filters(self) -> None:
+        self.filters = {name: ALL for name in FILTERS}
+        for name in FILTERS:
+            with self.prevent(Select.Changed):
+                self.query_one(f"#filter-{name}", Select).value = ALL
+        self.refill()
+
+    def action_dispose(self) -> None:
+        c = self.current()
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        if c is None or ws is None:
+            self.notify("No conflict selected.", severity="warning")
+            return
+        from tui.screens.disposition import DispositionScreen
+        from tui.workspace import conflicts_folder
+
+        path = conflicts_folder(ws.folder) / "reviews.yaml"
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            from engine.reviewlog import set_disposition
+
+            disposition, note = result
+            try:
+                set_disposition(path, cf.cid(c), disposition, self.app.reviewer, note)  # type: ignore[attr-defined]
+            except (OSError, ValueError) as exc:
+                self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
+                return
+            self.notify(f"{cf.cid(c)}: {disposition}.", timeout=3)
+            from tui.workspace import load_conflicts
+
+            load_conflicts(ws)
+            self.workspace_changed(ws)
+
+        self.app.push_screen(DispositionScreen(cf.cid(c), cf.sources(c)), done)
+
+    def _pick_claim(self, then: Any) -> None:
+        c = self.current()
+        if c is None:
+            return
+        ids = cf.claims(c)
+        if len(ids) == 1:
+            then(ids[0])
+            return
+        from tui.screens.dialogs import ChoiceDialog
+
+        self.app.push_screen(ChoiceDialog("Which claim?", [(i, i) for i in ids] + [("cancel", "Cancel")]),
+                             lambda chosen: then(chosen) if chosen and chosen != "cancel" else None)
+
+    def action_review_claim(self) -> None:
+        from tui.screens.review import review_claim
+
+        self._pick_claim(lambda claim_id: review_claim(self.app, claim_id))
+
+    def action_open_quote(self) -> None:
+        def go(claim_id: str) -> None:
+            ws = self.app.workspace  # type: ignore[attr-defined]
+            claim = ws.claim(claim_id) if ws else None
+            if claim is None:
+                self.notify(f"{claim_id} is not in the rulesets.", severity="warning")
+                return
+            self.app.open_source(claim.source, claim.provenance.start)  # type: ignore[attr-defined]
+
+        self._pick_claim(go)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Set disposition of the highlighted conflict", "source correct / all wrong / not a conflict / needs expert, with a note (d)", self.action_dispose)
+        yield SystemCommand("Review a claim of the highlighted conflict", "Move it through its review states (c)", self.action_review_claim)
+        yield SystemCommand("Open a quote of the highlighted conflict", "Show it in its source text (o)", self.action_open_quote)
+        yield SystemCommand("Filter conflicts", "Severity, kind, question, source, review (/)", self.action_focus_filters)
+        yield SystemCommand("Show all conflicts", "Clear the filters (a)", self.action_clear_filters)

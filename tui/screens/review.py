@@ -75,21 +75,13 @@ def set_status(app: App[Any], path: Path, claim_id: str, current: str, status: s
 
 
 def _record_step(app: App[Any], claim_id: str, current: str, status: str, note: str) -> None:
-    """Record the step in conflicts/reviews.yaml through engine.review, when it exists."""
-    try:
-        from engine import review  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    record = getattr(review, "record_claim_step", None)
-    if record is None:
-        return
+    """Append the step to the claim's history in conflicts/reviews.yaml."""
+    from engine.reviewlog import add_claim_step
     from tui.workspace import conflicts_folder
 
     ws = getattr(app, "workspace", None)
     folder = conflicts_folder(ws.folder) if ws is not None else Path("conflicts")
     try:
-        record(folder / "reviews.yaml", claim_id, status, reviewer=getattr(app, "reviewer", "editor"), from_status=current, note=note or None)
-    except TypeError:
-        pass
-    except OSError as exc:
-        app.notify(f"Review history not recorded: {exc.strerror or exc}", severity="warning")
+        add_claim_step(folder / "reviews.yaml", claim_id, status, reviewer=getattr(app, "reviewer", "editor"), from_status=current, note=note)
+    except (OSError, ValueError, LoadError) as exc:
+        app.notify(f"Status changed, but the review history was not recorded: {exc}", severity="warning")
