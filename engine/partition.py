@@ -1,0 +1,179 @@
+"""Split each fact's domain into cells at every threshold the rules use.
+
+Within one cell every comparison of the fact with a rule's constant has the
+same truth value, so evaluating a rule on one representative value per cell
+decides it for the whole cell. Numbers are cut at each threshold into: below
+the lowest, each threshold point, the open intervals between, above the
+highest, all inside the fact's vocabulary `range`. Enums take every value of
+the vocabulary, booleans both values.
+
+A threshold is read from any comparison (<, <=, >, >=, between, ==, !=, in)
+whose arguments read exactly one numeric fact through an affine expression
+(`egfr >= 30`, `30 <= egfr < 50`, `crcl * 2 > 60`). Comparisons that read
+several facts, or a non-affine expression, cannot be cut exactly; they are
+reported as notes so nobody mistakes the analysis for complete.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from engine.compiler import RuleError, compiler
+from engine.contract import Fact, Vocabulary
+from engine.rules import facts_used
+
+_COMPARISONS = {"<", "<=", ">", ">=", "==", "===", "!=", "!=="}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a fact's partition. Numbers: an interval; enums and booleans: one value."""
+
+    value: Any  # the representative value evaluated for the whole cell
+    low: float | None = None
+    high: float | None = None
+    low_closed: bool = True
+    high_closed: bool = True
+    point: bool = False
+
+    def contains(self, x: float) -> bool:
+        if self.low is None or self.high is None:
+            return x == self.value
+        above = x >= self.low if self.low_closed else x > self.low
+        below = x <= self.high if self.high_closed else x < self.high
+        return above and below
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A fact's cells, in order (numbers ascending; enums in vocabulary order; false, true)."""
+
+    fact: str
+    type: str
+    cells: tuple[Cell, ...]
+    thresholds: tuple[float, ...] = ()
+    range: tuple[float, float] | None = None
+
+    @property
+    def values(self) -> list[Any]:
+        return [c.value for c in self.cells]
+
+
+def _nice(x: float) -> float | int:
+    """An int when the float is integral, so witnesses read `egfr: 40`, not 40.0."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return int(x)
+    return x
+
+
+def representative(low: float, high: float) -> float | int:
+    """A value strictly inside (low, high): the integer nearest the middle if there is one, else the middle."""
+    mid = (low + high) / 2
+    for candidate in sorted({math.floor(mid), math.ceil(mid)}, key=lambda c: (abs(c - mid), c)):
+        if low < candidate < high:
+            return int(candidate)
+    return _nice(round(mid, 9))
+
+
+def numeric_partition(fact: Fact, thresholds: Iterable[float]) -> Partition:
+    lo, hi = fact.range if fact.range else (-1e9, 1e9)
+    lo, hi = float(lo), float(hi)
+    cuts = sorted({float(t) for t in thresholds if lo <= t <= hi})
+    breaks = sorted(set([lo, hi] + cuts))
+    cells: list[Cell] = []
+    for i, b in enumerate(breaks):
+        if b in cuts:
+            cells.append(Cell(_nice(b), _nice(b), _nice(b), True, True, point=True))
+        if i + 1 < len(breaks):
+            a, c = b, breaks[i + 1]
+            low_closed = a == lo and a not in cuts
+            high_closed = c == hi and c not in cuts
+            cells.append(Cell(representative(a, c), _nice(a), _nice(c), low_closed, high_closed))
+    if not cells:  # a range of one point
+        cells.append(Cell(_nice(lo), _nice(lo), _nice(hi), True, True, point=True))
+    return Partition(fact.name, "number", tuple(cells), tuple(_nice(t) for t in cuts), (_nice(lo), _nice(hi)))
+
+
+def partition(fact: Fact, thresholds: Iterable[float] = ()) -> Partition:
+    """The cells of `fact` given the thresholds rules compare it with."""
+    if fact.type == "number":
+        return numeric_partition(fact, thresholds)
+    if fact.type == "boolean":
+        return Partition(fact.name, "boolean", (Cell(False), Cell(True)))
+    return Partition(fact.name, "enum", tuple(Cell(v) for v in fact.values))
+
+
+# ---------------------------------------------------------------- thresholds
+
+def thresholds(rules: Iterable[Any], vocab: Vocabulary) -> tuple[dict[str, set[float]], list[str]]:
+    """Numeric thresholds per fact used by `rules`, and notes on comparisons that could not be cut."""
+    found: dict[str, set[float]] = {}
+    notes: list[str] = []
+    for rule in rules:
+        stack = [rule]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+                continue
+            if not isinstance(node, dict) or len(node) != 1:
+                continue
+            (op, raw), = node.items()
+            args = raw if isinstance(raw, list) else [raw]
+            if op in _COMPARISONS:
+                _comparison(node, args, vocab, found, notes)
+            elif op == "in" and len(args) == 2 and isinstance(args[1], list):
+                names = [n for n in facts_used(args[0]) if vocab.facts.get(n) and vocab.facts[n].type == "number"]
+                if len(names) == 1:
+                    for item in args[1]:
+                        if isinstance(item, (int, float)) and not isinstance(item, bool):
+                            t = _solve(args[0], item, names[0])
+                            if t is None:
+                                notes.append(f"cannot cut {names[0]} exactly for {_short(node)}")
+                            else:
+                                found.setdefault(names[0], set()).add(t)
+            if op != "var":
+                stack.extend(a for a in args if isinstance(a, (dict, list)))
+    return found, sorted(set(notes))
+
+
+def _comparison(node: Any, args: list[Any], vocab: Vocabulary, found: dict[str, set[float]], notes: list[str]) -> None:
+    numeric = [n for n in facts_used(node) if vocab.facts.get(n) is not None and vocab.facts[n].type == "number"]
+    if not numeric:
+        return
+    if len(set(numeric)) > 1:
+        notes.append(f"comparison reads several numeric facts ({', '.join(sorted(set(numeric)))}); cells may not separate it exactly: {_short(node)}")
+        return
+    name = numeric[0]
+    for a, b in zip(args, args[1:]):
+        if not facts_used(a) and not facts_used(b):
+            continue
+        t = _solve({"-": [a, b]}, 0, name)
+        if t is None:
+            notes.append(f"cannot cut {name} exactly for {_short(node)}")
+        elif t is not False:
+            found.setdefault(name, set()).add(t)
+
+
+def _solve(expr: Any, target: float, name: str) -> float | None | bool:
+    """x where the affine expression `expr` of fact `name` equals `target`; False when constant, None when not affine."""
+    f = compiler("accord").compile(expr)
+    try:
+        y0, y1, y2 = (f({name: x}) for x in (0.0, 1.0, 2.0))
+        values = [float(y) for y in (y0, y1, y2)]
+    except (RuleError, TypeError, ValueError):
+        return None
+    slope = values[1] - values[0]
+    if any(math.isnan(v) or math.isinf(v) for v in values) or not math.isclose(values[2] - values[1], slope, rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    if slope == 0:
+        return False
+    return round((target - values[0]) / slope, 9)
+
+
+def _short(node: Any) -> str:
+    import json
+
+    text = json.dumps(node, sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= 120 else text[:119] + "…"

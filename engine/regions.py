@@ -1,0 +1,490 @@
+"""Region analysis: evaluate every source on every cell of a question's fact space.
+
+For each question the facts its claims read are cut into cells
+(engine.partition); the grid is their product. Every claim is evaluated once
+on the grid with engine.batch (an open mesh, so a claim reading one fact costs
+one small array), and each source's answer per cell is folded exactly as
+engine.evaluate.combine does for a single patient. Cells are then compared:
+
+between_sources  two sources both answer, with different values (or value sets);
+within_source    one source's applicable claims give different values;
+boundary         a between-sources disagreement confined to the point of a
+                 threshold both sources use (they agree on the number, not on
+                 which side it belongs to);
+gap              along a numeric fact, with the other facts fixed, claims of a
+                 source end just below a run of cells and others begin just
+                 above it, and the claims applying inside the run apply on both
+                 sides too (a hole in a banding). When nothing applies there the
+                 source is silent; otherwise it answers only through claims that
+                 span the hole.
+
+A source that is silent where another answers is not a conflict: sources do
+not have to cover everything. A source that contradicts itself (b) is still
+compared with the others by the set of values it gives: two sources disagree
+where their sets of values differ, and the claims named are those giving a
+value the other source does not give. Cells are merged into findings by the claims
+involved (never by cell boundaries), which engine.conflicts turns into
+conflicts with ids, regions and witness patients. Test patients are never used.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from engine.batch import compile_mask
+from engine.contract import Vocabulary, vocabulary
+from engine.evaluate import ANSWERED, CONFLICTING, SILENT, Answer, ClaimOutcome, combine, value_key
+from engine.model import Claim, Ruleset
+from engine.partition import Partition, partition, thresholds
+from engine.rules import facts_used
+
+BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "boundary"
+KINDS = (BETWEEN, WITHIN, BOUNDARY, GAP)
+
+
+@dataclass
+class Grid:
+    """The cells of one question: the product of the partitions of the facts its claims read."""
+
+    question: str
+    partitions: list[Partition]
+
+    @property
+    def facts(self) -> list[str]:
+        return [p.fact for p in self.partitions]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(p.cells) for p in self.partitions)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.partitions else 1
+
+    def mesh(self, names: Iterable[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Open-mesh columns and presence for `names` (each shaped along its own axis)."""
+        ndim = len(self.partitions)
+        columns: dict[str, np.ndarray] = {}
+        present: dict[str, np.ndarray] = {}
+        wanted = set(names)
+        for axis, part in enumerate(self.partitions):
+            if part.fact not in wanted:
+                continue
+            shape = [1] * ndim
+            shape[axis] = len(part.cells)
+            if part.type == "number":
+                column = np.array([float(v) for v in part.values], dtype=float)
+            elif part.type == "boolean":
+                column = np.array(part.values, dtype=bool)
+            else:
+                column = np.array(part.values, dtype=object)
+            columns[part.fact] = column.reshape(shape)
+            present[part.fact] = np.ones(shape, dtype=bool)
+        return columns, present
+
+    def cell_index(self, flat: int) -> tuple[int, ...]:
+        return tuple(int(i) for i in np.unravel_index(flat, self.shape)) if self.partitions else ()
+
+    def cell_facts(self, flat: int) -> dict[str, Any]:
+        """The representative patient of a cell: one value per fact of the grid."""
+        return {p.fact: p.cells[i].value for p, i in zip(self.partitions, self.cell_index(flat))}
+
+
+@dataclass
+class SourceCells:
+    """One source's answers over a grid: a class per cell, and what each class means."""
+
+    source: str
+    claims: list[Claim]
+    grid: Grid  # the source's own grid: the facts its claims read
+    classes: np.ndarray  # grid-shaped int: index into answers/applied
+    answers: list[Answer]
+    applied: list[int]  # bitmask over `claims` of the claims that apply, per class
+    thresholds: dict[str, set[float]]
+    facts: set[str]
+
+    def claim_ids(self, bits: int) -> list[str]:
+        return [c.id for i, c in enumerate(self.claims) if bits >> i & 1]
+
+
+@dataclass
+class RegionCells:
+    """Where a finding holds: per fact, the cell indices it covers; how many cells; a witness cell."""
+
+    partitions: dict[str, Partition]
+    indices: dict[str, list[int]]
+    count: int
+    box: bool
+    witness: dict[str, Any]
+
+
+@dataclass
+class Finding:
+    """Cells where something disagrees, merged by kind and the claims involved."""
+
+    kind: str
+    question: str
+    sources: tuple[str, ...]
+    claims: tuple[str, ...]
+    region: RegionCells
+    fact: str | None = None  # gap: the axis; boundary: the fact of the shared threshold
+    threshold: float | None = None  # boundary: the shared threshold
+    ending: tuple[str, ...] = ()  # gap: claims that end just below the hole
+    beginning: tuple[str, ...] = ()  # gap: claims that begin just above it
+
+
+@dataclass
+class QuestionAnalysis:
+    question: str
+    partitions: dict[str, Partition]
+    sources: dict[str, SourceCells]
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    evaluations: int = 0
+
+
+@dataclass
+class Analysis:
+    questions: dict[str, QuestionAnalysis]
+    seconds: float = 0.0
+
+    @property
+    def cells(self) -> int:
+        """Cells evaluated: every source on every cell of its own grid."""
+        return sum(sc.grid.size for q in self.questions.values() for sc in q.sources.values())
+
+    @property
+    def evaluations(self) -> int:
+        return sum(q.evaluations for q in self.questions.values())
+
+
+# ---------------------------------------------------------------- grid
+
+def question_partitions(question: str, claims: list[Claim], vocab: Vocabulary) -> tuple[dict[str, Partition], list[str]]:
+    """Partitions of every fact the question's claims read, cut at the thresholds of all of them."""
+    names = sorted({n for c in claims for n in facts_used(c.when) if n in vocab.facts})
+    cuts, notes = thresholds((c.when for c in claims), vocab)
+    return {n: partition(vocab.facts[n], cuts.get(n, ())) for n in names}, notes
+
+
+def _row_classes(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of stacked uint64 words: (inverse per cell, representative words per class)."""
+    if len(words) == 1:
+        uniq, inverse = np.unique(words[0].ravel(), return_inverse=True)
+        return inverse.reshape(words[0].shape), uniq.reshape(-1, 1)
+    stacked = np.stack([w.ravel() for w in words], axis=1)
+    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return inverse.reshape(words[0].shape), uniq
+
+
+def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Vocabulary) -> tuple[SourceCells, int]:
+    """Evaluate one source's claims on every cell of its own grid (the facts its claims read)."""
+    facts = sorted({n for c in claims for n in facts_used(c.when)})
+    grid = Grid(question, [parts[n] for n in facts])
+    shape = grid.shape
+    nbits = 2 * len(claims)  # applies bit, then unknown bit, per claim
+    words = [np.zeros(shape, dtype=np.uint64) for _ in range(max(1, (nbits + 63) // 64))]
+    evaluations = 0
+    for i, claim in enumerate(claims):
+        columns, present = grid.mesh(facts_used(claim.when))
+        true_mask, unknown_mask = compile_mask(claim.when)(columns, present)
+        evaluations += int(true_mask.size)
+        for bit, mask in ((2 * i, true_mask), (2 * i + 1, unknown_mask)):
+            if mask.any():
+                w = words[bit // 64]
+                w |= (mask.astype(np.uint64) << np.uint64(bit % 64))
+    inverse, reps = _row_classes(words)
+    answers: list[Answer] = []
+    applied: list[int] = []
+    for row in reps:
+        bits = 0
+        for k, word in enumerate(row):
+            bits |= int(word) << (64 * k)
+        outcomes = []
+        applies_bits = 0
+        for i, claim in enumerate(claims):
+            applies = bool(bits >> (2 * i) & 1)
+            unknown = bool(bits >> (2 * i + 1) & 1)
+            if applies:
+                applies_bits |= 1 << i
+            outcomes.append(ClaimOutcome(claim, True if applies else (None if unknown else False), tuple(facts_used(claim.when)) if unknown else ()))
+        answers.append(combine(ruleset.source_id, question, outcomes))
+        applied.append(applies_bits)
+    cuts, _ = thresholds((c.when for c in claims), vocab)
+    return SourceCells(ruleset.source_id, claims, grid, inverse, answers, applied, cuts, set(facts)), evaluations
+
+
+# ---------------------------------------------------------------- regions
+
+def _point_count(grid: Grid) -> np.ndarray:
+    """Per cell, how many of its numeric facts sit on a threshold point (witnesses prefer interiors)."""
+    total = np.zeros(grid.shape, dtype=np.int16)
+    for axis, part in enumerate(grid.partitions):
+        shape = [1] * len(grid.shape)
+        shape[axis] = len(part.cells)
+        total = total + np.array([c.point for c in part.cells], dtype=np.int16).reshape(shape)
+    return total
+
+
+def _best_cell(grid: Grid, cells: np.ndarray) -> int:
+    if not grid.partitions:
+        return 0
+    points = _point_count(grid).ravel()[cells]
+    return int(cells[int(np.argmin(points))])
+
+
+def _is_box(parts: dict[str, Partition], indices: dict[str, list[int]], count: int) -> bool:
+    volume = 1
+    for name, idx in indices.items():
+        volume *= len(idx)
+        if parts[name].type == "number" and idx and idx[-1] - idx[0] + 1 != len(idx):
+            return False
+    return volume == count
+
+
+def region_of_cells(grid: Grid, cells: np.ndarray) -> RegionCells:
+    parts = {p.fact: p for p in grid.partitions}
+    if not grid.partitions:
+        return RegionCells(parts, {}, 1, True, {})
+    index = np.unravel_index(cells, grid.shape)
+    indices = {p.fact: np.unique(index[axis]).tolist() for axis, p in enumerate(grid.partitions)}
+    count = int(len(cells))
+    return RegionCells(parts, indices, count, _is_box(parts, indices, count), grid.cell_facts(_best_cell(grid, cells)))
+
+
+def _group(keys: np.ndarray, wanted: dict[int, Any]) -> dict[Any, np.ndarray]:
+    """Flat cell indices per label, for cells whose key is in `wanted` (key -> label)."""
+    if not wanted:
+        return {}
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")
+    sorted_keys = flat[order]
+    out: dict[Any, list[np.ndarray]] = {}
+    for key, label in wanted.items():
+        lo = np.searchsorted(sorted_keys, key, side="left")
+        hi = np.searchsorted(sorted_keys, key, side="right")
+        if hi > lo:
+            out.setdefault(label, []).append(order[lo:hi])
+    return {label: np.sort(np.concatenate(parts)) for label, parts in out.items()}
+
+
+# ---------------------------------------------------------------- within a source
+
+def within_source(sc: SourceCells) -> list[Finding]:
+    """Cells where the source's applicable claims disagree, one finding per set of values given."""
+    wanted: dict[int, tuple[str, ...]] = {}
+    claims_of: dict[tuple[str, ...], set[str]] = {}
+    for k, a in enumerate(sc.answers):
+        if a.status == CONFLICTING:
+            label = tuple(sorted(value_key(v.value) for v in a.values))
+            wanted[k] = label
+            claims_of.setdefault(label, set()).update(c for v in a.values for c in v.claims)
+    return [Finding(WITHIN, sc.grid.question, (sc.source,), tuple(sorted(claims_of[label])), region_of_cells(sc.grid, cells))
+            for label, cells in sorted(_group(sc.classes, wanted).items())]
+
+
+def _neighbour_runs(k: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every cell, the class of the run just below and just above its own run along `axis` (-1: none)."""
+    k = np.moveaxis(k, axis, -1)
+    length = k.shape[-1]
+    idx = np.arange(length)
+    change = np.ones(k.shape, dtype=bool)
+    change[..., 1:] = k[..., 1:] != k[..., :-1]
+    start = np.maximum.accumulate(np.where(change, idx, 0), axis=-1)
+    last = np.ones(k.shape, dtype=bool)
+    last[..., :-1] = change[..., 1:]
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, idx, length - 1), axis=-1), axis=-1), axis=-1)
+    below = np.where(start > 0, np.take_along_axis(k, np.maximum(start - 1, 0), axis=-1), -1)
+    above = np.where(end < length - 1, np.take_along_axis(k, np.minimum(end + 1, length - 1), axis=-1), -1)
+    return np.moveaxis(below, -1, axis), np.moveaxis(above, -1, axis)
+
+
+def gaps(sc: SourceCells) -> list[Finding]:
+    """Holes in a source's banding of a numeric fact (see the module docstring)."""
+    findings: list[Finding] = []
+    n = len(sc.answers)
+    grid = sc.grid
+    for axis, part in enumerate(grid.partitions):
+        if part.type != "number" or len(part.cells) < 3:
+            continue
+        k = sc.classes.astype(np.int64)
+        below, above = _neighbour_runs(k, axis)
+        ok = (below >= 0) & (above >= 0)
+        if not ok.any():
+            continue
+        keys = np.where(ok, (below * n + k) * n + above, -1)
+        wanted: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for key in np.unique(keys).tolist():
+            if key < 0:
+                continue
+            rest, up = divmod(key, n)
+            down, mid = divmod(rest, n)
+            b, m, u = sc.applied[down], sc.applied[mid], sc.applied[up]
+            if m & ~b == 0 and m != b and m & ~u == 0 and m != u:
+                wanted[key] = (tuple(sc.claim_ids(b & ~m)), tuple(sc.claim_ids(u & ~m)))
+        for (ending, beginning), cells in sorted(_group(keys, wanted).items()):
+            claims = tuple(sorted(set(ending) | set(beginning)))
+            findings.append(Finding(GAP, grid.question, (sc.source,), claims, region_of_cells(grid, cells), part.fact, None, ending, beginning))
+    return findings
+
+
+# ---------------------------------------------------------------- between sources
+
+def _shared_keys(sc: SourceCells, shared: list[str], strides: dict[str, int]) -> np.ndarray:
+    """Per cell of the source's grid, the flat index of its shared facts' cell."""
+    total = np.zeros(sc.grid.shape, dtype=np.int64)
+    for axis, part in enumerate(sc.grid.partitions):
+        if part.fact in strides:
+            shape = [1] * len(sc.grid.shape)
+            shape[axis] = len(part.cells)
+            total = total + (np.arange(len(part.cells), dtype=np.int64) * strides[part.fact]).reshape(shape)
+    return total
+
+
+def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
+    """Cells where both sources answer, differently; one finding per pair of values. Facts only one source reads vary freely,
+    so the pair is analysed on each source's own grid joined on the facts both read."""
+    shared = sorted(a.facts & b.facts)
+    strides: dict[str, int] = {}
+    stride = 1
+    for name in reversed(shared):
+        strides[name] = stride
+        stride *= len(a.grid.partitions[a.grid.facts.index(name)].cells)
+    na, nb = len(a.answers), len(b.answers)
+    keys_a = _shared_keys(a, shared, strides) * na + a.classes
+    keys_b = _shared_keys(b, shared, strides) * nb + b.classes
+    ua, ca = np.unique(keys_a, return_counts=True)
+    ub, cb = np.unique(keys_b, return_counts=True)
+    by_s_b: dict[int, list[int]] = {}
+    for key in ub.tolist():
+        s, k = divmod(key, nb)
+        if b.answers[k].status in (ANSWERED, CONFLICTING):
+            by_s_b.setdefault(s, []).append(k)
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[int, int, int]]] = {}
+    claims_of: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
+    for key in ua.tolist():
+        s, ka = divmod(key, na)
+        x = a.answers[ka]
+        if x.status not in (ANSWERED, CONFLICTING):
+            continue
+        for kb in by_s_b.get(s, ()):
+            y = b.answers[kb]
+            xs = {value_key(v.value): v.claims for v in x.values}
+            ys = {value_key(v.value): v.claims for v in y.values}
+            if xs.keys() == ys.keys():
+                continue
+            label = (tuple(sorted(xs)), tuple(sorted(ys)))
+            groups.setdefault(label, []).append((s, ka, kb))
+            for mine, theirs in ((xs, ys), (ys, xs)):
+                differing = [c for v, cs in mine.items() if v not in theirs for c in cs]
+                claims_of.setdefault(label, set()).update(differing or [c for cs in mine.values() for c in cs])
+    if not groups:
+        return []
+    count_a = dict(zip(ua.tolist(), ca.tolist()))
+    count_b = dict(zip(ub.tolist(), cb.tolist()))
+    order_a, sorted_a = _sorted_keys(keys_a)
+    order_b, sorted_b = _sorted_keys(keys_b)
+    findings = []
+    for label, triples in sorted(groups.items()):
+        claims = tuple(sorted(claims_of[label]))
+        region = _joined_region(a, b, triples, na, nb, count_a, count_b, order_a, sorted_a, order_b, sorted_b)
+        kind, fact, threshold = BETWEEN, None, None
+        shared_point = _shared_point(region, a, b)
+        if shared_point is not None:
+            kind, (fact, threshold) = BOUNDARY, shared_point
+        findings.append(Finding(kind, a.grid.question, (a.source, b.source), claims, region, fact, threshold))
+    return findings
+
+
+def _sorted_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")
+    return order, flat[order]
+
+
+def _cells_with(key: int, order: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    lo = np.searchsorted(sorted_keys, key, side="left")
+    hi = np.searchsorted(sorted_keys, key, side="right")
+    return np.sort(order[lo:hi])
+
+
+def _joined_region(a: SourceCells, b: SourceCells, triples: list[tuple[int, int, int]], na: int, nb: int,
+                   count_a: dict[int, int], count_b: dict[int, int],
+                   order_a: np.ndarray, sorted_a: np.ndarray, order_b: np.ndarray, sorted_b: np.ndarray) -> RegionCells:
+    parts = {p.fact: p for p in a.grid.partitions}
+    parts.update({p.fact: p for p in b.grid.partitions})
+    indices: dict[str, set[int]] = {name: set() for name in parts}
+    count = 0
+    best: tuple[int, int, dict[str, Any]] | None = None
+    points_a = _point_count(a.grid).ravel() if a.grid.partitions else np.zeros(1, dtype=np.int16)
+    points_b = _point_count(b.grid).ravel() if b.grid.partitions else np.zeros(1, dtype=np.int16)
+    for s, ka, kb in triples:
+        key_a, key_b = s * na + ka, s * nb + kb
+        count += count_a[key_a] * count_b[key_b]
+        cells_a = _cells_with(key_a, order_a, sorted_a)
+        cells_b = _cells_with(key_b, order_b, sorted_b)
+        for grid, cells in ((a.grid, cells_a), (b.grid, cells_b)):
+            if grid.partitions:
+                index = np.unravel_index(cells, grid.shape)
+                for axis, p in enumerate(grid.partitions):
+                    indices[p.fact].update(np.unique(index[axis]).tolist())
+        cell_a = int(cells_a[int(np.argmin(points_a[cells_a]))])
+        cell_b = int(cells_b[int(np.argmin(points_b[cells_b]))])
+        score = int(points_a[cell_a]) + int(points_b[cell_b])
+        if best is None or score < best[0]:
+            facts = a.grid.cell_facts(cell_a)
+            for name, value in b.grid.cell_facts(cell_b).items():
+                facts.setdefault(name, value)
+            best = (score, len(triples), facts)
+    sorted_indices = {name: sorted(idx) for name, idx in sorted(indices.items())}
+    assert best is not None
+    return RegionCells(parts, sorted_indices, count, _is_box(parts, sorted_indices, count), best[2])
+
+
+def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[str, Any] | None:
+    """(fact, t) when the whole region sits on the point t of a threshold both sources use."""
+    for name in sorted(a.facts & b.facts):
+        part = region.partitions[name]
+        idx = region.indices[name]
+        if part.type != "number" or len(idx) != 1 or not part.cells[idx[0]].point:
+            continue
+        t = part.cells[idx[0]].value
+        if float(t) in {float(x) for x in a.thresholds.get(name, ())} and float(t) in {float(x) for x in b.thresholds.get(name, ())}:
+            return name, t
+    return None
+
+
+# ---------------------------------------------------------------- driver
+
+def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None) -> QuestionAnalysis:
+    vocab = vocab or vocabulary()
+    per_source = [(r, r.claims_for(question)) for r in sorted(rulesets, key=lambda r: r.source_id)]
+    per_source = [(r, cs) for r, cs in per_source if cs]
+    parts, notes = question_partitions(question, [c for _, cs in per_source for c in cs], vocab)
+    result = QuestionAnalysis(question, parts, {}, notes=[f"{question}: {n}" for n in notes])
+    for ruleset, claims in per_source:
+        sc, evaluations = source_cells(question, parts, ruleset, claims, vocab)
+        result.sources[ruleset.source_id] = sc
+        result.evaluations += evaluations
+    findings: list[Finding] = []
+    ids = sorted(result.sources)
+    for i, a in enumerate(ids):
+        sc = result.sources[a]
+        findings.extend(within_source(sc))
+        findings.extend(gaps(sc))
+        for b in ids[i + 1:]:
+            findings.extend(between_sources(sc, result.sources[b]))
+    result.findings = findings
+    return result
+
+
+def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None) -> Analysis:
+    """Region analysis of every question any ruleset answers (or of `questions`)."""
+    vocab = vocab or vocabulary()
+    started = time.perf_counter()
+    wanted = sorted(set(questions) if questions is not None else {q for r in rulesets for q in r.questions})
+    out = {q: analyse_question(q, rulesets, vocab) for q in wanted}
+    return Analysis(out, time.perf_counter() - started)
