@@ -386,3 +386,73 @@ def emit_test_report(report: Any, fmt: str, stream: TextIO | None = None, durati
     else:
         for diagnostic in diagnostics:
             stream.write(github_annotation(diagnostic) + "\n")
+
+
+# ---------------------------------------------------------------- accord conflicts
+
+CONFLICT_RULES = [
+    Rule("between_sources", "between-sources", "Two sources both answer the question for the same patients, with different values.", "warning"),
+    Rule("within_source", "within-source", "One source's applicable claims give different answers for the same patients.", "warning"),
+    Rule("gap", "gap", "A source's bands along a numeric fact leave a hole: claims end just below a range and others begin just above it.", "warning"),
+    Rule("boundary", "boundary", "Two sources use the same threshold but disagree on which side the threshold value itself belongs to.", "warning"),
+]
+SEVERITY_LEVELS = {"high": "error", "medium": "warning", "low": "warning"}
+
+
+def _conflict_claims(conflict: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    raw = conflict.get("claims")
+    if isinstance(raw, list):
+        out += [str(c.get("id")) if isinstance(c, dict) else str(c) for c in raw]
+    for side in conflict.get("answers") or conflict.get("sides") or []:
+        if isinstance(side, dict):
+            out += [str(c) for c in side.get("claims", []) if str(c) not in out]
+    return [c for c in dict.fromkeys(out) if c and c != "None"]
+
+
+def conflict_diagnostics(conflicts: Iterable[Any], rulesets: Iterable[Any]) -> tuple[list[Diagnostic], list[dict[str, Any]]]:
+    """One diagnostic per conflict, located at its first involved claim, and a SARIF property bag for each.
+
+    `conflicts` are report records (dicts as in conflicts/report.json, or
+    objects with to_json()); `rulesets` are engine.model.Ruleset, used to find
+    each claim's file and line.
+    """
+    homes: dict[str, tuple[str, int, int]] = {}
+    for ruleset in rulesets:
+        doc = getattr(ruleset, "document", None)
+        for claim in ruleset.claims:
+            span = doc.locate(claim.parts + ("id",)) if doc is not None else None
+            homes[claim.id] = (ruleset.path, span.line if span else 1, span.col if span else 1)
+    diagnostics: list[Diagnostic] = []
+    bags: list[dict[str, Any]] = []
+    for raw in conflicts:
+        conflict = raw.to_json() if hasattr(raw, "to_json") else dict(raw)
+        claims = _conflict_claims(conflict)
+        kind = str(conflict.get("kind") or "between_sources")
+        cid = str(conflict.get("id") or "")
+        question = str(conflict.get("question") or "")
+        path, line, col = next((homes[c] for c in claims if c in homes), ("rulesets", 1, 1))
+        summary = conflict.get("summary") or conflict.get("title") or conflict.get("description") or ""
+        message = f"{kind.replace('_', ' ')} conflict {cid} on {question}".strip()
+        if summary:
+            message += f": {summary}"
+        if claims:
+            message += f" (claims {', '.join(claims)})"
+        severity = "error" if SEVERITY_LEVELS.get(str(conflict.get("severity", "medium"))) == "error" else "warning"
+        diagnostics.append(Diagnostic(path, line, col, kind, message, severity))  # type: ignore[arg-type]
+        bag = {"conflictId": cid, "question": question, "claims": claims}
+        if conflict.get("disposition") or conflict.get("review"):
+            bag["disposition"] = conflict.get("disposition") or conflict.get("review")
+        bags.append(bag)
+    return diagnostics, bags
+
+
+def emit_conflicts(conflicts: Iterable[Any], rulesets: Iterable[Any], fmt: str, stream: TextIO | None = None) -> None:
+    """`accord conflicts` in sarif or github format: each conflict at the first involved claim's file and line."""
+    stream = sys.stdout if stream is None else stream
+    diagnostics, bags = conflict_diagnostics(conflicts, rulesets)
+    if fmt == "sarif":
+        dump_json(sarif_log(diagnostics, rules=CONFLICT_RULES, properties=bags), stream)
+    else:
+        for diagnostic, bag in zip(diagnostics, bags):
+            stream.write(github_annotation(diagnostic, title=f"{diagnostic.code} {bag['conflictId']}".strip()) + "\n")

@@ -65,3 +65,36 @@ def test_text_unchanged(suite: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["test", "rs"]) == 1
     out = capsys.readouterr().out
     assert "expected 2 mg once daily, got not_recommended" in out and "2 expectations, 1 passed, 1 failed" in out
+
+
+def test_conflicts_as_sarif_and_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each conflict is a SARIF result at its first involved claim's file and line (report records as dicts)."""
+    import io
+
+    from engine.output import emit_conflicts
+    from engine.validate import validate_paths
+
+    folder = tmp_path / "rs"
+    write_ruleset(folder, "src-a", "Take 2 mg daily.", [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily"}])
+    write_ruleset(folder, "src-b", "Use 4 mg, daily.", [{"question": "dose", "value": {"mg": 4, "every_days": 1}, "quote": "Use 4 mg, daily"}])
+    monkeypatch.chdir(tmp_path)
+    result = validate_paths(["rs"])
+    assert result.ok
+    conflicts = [{"id": "dose-1", "kind": "between_sources", "question": "dose", "severity": "high",
+                  "claims": ["src-b/c0", "src-a/c0"], "summary": "2 mg vs 4 mg"}]
+    out = io.StringIO()
+    emit_conflicts(conflicts, result.rulesets, "sarif", out)
+    log = json.loads(out.getvalue())
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    assert not list(Draft4Validator(schema).iter_errors(log))
+    [res] = log["runs"][0]["results"]
+    assert res["ruleId"] == "between_sources" and res["level"] == "error"
+    loc = res["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "rs/src-b.yaml"
+    line = next(i for i, text in enumerate((folder / "src-b.yaml").read_text().splitlines(), 1) if "src-b/c0" in text)
+    assert loc["region"]["startLine"] == line
+    assert res["properties"]["conflictId"] == "dose-1"
+    out = io.StringIO()
+    emit_conflicts(conflicts, result.rulesets, "github", out)
+    assert out.getvalue().startswith(f"::error file=rs/src-b.yaml,line={line},")
+    assert "title=between_sources dose-1::" in out.getvalue()
