@@ -34,7 +34,7 @@ class AccordApp(App[int]):
         Binding("2", "goto('sources')", "Sources", id="goto-sources"),
         Binding("3", "goto('patients')", "Patients", id="goto-patients"),
         Binding("4", "goto('conflicts')", "Conflicts", id="goto-conflicts"),
-        Binding("ctrl+r", "reload", "Reload", id="reload"),
+        Binding("ctrl+r", "reload", "Reload", id="reload", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -46,7 +46,7 @@ class AccordApp(App[int]):
         self.reviewer = reviewer or os.environ.get("ACCORD_REVIEWER") or os.environ.get("USER") or "editor"
         self.poll_interval = poll_interval
         self.loading_workspace = False
-        self.sub_title = str(self.folder)
+        self.sub_title = self.folder.resolve().name
 
     # ------------------------------------------------------------ modes
 

@@ -33,8 +33,8 @@ class ClaimEditorScreen(EditorScreen):
         Binding("f2", "pick", "Insert name/value", id="claim-pick"),
         Binding("ctrl+space", "pick", "Insert name/value", show=False, id="claim-pick-alt"),
         Binding("f8", "next_error", "Next error", id="claim-next-error"),
-        Binding("f6", "review", "Review status", id="claim-review"),
-        Binding("f7", "diff", "Diff vs disk", id="claim-diff"),
+        Binding("f3", "review", "Review status", id="claim-review"),
+        Binding("f4", "diff", "Diff vs disk", id="claim-diff"),
     ]
 
     def __init__(self, path: str | Path, index: int | None, snippet: str | None, claim_id: str) -> None:
@@ -99,7 +99,7 @@ class ClaimEditorScreen(EditorScreen):
         t = Text()
         t.append("New claim " if self.is_new else "Claim ", style="bold")
         t.append(self.claim_id, style="bold cyan")
-        t.append(f"  in {self.path}")
+        t.append(f"  in {self.path.name}")
         if self.dirty:
             t.append("  ● unsaved", style="yellow")
         self.query_one("#claim-title", Static).update(t)
@@ -320,6 +320,6 @@ class ClaimEditorScreen(EditorScreen):
         yield SystemCommand("Save claim", "Write the claim into its ruleset file (ctrl+s)", self.action_save)
         yield SystemCommand("Insert a fact, question or answer", "Vocabulary picker, filtered as you type (F2 or ctrl+space)", self.action_pick)
         yield SystemCommand("Next validation problem", "Jump to the next located error (F8)", self.action_next_error)
-        yield SystemCommand("Review status of this claim", "Submit, start review, approve or reject (F6)", self.action_review)
-        yield SystemCommand("Show difference with the file on disk", "Unified diff of what saving would change (F7)", self.action_diff)
+        yield SystemCommand("Review status of this claim", "Submit, start review, approve or reject (F3)", self.action_review)
+        yield SystemCommand("Show difference with the file on disk", "Unified diff of what saving would change (F4)", self.action_diff)
         yield SystemCommand("Close the claim editor", "Asks when there are unsaved edits (escape)", self.action_close)

@@ -25,7 +25,7 @@ class FileEditorScreen(EditorScreen):
         Binding("ctrl+s", "save", "Save", id="file-save", priority=True),
         Binding("escape", "close", "Close", id="file-close"),
         Binding("f8", "next_error", "Next error", id="file-next-error"),
-        Binding("f7", "diff", "Diff vs disk", id="file-diff"),
+        Binding("f4", "diff", "Diff vs disk", id="file-diff"),
     ]
 
     def __init__(self, path: str | Path, line: int = 1, col: int = 1) -> None:
@@ -138,4 +138,4 @@ class FileEditorScreen(EditorScreen):
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Save file", "Write the file atomically (ctrl+s)", self.action_save)
         yield SystemCommand("Next validation problem", "Jump to the next located error (F8)", self.action_next_error)
-        yield SystemCommand("Show difference with the file on disk", "Unified diff (F7)", self.action_diff)
+        yield SystemCommand("Show difference with the file on disk", "Unified diff (F4)", self.action_diff)

@@ -56,7 +56,7 @@ class RulesetsScreen(Screen[None]):
             table.move_cursor(row=min(keep, len(ws.entries) - 1))
         claims, errors, warnings = ws.totals
         files = len(ws.entries)
-        summary = f"{ws.folder}: {files} ruleset{'s' if files != 1 else ''}, {claims} claims, {len(ws.patients)} patients — {errors} errors, {warnings} warnings"
+        summary = f"{ws.folder.resolve().name}/: {files} ruleset{'s' if files != 1 else ''}, {claims} claims, {len(ws.patients)} patients — {errors} errors, {warnings} warnings"
         if not ws.entries:
             summary += "  (no ruleset files here yet: *.yaml beside a sources/ folder)"
         self.query_one("#rulesets-summary", Static).update(summary)
@@ -100,7 +100,7 @@ class RulesetsScreen(Screen[None]):
             panel.update("")
             return
         if not entry.diagnostics:
-            panel.update(Text(f"{entry.path}: no problems.", style="green"))
+            panel.update(Text(f"{entry.path.name}: no problems. Enter opens its source.", style="green"))
             return
         text = Text()
         for d in entry.diagnostics[:12]:
@@ -108,7 +108,7 @@ class RulesetsScreen(Screen[None]):
             text.append(f"{d.severity}[{d.code}] ", style="bold red" if d.severity == "error" else "yellow")
             text.append(d.message + "\n")
         if len(entry.diagnostics) > 12:
-            text.append(f"… and {len(entry.diagnostics) - 12} more (accord validate {entry.path})", style="dim")
+            text.append(f"… and {len(entry.diagnostics) - 12} more (accord validate {entry.path.name})", style="dim")
         panel.update(text)
 
     def action_open_source(self) -> None:

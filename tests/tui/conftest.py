@@ -1,0 +1,42 @@
+"""TUI test helpers: a tmp copy of the fixed fixture folder, and waiting for workers."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """tmp/rulesets + tmp/conflicts copied from tests/tui/fixtures (never the repo's live files)."""
+    shutil.copytree(FIXTURES / "rulesets", tmp_path / "rulesets")
+    shutil.copytree(FIXTURES / "conflicts", tmp_path / "conflicts")
+    return tmp_path
+
+
+def make_app(folder: Path):
+    from tui.app import AccordApp
+
+    return AccordApp(folder, reviewer="tester", poll_interval=None)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Wait for every worker (validation, loading) and the messages they post."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def run_async(test):
+    """Run an async test with asyncio.run (no pytest async plugin needed); fixtures pass through."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper

@@ -1,0 +1,315 @@
+"""End-to-end flows of the workbench, driven with Textual's pilot on tmp copies of the fixtures."""
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.validate import validate_paths
+from tests.tui.conftest import make_app, run_async, settle
+
+
+def notifications(app) -> list[tuple[str, str]]:
+    return [(n.severity, n.message) for n in app._notifications]
+
+
+async def open_source(pilot, source_id: str, offset: int):
+    from tui.widgets.source_view import SourceView
+
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    screen.show_source(source_id)
+    view = screen.query_one(SourceView)
+    view.focus()
+    view.set_cursor(offset)
+    await pilot.pause()
+    return screen, view
+
+
+@run_async
+async def test_first_screen_lists_rulesets(workdir: Path) -> None:
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ws = app.workspace
+        assert [e.source_id for e in ws.entries] == ["dr-oracle", "minimal-medicine"]
+        assert [(e.claims, e.errors, e.warnings) for e in ws.entries] == [(3, 0, 0), (3, 0, 0)]
+
+
+@run_async
+async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> None:
+    from textual.widgets import TextArea
+
+    from tui.screens.claim_editor import ClaimEditorScreen
+
+    path = workdir / "rulesets" / "dr-oracle.yaml"
+    text = (workdir / "rulesets" / "sources" / "dr-oracle.txt").read_text(encoding="utf-8")
+    quote = "Severe hepatic disease (Child-Pugh C): should not be used"
+    start = text.index(quote)
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen, view = await open_source(pilot, "dr-oracle", start)
+        for _ in quote:
+            await pilot.press("shift+right")
+        assert view.selection == (start, start + len(quote))
+        await pilot.press("n")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, ClaimEditorScreen)
+        area = editor.query_one(TextArea)
+        assert f'exact: "{quote}"' in area.text and f"start: {start}" in area.text
+        assert editor.claim_id == "dr-oracle/severe-hepatic-disease-child-pugh-c"
+        # The cursor waits after "question: "; fill question, answer and condition.
+        await pilot.press(*"initiation")
+        lines = area.text.split("\n")
+        row = lines.index("value: ")
+        area.move_cursor((row, len("value: ")))
+        await pilot.press(*'"contraindicated"')
+        row = next(i for i, l in enumerate(area.text.split("\n")) if l.startswith("when:"))
+        area.replace('when: {"==": [{"var": "child_pugh"}, "C"]}', (row, 0), (row, len(area.document.get_line(row))))
+        await settle(pilot)
+        assert editor.check is not None and editor.check.ok, editor.check.diagnostics
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not editor.dirty
+        result = validate_paths([workdir / "rulesets"])
+        assert result.ok, [d.format() for d in result.diagnostics]
+        claim = next(c for r in result.rulesets for c in r.claims if c.id == editor.claim_id)
+        assert claim.provenance.exact == quote and claim.status == "draft" and claim.value == "contraindicated"
+        # The rest of the file is untouched: the old text is a prefix of the new one.
+        before = (Path(__file__).parent / "fixtures" / "rulesets" / "dr-oracle.yaml").read_text()
+        assert path.read_text().startswith(before.rstrip("\n"))
+        # draft → submitted → under_review → approved, from the editor's footer key (F3).
+        for status in ("submitted", "under_review", "approved"):
+            await pilot.press("f3")
+            await pilot.pause()
+            await pilot.click(f"#choice-{status}")
+            await settle(pilot)
+        result = validate_paths([workdir / "rulesets"])
+        claim = next(c for r in result.rulesets for c in r.claims if c.id == editor.claim_id)
+        assert claim.status == "approved"
+        reviews = (workdir / "conflicts" / "reviews.yaml").read_text()
+        assert editor.claim_id in reviews and "under_review" in reviews
+
+
+@run_async
+async def test_fix_a_validation_error(workdir: Path) -> None:
+    from textual.widgets import OptionList, TextArea
+
+    text = (workdir / "rulesets" / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        area = editor.query_one(TextArea)
+        assert editor.check.ok
+        row = area.text.split("\n").index("question: dose")
+        area.move_cursor((row, len("question: dose")))
+        await pilot.press("backspace")
+        await settle(pilot)
+        (problem,) = editor.check.diagnostics
+        assert (problem.line, problem.code) == (2, "E210") and "did you mean 'dose'" in problem.message
+        assert editor.last_validation_ms is not None
+        problems = editor.query_one("#claim-problems", OptionList)
+        problems.focus()
+        problems.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert area.has_focus and area.cursor_location[0] == 1
+        area.move_cursor((1, len("question: dos")))
+        await pilot.press("e")
+        await settle(pilot)
+        assert editor.check.ok and editor.check.diagnostics == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert validate_paths([workdir / "rulesets"]).ok
+
+
+@run_async
+async def test_set_a_disposition(workdir: Path) -> None:
+    from engine.loader import load_file
+
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("enter")  # first choice: source_correct: dr-oracle
+        await pilot.press(*"label agrees")
+        await pilot.press("enter")
+        await settle(pilot)
+        data = load_file(workdir / "conflicts" / "reviews.yaml").data
+        record = data["conflicts"]["dose/between/dr-oracle+minimal-medicine/ra"]
+        assert record["disposition"] == {"source_correct": "dr-oracle"}
+        assert record["note"] == "label agrees" and record["reviewer"] == "tester"
+        assert "dose/between/dr-oracle+minimal-medicine/covid-crcl" in data["conflicts"]  # kept
+
+
+@run_async
+async def test_failed_save_keeps_the_buffer(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import TextArea
+
+    folder = workdir / "rulesets"
+    path = folder / "minimal-medicine.yaml"
+    original = path.read_text()
+    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        area = editor.query_one(TextArea)
+        area.move_cursor((area.document.line_count - 1, 0))
+        area.insert("note: edited while the disk was full\n")
+        await settle(pilot)
+        folder.chmod(0o555)
+        try:
+            probe = folder / ".probe"
+            try:
+                probe.write_text("x")  # root ignores permissions: make the save fail another way
+                probe.unlink()
+
+                def full(*_args: object) -> None:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+
+                monkeypatch.setattr(os, "replace", full)
+            except OSError:
+                pass
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        finally:
+            folder.chmod(0o755)
+        assert path.read_text() == original
+        assert editor.dirty and "note: edited while the disk was full" in area.text
+        assert any(sev == "error" and "Could not save" in msg for sev, msg in notifications(app))
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+        monkeypatch.undo()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "note: edited while the disk was full" in path.read_text() and not editor.dirty
+
+
+@run_async
+async def test_external_change_is_detected_and_never_overwritten_silently(workdir: Path) -> None:
+    from textual.widgets import TextArea
+
+    from tui.screens.dialogs import ChoiceDialog, TextDialog
+
+    folder = workdir / "rulesets"
+    path = folder / "minimal-medicine.yaml"
+    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        area = editor.query_one(TextArea)
+        area.move_cursor((area.document.line_count - 1, 0))
+        area.insert("note: mine\n")
+        await settle(pilot)
+        external = path.read_text().replace("# Fixture ruleset", "# Changed elsewhere. Fixture ruleset")
+        path.write_text(external)
+        os.utime(path, ns=(1, 1))
+        editor.check_external_change()
+        await pilot.pause()
+        assert any(sev == "warning" and "changed on disk" in msg for sev, msg in notifications(app))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        assert path.read_text() == external  # nothing written yet
+        await pilot.click("#choice-diff")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-mine")
+        await settle(pilot)
+        saved = path.read_text()
+        assert "note: mine" in saved and "Changed elsewhere" not in saved
+
+
+@run_async
+async def test_unchanged_buffer_follows_the_disk_and_quit_asks(workdir: Path) -> None:
+    from textual.widgets import TextArea
+
+    from tui.screens.dialogs import ConfirmDialog
+
+    folder = workdir / "rulesets"
+    path = folder / "minimal-medicine.yaml"
+    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        area = editor.query_one(TextArea)
+        path.write_text(path.read_text().replace("status: approved", "status: rejected", 1))
+        editor.check_external_change()
+        await pilot.pause()
+        assert "status: rejected" in area.text and not editor.dirty
+        area.insert("# unsaved\n")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and editor.dirty
+
+
+@run_async
+async def test_patients_fact_edit_reevaluates_and_explains(workdir: Path) -> None:
+    from tui.screens.explain import ExplainScreen
+
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.question == "dose"
+        assert screen.answers[("ra-adult", "dr-oracle")].status == "answered"
+        screen.query_one("DataTable").move_cursor(row=1, column=2)  # ra-adult × dr-oracle
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press(*"age_years = 80", "enter", "escape")
+        await pilot.pause()
+        assert screen.answers[("ra-adult", "dr-oracle")].status == "conflicting"
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExplainScreen)
+        await pilot.press("escape")
+        await pilot.press("x")
+        await pilot.pause()
+        assert screen.answers[("ra-adult", "dr-oracle")].status == "answered"
+
+
+@run_async
+async def test_every_action_is_in_the_palette(workdir: Path) -> None:
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = set()
+        for mode in ("rulesets", "sources", "patients", "conflicts"):
+            await pilot.press({"rulesets": "1", "sources": "2", "patients": "3", "conflicts": "4"}[mode])
+            await settle(pilot)
+            titles |= {c.title for c in app.get_system_commands(app.screen)}
+        for wanted in ("New claim from selection", "Set disposition of the highlighted conflict", "Edit the highlighted patient's facts",
+                       "Go to conflicts", "Open source: dr-oracle", "Quit"):
+            assert wanted in titles
