@@ -1,0 +1,1 @@
+"""Accord benchmarks (python -m benchmarks); not collected by pytest."""

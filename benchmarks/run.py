@@ -1,0 +1,500 @@
+"""Accord benchmarks: every ratio measured in one run, on this machine.
+
+    python -m benchmarks [--write] [--quick] [--no-node]
+
+(a) compiled rules vs json-logic-qubit, same rules and patients (target >= 10x)
+(b) batch evaluation of numeric band rules over 100,000-patient batches with
+    missing-fact masks (target >= 100M rule-evals/s on one core), next to the
+    scalar compiler and json-logic-engine (compiled mode, Node) when `node` is there
+(c) synthetic corpus, 20 sources x 1,000 claims: validate + analyse (target < 10 s),
+    every planted conflict found
+(d) growth at 1k, 10k, 100k claims: validate + compile + evaluate (near-linear)
+(e) bundled corpus: `accord validate` and `accord conflicts` as subprocesses (target < 1 s each)
+(f) import time of `accord validate` (python -X importtime)
+
+--write updates benchmarks/RESULTS.md. Nothing here is collected by pytest.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core: NumPy elementwise work is single-threaded anyway
+
+BAND_RULES = [
+    {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}]},
+    {"and": [{">=": [{"var": "egfr"}, 50]}, {"<": [{"var": "egfr"}, 90]}]},
+    {"<=": [15, {"var": "crcl"}, 60]},
+    {"or": [{"<": [{"var": "egfr"}, 30]}, {"<": [{"var": "crcl"}, 30]}]},
+]
+
+
+def best_of(fn: Callable[[], Any], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# ---------------------------------------------------------------- machine
+
+def machine() -> dict[str, str]:
+    import numpy
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        qubit = version("json-logic-qubit")
+    except Exception:  # noqa: BLE001
+        qubit = "?"
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "CPU": cpu,
+        "Cores": f"{os.cpu_count()} (usable: {affinity}); every timing is single-threaded",
+        "Python": platform.python_version(),
+        "NumPy": numpy.__version__,
+        "json-logic-qubit": qubit,
+        "Node": _node_version() or "absent",
+        "Date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _node_version() -> str | None:
+    node = shutil.which("node")
+    if not node:
+        return None
+    try:
+        return subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+# ---------------------------------------------------------------- patients
+
+def patients(n: int, seed: int = 1, missing: float = 0.0) -> list[dict[str, Any]]:
+    """Patients over every number, enum and boolean fact of the vocabulary."""
+    from engine.contract import vocabulary
+
+    rng = random.Random(seed)
+    facts = [f for f in vocabulary().facts.values() if f.type in ("number", "enum", "boolean")]
+    out = []
+    for _ in range(n):
+        p: dict[str, Any] = {}
+        for f in facts:
+            if missing and rng.random() < missing:
+                continue
+            if f.type == "number":
+                lo, hi = f.range or (0, 100)
+                p[f.name] = round(rng.uniform(lo, hi), 1)
+            elif f.type == "enum":
+                p[f.name] = rng.choice(f.values)
+            else:
+                p[f.name] = rng.random() < 0.5
+        out.append(p)
+    return out
+
+
+def corpus_rules() -> list[Any]:
+    """Every `when` of the bundled corpus (rulesets/), plus the numeric band rules."""
+    from engine.validate import validate_paths
+
+    result = validate_paths([REPO / "rulesets"], check_patients=False)
+    whens = [c.when for r in result.rulesets for c in r.claims]
+    return whens + BAND_RULES
+
+
+# ---------------------------------------------------------------- (a)
+
+def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
+    from json_logic import jsonLogic
+
+    from engine.compiler import UNKNOWN, Compiler, RuleError, compiler, truthy
+    from engine.contract import allowed_operations
+
+    rules = corpus_rules()
+    allowed = allowed_operations()
+    assert all(_ops(r) <= allowed for r in rules)  # qubit only runs whitelisted rules (its `method` runs code)
+    people = patients(2000, seed=1)
+    start = time.perf_counter()
+    fresh = Compiler("accord")
+    for rule in rules:
+        fresh.compile(rule)
+    compile_seconds = time.perf_counter() - start
+    fns = [compiler("accord").compile(r) for r in rules]
+    ref = [Compiler("accord", generate=False).compile(r) for r in rules]
+
+    def run_all(fs: list[Callable[[Any], Any]]) -> None:
+        for f in fs:
+            for p in people:
+                f(p)
+
+    def run_qubit() -> None:
+        for r in rules:
+            for p in people:
+                jsonLogic(r, p)
+
+    evals = len(rules) * len(people)
+    t_gen = best_of(lambda: run_all(fns))
+    t_ref = best_of(lambda: run_all(ref))
+    t_qubit = best_of(run_qubit, 2)
+    disagree = 0
+    compared = 0
+    for r, f in zip(rules, fns):
+        for p in people[:500]:
+            try:
+                ours = f(p)
+            except RuleError:
+                continue
+            compared += 1
+            if ours is UNKNOWN or truthy(ours) != bool(jsonLogic(r, p)):
+                disagree += 1
+    results["a"] = {
+        "rules": len(rules), "patients": len(people), "evals": evals,
+        "generated_ns": t_gen / evals * 1e9, "reference_ns": t_ref / evals * 1e9, "qubit_ns": t_qubit / evals * 1e9,
+        "ratio": t_qubit / t_gen, "ratio_reference": t_qubit / t_ref,
+        "compile_us": compile_seconds / len(rules) * 1e6, "disagree": disagree, "compared": compared,
+    }
+
+
+def _ops(rule: Any, found: set[str] | None = None) -> set[str]:
+    found = set() if found is None else found
+    if isinstance(rule, list):
+        for r in rule:
+            _ops(r, found)
+    elif isinstance(rule, dict):
+        for op, args in rule.items():
+            found.add(op)
+            _ops(args, found)
+    return found
+
+
+# ---------------------------------------------------------------- (b)
+
+def bench_batch(results: dict[str, Any], use_node: bool) -> None:
+    import numpy as np
+
+    from engine.batch import compile_mask
+    from engine.compiler import compiler
+
+    n = 100_000
+    rng = np.random.default_rng(7)
+    columns = {"egfr": rng.uniform(0, 200, n).round(1), "crcl": rng.uniform(0, 250, n).round(1)}
+    present = {name: rng.random(n) >= 0.1 for name in columns}  # 10% of each fact missing
+    fns = [compile_mask(r) for r in BAND_RULES]
+    for f in fns:
+        f(columns, present)
+    repeats = 20
+    per_rule = []
+    trues = []
+    for f in fns:
+        seconds = best_of(lambda: [f(columns, present) for _ in range(repeats)], 3) / repeats
+        per_rule.append(n / seconds)
+        trues.append(int(f(columns, present)[0].sum()))
+    total_rate = len(fns) * n / sum(n / r for r in per_rule)
+
+    # the same rules and patients, one dict per patient, through the scalar compiler
+    rows = []
+    for i in range(n):
+        row = {}
+        for name in columns:
+            if present[name][i]:
+                row[name] = float(columns[name][i])
+        rows.append(row)
+    scalar = [compiler("accord").compile(r) for r in BAND_RULES]
+    sample = rows[:20_000]
+    t_scalar = best_of(lambda: [f(p) for f in scalar for p in sample], 3)
+    scalar_rate = len(scalar) * len(sample) / t_scalar
+
+    node_rate = None
+    node_note = "node absent"
+    if use_node and shutil.which("node"):
+        node_rate, node_note = _node_batch(rows)
+    elif not use_node:
+        node_note = "skipped (--no-node)"
+    results["b"] = {
+        "patients": n, "rules": len(fns), "per_rule": per_rule, "rate": total_rate, "scalar_rate": scalar_rate,
+        "node_rate": node_rate, "node_note": node_note, "trues": trues,
+    }
+
+
+def _node_batch(rows: list[dict[str, Any]]) -> tuple[float | None, str]:
+    package = HERE / "node" / "node_modules" / "json-logic-engine"
+    if not package.exists():
+        npm = shutil.which("npm")
+        if not npm:
+            return None, "npm absent"
+        proc = subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=HERE / "node", capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            return None, "npm install failed: " + " ".join(proc.stderr.split())[-200:]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"rules": BAND_RULES, "patients": rows, "repeats": 5}, handle)
+        path = handle.name
+    try:
+        proc = subprocess.run([shutil.which("node") or "node", str(HERE / "node" / "band.js"), path], capture_output=True, text=True, timeout=600)
+    finally:
+        os.unlink(path)
+    if proc.returncode != 0:
+        return None, "node failed: " + " ".join(proc.stderr.split())[-200:]
+    out = json.loads(proc.stdout)
+    return out["evals"] / out["seconds"], f"json-logic-engine {out['version']}, LogicEngine.build (compiled)"
+
+
+# ---------------------------------------------------------------- (c)
+
+def bench_synth(results: dict[str, Any], sources: int = 20, claims: int = 1000) -> None:
+    from benchmarks.synth import found_planted, generate
+    from engine.validate import validate_paths
+
+    with tempfile.TemporaryDirectory(prefix="accord-synth-") as tmp:
+        corpus = generate(tmp, sources, claims)
+        start = time.perf_counter()
+        validation = validate_paths([tmp], check_patients=False)
+        t_validate = time.perf_counter() - start
+        errors = [d.format() for d in validation.diagnostics if d.severity == "error"]
+        try:
+            from engine.regions import analyse
+        except ImportError:
+            results["c"] = {"claims": corpus.claims, "validate": t_validate, "analyse": None, "found": None, "errors": errors[:3]}
+            return
+        start = time.perf_counter()
+        analysis = analyse(validation.rulesets)
+        t_analyse = time.perf_counter() - start
+        found = found_planted(corpus, analysis)
+    results["c"] = {
+        "sources": sources, "claims": corpus.claims, "validate": t_validate, "analyse": t_analyse,
+        "found": sum(hit for _, hit in found), "planted": len(found),
+        "kinds": ", ".join(f"{p.kind} {'found' if hit else 'MISSED'}" for p, hit in found), "errors": errors[:3],
+    }
+
+
+# ---------------------------------------------------------------- (d)
+
+def bench_growth(results: dict[str, Any], scales: list[int]) -> None:
+    from benchmarks.synth import generate
+    from engine.compiler import Compiler
+    from engine.validate import validate_paths
+
+    people = patients(10, seed=3, missing=0.2)
+    rows = []
+    for claims in scales:
+        sources = max(1, claims // 1000)
+        with tempfile.TemporaryDirectory(prefix="accord-growth-") as tmp:
+            corpus = generate(tmp, sources, claims // sources)
+            start = time.perf_counter()
+            validation = validate_paths([tmp], check_patients=False)
+            t_validate = time.perf_counter() - start
+        whens = [c.when for r in validation.rulesets for c in r.claims]
+        c = Compiler("accord")
+        start = time.perf_counter()
+        fns = [c.compile(w) for w in whens]
+        t_compile = time.perf_counter() - start
+        start = time.perf_counter()
+        for f in fns:
+            for p in people:
+                f(p)
+        t_eval = time.perf_counter() - start
+        rows.append({"claims": corpus.claims, "validate": t_validate, "compile": t_compile, "evaluate": t_eval,
+                     "patients": len(people), "per_claim_ms": (t_validate + t_compile + t_eval) / corpus.claims * 1e3})
+    results["d"] = rows
+
+
+# ---------------------------------------------------------------- (e) and (f)
+
+def bench_cli(results: dict[str, Any]) -> None:
+    from engine.cli import COMMANDS
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    rows = []
+    for command in ("validate", "conflicts"):
+        if command not in COMMANDS:
+            rows.append({"command": command, "seconds": None, "exit": None})
+            continue
+        argv = [sys.executable, "-m", "engine.cli", command, "rulesets"]
+        times, code = [], None
+        for _ in range(3):
+            start = time.perf_counter()
+            proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+            times.append(time.perf_counter() - start)
+            code = proc.returncode
+        rows.append({"command": command, "seconds": min(times), "exit": code})
+    results["e"] = rows
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "engine.cli", "validate", "rulesets"], cwd=REPO,
+                          capture_output=True, text=True, env=env, timeout=120)
+    top: list[tuple[int, str]] = []
+    total = 0
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line[len("import time:"):].split("|")
+        if not cumulative.strip().isdigit():
+            continue
+        depth = (len(name) - len(name.lstrip())) // 2
+        if depth == 0:
+            total += int(cumulative)
+            top.append((int(cumulative), name.strip()))
+    top.sort(reverse=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], env=env, timeout=60)
+    bare = time.perf_counter() - start
+    results["f"] = {"total_ms": total / 1000, "top": [(n, us / 1000) for us, n in top[:6]], "bare_python": bare}
+
+
+# ---------------------------------------------------------------- report
+
+def _fmt_rate(rate: float | None) -> str:
+    if rate is None:
+        return "-"
+    return f"{rate / 1e6:,.1f}M/s" if rate >= 1e6 else f"{rate / 1e3:,.0f}k/s"
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "MISSED"
+
+
+def report(results: dict[str, Any], info: dict[str, str]) -> str:
+    lines = ["# Benchmark results", "", "Written by `python -m benchmarks --write`; every number below comes from one run.", ""]
+    lines += ["| Machine | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
+    if "a" in results:
+        a = results["a"]
+        lines += [
+            "## (a) Compiled rules vs json-logic-qubit",
+            "",
+            f"{a['rules']} rules (every `when` of rulesets/ plus {len(BAND_RULES)} band rules) x {a['patients']} patients with every fact present, {a['evals']:,} evaluations each; best of 3.",
+            "",
+            "| Evaluator | ns / evaluation | vs json-logic-qubit |",
+            "|---|---:|---:|",
+            f"| json-logic-qubit `jsonLogic(rule, data)` | {a['qubit_ns']:,.0f} | 1.0x |",
+            f"| Accord reference closures (`generate=False`) | {a['reference_ns']:,.0f} | {a['ratio_reference']:.1f}x |",
+            f"| **Accord compiled (generated functions)** | **{a['generated_ns']:,.0f}** | **{a['ratio']:.1f}x** (target >= 10x: {_ok(a['ratio'] >= 10)}) |",
+            "",
+            f"Compile (fresh cache, incl. code generation): {a['compile_us']:,.0f} us per rule. "
+            f"Answers compared on {a['compared']:,} evaluations: {a['disagree']} disagreements.",
+            "",
+        ]
+    if "b" in results:
+        b = results["b"]
+        ratio_scalar = b["rate"] / b["scalar_rate"]
+        node = f"{_fmt_rate(b['node_rate'])} ({b['node_note']})" if b["node_rate"] else f"- ({b['node_note']})"
+        lines += [
+            "## (b) Batch evaluation of numeric band rules",
+            "",
+            f"{b['rules']} band rules over batches of {b['patients']:,} patients, 10% of each fact missing (present masks); `engine.batch.compile_mask`, best of 3 x 20 batches.",
+            "",
+            "| Rule | rule-evals / s |",
+            "|---|---:|",
+        ] + [f"| `{json.dumps(r, separators=(',', ':'))}` | {_fmt_rate(rate)} |" for r, rate in zip(BAND_RULES, b["per_rule"])] + [
+            "",
+            "| Evaluator (same rules, same patients) | rule-evals / s | batch is |",
+            "|---|---:|---:|",
+            f"| **Accord batch (NumPy, one core)** | **{_fmt_rate(b['rate'])}** | target >= 100M/s: {_ok(b['rate'] >= 100e6)} |",
+            f"| Accord compiled, one dict per patient | {_fmt_rate(b['scalar_rate'])} | {ratio_scalar:,.0f}x faster |",
+            f"| json-logic-engine, Node | {node} | " + (f"{b['rate'] / b['node_rate']:,.1f}x faster |" if b["node_rate"] else "- |"),
+            "",
+            "json-logic-engine reads a missing fact as null (JsonLogic), Accord as unknown: the speed is comparable, the answers on patients with missing facts are not.",
+            "",
+        ]
+    if "c" in results:
+        c = results["c"]
+        total = c["validate"] + (c["analyse"] or 0)
+        lines += [
+            "## (c) Synthetic corpus (benchmarks/synth.py)",
+            "",
+            f"{c.get('sources', '?')} sources, {c['claims']:,} claims, written as rulesets + source texts (sha256, offsets) into a temp folder.",
+            "",
+            "| Step | seconds |", "|---|---:|",
+            f"| validate (`engine.validate.validate_paths`) | {c['validate']:.2f} |",
+            f"| analyse (`engine.regions.analyse`) | {c['analyse']:.2f} |" if c["analyse"] is not None else "| analyse | engine.regions absent |",
+            f"| **total** | **{total:.2f}** (target < 10 s: {_ok(total < 10)}) |",
+            "",
+            f"Planted conflicts found: {c.get('found')}/{c.get('planted')} ({c.get('kinds', '')})." + (f" Validation errors: {c['errors']}" if c["errors"] else ""),
+            "",
+        ]
+    if "d" in results:
+        rows = results["d"]
+        lines += [
+            "## (d) Growth",
+            "",
+            "Synthetic corpora (1,000 claims per source); compile = fresh compiler over every `when`; evaluate = every claim on "
+            f"{rows[0]['patients']} patients.",
+            "",
+            "| Claims | validate s | compile s | evaluate s | total ms / claim |", "|---:|---:|---:|---:|---:|",
+        ] + [f"| {r['claims']:,} | {r['validate']:.2f} | {r['compile']:.2f} | {r['evaluate']:.3f} | {r['per_claim_ms']:.3f} |" for r in rows] + [""]
+        if len(rows) > 1:
+            growth = rows[-1]["per_claim_ms"] / rows[0]["per_claim_ms"]
+            lines += [f"Cost per claim at {rows[-1]['claims']:,} claims is {growth:.2f}x the cost at {rows[0]['claims']:,} (1.0 = linear).", ""]
+    if "e" in results:
+        lines += ["## (e) Bundled corpus end to end", "", "Subprocesses `python -m engine.cli COMMAND rulesets`, interpreter start included, best of 3.", "",
+                  "| Command | seconds | exit | target < 1 s |", "|---|---:|---:|---|"]
+        for r in results["e"]:
+            if r["seconds"] is None:
+                lines.append(f"| accord {r['command']} | - | - | command not available yet |")
+            else:
+                lines.append(f"| accord {r['command']} | {r['seconds']:.2f} | {r['exit']} | {_ok(r['seconds'] < 1)} |")
+        lines.append("")
+    if "f" in results:
+        f = results["f"]
+        lines += ["## (f) Import time of `accord validate`", "",
+                  f"`python -X importtime -m engine.cli validate rulesets`: {f['total_ms']:.0f} ms of imports "
+                  f"(bare interpreter start: {f['bare_python'] * 1000:.0f} ms). Largest top-level imports:", "",
+                  "| Module | ms (cumulative) |", "|---|---:|"] + [f"| {n} | {ms:.1f} |" for n, ms in f["top"]] + [""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    parser.add_argument("--quick", action="store_true", help="growth at 1k and 10k claims only")
+    parser.add_argument("--no-node", action="store_true", help="skip the json-logic-engine column")
+    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. 'ab'")
+    args = parser.parse_args(argv)
+    info = machine()
+    results: dict[str, Any] = {}
+    steps = [
+        ("a", "compiled vs json-logic-qubit", lambda: bench_compiled_vs_qubit(results)),
+        ("b", "batch band rules", lambda: bench_batch(results, not args.no_node)),
+        ("c", "synthetic corpus", lambda: bench_synth(results)),
+        ("d", "growth", lambda: bench_growth(results, [1000, 10000] if args.quick else [1000, 10000, 100000])),
+        ("e", "bundled corpus end to end", lambda: bench_cli(results)),
+    ]
+    for key, name, step in steps:
+        if key not in args.only and not (key == "e" and "f" in args.only):
+            continue
+        print(f"running ({key}) {name}...", file=sys.stderr, flush=True)
+        step()
+    text = report(results, info)
+    print(text)
+    if args.write:
+        (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+        print(f"wrote {HERE / 'RESULTS.md'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
