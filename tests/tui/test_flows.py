@@ -53,8 +53,10 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen, view = await open_source(pilot, "dr-oracle", start)
-        for _ in quote:
-            await pilot.press("shift+right")
+        await pilot.press("shift+right", "shift+right", "shift+left")  # keyboard selection, character by character
+        assert view.selection == (start, start + 1)
+        while view.cursor < start + len(quote):  # ... and word by word
+            await pilot.press("ctrl+shift+right")
         assert view.selection == (start, start + len(quote))
         await pilot.press("n")
         await settle(pilot)
@@ -68,7 +70,7 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
         lines = area.text.split("\n")
         row = lines.index("value: ")
         area.move_cursor((row, len("value: ")))
-        await pilot.press(*'"contraindicated"')
+        area.insert('"contraindicated"')
         row = next(i for i, l in enumerate(area.text.split("\n")) if l.startswith("when:"))
         area.replace('when: {"==": [{"var": "child_pugh"}, "C"]}', (row, 0), (row, len(area.document.get_line(row))))
         await settle(pilot)
