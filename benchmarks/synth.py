@@ -86,9 +86,10 @@ def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: in
     ids = [f"synth-{i:03d}" for i in range(sources)]
     corpus = Corpus(folder, ids, 0)
     # planted places (distinct combos, inner bands), deterministic from the seed
-    pick = (seed * 7919) % len(combos)
-    contra_combo, overlap_combo, gap_combo = combos[pick], combos[(pick + 11) % len(combos)], combos[(pick + 23) % len(combos)]
-    contra_band, overlap_band, gap_band = bands // 2, bands // 3, bands // 2 + 1
+    available = max(3, min(len(combos), claims // bands))  # combinations that get all their bands
+    pick = (seed * 7919) % available
+    contra_combo, overlap_combo, gap_combo = (combos[(pick + k * available // 3) % available] for k in range(3))
+    contra_band, overlap_band, gap_band = bands // 2, max(1, bands // 3), max(1, min(bands - 2, bands // 2))  # inner bands
 
     for s, source_id in enumerate(ids):
         items: list[tuple[str, Any, dict[str, Any], str]] = []  # (id, value, when, sentence)
@@ -124,7 +125,8 @@ def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: in
     if sources > 2:
         corpus.planted.append(Planted("within_source", "dose", (f"{ids[2]}/overlap",), (ids[2],)))
     if sources > 3:
-        corpus.planted.append(Planted("gap", "dose", (), (ids[3],)))
+        below, above = ids_for(ids[3], gap_combo, gap_band - 1), ids_for(ids[3], gap_combo, gap_band)  # numbering shifts after the hole
+        corpus.planted.append(Planted("gap", "dose", (below, above), (ids[3],)))
     return corpus
 
 
@@ -180,7 +182,7 @@ def found_planted(corpus: Corpus, analysis: Any) -> list[tuple[Planted, bool]]:
                 continue
             if not set(planted.sources[:1]) <= set(f.sources):
                 continue
-            if planted.claims and not set(planted.claims) <= set(f.claims):
+            if not set(planted.claims) <= set(f.claims) | set(f.ending) | set(f.beginning):
                 continue
             hit = True
             break
