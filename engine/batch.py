@@ -66,7 +66,8 @@ def compile_mask(rule: Any) -> MaskFn:
             unknown = np.asarray(unknown, dtype=bool)
             true_mask = np.logical_and(known_true, ~unknown)
             shape = np.broadcast_shapes(np.shape(true_mask), np.shape(unknown), *(np.shape(c) for c in columns.values()), *(np.shape(p) for p in present.values()))
-            return np.broadcast_to(true_mask, shape).copy(), np.broadcast_to(unknown, shape).copy()
+            # true_mask is always a fresh array; unknown is copied unless it is one already (never a caller's array)
+            return _own(true_mask, shape, fresh=True), _own(unknown, shape, fresh=unknown is not known_true)
 
         if len(_cache) > 50_000:
             _cache.clear()
@@ -75,6 +76,22 @@ def compile_mask(rule: Any) -> MaskFn:
 
 
 # ---------------------------------------------------------------- helpers
+
+def _own(mask: np.ndarray, shape: tuple[int, ...], fresh: bool) -> np.ndarray:
+    """`mask` broadcast to `shape` as an array the caller owns (no copy when it already is one)."""
+    if fresh and mask.shape == shape and mask.flags.owndata and mask.flags.writeable:
+        return mask
+    return np.broadcast_to(mask, shape).copy()
+
+
+def _either(a: Any, b: Any) -> Any:
+    """a | b for unknown masks, without copying when one side is the literal False."""
+    if a is False:
+        return b
+    if b is False:
+        return a
+    return a | b
+
 
 def _truth(kind: str, values: Any) -> Any:
     """JsonLogic truthiness, elementwise (values already known)."""
@@ -158,9 +175,11 @@ def _logic(op: str, raw: Any) -> _Node:
         for node in nodes:
             kind, values, unk = node(columns, present)
             truth = _truth(kind, values)
-            hit = (~truth if is_and else truth) & ~np.asarray(unk, dtype=bool)
-            decided = decided | hit
-            unknown = unknown | unk
+            hit = ~truth if is_and else truth
+            if unk is not False:
+                hit = hit & ~np.asarray(unk, dtype=bool)
+            decided = _either(decided, hit)
+            unknown = _either(unknown, unk)
         unknown = np.asarray(unknown, dtype=bool) & ~np.asarray(decided, dtype=bool)
         result = ~np.asarray(decided, dtype=bool) if is_and else np.asarray(decided, dtype=bool)
         return ("bool", result, unknown)
@@ -203,7 +222,7 @@ def _equal(op: str, raw: Any) -> _Node:
             result = np.vectorize(lambda x, y: (strict_equal if strict else loose_equal)(_py(x), _py(y)), otypes=[bool])(va, vb)
         if negate:
             result = ~np.asarray(result, dtype=bool)
-        return ("bool", result, ua | ub)
+        return ("bool", result, _either(ua, ub))
     return equal
 
 
@@ -231,7 +250,7 @@ def _order(op: str, raw: Any) -> _Node:
                 result = (x <= y) & (y <= z)
             else:
                 result = (x < y) & (y < z)
-            return ("bool", result, ux | uy | uz)
+            return ("bool", result, _either(_either(ux, uy), uz))
         return between
     if len(args) != 2:
         raise CompileError(f"{op!r} takes 2 arguments{' (or 3 for a range)' if not flip else ''}")
@@ -244,7 +263,7 @@ def _order(op: str, raw: Any) -> _Node:
         kb, y, ub = b(columns, present)
         x, y = _num(ka, x), _num(kb, y)
         result = (x <= y) if or_equal else (x < y)
-        return ("bool", result, ua | ub)
+        return ("bool", result, _either(ua, ub))
     return order
 
 
@@ -266,7 +285,7 @@ def _arith(op: str, raw: Any) -> _Node:
         parts = [node(columns, present) for node in nodes]
         unknown: Any = False
         for _, _, u in parts:
-            unknown = unknown | u
+            unknown = _either(unknown, u)
         vals = [_num(k, v) for k, v, _ in parts]
         if op == "+":
             result: Any = sum(vals[1:], vals[0]) if vals else 0.0
