@@ -22,6 +22,23 @@ from tui.workspace import Workspace
 STYLES = Path(__file__).parent / "styles"
 
 
+def folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime, size) of every data file the workbench shows: cheap change detection."""
+    from tui.workspace import conflicts_folder
+
+    out = []
+    for where in (folder, folder / "patients", folder / "sources", conflicts_folder(folder)):
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_file() and not e.name.startswith("."):
+                st = e.stat()
+                out.append((e.path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
+
+
 class AccordApp(App[int]):
     """Rules-as-data workbench."""
 
@@ -46,6 +63,7 @@ class AccordApp(App[int]):
         self.reviewer = reviewer or os.environ.get("ACCORD_REVIEWER") or os.environ.get("USER") or "editor"
         self.poll_interval = poll_interval
         self.loading_workspace = False
+        self._folder_stamp: tuple[tuple[str, int, int], ...] | None = None
         self.sub_title = self.folder.resolve().name
 
     # ------------------------------------------------------------ modes
@@ -64,7 +82,21 @@ class AccordApp(App[int]):
     def on_mount(self) -> None:
         self._make_modes()
         self.switch_mode("rulesets")
-        self.reload_workspace()
+        # Paint first, then validate: the worker thread would otherwise compete with the first frame.
+        self.call_after_refresh(self.reload_workspace)
+        if self.poll_interval:
+            self.set_interval(self.poll_interval, self.poll_folder)
+
+    def poll_folder(self) -> None:
+        """Reload when a file of the folder changed on disk (others edit rulesets while we work)."""
+        if self.loading_workspace:
+            return
+        stamp = folder_stamp(self.folder)
+        if self._folder_stamp is None:
+            self._folder_stamp = stamp
+        elif stamp != self._folder_stamp:
+            self._folder_stamp = stamp
+            self.reload_workspace()
 
     def action_goto(self, mode: str) -> None:
         if self.current_mode != mode:
@@ -88,6 +120,7 @@ class AccordApp(App[int]):
         from tui.workspace import load_workspace
 
         self.loading_workspace = True
+        self._folder_stamp = folder_stamp(self.folder)
         try:
             ws = load_workspace(self.folder)
         except Exception as exc:  # shown, never fatal

@@ -20,6 +20,7 @@ from tui.workspace import Workspace
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 FILTERS = ("severity", "kind", "question", "source", "review")
 ALL = "__all__"
+FIRST_ROWS = 60
 
 
 class ConflictsScreen(Screen[None]):
@@ -38,6 +39,7 @@ class ConflictsScreen(Screen[None]):
         super().__init__()
         self.filters: dict[str, str] = {name: ALL for name in FILTERS}
         self.shown: list[dict[str, Any]] = []
+        self._generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,7 +130,12 @@ class ConflictsScreen(Screen[None]):
                 Text(state, style="bold yellow" if state == cf.NO_REVIEW else "green"),
                 Text(cf.cid(c), style="dim"),
             ))
-        table.add_rows(rows)
+        # The first screenful now, the rest after the first paint: a big report opens at once.
+        self._generation += 1
+        table.add_rows(rows[:FIRST_ROWS])
+        if len(rows) > FIRST_ROWS:
+            generation = self._generation
+            self.call_after_refresh(self._add_rest, generation, rows[FIRST_ROWS:], keep)
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
         unreviewed = sum(cf.review_state(c, ws.reviews) == cf.NO_REVIEW for c in ws.conflicts)
@@ -142,9 +149,17 @@ class ConflictsScreen(Screen[None]):
         self.query_one("#conflicts-summary", Static).update(summary)
         self._show_detail()
 
+    def _add_rest(self, generation: int, rows: list[Any], keep: int) -> None:
+        if generation != self._generation:
+            return  # a newer refill replaced these rows
+        table = self.query_one(DataTable)
+        table.add_rows(rows)
+        if keep >= FIRST_ROWS and self.shown:
+            table.move_cursor(row=min(keep, len(self.shown) - 1))
+
     def on_select_changed(self, event: Select.Changed) -> None:
         name = (event.select.id or "").removeprefix("filter-")
-        if name in self.filters and isinstance(event.value, str):
+        if name in self.filters and isinstance(event.value, str) and event.value != self.filters[name]:
             self.filters[name] = event.value
             self.refill()
 

@@ -72,7 +72,7 @@ class RulesetsScreen(Screen[None]):
             cov = f"{pct}% ({c['unreviewed']} unreviewed)"
         return [
             Text(entry.source_id, style="bold"),
-            Text(entry.title),
+            Text(entry.title if len(entry.title) <= 44 else entry.title[:43] + "…"),
             Text(str(entry.claims), justify="right"),
             Text(str(entry.errors), style="bold red" if entry.errors else "dim", justify="right"),
             Text(str(entry.warnings), style="yellow" if entry.warnings else "dim", justify="right"),
