@@ -118,24 +118,12 @@ class ConflictsScreen(Screen[None]):
         if ws is None:
             return
         self.shown = [c for c in ws.conflicts if self._matches(c, ws.reviews)]
-        rows = []
-        for c in self.shown:
-            state = cf.review_state(c, ws.reviews)
-            sev = cf.severity(c)
-            rows.append((
-                Text(sev, style=SEVERITY_STYLE.get(sev, "")),
-                Text(cf.kind(c)),
-                Text(cf.question(c)),
-                Text(" vs ".join(cf.sources(c)) if cf.kind(c) != "within_source" else (cf.sources(c) or ["?"])[0] + " (itself)"),
-                Text(state, style="bold yellow" if state == cf.NO_REVIEW else "green"),
-                Text(cf.cid(c), style="dim"),
-            ))
         # The first screenful now, the rest after the first paint: a big report opens at once.
         self._generation += 1
-        table.add_rows(rows[:FIRST_ROWS])
-        if len(rows) > FIRST_ROWS:
+        table.add_rows([self._row(c, ws) for c in self.shown[:FIRST_ROWS]])
+        if len(self.shown) > FIRST_ROWS:
             generation = self._generation
-            self.call_after_refresh(self._add_rest, generation, rows[FIRST_ROWS:], keep)
+            self.set_timer(0.05, lambda: self._add_rest(generation, keep))
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
         unreviewed = sum(cf.review_state(c, ws.reviews) == cf.NO_REVIEW for c in ws.conflicts)
@@ -149,11 +137,25 @@ class ConflictsScreen(Screen[None]):
         self.query_one("#conflicts-summary", Static).update(summary)
         self._show_detail()
 
-    def _add_rest(self, generation: int, rows: list[Any], keep: int) -> None:
-        if generation != self._generation:
+    @staticmethod
+    def _row(c: dict[str, Any], ws: Workspace) -> tuple[Text, ...]:
+        state = cf.review_state(c, ws.reviews)
+        sev = cf.severity(c)
+        return (
+            Text(sev, style=SEVERITY_STYLE.get(sev, "")),
+            Text(cf.kind(c)),
+            Text(cf.question(c)),
+            Text(" vs ".join(cf.sources(c)) if cf.kind(c) != "within_source" else (cf.sources(c) or ["?"])[0] + " (itself)"),
+            Text(state, style="bold yellow" if state == cf.NO_REVIEW else "green"),
+            Text(cf.cid(c), style="dim"),
+        )
+
+    def _add_rest(self, generation: int, keep: int) -> None:
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        if generation != self._generation or ws is None:
             return  # a newer refill replaced these rows
         table = self.query_one(DataTable)
-        table.add_rows(rows)
+        table.add_rows([self._row(c, ws) for c in self.shown[FIRST_ROWS:]])
         if keep >= FIRST_ROWS and self.shown:
             table.move_cursor(row=min(keep, len(self.shown) - 1))
 
