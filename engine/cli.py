@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "tui": "engine.commands.tui",
     "coverage": "engine.commands.coverage",
     "test": "engine.commands.test",
+    "eval": "engine.commands.eval",
+    "explain": "engine.commands.explain",
 }
 
 

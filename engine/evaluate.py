@@ -109,9 +109,30 @@ def evaluate_claim(claim: Claim, facts: dict[str, Any]) -> ClaimOutcome:
     except RuleError as exc:
         return ClaimOutcome(claim, None, error=f"{claim.id}: {exc}")
     if result is UNKNOWN:
-        missing = tuple(name for name in facts_used(claim.when) if facts.get(name) is None)
-        return ClaimOutcome(claim, None, missing)
+        return ClaimOutcome(claim, None, tuple(dict.fromkeys(deciding_missing_facts(claim.when, facts))))
     return ClaimOutcome(claim, truthy(result))
+
+
+def deciding_missing_facts(rule: Any, facts: dict[str, Any]) -> list[str]:
+    """The missing facts that leave `rule` unknown: only those under unknown branches.
+
+    In `crcl > 60 and (not hepatic_impairment or child_pugh != "C")` with
+    hepatic_impairment false and both others missing, only crcl is named:
+    supplying child_pugh would not decide anything.
+    """
+    try:
+        if compiler("accord").compile(rule)(facts) is not UNKNOWN:
+            return []
+    except RuleError:
+        return []
+    if isinstance(rule, dict) and len(rule) == 1:
+        (op, args), = rule.items()
+        if op in ("and", "or", "!", "!!", "if", "?:"):
+            children = args if isinstance(args, list) else [args]
+            found = [name for child in children for name in deciding_missing_facts(child, facts)]
+            if found:
+                return found
+    return [name for name in facts_used(rule) if facts.get(name) is None]
 
 
 def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Answer:
