@@ -59,6 +59,7 @@ class Answer:
     values: tuple[ValueGroup, ...] = ()
     missing: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    subsumed: tuple[ValueGroup, ...] = ()  # less restrictive verdicts the answer overrides (scaled questions)
 
     @property
     def value(self) -> Any:
@@ -74,6 +75,8 @@ class Answer:
         }
         if self.errors:
             data["errors"] = list(self.errors)
+        if self.subsumed:
+            data["subsumed"] = [v.to_json() for v in self.subsumed]
         return data
 
     def summary(self) -> str:
@@ -135,6 +138,35 @@ def deciding_missing_facts(rule: Any, facts: dict[str, Any]) -> list[str]:
     return [name for name in facts_used(rule) if facts.get(name) is None]
 
 
+def _scale(question: str) -> tuple[str, ...]:
+    from engine.contract import vocabulary
+
+    q = vocabulary().questions.get(question)
+    return q.scale if q is not None else ()
+
+
+def resolve(question: str, groups: tuple[ValueGroup, ...]) -> tuple[str, tuple[ValueGroup, ...], tuple[ValueGroup, ...]]:
+    """(status, values, subsumed) for the value groups of the claims that apply.
+
+    Several restrictions on a question with a `scale` in the vocabulary
+    (initiation: use_with_caution < only_if_no_alternative < do_not_start <
+    contraindicated) stack: the most restrictive one is the answer and the
+    others are reported as subsumed. A source that says the least restrictive
+    value (recommended) while another of its claims restricts, or values off
+    the scale, contradicts itself: conflicting.
+    """
+    if not groups:
+        return SILENT, (), ()
+    if len(groups) == 1:
+        return ANSWERED, groups, ()
+    scale = _scale(question)
+    on_scale = scale and all(isinstance(g.value, str) and g.value in scale[1:] for g in groups)
+    if on_scale:
+        ranked = sorted(groups, key=lambda g: scale.index(g.value))
+        return ANSWERED, (ranked[-1],), tuple(ranked[:-1])
+    return CONFLICTING, groups, ()
+
+
 def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Answer:
     """Fold the outcomes of one source's claims on one question into an Answer."""
     applied: dict[str, list[Claim]] = {}
@@ -148,16 +180,22 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
         elif outcome.applies is None:
             unknown.append(outcome)
     groups = tuple(ValueGroup(claims[0].value, tuple(c.id for c in claims)) for claims in applied.values())
-    if len(groups) > 1:
-        return Answer(source, question, CONFLICTING, groups, errors=tuple(errors))
-    # An unknown claim matters only if it could add a different value.
-    deciding = [o for o in unknown if value_key(o.claim.value) not in applied]
+    status, values, subsumed = resolve(question, groups)
+    if status == CONFLICTING:
+        return Answer(source, question, CONFLICTING, values, errors=tuple(errors))
+    # An unknown claim matters only if, were it to apply, the answer would change.
+    settled = (status, values[0].value if values else None)
+    deciding = []
+    for o in unknown:
+        if value_key(o.claim.value) in applied:
+            continue
+        what_if = resolve(question, groups + (ValueGroup(o.claim.value, (o.claim.id,)),))
+        if (what_if[0], what_if[1][0].value if what_if[1] else None) != settled:
+            deciding.append(o)
     if deciding:
         missing = tuple(dict.fromkeys(name for o in deciding for name in o.missing))
-        return Answer(source, question, INDETERMINATE, groups, missing, tuple(errors))
-    if groups:
-        return Answer(source, question, ANSWERED, groups, errors=tuple(errors))
-    return Answer(source, question, SILENT, errors=tuple(errors))
+        return Answer(source, question, INDETERMINATE, values, missing, tuple(errors), subsumed)
+    return Answer(source, question, status, values, errors=tuple(errors), subsumed=subsumed)
 
 
 def answer(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Answer:

@@ -96,3 +96,29 @@ def test_reference_values():
     # CKD-EPI 2021 reference: female, 60 y, creatinine 0.7 -> 0.9938^60 * 142 * 1.012
     assert ckd_epi_2021(0.7, 60, "female") == pytest.approx(142 * 0.9938 ** 60 * 1.012)
     assert cockcroft_gault(2.0, 80, "female", 60) == pytest.approx((60 * 60) / 144 * 0.85)
+
+
+def test_scaled_restrictions_stack_to_the_most_restrictive(ruleset_writer, tmp_path):
+    ruleset_writer("s", "Caution. Only if. Recommended.", [
+        {"question": "initiation", "value": "use_with_caution", "when": {">=": [{"var": "age_years"}, 65]}, "quote": "Caution"},
+        {"question": "initiation", "value": "only_if_no_alternative", "when": {"var": "cv_risk_factor"}, "quote": "Only if"},
+        {"question": "initiation", "value": "recommended", "when": {"<": [{"var": "age_years"}, 18]}, "quote": "Recommended"},
+    ])
+    rulesets = validate_paths([tmp_path]).rulesets
+    a = evaluate_patient(rulesets, {"age_years": 70, "cv_risk_factor": True}).get("s", "initiation")
+    assert (a.status, a.value) == ("answered", "only_if_no_alternative")
+    assert [g.value for g in a.subsumed] == ["use_with_caution"]
+    assert a.to_json()["subsumed"] == [{"value": "use_with_caution", "claims": ["s/c0"]}]
+    # A missing fact that could add a stronger restriction leaves the answer open...
+    a = evaluate_patient(rulesets, {"age_years": 70}).get("s", "initiation")
+    assert (a.status, a.missing) == ("indeterminate", ("cv_risk_factor",))
+    a = evaluate_patient(rulesets, {"age_years": 40, "cv_risk_factor": True}).get("s", "initiation")
+    assert (a.status, a.value) == ("answered", "only_if_no_alternative")
+    # ...one that could only add a weaker one does not.
+    ruleset = rulesets[0]
+    from engine.evaluate import ClaimOutcome, combine
+    outcomes = [ClaimOutcome(ruleset.claims[0], None, ("age_years",)), ClaimOutcome(ruleset.claims[1], True)]
+    assert combine("s", "initiation", outcomes).status == "answered"
+    # ...but 'recommended' together with a restriction is a contradiction.
+    a = evaluate_patient(rulesets, {"age_years": 10, "cv_risk_factor": True}).get("s", "initiation")
+    assert a.status == "conflicting"
