@@ -445,3 +445,32 @@ def _patient(where: str, patient: Any, as_of: date, vocab: Vocabulary, warn: Any
             if reference_note:
                 notes.append(Note("info", where, reference_note))
     return out
+
+
+def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None = None, verbose: bool = False, quiet: bool = False) -> tuple[Any, Any] | None:
+    """(patient, validation result) for commands taking --patient, when the file is a FHIR Bundle.
+
+    Mapping warnings (each unmapped resource, code or unit) go to stderr unless
+    `quiet`; how each fact was obtained too with `verbose`. None after a
+    one-line error (not a Bundle, no fhir extra, invalid rulesets).
+    """
+    import sys
+
+    from engine.commands._patients import report
+    from engine.model import Patient
+    from engine.validate import validate_paths
+
+    try:
+        facts, notes = facts_from_bundle(bundle_path, as_of=as_of)
+    except FhirError as exc:
+        print(f"accord: {exc}", file=sys.stderr)
+        return None
+    for note in notes:
+        if (note.level == "warning" and not quiet) or verbose:
+            print(f"{bundle_path}: {note}", file=sys.stderr)
+    result = validate_paths([rulesets_path], check_patients=False)
+    if not result.ok:
+        report([d for d in result.diagnostics if d.severity == "error"])
+        print(f"accord: the rulesets in {rulesets_path} have errors; run `accord validate {rulesets_path}`", file=sys.stderr)
+        return None
+    return Patient(Path(bundle_path).stem, facts, path=str(bundle_path)), result

@@ -13,13 +13,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--question", metavar="Q", help="only this question (default: every question a source addresses)")
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--as-of", metavar="DATE", help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)")
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.commands._patients import load_inputs
     from engine.evaluate import evaluate_patient
 
-    loaded = load_inputs(args.patient, args.rulesets)
+    from engine.fhir import looks_like_bundle
+
+    if looks_like_bundle(args.patient):  # a FHIR R4 Bundle: facts mapped through the vocabulary's codes
+        from engine.fhir import load_bundle_inputs
+
+        loaded = load_bundle_inputs(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))
+    else:
+        loaded = load_inputs(args.patient, args.rulesets)
     if loaded is None:
         return 1
     patient, result = loaded

@@ -162,3 +162,18 @@ def test_no_clinical_codes_hard_coded_in_python() -> None:
     strings = [node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
     codes = [s for s in strings if re.fullmatch(r"\d{3,}(-\d)?", s)]
     assert codes == []
+
+
+def test_accord_eval_accepts_a_bundle(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.cli import main
+
+    monkeypatch.chdir(REPO)
+    assert main(["eval", "--patient", "tests/data/fhir/unmapped.json", "--as-of", "2024-06-01", "--format", "json"]) == 0
+    out = capsys.readouterr()
+    payload = json.loads(out.out)
+    assert payload["facts"]["sex"] == "male" and payload["facts"]["age_years"] == 65
+    assert payload["facts"]["serum_creatinine_mg_dl"] == 1.4 and "egfr" in payload["derived"]
+    assert "warning: Observation/glucose" in out.err and "2345-7" in out.err
+    assert main(["eval", "--patient", "tests/data/fhir/unmapped.json", "--as-of", "June", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "YYYY-MM-DD" in err and "Traceback" not in err
