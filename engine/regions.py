@@ -345,8 +345,11 @@ def _shared_keys(sc: SourceCells, shared: list[str], strides: dict[str, int]) ->
 
 
 def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
-    """Cells where both sources answer, differently; one finding per pair of values. Facts only one source reads vary freely,
-    so the pair is analysed on each source's own grid joined on the facts both read."""
+    """Cells where both sources answer, differently; one finding per pair of value sets.
+
+    Facts only one source reads vary freely, so the pair is analysed on each
+    source's own grid joined on the facts both read (never on the product of
+    both grids): a joined row is (shared cell s, class of A at s, class of B at s)."""
     shared = sorted(a.facts & b.facts)
     strides: dict[str, int] = {}
     stride = 1
@@ -354,94 +357,98 @@ def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
         strides[name] = stride
         stride *= len(a.grid.partitions[a.grid.facts.index(name)].cells)
     na, nb = len(a.answers), len(b.answers)
-    keys_a = _shared_keys(a, shared, strides) * na + a.classes
-    keys_b = _shared_keys(b, shared, strides) * nb + b.classes
-    ua, ca = np.unique(keys_a, return_counts=True)
-    ub, cb = np.unique(keys_b, return_counts=True)
-    by_s_b: dict[int, list[int]] = {}
-    for key in ub.tolist():
-        s, k = divmod(key, nb)
-        if b.answers[k].status in (ANSWERED, CONFLICTING):
-            by_s_b.setdefault(s, []).append(k)
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[int, int, int]]] = {}
-    claims_of: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
-    for key in ua.tolist():
-        s, ka = divmod(key, na)
-        x = a.answers[ka]
-        if x.status not in (ANSWERED, CONFLICTING):
-            continue
-        for kb in by_s_b.get(s, ()):
-            y = b.answers[kb]
-            xs = {value_key(v.value): v.claims for v in x.values}
-            ys = {value_key(v.value): v.claims for v in y.values}
-            if xs.keys() == ys.keys():
-                continue
-            label = (tuple(sorted(xs)), tuple(sorted(ys)))
-            groups.setdefault(label, []).append((s, ka, kb))
-            for mine, theirs in ((xs, ys), (ys, xs)):
-                differing = [c for v, cs in mine.items() if v not in theirs for c in cs]
-                claims_of.setdefault(label, set()).update(differing or [c for cs in mine.values() for c in cs])
-    if not groups:
+    keys_a = (_shared_keys(a, shared, strides) * na + a.classes).ravel()
+    keys_b = (_shared_keys(b, shared, strides) * nb + b.classes).ravel()
+    ua, inv_a, cnt_a = np.unique(keys_a, return_inverse=True, return_counts=True)
+    ub, inv_b, cnt_b = np.unique(keys_b, return_inverse=True, return_counts=True)
+    inv_a, inv_b = inv_a.ravel(), inv_b.ravel()
+    # Only classes that answer (or contradict themselves) can disagree.
+    speaks_a = np.array([x.status in (ANSWERED, CONFLICTING) for x in a.answers])
+    speaks_b = np.array([y.status in (ANSWERED, CONFLICTING) for y in b.answers])
+    rows_a = np.nonzero(speaks_a[ua % na])[0]
+    rows_b = np.nonzero(speaks_b[ub % nb])[0]
+    if not len(rows_a) or not len(rows_b):
         return []
-    count_a = dict(zip(ua.tolist(), ca.tolist()))
-    count_b = dict(zip(ub.tolist(), cb.tolist()))
-    order_a, sorted_a = _sorted_keys(keys_a)
-    order_b, sorted_b = _sorted_keys(keys_b)
+    s_a, s_b = ua[rows_a] // na, ub[rows_b] // nb  # both ascending
+    lo = np.searchsorted(s_b, s_a, side="left")
+    hi = np.searchsorted(s_b, s_a, side="right")
+    width = hi - lo
+    join_a = np.repeat(rows_a, width)
+    if not len(join_a):
+        return []
+    offsets = np.arange(len(join_a)) - np.repeat(np.cumsum(width) - width, width)
+    join_b = rows_b[np.repeat(lo, width) + offsets]
+    pair = (ua[join_a] % na) * nb + (ub[join_b] % nb)
+    pairs, pair_inv = np.unique(pair, return_inverse=True)
+    values_a = [{value_key(v.value): v.claims for v in x.values} for x in a.answers]
+    values_b = [{value_key(v.value): v.claims for v in y.values} for y in b.answers]
+    labels: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+    claims_of: list[set[str]] = []
+    pair_label = np.full(len(pairs), -1, dtype=np.int64)
+    for i, code in enumerate(pairs.tolist()):
+        ka, kb = divmod(code, nb)
+        xs, ys = values_a[ka], values_b[kb]
+        if xs.keys() == ys.keys():
+            continue
+        label = (tuple(sorted(xs)), tuple(sorted(ys)))
+        index = labels.setdefault(label, len(labels))
+        if index == len(claims_of):
+            claims_of.append(set())
+        pair_label[i] = index
+        for mine, theirs in ((xs, ys), (ys, xs)):
+            differing = [c for v, cs in mine.items() if v not in theirs for c in cs]
+            claims_of[index].update(differing or [c for cs in mine.values() for c in cs])
+    row_label = pair_label[pair_inv.ravel()]
+    keep = row_label >= 0
+    if not keep.any():
+        return []
+    join_a, join_b, row_label = join_a[keep], join_b[keep], row_label[keep]
+    counts = np.bincount(row_label, weights=cnt_a[join_a].astype(float) * cnt_b[join_b], minlength=len(labels))
+    points_a = _point_count(a.grid).ravel()
+    points_b = _point_count(b.grid).ravel()
+    best_a = np.full(len(ua), np.iinfo(np.int16).max, dtype=np.int64)
+    np.minimum.at(best_a, inv_a, points_a.astype(np.int64))
+    best_b = np.full(len(ub), np.iinfo(np.int16).max, dtype=np.int64)
+    np.minimum.at(best_b, inv_b, points_b.astype(np.int64))
     findings = []
-    for label, triples in sorted(groups.items()):
-        claims = tuple(sorted(claims_of[label]))
-        region = _joined_region(a, b, triples, na, nb, count_a, count_b, order_a, sorted_a, order_b, sorted_b)
+    for label, index in sorted(labels.items()):
+        rows = np.nonzero(row_label == index)[0]
+        if not len(rows):
+            continue
+        ra, rb = join_a[rows], join_b[rows]
+        member_a = np.zeros(len(ua), dtype=bool)
+        member_a[ra] = True
+        member_b = np.zeros(len(ub), dtype=bool)
+        member_b[rb] = True
+        parts = {p.fact: p for p in a.grid.partitions}
+        parts.update({p.fact: p for p in b.grid.partitions})
+        indices: dict[str, set[int]] = {}
+        for sc, member, inv in ((a, member_a, inv_a), (b, member_b, inv_b)):
+            mask = member[inv].reshape(sc.grid.shape)
+            for axis, part in enumerate(sc.grid.partitions):
+                others = tuple(i for i in range(mask.ndim) if i != axis)
+                indices.setdefault(part.fact, set()).update(np.nonzero(mask.any(axis=others) if others else mask)[0].tolist())
+        pick = int(np.argmin(best_a[ra] + best_b[rb]))
+        cell_a = _cell_of(inv_a, int(ra[pick]), points_a, int(best_a[ra[pick]]))
+        cell_b = _cell_of(inv_b, int(rb[pick]), points_b, int(best_b[rb[pick]]))
+        witness = a.grid.cell_facts(cell_a)
+        for name, value in b.grid.cell_facts(cell_b).items():
+            witness.setdefault(name, value)
+        sorted_indices = {name: sorted(idx) for name, idx in sorted(indices.items())}
+        count = int(counts[index])
+        region = RegionCells(parts, sorted_indices, count, _is_box(parts, sorted_indices, count), witness)
         kind, fact, threshold = BETWEEN, None, None
         shared_point = _shared_point(region, a, b)
         if shared_point is not None:
             kind, (fact, threshold) = BOUNDARY, shared_point
-        findings.append(Finding(kind, a.grid.question, (a.source, b.source), claims, region, fact, threshold))
+        findings.append(Finding(kind, a.grid.question, (a.source, b.source), tuple(sorted(claims_of[index])), region, fact, threshold))
     return findings
 
 
-def _sorted_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")
-    return order, flat[order]
-
-
-def _cells_with(key: int, order: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    lo = np.searchsorted(sorted_keys, key, side="left")
-    hi = np.searchsorted(sorted_keys, key, side="right")
-    return np.sort(order[lo:hi])
-
-
-def _joined_region(a: SourceCells, b: SourceCells, triples: list[tuple[int, int, int]], na: int, nb: int,
-                   count_a: dict[int, int], count_b: dict[int, int],
-                   order_a: np.ndarray, sorted_a: np.ndarray, order_b: np.ndarray, sorted_b: np.ndarray) -> RegionCells:
-    parts = {p.fact: p for p in a.grid.partitions}
-    parts.update({p.fact: p for p in b.grid.partitions})
-    indices: dict[str, set[int]] = {name: set() for name in parts}
-    count = 0
-    best: tuple[int, int, dict[str, Any]] | None = None
-    points_a = _point_count(a.grid).ravel() if a.grid.partitions else np.zeros(1, dtype=np.int16)
-    points_b = _point_count(b.grid).ravel() if b.grid.partitions else np.zeros(1, dtype=np.int16)
-    for s, ka, kb in triples:
-        key_a, key_b = s * na + ka, s * nb + kb
-        count += count_a[key_a] * count_b[key_b]
-        cells_a = _cells_with(key_a, order_a, sorted_a)
-        cells_b = _cells_with(key_b, order_b, sorted_b)
-        for grid, cells in ((a.grid, cells_a), (b.grid, cells_b)):
-            if grid.partitions:
-                index = np.unravel_index(cells, grid.shape)
-                for axis, p in enumerate(grid.partitions):
-                    indices[p.fact].update(np.unique(index[axis]).tolist())
-        cell_a = int(cells_a[int(np.argmin(points_a[cells_a]))])
-        cell_b = int(cells_b[int(np.argmin(points_b[cells_b]))])
-        score = int(points_a[cell_a]) + int(points_b[cell_b])
-        if best is None or score < best[0]:
-            facts = a.grid.cell_facts(cell_a)
-            for name, value in b.grid.cell_facts(cell_b).items():
-                facts.setdefault(name, value)
-            best = (score, len(triples), facts)
-    sorted_indices = {name: sorted(idx) for name, idx in sorted(indices.items())}
-    assert best is not None
-    return RegionCells(parts, sorted_indices, count, _is_box(parts, sorted_indices, count), best[2])
+def _cell_of(inverse: np.ndarray, key_index: int, points: np.ndarray, best: int) -> int:
+    """The first cell with this key whose point count is the key's minimum."""
+    cells = np.nonzero((inverse == key_index) & (points == best))[0]
+    return int(cells[0])
 
 
 def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[str, Any] | None:

@@ -1,0 +1,221 @@
+"""Conflicts: region-analysis findings made reviewable (ids, regions in words, witnesses).
+
+A conflict's id is `C-` + the first 10 hex digits of sha256 over its kind, its
+question and the sorted ids of the claims involved -- never over cell
+boundaries -- so adding an unrelated claim keeps every existing id. Findings
+that share an id are merged.
+
+Each conflict carries a witness: a concrete patient inside the region, with
+only the facts that matter plus those the sources need to answer. Every
+witness is checked with engine.evaluate (the code `accord eval` runs) before
+it is reported, so it reproduces by construction.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.contract import Vocabulary, vocabulary
+from engine.derive import derive_facts
+from engine.evaluate import Answer, answer, format_value
+from engine.model import Claim, Ruleset
+from engine.partition import Partition
+from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, Analysis, Finding, RegionCells, analyse
+from engine.rules import facts_used
+
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3}
+
+
+def conflict_id(kind: str, question: str, claims: list[str] | tuple[str, ...]) -> str:
+    """Stable id from the kind, the question and the sorted claim ids."""
+    text = "\n".join([kind, question, *sorted(claims)])
+    return "C-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+# ---------------------------------------------------------------- regions in words
+
+def _num(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def numeric_constraint(part: Partition, lo_i: int, hi_i: int) -> dict[str, Any]:
+    """The hull of cells lo_i..hi_i of a numeric partition, as bounds and text."""
+    low, high = part.cells[lo_i], part.cells[hi_i]
+    name = part.fact
+    out: dict[str, Any] = {"fact": name, "low": low.low, "low_inclusive": low.low_closed, "high": high.high, "high_inclusive": high.high_closed}
+    if low.low == high.high:
+        out["text"] = f"{name} = {_num(low.low)}"
+        return out
+    rng = part.range or (None, None)
+    has_low = not (low.low == rng[0] and low.low_closed)
+    has_high = not (high.high == rng[1] and high.high_closed)
+    if has_low and has_high:
+        out["text"] = f"{_num(low.low)} {'<=' if low.low_closed else '<'} {name} {'<=' if high.high_closed else '<'} {_num(high.high)}"
+    elif has_low:
+        out["text"] = f"{name} {'>=' if low.low_closed else '>'} {_num(low.low)}"
+    elif has_high:
+        out["text"] = f"{name} {'<=' if high.high_closed else '<'} {_num(high.high)}"
+    else:
+        out["text"] = f"{name} anywhere in {_num(rng[0])}..{_num(rng[1])}"
+    return out
+
+
+def describe_region(region: RegionCells) -> dict[str, Any]:
+    """Per fact the hull of the region's values (facts it does not constrain are left out)."""
+    constraints = []
+    for name in sorted(region.indices):
+        idx = region.indices[name]
+        part = region.partitions[name]
+        if len(idx) == len(part.cells):
+            continue
+        if part.type == "number":
+            constraints.append(numeric_constraint(part, idx[0], idx[-1]))
+            continue
+        values = [part.cells[i].value for i in idx]
+        shown = ["true" if v is True else "false" if v is False else str(v) for v in values]
+        text = f"{name} = {shown[0]}" if len(values) == 1 else f"{name} in {{{', '.join(shown)}}}"
+        constraints.append({"fact": name, "values": values, "text": text})
+    text = " and ".join(c["text"] for c in constraints) or "every patient"
+    out = {"text": text, "box": region.box, "cells": region.count, "constraints": constraints}
+    if not region.box:
+        out["note"] = "the region is not one box: the constraints give its hull, and some patients inside the hull are outside the region"
+    return out
+
+
+# ---------------------------------------------------------------- witnesses
+
+def _answers(rulesets: dict[str, Ruleset], sources: tuple[str, ...], question: str, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    all_facts, _ = derive_facts(facts)
+    return [answer(rulesets[s], question, all_facts).to_json() for s in sources]
+
+
+def minimal_witness(rulesets: dict[str, Ruleset], finding: Finding, constrained: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The witness cell's patient with every unconstrained fact dropped that the answers do not need."""
+    facts = dict(finding.region.witness)
+    expected = _answers(rulesets, finding.sources, finding.question, facts)
+    for name in sorted(facts, key=lambda n: (n in constrained, n)):
+        if name in constrained:
+            continue
+        trial = {k: v for k, v in facts.items() if k != name}
+        if _answers(rulesets, finding.sources, finding.question, trial) == expected:
+            facts = trial
+    return dict(sorted(facts.items())), expected
+
+
+# ---------------------------------------------------------------- conflicts
+
+@dataclass
+class Conflict:
+    id: str
+    kind: str
+    question: str
+    severity: str
+    sources: list[str]
+    claims: list[dict[str, Any]]
+    region: dict[str, Any]
+    witness: dict[str, Any]
+    answers: list[dict[str, Any]]
+    description: str
+    notes: list[str] = field(default_factory=list)
+    fact: str | None = None
+    threshold: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id, "kind": self.kind, "question": self.question, "severity": self.severity,
+            "sources": self.sources, "description": self.description, "claims": self.claims,
+            "region": self.region, "witness": {"facts": self.witness}, "answers": self.answers, "notes": self.notes,
+        }
+        if self.fact is not None:
+            data["fact"] = self.fact
+        if self.threshold is not None:
+            data["threshold"] = self.threshold
+        return data
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (SEVERITY_RANK.get(self.severity, 9), self.question, KIND_RANK.get(self.kind, 9), self.sources, self.id)
+
+
+def _claim_json(claim: Claim) -> dict[str, Any]:
+    return {"id": claim.id, "source": claim.source, "value": claim.value, "status": claim.status, "quote": claim.provenance.exact,
+            "start": claim.provenance.start, "end": claim.provenance.end}
+
+
+def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:
+    by_measure: dict[str, set[str]] = {}
+    for claim in claims:
+        for name in facts_used(claim.when):
+            fact = vocab.facts.get(name)
+            if fact is not None and fact.measure:
+                by_measure.setdefault(fact.measure, set()).add(name)
+    notes = []
+    for measure, names in sorted(by_measure.items()):
+        if len(names) > 1:
+            notes.append(f"compared on patients carrying both {' and '.join(sorted(names))}; these measures are not equated ({measure})")
+    return notes
+
+
+def _describe(finding: Finding, answers: list[dict[str, Any]], region_text: str, claims: dict[str, Claim]) -> str:
+    def said(a: dict[str, Any]) -> str:
+        if a["status"] == "answered":
+            return format_value(a["values"][0]["value"])
+        if a["status"] == "conflicting":
+            return " and ".join(format_value(v["value"]) for v in a["values"])
+        return a["status"]
+    if finding.kind == WITHIN:
+        return f"{finding.sources[0]} gives different answers where {region_text}: {said(answers[0])}"
+    if finding.kind == GAP:
+        ending = ", ".join(f"{c} ({format_value(claims[c].value)})" for c in finding.ending)
+        beginning = ", ".join(f"{c} ({format_value(claims[c].value)})" for c in finding.beginning)
+        there = "is silent there" if answers[0]["status"] == "silent" else f"answers {said(answers[0])} there only through claims that span the hole"
+        return (f"{finding.sources[0]} leaves a hole along {finding.fact}: {ending} ends just below and {beginning} begins just above "
+                f"{region_text}; the source {there}")
+    a, b = answers
+    text = f"{a['source']} says {said(a)} but {b['source']} says {said(b)} where {region_text}"
+    if finding.kind == BOUNDARY:
+        text += f"; both use {finding.fact} {_num(finding.threshold)} as a threshold but put the point on different sides"
+    return text
+
+
+def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabulary | None = None) -> list[Conflict]:
+    """Turn findings into conflicts: merged by id, described, with checked witnesses."""
+    vocab = vocab or vocabulary()
+    by_source = {r.source_id: r for r in rulesets}
+    claims = {c.id: c for r in rulesets for c in r.claims}
+    merged: dict[str, list[Finding]] = {}
+    for qa in analysis.questions.values():
+        for finding in qa.findings:
+            merged.setdefault(conflict_id(finding.kind, finding.question, finding.claims), []).append(finding)
+    out = []
+    for cid, findings in merged.items():
+        # Same id: same kind, question and claims. Keep the largest region; say when there were several.
+        findings.sort(key=lambda f: (-f.region.count, f.fact or ""))
+        finding = findings[0]
+        question = vocab.questions.get(finding.question)
+        region = describe_region(finding.region)
+        if len(findings) > 1:
+            region["note"] = f"the claims disagree in {len(findings)} separate regions; the largest is shown"
+            region["box"] = False
+        constrained = {c["fact"] for c in region["constraints"]}
+        witness, answers = minimal_witness(by_source, finding, constrained)
+        involved = [claims[c] for c in finding.claims]
+        out.append(Conflict(
+            id=cid, kind=finding.kind, question=finding.question, severity=question.severity if question else "medium",
+            sources=list(finding.sources), claims=[_claim_json(c) for c in involved], region=region, witness=witness,
+            answers=answers, description=_describe(finding, answers, region["text"], claims),
+            notes=_measure_note(involved, vocab), fact=finding.fact, threshold=finding.threshold,
+        ))
+    out.sort(key=lambda c: c.sort_key)
+    return out
+
+
+def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None) -> tuple[list[Conflict], Analysis]:
+    """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
+    vocab = vocab or vocabulary()
+    analysis = analyse(rulesets, vocab)
+    return build_conflicts(rulesets, analysis, vocab), analysis
