@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "test": "engine.commands.test",
     "eval": "engine.commands.eval",
     "explain": "engine.commands.explain",
+    "conflicts": "engine.commands.conflicts",
+    "review": "engine.commands.review",
 }
 
 

@@ -194,6 +194,7 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
 def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
     """Atomically write `text` unless the file already holds exactly these bytes."""
     p = Path(path)
+    existed = p.exists()
     try:
         if p.read_bytes() == text.encode("utf-8"):
             return False
@@ -201,6 +202,10 @@ def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
         pass
     p.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(p, text)
+    if not existed:  # a new file gets the usual permissions, not mkstemp's 0600
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(p, 0o666 & ~umask)
     return True
 
 

@@ -1,0 +1,76 @@
+"""`accord conflicts`: region analysis of the rulesets; writes conflicts/report.md and report.json."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "Find every disagreement between and within sources (region analysis) and write the conflict report."
+EXAMPLE = "accord conflicts --check            # exit 1 if conflicts/report.* is stale or a high-severity conflict has no disposition"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
+    parser.add_argument("--out", default="conflicts", metavar="DIR", help="report folder, also holding reviews.yaml (default: conflicts)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition")
+    parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
+
+
+def load_rulesets(folder: str) -> tuple[list, int]:
+    """Valid rulesets of `folder`; prints located diagnostics and returns the error count."""
+    from engine.validate import validate_paths
+
+    if not Path(folder).is_dir():
+        print(f"accord: {folder}: no such rulesets folder", file=sys.stderr)
+        return [], 1
+    result = validate_paths([folder], check_patients=False)
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    for d in errors:
+        print(d.format(), file=sys.stderr)
+    return result.rulesets, len(errors)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.conflicts import find_conflicts
+    from engine.report import REVIEWS, build_report, stale_files, write_report
+    from engine.review import load_reviews
+
+    rulesets, errors = load_rulesets(args.rulesets)
+    if errors:
+        print(f"accord: {errors} errors in {args.rulesets}; fix them first (accord validate {args.rulesets})", file=sys.stderr)
+        return 1
+    reviews_path = Path(args.reviews or Path(args.out) / REVIEWS)
+    reviews, diags = load_reviews(reviews_path)
+    if diags:
+        for d in diags:
+            print(d.format(), file=sys.stderr)
+        return 1
+    conflicts, analysis = find_conflicts(rulesets)
+    report = build_report(rulesets, conflicts, analysis, reviews)
+    summary = report["summary"]
+    orphans = report["orphaned_dispositions"]
+    kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
+    line = (f"accord: {summary['conflicts']} conflicts ({kinds}); {analysis.cells:,} cells in {analysis.seconds:.1f}s; "
+            f"{len(summary['high_without_disposition'])} high-severity without a disposition; {len(orphans)} orphaned dispositions")
+    for entry in orphans:
+        print(f"orphaned disposition {entry['id']}: its conflict no longer exists (kept in {reviews_path})", file=sys.stderr)
+    if args.check:
+        failed = False
+        for name in stale_files(args.out, report):
+            print(f"{Path(args.out) / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
+            failed = True
+        for item in report["conflicts"]:
+            if item["severity"] == "high" and "disposition" not in item:
+                print(f"{item['id']}: high-severity {item['kind']} on {item['question']} ({', '.join(item['sources'])}) has no disposition; "
+                      f"record one with `accord review conflict {item['id']} --disposition ... --reviewer NAME`", file=sys.stderr)
+                failed = True
+        print(line, file=sys.stderr)
+        return 1 if failed else 0
+    try:
+        changed = write_report(args.out, report)
+    except OSError as exc:
+        print(f"accord: cannot write the report in {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(line, file=sys.stderr)
+    print(f"accord: {', '.join(str(Path(args.out) / n) for n in changed) if changed else 'report unchanged'}", file=sys.stderr)
+    return 0

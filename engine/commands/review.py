@@ -1,0 +1,96 @@
+"""`accord review`: record conflict dispositions and claim review steps in conflicts/reviews.yaml."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HELP = "Review conflicts (dispositions) and claims (draft -> submitted -> under_review -> approved | rejected)."
+EXAMPLE = "accord review conflict C-0123456789 --disposition source_correct --source lucius-label --reviewer ana --note 'label wins'"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="conflicts", metavar="DIR", help="report folder holding reviews.yaml (default: conflicts)")
+    parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    c = sub.add_parser("conflict", help="record a disposition for a conflict id")
+    c.add_argument("id", help="conflict id, e.g. C-0123456789")
+    c.add_argument("--disposition", required=True, choices=["source_correct", "all_wrong", "not_a_conflict", "needs_expert"])
+    c.add_argument("--source", help="the source that is correct (with source_correct)")
+    c.add_argument("--reviewer", required=True)
+    c.add_argument("--note", default="")
+    k = sub.add_parser("claim", help="move a claim to a new review status")
+    k.add_argument("id", help="claim id, e.g. jak-blog/calc-egfr-30-49")
+    k.add_argument("--status", required=True, choices=["draft", "submitted", "under_review", "approved", "rejected"])
+    k.add_argument("--reviewer", required=True)
+    k.add_argument("--note", required=True)
+    sub.add_parser("list", help="list dispositions (orphaned ones marked) and claim review histories").set_defaults(date=None)
+    for p in (c, k):
+        p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
+
+
+def _report(out: Path) -> dict | None:
+    try:
+        return json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    import re
+
+    from engine.report import REVIEWS, refresh_dispositions, write_report
+    from engine.review import ReviewError, change_claim_status, disposition_text, load_reviews, orphaned, record_disposition, save_reviews
+
+    if args.action is None:
+        print("accord review: choose an action: conflict, claim or list", file=sys.stderr)
+        return 2
+    if getattr(args, "date", None) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date):
+        print(f"accord review: --date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    reviews_path = out / REVIEWS
+    report = _report(out)
+    try:
+        if args.action == "claim":
+            step = change_claim_status(args.rulesets, reviews_path, args.id, args.status, args.reviewer, args.note, args.date)
+            print(f"{args.id}: {step['from']} -> {step['status']} (recorded in {reviews_path}); run `accord conflicts` to refresh the report")
+            return 0
+        reviews, diags = load_reviews(reviews_path)
+        if diags:
+            for d in diags:
+                print(d.format(), file=sys.stderr)
+            return 1
+        known = {c["id"]: c for c in report["conflicts"]} if report else {}
+        if args.action == "list":
+            for cid, entry in sorted((reviews.get("conflicts") or {}).items()):
+                mark = "" if not report or cid in known else "  [orphaned: conflict no longer exists]"
+                print(f"{cid}: {disposition_text(entry['disposition'])} by {entry['reviewer']} on {entry['date']}{mark}")
+            for claim, steps in sorted((reviews.get("claims") or {}).items()):
+                for s in steps:
+                    print(f"{claim}: {s.get('from', '?')} -> {s['status']} by {s['reviewer']} on {s['date']}: {s.get('note', '')}")
+            if report:
+                n = len(orphaned(reviews, set(known)))
+                print(f"accord: {len(reviews.get('conflicts') or {})} dispositions ({n} orphaned)", file=sys.stderr)
+            return 0
+        # conflict
+        if not re.fullmatch(r"C-[0-9a-f]{10}", args.id):
+            print(f"accord review: {args.id!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
+            return 2
+        if report is not None and args.id not in known:
+            print(f"accord review: no conflict {args.id} in {out / 'report.json'}; run `accord conflicts` first", file=sys.stderr)
+            return 1
+        sources = known[args.id]["sources"] if args.id in known else None
+        record_disposition(reviews, args.id, args.disposition, args.reviewer, args.note, args.source, args.date, sources)
+        save_reviews(reviews_path, reviews)
+        if report is not None:
+            write_report(out, refresh_dispositions(report, reviews))
+        print(f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {reviews_path})")
+        return 0
+    except ReviewError as exc:
+        print(f"accord review: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"accord review: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
