@@ -25,9 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     k.add_argument("--status", required=True, choices=["draft", "submitted", "under_review", "approved", "rejected"])
     k.add_argument("--reviewer", required=True)
     k.add_argument("--note", required=True)
-    sub.add_parser("list", help="list dispositions (orphaned ones marked) and claim review histories").set_defaults(date=None)
+    lst = sub.add_parser("list", help="list dispositions (orphaned ones marked) and claim review histories")
+    lst.set_defaults(date=None)
     for p in (c, k):
         p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
+    for p in (c, k, lst):
+        p.add_argument("--out", default=argparse.SUPPRESS, metavar="DIR", help="report folder holding reviews.yaml (default: conflicts)")
+        p.add_argument("--rulesets", default=argparse.SUPPRESS, metavar="DIR", help="rulesets folder (default: rulesets)")
 
 
 def _report(out: Path) -> dict | None:

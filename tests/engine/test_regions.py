@@ -1,0 +1,175 @@
+"""Region analysis on small synthetic rulesets with known overlaps, gaps and boundary disagreements."""
+from __future__ import annotations
+
+from engine.conflicts import build_conflicts, conflict_id
+from engine.evaluate import evaluate_patient
+from engine.partition import partition
+from engine.contract import vocabulary
+from engine.regions import analyse
+from engine.validate import validate_paths
+
+TEXT = "Alpha says one thing. Beta says another. Gamma says a third. Delta adds a fourth. Epsilon closes."
+TWO = {"mg": 2, "every_days": 1}
+ONE = {"mg": 1, "every_days": 1}
+FOUR = {"mg": 4, "every_days": 1}
+
+
+def egfr(op, x):
+    return {op: [{"var": "egfr"}, x]}
+
+
+def load(tmp_path):
+    result = validate_paths([tmp_path], check_patients=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result.rulesets
+
+
+def conflicts_of(tmp_path):
+    rulesets = load(tmp_path)
+    return build_conflicts(rulesets, analyse(rulesets)), rulesets
+
+
+def check_witness(conflict, rulesets):
+    evaluation = evaluate_patient(rulesets, conflict.witness, questions=[conflict.question])
+    for expected in conflict.answers:
+        got = evaluation.get(expected["source"], conflict.question)
+        assert got is not None and got.to_json() == expected
+
+
+def test_partition_cells_cover_range_with_points():
+    part = partition(vocabulary().facts["egfr"], [30, 50])
+    texts = [(c.low, c.high, c.low_closed, c.high_closed, c.point) for c in part.cells]
+    assert texts == [(0, 30, True, False, False), (30, 30, True, True, True), (30, 50, False, False, False),
+                     (50, 50, True, True, True), (50, 200, False, True, False)]
+    assert all(c.contains(c.value) for c in part.cells)
+
+
+def test_overlap_within_source_found_with_witness(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"question": "dose", "value": TWO, "when": egfr(">=", 30), "quote": "Alpha says one thing"},
+        {"question": "dose", "value": ONE, "when": egfr("<=", 50), "quote": "Beta says another"},
+    ])
+    conflicts, rulesets = conflicts_of(tmp_path)
+    assert [c.kind for c in conflicts] == ["within_source"]
+    c = conflicts[0]
+    assert c.region["text"] == "30 <= egfr <= 50" and c.region["box"]
+    assert 30 <= c.witness["egfr"] <= 50
+    assert c.answers[0]["status"] == "conflicting"
+    assert c.severity == "high"
+    assert [q["quote"] for q in c.claims] == ["Alpha says one thing", "Beta says another"]
+    check_witness(c, rulesets)
+
+
+def test_gap_between_bands(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"id": "alpha/above-50", "question": "dose", "value": TWO, "when": egfr(">", 50)},
+        {"id": "alpha/30-49", "question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}},
+        {"id": "alpha/below-30", "question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
+    ])
+    conflicts, rulesets = conflicts_of(tmp_path)
+    assert [c.kind for c in conflicts] == ["gap"]
+    gap = conflicts[0]
+    assert gap.region["text"] == "49 < egfr <= 50"
+    assert 49 < gap.witness["egfr"] <= 50
+    assert gap.answers[0]["status"] == "silent"
+    assert gap.id == conflict_id("gap", "dose", ["alpha/30-49", "alpha/above-50"])
+    check_witness(gap, rulesets)
+
+
+def test_gap_covered_by_a_spanning_claim_is_still_a_hole_in_the_banding(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"id": "alpha/above-50", "question": "dose", "value": TWO, "when": egfr(">", 50)},
+        {"id": "alpha/30-49", "question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}},
+        {"id": "alpha/prose-30-60", "question": "dose", "value": TWO, "when": {"<=": [30, {"var": "egfr"}, 60]}},
+    ])
+    conflicts, _ = conflicts_of(tmp_path)
+    gaps = [c for c in conflicts if c.kind == "gap"]
+    assert len(gaps) == 1 and gaps[0].region["text"] == "49 < egfr <= 50"
+    assert gaps[0].answers[0]["status"] == "answered"
+    assert any(c.kind == "within_source" and c.region["text"] == "30 <= egfr <= 49" for c in conflicts)
+
+
+def test_boundary_disagreement_on_shared_threshold(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"question": "dose", "value": FOUR, "when": egfr(">=", 60)},
+        {"question": "dose", "value": TWO, "when": egfr("<", 60)},
+    ])
+    ruleset_writer("beta", TEXT, [
+        {"question": "dose", "value": FOUR, "when": egfr(">", 60)},
+        {"question": "dose", "value": TWO, "when": egfr("<=", 60)},
+    ])
+    conflicts, rulesets = conflicts_of(tmp_path)
+    assert [(c.kind, c.region["text"]) for c in conflicts] == [("boundary", "egfr = 60")]
+    assert conflicts[0].witness == {"egfr": 60}
+    assert conflicts[0].threshold == 60
+    check_witness(conflicts[0], rulesets)
+
+
+def test_agreeing_rules_produce_nothing(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"question": "dose", "value": TWO, "when": egfr(">=", 30)},
+        {"question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
+    ])
+    ruleset_writer("beta", TEXT, [
+        {"question": "dose", "value": TWO, "when": {"and": [egfr(">=", 30), {"==": [{"var": "indication"}, "covid19"]}]}},
+        {"question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
+    ])
+    conflicts, _ = conflicts_of(tmp_path)
+    assert conflicts == []
+
+
+def test_silence_is_not_a_between_source_conflict(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [{"question": "dose", "value": TWO, "when": egfr(">=", 30)}])
+    ruleset_writer("beta", TEXT, [{"question": "dose", "value": ONE, "when": egfr("<", 30)}])
+    conflicts, _ = conflicts_of(tmp_path)
+    assert conflicts == []
+
+
+def test_different_measures_are_compared_but_never_equated(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [{"question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}}])
+    ruleset_writer("beta", TEXT, [{"question": "dose", "value": TWO, "when": {"<=": [30, {"var": "crcl"}, 60]}}])
+    conflicts, rulesets = conflicts_of(tmp_path)
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert c.kind == "between_sources"
+    assert "compared on patients carrying both crcl and egfr; these measures are not equated" in c.notes[0]
+    assert set(c.witness) == {"egfr", "crcl"}
+    assert 30 <= c.witness["egfr"] <= 49 and 30 <= c.witness["crcl"] <= 60
+    check_witness(c, rulesets)
+
+
+def test_statement_questions_compared_directly(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"question": "vs_tofacitinib.thrombosis", "value": "higher", "when": True},
+        {"question": "indication_status", "value": "off_label", "when": {"==": [{"var": "indication"}, "alopecia_areata"]}},
+    ])
+    ruleset_writer("beta", TEXT, [
+        {"question": "vs_tofacitinib.thrombosis", "value": "similar", "when": True},
+        {"question": "indication_status", "value": "approved", "when": {"==": [{"var": "indication"}, "alopecia_areata"]}},
+    ])
+    conflicts, rulesets = conflicts_of(tmp_path)
+    by_question = {c.question: c for c in conflicts}
+    assert set(by_question) == {"vs_tofacitinib.thrombosis", "indication_status"}
+    assert by_question["vs_tofacitinib.thrombosis"].region["text"] == "every patient"
+    assert by_question["vs_tofacitinib.thrombosis"].witness == {}
+    assert by_question["indication_status"].region["text"] == "indication = alopecia_areata"
+    assert by_question["indication_status"].severity == "medium"
+    for c in conflicts:
+        check_witness(c, rulesets)
+
+
+def test_witness_keeps_only_needed_facts(tmp_path, ruleset_writer):
+    ruleset_writer("alpha", TEXT, [
+        {"question": "dose", "value": TWO, "when": {"and": [egfr(">=", 30), {"!": {"var": "pregnant"}}]}},
+    ])
+    ruleset_writer("beta", TEXT, [
+        {"question": "dose", "value": ONE, "when": egfr(">=", 45)},
+        {"question": "dose", "value": "contraindicated", "when": {"==": [{"var": "child_pugh"}, "C"]}},
+    ])
+    conflicts, rulesets = conflicts_of(tmp_path)
+    between = [c for c in conflicts if c.kind == "between_sources" and c.answers[1]["values"][0]["value"] == ONE]
+    assert between
+    w = between[0].witness
+    assert w["egfr"] >= 45 and w["pregnant"] is False and w["child_pugh"] in ("A", "B")
+    for c in conflicts:
+        check_witness(c, rulesets)

@@ -1,0 +1,82 @@
+"""Review workflow: allowed transitions, targeted ruleset edits, history, dispositions and orphans."""
+from __future__ import annotations
+
+import pytest
+
+from engine import cli
+from engine.review import TRANSITIONS, ReviewError, allowed, change_claim_status, load_reviews, orphaned, record_disposition, save_reviews
+
+TEXT = "Alpha says one thing. Beta says another."
+
+
+def test_transitions_defined_once():
+    assert allowed("draft", "submitted") and allowed("submitted", "under_review")
+    assert allowed("under_review", "approved") and allowed("under_review", "rejected")
+    assert allowed("approved", "under_review") and allowed("rejected", "under_review")
+    assert not allowed("draft", "approved") and not allowed("submitted", "approved")
+    assert set(TRANSITIONS) == {"draft", "submitted", "under_review", "approved", "rejected"}
+
+
+def test_claim_status_edit_is_targeted_and_recorded(tmp_path, ruleset_writer):
+    path = ruleset_writer("alpha", TEXT, [
+        {"id": "alpha/one", "question": "initiation", "value": "recommended", "status": "submitted"},
+        {"id": "alpha/two", "question": "initiation", "value": "recommended", "status": "submitted"},
+    ])
+    original = "# reviewers: keep this comment\n" + path.read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    reviews = tmp_path / "conflicts" / "reviews.yaml"
+    change_claim_status(tmp_path, reviews, "alpha/two", "under_review", "ana", "checking the label", "2026-01-02")
+    edited = path.read_text(encoding="utf-8")
+    assert edited.startswith("# reviewers: keep this comment\n")
+    assert edited.count("status: under_review") == 1
+    assert edited.replace("status: under_review", "status: submitted") == original
+    data, diags = load_reviews(reviews)
+    assert not diags
+    assert data["claims"]["alpha/two"] == [{"from": "submitted", "status": "under_review", "reviewer": "ana", "date": "2026-01-02", "note": "checking the label"}]
+    with pytest.raises(ReviewError, match="can move to approved, rejected"):
+        change_claim_status(tmp_path, reviews, "alpha/two", "draft", "ana", "no", "2026-01-02")
+    with pytest.raises(ReviewError, match="note"):
+        change_claim_status(tmp_path, reviews, "alpha/two", "approved", "ana", " ", "2026-01-02")
+    with pytest.raises(ReviewError, match="no claim"):
+        change_claim_status(tmp_path, reviews, "alpha/none", "approved", "ana", "x", "2026-01-02")
+    change_claim_status(tmp_path, reviews, "alpha/two", "approved", "bo", "matches the label", "2026-01-03")
+    assert [s["status"] for s in load_reviews(reviews)[0]["claims"]["alpha/two"]] == ["under_review", "approved"]
+
+
+def test_cli_claim_review(tmp_path, ruleset_writer, capsys):
+    ruleset_writer("alpha", TEXT, [{"id": "alpha/one", "question": "initiation", "value": "recommended", "status": "draft"}])
+    base = ["review", "--rulesets", str(tmp_path), "--out", str(tmp_path / "c")]
+    assert cli.main(base + ["claim", "alpha/one", "--status", "approved", "--reviewer", "a", "--note", "n"]) == 1
+    assert "can move to submitted" in capsys.readouterr().err
+    assert cli.main(base + ["claim", "alpha/one", "--status", "submitted", "--reviewer", "a", "--note", "ready"]) == 0
+    assert "status: submitted" in (tmp_path / "alpha.yaml").read_text(encoding="utf-8")
+
+
+def test_dispositions_and_orphans(tmp_path):
+    data = {"accord": 1, "conflicts": {}, "claims": {}}
+    record_disposition(data, "C-0000000001", "source_correct", "ana", "label wins", source="beta", date="2026-01-01", conflict_sources=["alpha", "beta"])
+    record_disposition(data, "C-0000000002", "needs_expert", "ana", date="2026-01-01")
+    with pytest.raises(ReviewError):
+        record_disposition(data, "C-0000000003", "source_correct", "ana")
+    with pytest.raises(ReviewError):
+        record_disposition(data, "C-0000000003", "source_correct", "ana", source="zeta", conflict_sources=["alpha", "beta"])
+    path = tmp_path / "reviews.yaml"
+    assert save_reviews(path, data) and not save_reviews(path, data)
+    loaded, diags = load_reviews(path)
+    assert not diags and loaded["conflicts"]["C-0000000001"]["disposition"] == {"source_correct": "beta"}
+    assert [cid for cid, _ in orphaned(loaded, {"C-0000000002"})] == ["C-0000000001"]
+
+
+def test_orphaned_disposition_kept_and_reported(tmp_path, ruleset_writer, capsys):
+    ruleset_writer("alpha", TEXT, [{"question": "initiation", "value": "recommended", "when": True}])
+    out = tmp_path / "conflicts"
+    out.mkdir()
+    data = {"accord": 1, "conflicts": {}, "claims": {}}
+    record_disposition(data, "C-00000000ff", "all_wrong", "ana", date="2026-01-01")
+    save_reviews(out / "reviews.yaml", data)
+    assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out)]) == 0
+    assert "orphaned disposition C-00000000ff" in capsys.readouterr().err
+    assert "C-00000000ff" in (out / "report.md").read_text(encoding="utf-8")
+    assert "C-00000000ff" in (out / "reviews.yaml").read_text(encoding="utf-8")
+    assert cli.main(["review", "list", "--out", str(out)]) == 0
+    assert "orphaned" in capsys.readouterr().out
