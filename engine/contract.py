@@ -21,6 +21,7 @@ SCHEMA_FILES = {
     "patient": "patient.schema.json",
     "reviews": "reviews.schema.json",
     "vocabulary": "vocabulary.schema.json",
+    "report": "report.schema.json",
 }
 
 

@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="conflicts", metavar="DIR", help="report folder, also holding reviews.yaml (default: conflicts)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition")
     parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
+    parser.add_argument("--format", choices=["text", "sarif", "github"], default="text",
+                        help="also print each conflict to stdout as SARIF 2.1.0 or GitHub annotations (default: text summary only)")
 
 
 def load_rulesets(folder: str) -> tuple[list, int]:
@@ -47,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     conflicts, analysis = find_conflicts(rulesets)
     report = build_report(rulesets, conflicts, analysis, reviews)
+    if args.format in ("sarif", "github"):
+        from engine.output import emit_conflicts
+
+        emit_conflicts(report["conflicts"], rulesets, args.format)
     summary = report["summary"]
     orphans = report["orphaned_dispositions"]
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"

@@ -91,6 +91,19 @@ def test_check_gate(tmp_path, ruleset_writer, capsys):
     assert "report.md: stale" in capsys.readouterr().err
 
 
+def test_conflicts_as_github_annotations_and_sarif(tmp_path, ruleset_writer, capsys):
+    base(ruleset_writer)
+    args = ["conflicts", "--rulesets", str(tmp_path), "--out", str(tmp_path / "conflicts")]
+    assert cli.main(args + ["--format", "github"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(l.startswith("::") and "file=" in l and "line=" in l and " C-" in l for l in lines)
+    assert cli.main(args + ["--format", "sarif"]) == 0
+    log = json.loads(capsys.readouterr().out)
+    results = log["runs"][0]["results"]
+    assert len(results) == len(lines)
+    assert all(" C-" in r["message"]["text"] and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in results)
+
+
 def test_bad_rulesets_folder_is_a_message_not_a_traceback(tmp_path, capsys):
     assert cli.main(["conflicts", "--rulesets", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 1
     assert "no such rulesets folder" in capsys.readouterr().err
