@@ -97,3 +97,19 @@ def test_pointer_escapes():
 def test_huge_integer_does_not_crash():
     doc = load_text("a: " + "9" * 5000 + "\n")
     assert doc.data["a"] == float("inf")
+
+
+def test_libyaml_and_pure_python_parsers_agree(monkeypatch):
+    """The fast libyaml event parser must give the same data and spans as PyYAML's own."""
+    import yaml
+
+    from engine import loader
+    from tests.conftest import REPO
+
+    for path in sorted((REPO / "rulesets").glob("*.yaml"))[:2] + [REPO / "schema" / "vocabulary.yaml"]:
+        fast = loader.load_file(path)
+        monkeypatch.setattr(loader, "EVENT_LOADER", yaml.SafeLoader)
+        slow = loader.load_file(path)
+        monkeypatch.undo()
+        assert fast.data == slow.data
+        assert fast.spans == slow.spans and fast.key_spans == slow.key_spans
