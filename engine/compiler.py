@@ -309,11 +309,13 @@ class Compiler:
             return None
         return if_
 
-    def _and(self, op: str, raw_args: Any) -> Closure:
+    def _junction(self, op: str, raw_args: Any) -> Closure:
+        """`and` stops at the first false argument, `or` at the first true one (Kleene over UNKNOWN)."""
         args = self._args(raw_args)
         strict = self.strict
+        stop_when = op == "or"
 
-        def and_(data: Any) -> Any:
+        def junction(data: Any) -> Any:
             value: Any = None
             unknown = False
             for f in args:
@@ -321,27 +323,10 @@ class Compiler:
                 if value is UNKNOWN:
                     unknown = True
                     continue
-                if not truthy(value):
+                if truthy(value) is stop_when:
                     return value
             return UNKNOWN if (unknown and strict) else value
-        return and_
-
-    def _or(self, op: str, raw_args: Any) -> Closure:
-        args = self._args(raw_args)
-        strict = self.strict
-
-        def or_(data: Any) -> Any:
-            value: Any = None
-            unknown = False
-            for f in args:
-                value = f(data)
-                if value is UNKNOWN:
-                    unknown = True
-                    continue
-                if truthy(value):
-                    return value
-            return UNKNOWN if (unknown and strict) else value
-        return or_
+        return junction
 
     def _not(self, op: str, raw_args: Any) -> Closure:
         args = self._args(raw_args)
@@ -1040,7 +1025,7 @@ def _check_generated(source: str) -> None:
 # op -> builder method. The whole of what a rule can do; nothing else is reachable.
 _OPERATIONS: dict[str, str] = {
     "var": "_var", "missing": "_missing", "missing_some": "_missing_some",
-    "if": "_if", "?:": "_if", "and": "_and", "or": "_or", "!": "_not", "!!": "_not",
+    "if": "_if", "?:": "_if", "and": "_junction", "or": "_junction", "!": "_not", "!!": "_not",
     "==": "_equal", "===": "_equal", "!=": "_equal", "!==": "_equal",
     "<": "_order", "<=": "_order", ">": "_order", ">=": "_order",
     "+": "_arith", "-": "_arith", "*": "_arith", "/": "_arith", "%": "_arith", "min": "_arith", "max": "_arith",

@@ -273,6 +273,16 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[
     return rulesets, patients, diags
 
 
+def _load_counted(path: Path, result: ValidationResult) -> Document | None:
+    """Load one file for validate_paths, counting it and recording why it would not load."""
+    result.files += 1
+    try:
+        return load_file(path)
+    except LoadError as exc:
+        result.diagnostics.append(exc.diagnostic)
+        return None
+
+
 def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool = True) -> ValidationResult:
     """Validate every ruleset (and patient) under `paths`, cross-checking ids across files."""
     vocab = vocabulary()
@@ -280,11 +290,8 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool
     result = ValidationResult(diagnostics=diags)
     claim_homes: dict[str, str] = {}
     for path in ruleset_files:
-        result.files += 1
-        try:
-            doc = load_file(path)
-        except LoadError as exc:
-            result.diagnostics.append(exc.diagnostic)
+        doc = _load_counted(path, result)
+        if doc is None:
             continue
         if isinstance(doc.data, dict) and "facts" in doc.data and "claims" not in doc.data:
             patient_files.append(path)
@@ -306,11 +313,8 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool
         questions = {r.source_id: set(r.questions) for r in result.rulesets} if result.rulesets else None
         seen_ids: dict[str, str] = {}
         for path in patient_files:
-            result.files += 1
-            try:
-                doc = load_file(path)
-            except LoadError as exc:
-                result.diagnostics.append(exc.diagnostic)
+            doc = _load_counted(path, result)
+            if doc is None:
                 continue
             patient, found = validate_patient_document(doc, vocab, questions)
             result.diagnostics.extend(found)
