@@ -19,14 +19,6 @@ from engine.loader import Document, LoadError, load_text
 from engine.model import Provenance
 
 STATUSES = ("draft", "submitted", "under_review", "approved", "rejected")
-# The review workflow: which statuses may follow each one.
-NEXT_STATUS: dict[str, tuple[str, ...]] = {
-    "draft": ("submitted",),
-    "submitted": ("under_review", "draft"),
-    "under_review": ("approved", "rejected", "submitted"),
-    "approved": ("under_review",),
-    "rejected": ("draft", "under_review"),
-}
 
 
 def slugify(text: str, limit: int = 40) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.loader import load_file
 from engine.validate import validate_paths
 from tests.tui.conftest import make_app, run_async, settle
 
@@ -90,12 +91,17 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
             await pilot.press("f3")
             await pilot.pause()
             await pilot.click(f"#choice-{status}")
+            await pilot.pause()
+            await pilot.press(*f"step {status}", "enter")
             await settle(pilot)
         result = validate_paths([workdir / "rulesets"])
         claim = next(c for r in result.rulesets for c in r.claims if c.id == editor.claim_id)
         assert claim.status == "approved"
         reviews = (workdir / "conflicts" / "reviews.yaml").read_text()
         assert editor.claim_id in reviews and "under_review" in reviews
+        steps = load_file(workdir / "conflicts" / "reviews.yaml").data["claims"][editor.claim_id]
+        assert [(s["from"], s["status"], s["note"]) for s in steps] == [
+            ("draft", "submitted", "step submitted"), ("submitted", "under_review", "step under_review"), ("under_review", "approved", "step approved")]
 
 
 @run_async

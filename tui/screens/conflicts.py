@@ -1,7 +1,7 @@
 """Conflicts screen: every conflict of the analysis, filterable, with the quotes side by side.
 
 Reads conflicts/report.json (written by `accord conflicts`) and
-conflicts/reviews.yaml; a disposition is recorded with engine.reviewlog.
+conflicts/reviews.yaml; a disposition is recorded with engine.review.
 """
 from __future__ import annotations
 
@@ -249,12 +249,18 @@ class ConflictsScreen(Screen[None]):
         def done(result: tuple[str, str] | None) -> None:
             if result is None:
                 return
-            from engine.reviewlog import set_disposition
+            from engine.review import ReviewError, load_reviews, record_disposition, save_reviews
 
             disposition, note = result
+            kind, _, source = disposition.partition(":")
             try:
-                set_disposition(path, cf.cid(c), disposition, self.app.reviewer, note)  # type: ignore[attr-defined]
-            except (OSError, ValueError) as exc:
+                data, problems = load_reviews(path)
+                if problems:
+                    raise ReviewError("; ".join(d.format() for d in problems))
+                record_disposition(data, cf.cid(c), kind.strip(), self.app.reviewer, note,  # type: ignore[attr-defined]
+                                   source=source.strip() or None, conflict_sources=cf.sources(c))
+                save_reviews(path, data)
+            except (OSError, ReviewError) as exc:
                 self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
                 return
             self.notify(f"{cf.cid(c)}: {disposition}.", timeout=3)
