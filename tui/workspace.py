@@ -44,6 +44,7 @@ class Workspace:
     other_diagnostics: list[Any] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     conflicts_path: Path | None = None
+    conflicts_problem: str | None = None  # why report.json could not be used (unreadable, not schema/report.schema.json)
     reviews: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,26 +129,22 @@ def load_conflicts(ws: Workspace) -> None:
     report = folder / "report.json"
     ws.conflicts_path = report
     ws.conflicts = []
+    ws.conflicts_problem = None
     if report.is_file():
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict):
-            items = data.get("conflicts", [])
-        elif isinstance(data, list):
-            items = data
-        else:
-            items = []
-        ws.conflicts = [c for c in items if isinstance(c, dict)]
-    ws.reviews = {}
-    reviews = folder / "reviews.yaml"
-    if reviews.is_file():
-        from engine.loader import LoadError, load_file
+        from engine.contract import validator
 
         try:
-            data = load_file(reviews).data
-        except LoadError:
-            data = None
-        if isinstance(data, dict):
-            ws.reviews = data
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            ws.conflicts_problem = f"{report}: unreadable ({exc})"
+        else:
+            # The report's contract (schema/report.schema.json) makes every field the screens read certain.
+            error = next(iter(validator("report").iter_errors(data)), None)
+            if error is not None:
+                where = "/".join(str(p) for p in error.absolute_path) or "top level"
+                ws.conflicts_problem = f"{report} does not match schema/report.schema.json at {where}: {error.message}. Run `accord conflicts` to rewrite it."
+            else:
+                ws.conflicts = list(data["conflicts"])
+    from engine.review import load_reviews
+
+    ws.reviews, _problems = load_reviews(folder / "reviews.yaml")

@@ -156,10 +156,15 @@ async def test_set_a_disposition(workdir: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         data = load_file(workdir / "conflicts" / "reviews.yaml").data
-        record = data["conflicts"]["dose/between/dr-oracle+minimal-medicine/ra"]
+        record = data["conflicts"]["C-5716bbf7af"]  # dose: rheumatoid arthritis, age <= 70, crcl >= 30
         assert record["disposition"] == {"source_correct": "dr-oracle"}
         assert record["note"] == "label agrees" and record["reviewer"] == "tester"
-        assert "dose/between/dr-oracle+minimal-medicine/covid-crcl" in data["conflicts"]  # kept
+        assert data["conflicts"]["C-d7e9638eba"]["disposition"] == "needs_expert"  # kept
+        import json
+
+        report = json.loads((workdir / "conflicts" / "report.json").read_text())
+        refreshed = next(c for c in report["conflicts"] if c["id"] == "C-5716bbf7af")
+        assert refreshed["disposition"]["disposition"] == {"source_correct": "dr-oracle"}  # as `accord review conflict` does
 
 
 @run_async

@@ -14,8 +14,31 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from tui import conflict_fields as cf
 from tui.workspace import Workspace
+
+NO_REVIEW = "unreviewed"
+
+
+def _refresh_report(folder: Any, reviews: dict[str, Any]) -> None:
+    """As `accord review conflict` does: the report's copies of the dispositions follow reviews.yaml."""
+    import json
+
+    from engine.report import REPORT_JSON, refresh_dispositions, write_report
+
+    try:
+        report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(report, dict):
+        write_report(folder, refresh_dispositions(report, reviews))
+
+
+def review_state(c: dict[str, Any], reviews: dict[str, Any]) -> str:
+    """The conflict's disposition in reviews.yaml (the live file, not the report's copy), or 'unreviewed'."""
+    from engine.review import disposition_text
+
+    record = reviews.get("conflicts", {}).get(c["id"])
+    return disposition_text(record["disposition"]) if isinstance(record, dict) and "disposition" in record else NO_REVIEW
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 FILTERS = ("severity", "kind", "question", "source", "review")
@@ -69,12 +92,12 @@ class ConflictsScreen(Screen[None]):
     def _values(self, ws: Workspace) -> dict[str, list[str]]:
         vals: dict[str, set[str]] = {name: set() for name in FILTERS}
         for c in ws.conflicts:
-            vals["severity"].add(cf.severity(c))
-            vals["kind"].add(cf.kind(c))
-            vals["question"].add(cf.question(c))
-            vals["source"].update(cf.sources(c))
-            state = cf.review_state(c, ws.reviews)
-            vals["review"].add("unreviewed" if state == cf.NO_REVIEW else "reviewed")
+            vals["severity"].add(c["severity"])
+            vals["kind"].add(c["kind"])
+            vals["question"].add(c["question"])
+            vals["source"].update(c["sources"])
+            state = review_state(c, ws.reviews)
+            vals["review"].add("unreviewed" if state == NO_REVIEW else "reviewed")
             vals["review"].add(state.split(":")[0])
         order = {"high": 0, "medium": 1, "low": 2}
         return {k: sorted(v, key=lambda x: (order.get(x, 9), x)) for k, v in vals.items()}
@@ -95,17 +118,17 @@ class ConflictsScreen(Screen[None]):
 
     def _matches(self, c: dict[str, Any], reviews: dict[str, Any]) -> bool:
         f = self.filters
-        if f["severity"] != ALL and cf.severity(c) != f["severity"]:
+        if f["severity"] != ALL and c["severity"] != f["severity"]:
             return False
-        if f["kind"] != ALL and cf.kind(c) != f["kind"]:
+        if f["kind"] != ALL and c["kind"] != f["kind"]:
             return False
-        if f["question"] != ALL and cf.question(c) != f["question"]:
+        if f["question"] != ALL and c["question"] != f["question"]:
             return False
-        if f["source"] != ALL and f["source"] not in cf.sources(c):
+        if f["source"] != ALL and f["source"] not in c["sources"]:
             return False
         if f["review"] != ALL:
-            state = cf.review_state(c, reviews)
-            bucket = "unreviewed" if state == cf.NO_REVIEW else "reviewed"
+            state = review_state(c, reviews)
+            bucket = "unreviewed" if state == NO_REVIEW else "reviewed"
             if f["review"] not in (bucket, state.split(":")[0]):
                 return False
         return True
@@ -126,9 +149,11 @@ class ConflictsScreen(Screen[None]):
             self.set_timer(0.05, lambda: self._add_rest(generation, keep))
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
-        unreviewed = sum(cf.review_state(c, ws.reviews) == cf.NO_REVIEW for c in ws.conflicts)
+        unreviewed = sum(review_state(c, ws.reviews) == NO_REVIEW for c in ws.conflicts)
         summary = Text()
-        if ws.conflicts_path is not None and not ws.conflicts_path.exists():
+        if ws.conflicts_problem:
+            summary.append(ws.conflicts_problem, style="bold red")
+        elif ws.conflicts_path is not None and not ws.conflicts_path.exists():
             summary.append(f"No conflict report at {ws.conflicts_path}: run `accord conflicts` to write it.", style="yellow")
         else:
             summary.append(f"{len(self.shown)} of {len(ws.conflicts)} conflicts shown · ")
@@ -139,15 +164,15 @@ class ConflictsScreen(Screen[None]):
 
     @staticmethod
     def _row(c: dict[str, Any], ws: Workspace) -> tuple[Text, ...]:
-        state = cf.review_state(c, ws.reviews)
-        sev = cf.severity(c)
+        state = review_state(c, ws.reviews)
+        sev = c["severity"]
         return (
             Text(sev, style=SEVERITY_STYLE.get(sev, "")),
-            Text(cf.kind(c)),
-            Text(cf.question(c)),
-            Text(" vs ".join(cf.sources(c)) if cf.kind(c) != "within_source" else (cf.sources(c) or ["?"])[0] + " (itself)"),
-            Text(state, style="bold yellow" if state == cf.NO_REVIEW else "green"),
-            Text(cf.cid(c), style="dim"),
+            Text(c["kind"]),
+            Text(c["question"]),
+            Text(" vs ".join(c["sources"]) if c["kind"] != "within_source" else c["sources"][0] + " (itself)"),
+            Text(state, style="bold yellow" if state == NO_REVIEW else "green"),
+            Text(c["id"], style="dim"),
         )
 
     def _add_rest(self, generation: int, keep: int) -> None:
@@ -189,16 +214,21 @@ class ConflictsScreen(Screen[None]):
             detail.update(Text("No conflict selected.", style="dim"))
             return
         t = Text()
-        t.append(cf.cid(c) + "\n", style="bold")
+        t.append(c["id"], style="bold")
+        t.append(f"  {c['description']}\n", style="italic")
+        region = c["region"]
         t.append("region   ", style="dim")
-        t.append((cf.region_text(c) or "—") + "\n")
-        witness = cf.witness_facts(c)
+        t.append(region["text"] or "everywhere")
+        t.append(f"  ({region['cells']} cells{'' if region['box'] else ', not one box: hull shown'})", style="dim")
+        if region.get("note"):
+            t.append(f" — {region['note']}", style="dim italic")
+        t.append("\n")
         t.append("witness  ", style="dim")
-        t.append((", ".join(f"{k}={v}" for k, v in witness.items()) or "—") + "\n")
-        state = cf.review_state(c, ws.reviews)
+        t.append((", ".join(f"{k}={v}" for k, v in c["witness"]["facts"].items()) or "any patient") + "\n")
+        state = review_state(c, ws.reviews)
         t.append("review   ", style="dim")
-        t.append(state, style="bold yellow" if state == cf.NO_REVIEW else "green")
-        record = (ws.reviews.get("conflicts") or {}).get(cf.cid(c)) if isinstance(ws.reviews, dict) else None
+        t.append(state, style="bold yellow" if state == NO_REVIEW else "green")
+        record = ws.reviews.get("conflicts", {}).get(c["id"])
         if isinstance(record, dict):
             t.append(f" by {record.get('reviewer')} on {record.get('date')}", style="dim")
             if record.get("note"):
@@ -206,19 +236,27 @@ class ConflictsScreen(Screen[None]):
         t.append("   (d sets it)\n", style="dim")
         detail.update(t)
         panels = []
-        for source, value, claim_ids in cf.answers(c):
+        quoted = {claim["id"]: claim for claim in c["claims"]}
+        for answer in c["answers"]:
             p = Text()
-            p.append(source + "\n", style="bold cyan")
+            p.append(answer["source"] + "\n", style="bold cyan")
             p.append("answers  ", style="dim")
-            p.append(format_value(value) + "\n", style="bold")
-            for claim_id in claim_ids:
-                claim = ws.claim(claim_id)
-                p.append(f"{claim_id}", style="bold")
-                if claim is not None:
-                    p.append(f" [{claim.status}]\n", style="dim")
-                    p.append(f"“{claim.provenance.exact}”\n", style="green")
-                else:
-                    p.append(" (not found in the rulesets)\n", style="red")
+            p.append(answer["status"] + "\n", style="bold")
+            if answer["missing"]:
+                p.append(f"missing  {', '.join(answer['missing'])}\n", style="yellow")
+            for item in answer["values"]:
+                p.append(f"→ {format_value(item['value'])}\n", style="bold")
+                for claim_id in item.get("claims", []):
+                    live = ws.claim(claim_id)
+                    reported = quoted.get(claim_id)
+                    p.append(f"  {claim_id}", style="bold")
+                    status = live.status if live is not None else reported["status"] if reported else None
+                    quote = reported["quote"] if reported else live.provenance.exact if live is not None else None
+                    if quote is None:
+                        p.append(" (not found in the rulesets)\n", style="red")
+                        continue
+                    p.append(f" [{status}]\n", style="dim")
+                    p.append(f"  “{quote}”\n", style="green")
             panels.append(Static(p, classes="conflict-side", markup=False))
         if panels:
             sides.mount_all(panels)
@@ -257,25 +295,26 @@ class ConflictsScreen(Screen[None]):
                 data, problems = load_reviews(path)
                 if problems:
                     raise ReviewError("; ".join(d.format() for d in problems))
-                record_disposition(data, cf.cid(c), kind.strip(), self.app.reviewer, note,  # type: ignore[attr-defined]
-                                   source=source.strip() or None, conflict_sources=cf.sources(c))
+                record_disposition(data, c["id"], kind.strip(), self.app.reviewer, note,  # type: ignore[attr-defined]
+                                   source=source.strip() or None, conflict_sources=c["sources"])
                 save_reviews(path, data)
+                _refresh_report(path.parent, data)
             except (OSError, ReviewError) as exc:
                 self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
                 return
-            self.notify(f"{cf.cid(c)}: {disposition}.", timeout=3)
+            self.notify(f"{c['id']}: {disposition}.", timeout=3)
             from tui.workspace import load_conflicts
 
             load_conflicts(ws)
             self.workspace_changed(ws)
 
-        self.app.push_screen(DispositionScreen(cf.cid(c), cf.sources(c)), done)
+        self.app.push_screen(DispositionScreen(c["id"], c["sources"]), done)
 
     def _pick_claim(self, then: Any) -> None:
         c = self.current()
         if c is None:
             return
-        ids = cf.claims(c)
+        ids = [claim["id"] for claim in c["claims"]]
         if len(ids) == 1:
             then(ids[0])
             return

@@ -15,7 +15,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
-from tui import conflict_fields as cf
 from tui.widgets.source_view import Mark, SourceView
 from tui.workspace import RulesetEntry, Workspace
 
@@ -149,7 +148,7 @@ class SourcesScreen(Screen[None]):
             text = read_text(ruleset.resolve_text_path())
         self.text = text
         self.coverage = coverage(ruleset, text)
-        in_conflict = {claim for c in ws.conflicts for claim in cf.claims(c)}
+        in_conflict = {claim["id"] for c in ws.conflicts for claim in c["claims"]}
         marks: list[Mark] = []
         for i, sentence in enumerate(self.coverage.sentences):
             status = self.coverage.status[i]
@@ -218,8 +217,8 @@ class SourcesScreen(Screen[None]):
         conflicts_by_claim: dict[str, list[str]] = {}
         if ws is not None:
             for c in ws.conflicts:
-                for claim in cf.claims(c):
-                    conflicts_by_claim.setdefault(claim, []).append(cf.cid(c))
+                for claim in c["claims"]:
+                    conflicts_by_claim.setdefault(claim["id"], []).append(c["id"])
         if not found:
             if self.coverage is not None:
                 sentence = self._sentence_at(offset)
