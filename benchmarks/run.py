@@ -335,7 +335,8 @@ def bench_cli(results: dict[str, Any]) -> None:
         if command not in COMMANDS:
             rows.append({"command": command, "seconds": None, "exit": None})
             continue
-        argv = [sys.executable, "-m", "engine.cli", command, "rulesets"]
+        target = ["rulesets"] if command == "validate" else ["--rulesets", "rulesets", "--check"]
+        argv = [sys.executable, "-m", "engine.cli", command, *target]
         times, code = [], None
         for _ in range(3):
             start = time.perf_counter()
