@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
@@ -214,8 +214,9 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
     return out
 
 
-def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None) -> tuple[list[Conflict], Analysis]:
+def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None,
+                   on_question: Callable[[str, int], None] | None = None) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
     vocab = vocab or vocabulary()
-    analysis = analyse(rulesets, vocab)
+    analysis = analyse(rulesets, vocab, on_question=on_question)
     return build_conflicts(rulesets, analysis, vocab), analysis

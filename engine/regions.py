@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -488,10 +488,18 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
     return result
 
 
-def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None) -> Analysis:
-    """Region analysis of every question any ruleset answers (or of `questions`)."""
+def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None,
+            on_question: Callable[[str, int], None] | None = None) -> Analysis:
+    """Region analysis of every question any ruleset answers (or of `questions`).
+
+    `on_question(name, total)` is called before each question, so a caller can show progress.
+    """
     vocab = vocab or vocabulary()
     started = time.perf_counter()
     wanted = sorted(set(questions) if questions is not None else {q for r in rulesets for q in r.questions})
-    out = {q: analyse_question(q, rulesets, vocab) for q in wanted}
+    out = {}
+    for q in wanted:
+        if on_question is not None:
+            on_question(q, len(wanted))
+        out[q] = analyse_question(q, rulesets, vocab)
     return Analysis(out, time.perf_counter() - started)

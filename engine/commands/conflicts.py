@@ -47,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
         for d in diags:
             print(d.format(), file=sys.stderr)
         return 1
-    conflicts, analysis = find_conflicts(rulesets)
+    from engine.progress import progress
+
+    with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
+        conflicts, analysis = find_conflicts(
+            rulesets, on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"))
     report = build_report(rulesets, conflicts, analysis, reviews)
     if args.format in ("sarif", "github"):
         from engine.output import emit_conflicts
