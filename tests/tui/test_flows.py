@@ -326,3 +326,43 @@ async def test_every_action_is_in_the_palette(workdir: Path) -> None:
         for wanted in ("New claim from selection", "Set disposition of the highlighted conflict", "Edit the highlighted patient's facts",
                        "Go to conflicts", "Open source: dr-oracle", "Quit"):
             assert wanted in titles
+
+
+@run_async
+async def test_escape_in_the_claim_editor_asks_before_discarding(workdir: Path) -> None:
+    """The footer says `esc Close`: with unsaved edits and the cursor in the YAML, escape asks (the TextArea must not swallow it)."""
+    from textual.widgets import TextArea
+
+    from tui.screens.claim_editor import ClaimEditorScreen
+    from tui.screens.dialogs import ChoiceDialog
+
+    folder = workdir / "rulesets"
+    path = folder / "minimal-medicine.yaml"
+    before = path.read_text(encoding="utf-8")
+    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, ClaimEditorScreen)
+        area = editor.query_one(TextArea)
+        area.focus()
+        await pilot.press(*"# unsaved")
+        await settle(pilot)
+        assert area.has_focus and editor.dirty
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog), app.screen
+        await pilot.click("#choice-cancel")  # keep editing: nothing lost
+        await pilot.pause()
+        assert app.screen is editor and editor.dirty and "# unsaved" in area.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.click("#choice-discard")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ClaimEditorScreen, ChoiceDialog))
+        assert path.read_text(encoding="utf-8") == before

@@ -22,7 +22,8 @@ class EditorScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor-save", priority=True),
-        Binding("escape", "close", "Close", id="editor-close"),
+        # priority: the code-editor TextArea otherwise takes escape (it moves focus on, tab_behavior="indent").
+        Binding("escape", "close", "Close", id="editor-close", priority=True),
     ]
 
     POLL_SECONDS = 1.0
