@@ -69,7 +69,8 @@ class FileEditorScreen(EditorScreen):
         self._title()
 
     def _title(self) -> None:
-        t = Text(f"{self.path}", style="bold")
+        # Folder and name, not the absolute path: readable, and the same on every machine.
+        t = Text(f"{self.path.parent.name}/{self.path.name}", style="bold")
         if self.dirty:
             t.append("  ● unsaved", style="yellow")
         self.query_one("#file-title", Static).update(t)
