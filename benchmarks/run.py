@@ -139,7 +139,9 @@ def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
 
     rules = corpus_rules()
     allowed = allowed_operations()
-    assert all(_ops(r) <= allowed for r in rules)  # qubit only runs whitelisted rules (its `method` runs code)
+    from engine.rules import operations_used
+
+    assert all(operations_used(r) <= allowed for r in rules)  # qubit only runs whitelisted rules (its `method` runs code)
     people = patients(2000, seed=1)
     start = time.perf_counter()
     fresh = Compiler("accord")
@@ -180,18 +182,6 @@ def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
         "ratio": t_qubit / t_gen, "ratio_reference": t_qubit / t_ref,
         "compile_us": compile_seconds / len(rules) * 1e6, "disagree": disagree, "compared": compared,
     }
-
-
-def _ops(rule: Any, found: set[str] | None = None) -> set[str]:
-    found = set() if found is None else found
-    if isinstance(rule, list):
-        for r in rule:
-            _ops(r, found)
-    elif isinstance(rule, dict):
-        for op, args in rule.items():
-            found.add(op)
-            _ops(args, found)
-    return found
 
 
 # ---------------------------------------------------------------- (b)

@@ -50,6 +50,20 @@ def facts_used(rule: Any) -> list[str]:
     return list(seen)
 
 
+def operations_used(rule: Any) -> set[str]:
+    """Every operation name in a rule, at any depth (iterative: safe on any nesting)."""
+    found: set[str] = set()
+    stack = [rule]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            found.update(node)
+            stack.extend(node.values())
+    return found
+
+
 def _walk_vars(rule: Any, visit: Callable[[str], Any]) -> None:
     stack = [rule]
     while stack:

@@ -24,7 +24,7 @@ from json_logic import jsonLogic
 from engine.batch import compile_mask
 from engine.compiler import UNKNOWN, RuleError, compiler, truthy
 from engine.contract import allowed_operations, vocabulary
-from engine.rules import check_rule
+from engine.rules import check_rule, operations_used
 
 VOCAB = vocabulary()
 ALLOWED = allowed_operations()
@@ -100,17 +100,6 @@ def patient_values(draw_missing: bool):
     return st.fixed_dictionaries(facts).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
 
-def ops_of(rule, found: set[str]) -> set[str]:
-    if isinstance(rule, list):
-        for r in rule:
-            ops_of(r, found)
-    elif isinstance(rule, dict):
-        for op, args in rule.items():
-            found.add(op)
-            ops_of(args, found)
-    return found
-
-
 def uses(rule) -> set[str]:
     from engine.rules import facts_used
 
@@ -157,7 +146,7 @@ def test_compiler_equals_batch_with_missing_facts(rule, patients):
 @given(rule=booleans(2), patient=patient_values(False))
 def test_compiler_equals_qubit_when_semantics_agree(rule, patient):
     assert check_rule(rule, VOCAB) == [], rule
-    ops = ops_of(rule, set())
+    ops = operations_used(rule)
     assert ops <= ALLOWED and "method" not in ops  # qubit only ever sees whitelisted rules
     assume("%" not in ops)
     ours = scalar(rule, patient)

@@ -23,7 +23,7 @@ import pytest
 from engine.compiler import UNKNOWN, CompileError, RuleError, compiler
 from engine.contract import allowed_operations, vocabulary
 from engine.evaluate import evaluate_claim
-from engine.rules import check_rule
+from engine.rules import check_rule, operations_used
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rule-language.md"
 ALLOWED = allowed_operations()
@@ -31,20 +31,9 @@ accord = compiler("accord")
 jsonlogic = compiler("jsonlogic")
 
 
-def _ops(rule, found):
-    if isinstance(rule, list):
-        for r in rule:
-            _ops(r, found)
-    elif isinstance(rule, dict):
-        for op, args in rule.items():
-            found.add(op)
-            _ops(args, found)
-    return found
-
-
 def qubit(rule, data=None):
     """json-logic-qubit's jsonLogic, on whitelisted rules only."""
-    ops = _ops(rule, set())
+    ops = operations_used(rule)
     assert ops <= ALLOWED, f"refusing to run json-logic-qubit on {sorted(ops - ALLOWED)}"
     return json_logic.jsonLogic(rule, data if data is not None else {})
 

@@ -68,3 +68,11 @@ def test_whitelist_comes_from_schema_and_excludes_code_paths():
 def test_facts_used_in_order():
     rule = {"and": [{">": [{"var": "age_years"}, 65]}, {"or": [{"var": "pregnant"}, {"<": [{"var": "egfr"}, {"var": "age_years"}]}]}]}
     assert facts_used(rule) == ["age_years", "pregnant", "egfr"]
+
+
+def test_operations_used_at_any_depth():
+    from engine.rules import operations_used
+
+    rule = {"and": [{"<": [{"var": "egfr"}, 30]}, {"!": {"method": ["", "__class__"]}}]}
+    assert operations_used(rule) == {"and", "<", "var", "!", "method"}
+    assert operations_used([[[[{"in": [1, [1]]}]]]]) == {"in"}
