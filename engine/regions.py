@@ -344,6 +344,13 @@ def _shared_keys(sc: SourceCells, shared: list[str], strides: dict[str, int]) ->
     return total
 
 
+def _value_set_ids(values: list[dict[str, Any]]) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """Distinct sorted value-key sets of the classes, and each class's index into them."""
+    ids: dict[tuple[str, ...], int] = {}
+    per_class = [ids.setdefault(tuple(sorted(v)), len(ids)) for v in values]
+    return list(ids), np.array(per_class, dtype=np.int64)
+
+
 def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
     """Cells where both sources answer, differently; one finding per pair of value sets.
 
@@ -382,20 +389,31 @@ def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
     pairs, pair_inv = np.unique(pair, return_inverse=True)
     values_a = [{value_key(v.value): v.claims for v in x.values} for x in a.answers]
     values_b = [{value_key(v.value): v.claims for v in y.values} for y in b.answers]
+    # A disagreement label depends only on the two value sets, so label each
+    # distinct pair of value sets once (not each of possibly millions of class pairs).
+    sets_a, vs_a = _value_set_ids(values_a)
+    sets_b, vs_b = _value_set_ids(values_b)
+    pa, pb = pairs // nb, pairs % nb
+    vpairs, vpair_inv = np.unique(vs_a[pa] * len(sets_b) + vs_b[pb], return_inverse=True)
     labels: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
-    claims_of: list[set[str]] = []
-    pair_label = np.full(len(pairs), -1, dtype=np.int64)
-    for i, code in enumerate(pairs.tolist()):
-        ka, kb = divmod(code, nb)
-        xs, ys = values_a[ka], values_b[kb]
-        if xs.keys() == ys.keys():
+    label_list: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    vpair_label = np.full(len(vpairs), -1, dtype=np.int64)
+    for j, code in enumerate(vpairs.tolist()):
+        ia, ib = divmod(code, len(sets_b))
+        if sets_a[ia] == sets_b[ib]:
             continue
-        label = (tuple(sorted(xs)), tuple(sorted(ys)))
+        label = (sets_a[ia], sets_b[ib])
         index = labels.setdefault(label, len(labels))
-        if index == len(claims_of):
-            claims_of.append(set())
-        pair_label[i] = index
-        for mine, theirs in ((xs, ys), (ys, xs)):
+        if index == len(label_list):
+            label_list.append(label)
+        vpair_label[j] = index
+    pair_label = vpair_label[vpair_inv.ravel()]
+    claims_of: list[set[str]] = [set() for _ in label_list]
+    spoken = pair_label >= 0
+    for side, classes, values in ((0, pa, values_a), (1, pb, values_b)):
+        for k, index in set(zip(classes[spoken].tolist(), pair_label[spoken].tolist())):
+            theirs = set(label_list[index][1 - side])
+            mine = values[k]
             differing = [c for v, cs in mine.items() if v not in theirs for c in cs]
             claims_of[index].update(differing or [c for cs in mine.values() for c in cs])
     row_label = pair_label[pair_inv.ravel()]
