@@ -30,6 +30,18 @@ async def open_source(pilot, source_id: str, offset: int):
     return screen, view
 
 
+async def open_usual_dose_claim(pilot, folder: Path):
+    """Open minimal-medicine's 'usual adult dose' claim in the claim editor: (editor screen, its TextArea)."""
+    from textual.widgets import TextArea
+
+    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
+    await pilot.press("e")
+    await settle(pilot)
+    editor = pilot.app.screen
+    return editor, editor.query_one(TextArea)
+
+
 @run_async
 async def test_first_screen_lists_rulesets(workdir: Path) -> None:
     app = make_app(workdir / "rulesets")
@@ -106,17 +118,12 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
 
 @run_async
 async def test_fix_a_validation_error(workdir: Path) -> None:
-    from textual.widgets import OptionList, TextArea
+    from textual.widgets import OptionList
 
-    text = (workdir / "rulesets" / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
     app = make_app(workdir / "rulesets")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
-        await pilot.press("e")
-        await settle(pilot)
-        editor = app.screen
-        area = editor.query_one(TextArea)
+        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
         assert editor.check.ok
         row = area.text.split("\n").index("question: dose")
         area.move_cursor((row, len("question: dose")))
@@ -169,20 +176,13 @@ async def test_set_a_disposition(workdir: Path) -> None:
 
 @run_async
 async def test_failed_save_keeps_the_buffer(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from textual.widgets import TextArea
-
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
     original = path.read_text()
-    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
-        await pilot.press("e")
-        await settle(pilot)
-        editor = app.screen
-        area = editor.query_one(TextArea)
+        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
         area.move_cursor((area.document.line_count - 1, 0))
         area.insert("note: edited while the disk was full\n")
         await settle(pilot)
@@ -215,21 +215,14 @@ async def test_failed_save_keeps_the_buffer(workdir: Path, monkeypatch: pytest.M
 
 @run_async
 async def test_external_change_is_detected_and_never_overwritten_silently(workdir: Path) -> None:
-    from textual.widgets import TextArea
-
     from tui.screens.dialogs import ChoiceDialog, TextDialog
 
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
-    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
-        await pilot.press("e")
-        await settle(pilot)
-        editor = app.screen
-        area = editor.query_one(TextArea)
+        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
         area.move_cursor((area.document.line_count - 1, 0))
         area.insert("note: mine\n")
         await settle(pilot)
@@ -257,21 +250,14 @@ async def test_external_change_is_detected_and_never_overwritten_silently(workdi
 
 @run_async
 async def test_unchanged_buffer_follows_the_disk_and_quit_asks(workdir: Path) -> None:
-    from textual.widgets import TextArea
-
     from tui.screens.dialogs import ConfirmDialog
 
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
-    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
-        await pilot.press("e")
-        await settle(pilot)
-        editor = app.screen
-        area = editor.query_one(TextArea)
+        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
         path.write_text(path.read_text().replace("status: approved", "status: rejected", 1))
         editor.check_external_change()
         await pilot.pause()
@@ -331,24 +317,17 @@ async def test_every_action_is_in_the_palette(workdir: Path) -> None:
 @run_async
 async def test_escape_in_the_claim_editor_asks_before_discarding(workdir: Path) -> None:
     """The footer says `esc Close`: with unsaved edits and the cursor in the YAML, escape asks (the TextArea must not swallow it)."""
-    from textual.widgets import TextArea
-
     from tui.screens.claim_editor import ClaimEditorScreen
     from tui.screens.dialogs import ChoiceDialog
 
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
     before = path.read_text(encoding="utf-8")
-    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await open_source(pilot, "minimal-medicine", text.index("The usual adult dose"))
-        await pilot.press("e")
-        await settle(pilot)
-        editor = app.screen
+        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
         assert isinstance(editor, ClaimEditorScreen)
-        area = editor.query_one(TextArea)
         area.focus()
         await pilot.press(*"# unsaved")
         await settle(pilot)
