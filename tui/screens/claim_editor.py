@@ -28,9 +28,6 @@ class ClaimEditorScreen(EditorScreen):
 
     TITLE = "Claim editor"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="claim-save", priority=True),
-        # priority: the code-editor TextArea otherwise takes escape (it moves focus on, tab_behavior="indent").
-        Binding("escape", "close", "Close", id="claim-close", priority=True),
         Binding("f2", "pick", "Insert name/value", id="claim-pick"),
         Binding("ctrl+space", "pick", "Insert name/value", show=False, id="claim-pick-alt"),
         Binding("f8", "next_error", "Next error", id="claim-next-error"),

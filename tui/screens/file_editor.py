@@ -22,9 +22,6 @@ class FileEditorScreen(EditorScreen):
 
     TITLE = "File editor"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="file-save", priority=True),
-        # priority: the code-editor TextArea otherwise takes escape (it moves focus on, tab_behavior="indent").
-        Binding("escape", "close", "Close", id="file-close", priority=True),
         Binding("f8", "next_error", "Next error", id="file-next-error"),
         Binding("f4", "diff", "Diff vs disk", id="file-diff"),
     ]
