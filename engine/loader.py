@@ -22,6 +22,7 @@ import yaml
 from yaml import events as ev
 
 from engine.diagnostics import Diagnostic
+from engine.gcpause import gc_paused
 
 # libyaml's parser (when PyYAML was built with it) emits the same events and marks
 # as the pure-Python one, ten times faster; the builder below is unchanged.
@@ -45,13 +46,38 @@ class Span:
 
 @dataclass
 class Document:
-    """Parsed data plus the location of every node, addressed by JSON-pointer parts."""
+    """Parsed data plus the location of every node, addressed by JSON-pointer parts.
+
+    A JSON file parsed by the fast path (load_text) has no spans yet; they are
+    found from the YAML event stream the first time anything asks for one,
+    which for a valid file is usually never.
+    """
 
     path: str
     text: str
     data: Any
-    spans: dict[Parts, Span] = field(default_factory=dict)
-    key_spans: dict[Parts, Span] = field(default_factory=dict)
+    _spans: dict[Parts, Span] | None = field(default=None, repr=False)
+    _key_spans: dict[Parts, Span] | None = field(default=None, repr=False)
+
+    @property
+    def spans(self) -> dict[Parts, Span]:
+        if self._spans is None:
+            self._find_spans()
+        return self._spans  # type: ignore[return-value]
+
+    @property
+    def key_spans(self) -> dict[Parts, Span]:
+        if self._key_spans is None:
+            self._find_spans()
+        return self._key_spans  # type: ignore[return-value]
+
+    def _find_spans(self) -> None:
+        try:
+            located = _Builder(self.text, self.path, MAX_DEPTH).build()
+        except LoadError:  # JSON that libyaml will not read (a key over 1,024 characters): locate at the top
+            self._spans, self._key_spans = {(): Span(1, 1, 0, len(self.text))}, {}
+        else:
+            self._spans, self._key_spans = located.spans, located.key_spans
 
     def locate(self, parts: Parts) -> Span:
         """The span of the deepest existing node on the path (the parent when a key is missing)."""
@@ -116,18 +142,85 @@ def load_text(text: str, name: str = "<string>", max_depth: int = MAX_DEPTH, as_
     """Parse text already in memory (the TUI validates its buffer this way)."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if as_json:
+        fast = _load_json_fast(text, name, max_depth)
+        if fast is not None:
+            return fast
     doc = _Builder(text, name, max_depth).build()
     if as_json:
         _check_json_syntax(text, name)
     return doc
 
 
-def _check_json_syntax(text: str, name: str) -> None:
-    """A .json file must be JSON, not merely YAML that happens to parse."""
+class _NotPlainJSON(Exception):
+    """The fast JSON path declines; the YAML event builder will explain the problem."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _NotPlainJSON("duplicate key")
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotPlainJSON(name)
+
+
+# Characters the fast path leaves to the builder: those YAML's reader refuses (E003; JSON
+# lets DEL and C1 controls through) and YAML 1.1's extra line breaks (NEL, LS, PS), which
+# fold inside quoted scalars and count as new lines.
+_DECLINED = re.compile("[^\\x09\\x0a\\x0d\\x20-\\x7e\\xa0-\\u2027\\u202a-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+
+
+def _load_json_fast(text: str, name: str, max_depth: int) -> Document | None:
+    """A .json file through the C json parser, 20x faster than building it from YAML events.
+
+    It accepts exactly what the event builder would accept from plain JSON
+    and gives the same data; anything it is not sure of (duplicate keys,
+    NaN, control characters, surrogate escapes, nesting beyond the limit, a
+    syntax error) returns None so the builder runs and reports it, located.
+    """
+    if _DECLINED.search(text) or "\\ud" in text.lower():
+        return None
     try:
-        json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError, _NotPlainJSON):
+        return None
+    if _deeper_than(data, max_depth):
+        return None
+    return Document(name, text, data)
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` deep (iteratively, like the builder's own limit)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _check_json_syntax(text: str, name: str) -> None:
+    """A .json file must be JSON, not merely YAML that happens to parse (nor NaN/Infinity)."""
+    try:
+        json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise LoadError(Diagnostic(name, exc.lineno, exc.colno, "E004", f"invalid JSON: {exc.msg}")) from None
+    except _NotPlainJSON as exc:
+        found = re.search(rf"(?<![\w\"]){re.escape(str(exc))}(?![\w\"])", text)
+        offset = found.start() if found else 0
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise LoadError(Diagnostic(name, line, col, "E004", f"invalid JSON: {exc} is not a JSON number")) from None
     except RecursionError:  # pragma: no cover - depth is limited before this runs
         raise LoadError(Diagnostic(name, 1, 1, "E008", "nesting too deep")) from None
 
@@ -189,6 +282,10 @@ class _Builder:
         return LoadError(Diagnostic(self.name, line, col, code, message))
 
     def build(self) -> Document:
+        with gc_paused():  # the tree is acyclic: see engine.gcpause
+            return self._build()
+
+    def _build(self) -> Document:
         stack: list[_Frame] = []
         root: Any = None
         documents = 0

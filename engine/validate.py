@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from engine.contract import Vocabulary, validator, vocabulary
 from engine.diagnostics import Diagnostic, has_errors
+from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
 from engine.model import Patient, Provenance, Ruleset
 from engine.provenance import context_matches, inside, is_anchored, reanchor, sha256_text
@@ -285,6 +286,11 @@ def _load_counted(path: Path, result: ValidationResult) -> Document | None:
 
 def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool = True) -> ValidationResult:
     """Validate every ruleset (and patient) under `paths`, cross-checking ids across files."""
+    with gc_paused():  # builds large acyclic trees: see engine.gcpause
+        return _validate_paths(paths, check_patients)
+
+
+def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool) -> ValidationResult:
     vocab = vocabulary()
     ruleset_files, patient_files, diags = discover(paths)
     result = ValidationResult(diagnostics=diags)

@@ -1,7 +1,11 @@
 """The loader: JSON-compatible data, locations for every node, located rejections."""
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.loader import LoadError, load_file, load_text, pointer
 
@@ -113,3 +117,57 @@ def test_libyaml_and_pure_python_parsers_agree(monkeypatch):
         monkeypatch.undo()
         assert fast.data == slow.data
         assert fast.spans == slow.spans and fast.key_spans == slow.key_spans
+
+
+# ---------------------------------------------------------------- the fast JSON path
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**80), 2**80) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=30,
+)
+
+
+def _via_events(text: str):
+    from engine.loader import _Builder
+
+    return _Builder(text, "x.json", 64).build()
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from([None, 1, 2]))
+def test_fast_json_path_gives_the_event_builders_data_and_spans(value, indent):
+    text = json.dumps({"v": value}, indent=indent, ensure_ascii=False)
+    try:
+        slow = _via_events(text)
+    except LoadError as refused:  # e.g. a DEL character: the fast path must refuse it the same way
+        with pytest.raises(LoadError) as info:
+            load_text(text, "x.json", as_json=True)
+        assert info.value.diagnostic == refused.diagnostic
+        return
+    fast = load_text(text, "x.json", as_json=True)
+    if text.isascii() and "\\ud" not in text.lower() and "\\u007f" not in text:
+        assert fast._spans is None  # the fast path ran: spans come later, on demand
+    assert fast.data == slow.data
+    assert fast.spans == slow.spans and fast.key_spans == slow.key_spans
+
+
+@pytest.mark.parametrize("text,code", [
+    ('{"a": 1, "a": 2}', "E005"),
+    ('{"a": NaN}', "E004"),
+    ('{"a": [1,}', "E004"),
+    ('{"a": "bell\x7f"}', "E003"),
+    ("[" * 70 + "]" * 70, "E008"),
+])
+def test_fast_json_path_declines_and_the_builder_reports(text, code):
+    with pytest.raises(LoadError) as info:
+        load_text(text, "bad.json", as_json=True)
+    assert info.value.diagnostic.code == code
+
+
+def test_json_file_diagnostics_are_located_through_lazy_spans(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text('{\n  "a": {\n    "b": [1, 2,\n      3]\n  }\n}\n', encoding="utf-8")
+    doc = load_file(path)
+    assert doc._spans is None
+    assert (doc.diagnostic(("a", "b", 2), "E100", "x").line, doc.diagnostic(("a", "b", 2), "E100", "x").col) == (4, 7)

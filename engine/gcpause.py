@@ -1,0 +1,27 @@
+"""Pause CPython's cycle collector around allocation-heavy, cycle-free work.
+
+Loading a 1,000-claim ruleset allocates hundreds of thousands of small dicts,
+lists and spans. None of them form reference cycles, yet every few hundred
+allocations the collector walks the whole young heap, and as loaded
+documents accumulate, the older generations too: on 20 such files this was
+half of `validate_paths`' time (8.9 s with the collector, 4.4 s without).
+Reference counting still frees everything as usual; only the cycle search
+waits until the block ends.
+"""
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Disable the cycle collector inside the block; restore its previous state after (nesting-safe)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
