@@ -13,21 +13,15 @@ over missing facts) and cached by rule content.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from engine.compiler import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
-from engine.model import Claim, Ruleset
+from engine.model import Claim, Ruleset, value_key
 from engine.rules import facts_used
 
 ANSWERED, CONFLICTING, INDETERMINATE, SILENT = "answered", "conflicting", "indeterminate", "silent"
-
-
-def value_key(value: Any) -> str:
-    """Canonical text of a value, so {mg: 2, every_days: 1} equals {every_days: 1, mg: 2}."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -42,8 +36,15 @@ class ClaimOutcome:
 
 @dataclass(frozen=True)
 class ValueGroup:
+    """One value a source gives, with the claims giving it; `key` is value_key(value)."""
+
     value: Any
     claims: tuple[str, ...]
+    key: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.key:  # callers holding a claim pass its cached key; others pay for the JSON once
+            object.__setattr__(self, "key", value_key(self.value))
 
     def to_json(self) -> dict[str, Any]:
         return {"value": self.value, "claims": list(self.claims)}
@@ -176,10 +177,10 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
         if outcome.error:
             errors.append(outcome.error)
         if outcome.applies is True:
-            applied.setdefault(value_key(outcome.claim.value), []).append(outcome.claim)
+            applied.setdefault(outcome.claim.value_key, []).append(outcome.claim)
         elif outcome.applies is None:
             unknown.append(outcome)
-    groups = tuple(ValueGroup(claims[0].value, tuple(c.id for c in claims)) for claims in applied.values())
+    groups = tuple(ValueGroup(claims[0].value, tuple(c.id for c in claims), key) for key, claims in applied.items())
     status, values, subsumed = resolve(question, groups)
     if status == CONFLICTING:
         return Answer(source, question, CONFLICTING, values, errors=tuple(errors))
@@ -187,9 +188,9 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
     settled = (status, values[0].value if values else None)
     deciding = []
     for o in unknown:
-        if value_key(o.claim.value) in applied:
+        if o.claim.value_key in applied:
             continue
-        what_if = resolve(question, groups + (ValueGroup(o.claim.value, (o.claim.id,)),))
+        what_if = resolve(question, groups + (ValueGroup(o.claim.value, (o.claim.id,), o.claim.value_key),))
         if (what_if[0], what_if[1][0].value if what_if[1] else None) != settled:
             deciding.append(o)
     if deciding:

@@ -4,11 +4,19 @@ Built only after validation, so the rest of the engine can trust their shape.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from engine.loader import Document
+from engine.rules import facts_used
+
+
+def value_key(value: Any) -> str:
+    """Canonical text of a value, so {mg: 2, every_days: 1} equals {every_days: 1, mg: 2}."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,17 @@ class Claim:
     @property
     def parts(self) -> tuple[Any, ...]:
         return ("claims", self.index)
+
+    # Computed once per claim: analysis asks for these for every cell class of every source.
+    @cached_property
+    def facts(self) -> tuple[str, ...]:
+        """The facts `when` reads, in first-use order."""
+        return tuple(facts_used(self.when))
+
+    @cached_property
+    def value_key(self) -> str:
+        """The canonical text of `value` (see value_key)."""
+        return value_key(self.value)
 
 
 @dataclass(frozen=True)

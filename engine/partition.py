@@ -147,13 +147,23 @@ def _comparison(node: Any, args: list[Any], vocab: Vocabulary, found: dict[str, 
         return
     name = numeric[0]
     for a, b in zip(args, args[1:]):
-        if not facts_used(a) and not facts_used(b):
-            continue
-        t = _solve({"-": [a, b]}, 0, name)
+        t = _literal_cut(a, b, name)
+        if t is None:
+            if not facts_used(a) and not facts_used(b):
+                continue
+            t = _solve({"-": [a, b]}, 0, name)
         if t is None:
             notes.append(f"cannot cut {name} exactly for {_short(node)}")
         elif t is not False:
             found.setdefault(name, set()).add(t)
+
+
+def _literal_cut(a: Any, b: Any, name: str) -> float | None:
+    """The threshold of the common `{"var": name}` versus a number comparison, without solving."""
+    for x, y in ((a, b), (b, a)):
+        if x == {"var": name} and isinstance(y, (int, float)) and not isinstance(y, bool) and math.isfinite(y):
+            return round(float(y), 9)
+    return None
 
 
 def _solve(expr: Any, target: float, name: str) -> float | None | bool:

@@ -36,10 +36,10 @@ import numpy as np
 
 from engine.batch import compile_mask
 from engine.contract import Vocabulary, vocabulary
-from engine.evaluate import ANSWERED, CONFLICTING, SILENT, Answer, ClaimOutcome, combine, value_key
+from engine.evaluate import ANSWERED, CONFLICTING, SILENT, Answer, ClaimOutcome, combine
+from engine.gcpause import gc_paused
 from engine.model import Claim, Ruleset
 from engine.partition import Partition, partition, thresholds
-from engine.rules import facts_used
 
 BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "boundary"
 KINDS = (BETWEEN, WITHIN, BOUNDARY, GAP)
@@ -163,10 +163,30 @@ class Analysis:
 
 # ---------------------------------------------------------------- grid
 
-def question_partitions(question: str, claims: list[Claim], vocab: Vocabulary) -> tuple[dict[str, Partition], list[str]]:
+Cuts = dict[str, set[float]]
+
+
+def claim_thresholds(claims: Iterable[Claim], vocab: Vocabulary) -> dict[str, tuple[Cuts, list[str]]]:
+    """Each claim's own thresholds and notes, by claim id: found once, merged per question and per source."""
+    return {c.id: thresholds((c.when,), vocab) for c in claims}
+
+
+def merged_thresholds(claims: Iterable[Claim], per_claim: dict[str, tuple[Cuts, list[str]]]) -> tuple[Cuts, list[str]]:
+    cuts: Cuts = {}
+    notes: set[str] = set()
+    for claim in claims:
+        found, claim_notes = per_claim[claim.id]
+        for name, values in found.items():
+            cuts.setdefault(name, set()).update(values)
+        notes.update(claim_notes)
+    return cuts, sorted(notes)
+
+
+def question_partitions(question: str, claims: list[Claim], vocab: Vocabulary,
+                        per_claim: dict[str, tuple[Cuts, list[str]]] | None = None) -> tuple[dict[str, Partition], list[str]]:
     """Partitions of every fact the question's claims read, cut at the thresholds of all of them."""
-    names = sorted({n for c in claims for n in facts_used(c.when) if n in vocab.facts})
-    cuts, notes = thresholds((c.when for c in claims), vocab)
+    names = sorted({n for c in claims for n in c.facts if n in vocab.facts})
+    cuts, notes = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
     return {n: partition(vocab.facts[n], cuts.get(n, ())) for n in names}, notes
 
 
@@ -180,16 +200,17 @@ def _row_classes(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return inverse.reshape(words[0].shape), uniq
 
 
-def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Vocabulary) -> tuple[SourceCells, int]:
+def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Vocabulary,
+                 per_claim: dict[str, tuple[Cuts, list[str]]] | None = None) -> tuple[SourceCells, int]:
     """Evaluate one source's claims on every cell of its own grid (the facts its claims read)."""
-    facts = sorted({n for c in claims for n in facts_used(c.when)})
+    facts = sorted({n for c in claims for n in c.facts})
     grid = Grid(question, [parts[n] for n in facts])
     shape = grid.shape
     nbits = 2 * len(claims)  # applies bit, then unknown bit, per claim
     words = [np.zeros(shape, dtype=np.uint64) for _ in range(max(1, (nbits + 63) // 64))]
     evaluations = 0
     for i, claim in enumerate(claims):
-        columns, present = grid.mesh(facts_used(claim.when))
+        columns, present = grid.mesh(claim.facts)
         true_mask, unknown_mask = compile_mask(claim.when)(columns, present)
         evaluations += int(true_mask.size)
         for bit, mask in ((2 * i, true_mask), (2 * i + 1, unknown_mask)):
@@ -203,18 +224,34 @@ def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, c
         bits = 0
         for k, word in enumerate(row):
             bits |= int(word) << (64 * k)
-        outcomes = []
-        applies_bits = 0
-        for i, claim in enumerate(claims):
-            applies = bool(bits >> (2 * i) & 1)
-            unknown = bool(bits >> (2 * i + 1) & 1)
-            if applies:
-                applies_bits |= 1 << i
-            outcomes.append(ClaimOutcome(claim, True if applies else (None if unknown else False), tuple(facts_used(claim.when)) if unknown else ()))
-        answers.append(combine(ruleset.source_id, question, outcomes))
+        answer, applies_bits = _fold_row(ruleset.source_id, question, claims, bits)
+        answers.append(answer)
         applied.append(applies_bits)
-    cuts, _ = thresholds((c.when for c in claims), vocab)
+    cuts, _ = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
     return SourceCells(ruleset.source_id, claims, grid, inverse, answers, applied, cuts, set(facts)), evaluations
+
+
+def _fold_row(source: str, question: str, claims: list[Claim], bits: int) -> tuple[Answer, int]:
+    """One cell class's Answer from its bits (applies, unknown per claim), and which claims apply.
+
+    Only the claims with a bit set are visited (a handful of a source's
+    thousands): a claim that does not apply takes no part in combine().
+    """
+    outcomes = []
+    applies_bits = 0
+    while bits:
+        low = bits & -bits
+        bit = low.bit_length() - 1
+        i = bit >> 1
+        claim = claims[i]
+        if bit & 1 == 0:  # applies (its unknown bit cannot also be set)
+            applies_bits |= 1 << i
+            outcomes.append(ClaimOutcome(claim, True))
+            bits &= ~(0b11 << bit)
+        else:
+            outcomes.append(ClaimOutcome(claim, None, claim.facts))
+            bits ^= low
+    return combine(source, question, outcomes), applies_bits
 
 
 # ---------------------------------------------------------------- regions
@@ -279,7 +316,7 @@ def within_source(sc: SourceCells) -> list[Finding]:
     claims_of: dict[tuple[str, ...], set[str]] = {}
     for k, a in enumerate(sc.answers):
         if a.status == CONFLICTING:
-            label = tuple(sorted(value_key(v.value) for v in a.values))
+            label = tuple(sorted(v.key for v in a.values))
             wanted[k] = label
             claims_of.setdefault(label, set()).update(c for v in a.values for c in v.claims)
     return [Finding(WITHIN, sc.grid.question, (sc.source,), tuple(sorted(claims_of[label])), region_of_cells(sc.grid, cells))
@@ -387,8 +424,8 @@ def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
     join_b = rows_b[np.repeat(lo, width) + offsets]
     pair = (ua[join_a] % na) * nb + (ub[join_b] % nb)
     pairs, pair_inv = np.unique(pair, return_inverse=True)
-    values_a = [{value_key(v.value): v.claims for v in x.values} for x in a.answers]
-    values_b = [{value_key(v.value): v.claims for v in y.values} for y in b.answers]
+    values_a = [{v.key: v.claims for v in x.values} for x in a.answers]
+    values_b = [{v.key: v.claims for v in y.values} for y in b.answers]
     # A disagreement label depends only on the two value sets, so label each
     # distinct pair of value sets once (not each of possibly millions of class pairs).
     sets_a, vs_a = _value_set_ids(values_a)
@@ -488,10 +525,12 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
     vocab = vocab or vocabulary()
     per_source = [(r, r.claims_for(question)) for r in sorted(rulesets, key=lambda r: r.source_id)]
     per_source = [(r, cs) for r, cs in per_source if cs]
-    parts, notes = question_partitions(question, [c for _, cs in per_source for c in cs], vocab)
+    all_claims = [c for _, cs in per_source for c in cs]
+    per_claim = claim_thresholds(all_claims, vocab)
+    parts, notes = question_partitions(question, all_claims, vocab, per_claim)
     result = QuestionAnalysis(question, parts, {}, notes=[f"{question}: {n}" for n in notes])
     for ruleset, claims in per_source:
-        sc, evaluations = source_cells(question, parts, ruleset, claims, vocab)
+        sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim)
         result.sources[ruleset.source_id] = sc
         result.evaluations += evaluations
     findings: list[Finding] = []
@@ -516,8 +555,9 @@ def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions:
     started = time.perf_counter()
     wanted = sorted(set(questions) if questions is not None else {q for r in rulesets for q in r.questions})
     out = {}
-    for q in wanted:
-        if on_question is not None:
-            on_question(q, len(wanted))
-        out[q] = analyse_question(q, rulesets, vocab)
+    with gc_paused():  # millions of short-lived, cycle-free answers: see engine.gcpause
+        for q in wanted:
+            if on_question is not None:
+                on_question(q, len(wanted))
+            out[q] = analyse_question(q, rulesets, vocab)
     return Analysis(out, time.perf_counter() - started)
