@@ -109,7 +109,7 @@ def format_value(value: Any) -> str:
 def evaluate_claim(claim: Claim, facts: dict[str, Any]) -> ClaimOutcome:
     """Does `claim` apply to a patient with `facts`? Unknown when a needed fact is missing."""
     try:
-        result = compiler("accord").compile(claim.when)(facts)
+        result = claim.test(facts)
     except RuleError as exc:
         return ClaimOutcome(claim, None, error=f"{claim.id}: {exc}")
     if result is UNKNOWN:

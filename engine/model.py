@@ -62,6 +62,13 @@ class Claim:
         return tuple(facts_used(self.when))
 
     @cached_property
+    def test(self) -> Any:
+        """`when` compiled (engine.compiler, accord semantics): call it with a patient's facts."""
+        from engine.compiler import compiler
+
+        return compiler("accord").compile(self.when)
+
+    @cached_property
     def value_key(self) -> str:
         """The canonical text of `value` (see value_key)."""
         return value_key(self.value)
