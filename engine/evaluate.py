@@ -14,7 +14,7 @@ over missing facts) and cached by rule content.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from engine.compiler import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
@@ -34,17 +34,17 @@ class ClaimOutcome:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class ValueGroup:
-    """One value a source gives, with the claims giving it; `key` is value_key(value)."""
+class ValueGroup(NamedTuple):
+    """One value a source gives, with the claims giving it; `key` is value_key(value).
+
+    A named tuple, not a dataclass: region analysis builds one per value per
+    cell class (tens of thousands), and tuple construction is several times
+    cheaper. Callers pass the claim's cached value_key.
+    """
 
     value: Any
     claims: tuple[str, ...]
-    key: str = field(default="", compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.key:  # callers holding a claim pass its cached key; others pay for the JSON once
-            object.__setattr__(self, "key", value_key(self.value))
+    key: str
 
     def to_json(self) -> dict[str, Any]:
         return {"value": self.value, "claims": list(self.claims)}
@@ -180,10 +180,19 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
             applied.setdefault(outcome.claim.value_key, []).append(outcome.claim)
         elif outcome.applies is None:
             unknown.append(outcome)
+    return fold(source, question, applied, unknown, tuple(errors))
+
+
+def fold(source: str, question: str, applied: dict[str, list[Claim]], unknown: list[ClaimOutcome], errors: tuple[str, ...] = ()) -> Answer:
+    """combine() after sorting: the claims that apply grouped by value key, and the unknown ones.
+
+    Region analysis calls it directly with claims read off bit masks, without
+    building an outcome per applying claim.
+    """
     groups = tuple(ValueGroup(claims[0].value, tuple(c.id for c in claims), key) for key, claims in applied.items())
     status, values, subsumed = resolve(question, groups)
     if status == CONFLICTING:
-        return Answer(source, question, CONFLICTING, values, errors=tuple(errors))
+        return Answer(source, question, CONFLICTING, values, errors=errors)
     # An unknown claim matters only if, were it to apply, the answer would change.
     settled = (status, values[0].value if values else None)
     deciding = []
@@ -195,8 +204,8 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
             deciding.append(o)
     if deciding:
         missing = tuple(dict.fromkeys(name for o in deciding for name in o.missing))
-        return Answer(source, question, INDETERMINATE, values, missing, tuple(errors), subsumed)
-    return Answer(source, question, status, values, errors=tuple(errors), subsumed=subsumed)
+        return Answer(source, question, INDETERMINATE, values, missing, errors, subsumed)
+    return Answer(source, question, status, values, errors=errors, subsumed=subsumed)
 
 
 def answer(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Answer:
