@@ -9,7 +9,7 @@
 (c) synthetic corpus, 20 sources x 1,000 claims: validate + analyse (target < 10 s),
     every planted conflict found
 (d) growth at 1k, 10k, 100k claims: validate + compile + evaluate (near-linear)
-(e) bundled corpus: `accord validate` and `accord conflicts` as subprocesses (target < 1 s each)
+(e) bundled corpus: `accord validate` then `accord conflicts --check` as subprocesses (target < 1 s for both together)
 (f) import time of `accord validate` (python -X importtime)
 
 --write updates benchmarks/RESULTS.md. Nothing here is collected by pytest.
@@ -321,19 +321,29 @@ def bench_cli(results: dict[str, Any]) -> None:
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     rows = []
+    argvs = []
     for command in ("validate", "conflicts"):
         if command not in COMMANDS:
             rows.append({"command": command, "seconds": None, "exit": None})
             continue
         target = ["rulesets"] if command == "validate" else ["--rulesets", "rulesets", "--check"]
-        argv = [sys.executable, "-m", "engine.cli", command, *target]
-        times, code = [], None
-        for _ in range(3):
+        argvs.append((command, [sys.executable, "-m", "engine.cli", command, *target]))
+    best = {command: float("inf") for command, _ in argvs}
+    best_pair, codes = float("inf"), {}
+    for _ in range(3):  # the pair, one after the other, as CI runs them; each command's best too
+        pair = 0.0
+        for command, argv in argvs:
             start = time.perf_counter()
             proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
-            times.append(time.perf_counter() - start)
-            code = proc.returncode
-        rows.append({"command": command, "seconds": min(times), "exit": code})
+            took = time.perf_counter() - start
+            pair += took
+            best[command] = min(best[command], took)
+            codes[command] = proc.returncode
+        best_pair = min(best_pair, pair)
+    rows += [{"command": "conflicts --check" if command == "conflicts" else command, "seconds": best[command], "exit": codes[command]}
+             for command, _ in argvs]
+    if len(argvs) == 2:
+        rows.append({"command": "validate + accord conflicts --check", "seconds": best_pair, "exit": max(codes.values()), "pair": True})
     results["e"] = rows
 
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "engine.cli", "validate", "rulesets"], cwd=REPO,
@@ -441,13 +451,16 @@ def report(results: dict[str, Any], info: dict[str, str]) -> str:
             growth = rows[-1]["per_claim_ms"] / rows[0]["per_claim_ms"]
             lines += [f"Cost per claim at {rows[-1]['claims']:,} claims is {growth:.2f}x the cost at {rows[0]['claims']:,} (1.0 = linear).", ""]
     if "e" in results:
-        lines += ["## (e) Bundled corpus end to end", "", "Subprocesses `python -m engine.cli COMMAND rulesets`, interpreter start included, best of 3.", "",
-                  "| Command | seconds | exit | target < 1 s |", "|---|---:|---:|---|"]
+        lines += ["## (e) Bundled corpus end to end", "", "Subprocesses `python -m engine.cli COMMAND rulesets`, interpreter start included, best of 3;"
+                  " the last row is both commands one after the other (the target).", "",
+                  "| Command | seconds | exit | target |", "|---|---:|---:|---|"]
         for r in results["e"]:
             if r["seconds"] is None:
                 lines.append(f"| accord {r['command']} | - | - | command not available yet |")
+            elif r.get("pair"):
+                lines.append(f"| **accord {r['command']}** | **{r['seconds']:.2f}** | {r['exit']} | < 1 s: {_ok(r['seconds'] < 1)} |")
             else:
-                lines.append(f"| accord {r['command']} | {r['seconds']:.2f} | {r['exit']} | {_ok(r['seconds'] < 1)} |")
+                lines.append(f"| accord {r['command']} | {r['seconds']:.2f} | {r['exit']} | |")
         lines.append("")
     if "f" in results:
         f = results["f"]
@@ -463,11 +476,11 @@ NOTES = [
     "## Reading these numbers",
     "",
     "* The machine is shared (2 cores, other work running): timings vary by up to 3x between runs; ratios are measured in one run, on the same data.",
-    "* (c) and (d) are dominated by validation, not by rule compilation or evaluation: `engine.validate` (loading is libyaml's parser since the second run)",
-    "  and `engine.validate` runs jsonschema over the recursive rule schema for every claim",
-    "  (about 3-5 ms per claim together). Compiling and evaluating the same claims takes well under 1% of that. Reaching the 10 s target needs a",
-    "  faster located loader for .json (json.loads + positions on demand) and skipping the schema's rule subschema where engine.rules already checks rules.",
-    "* (e) `accord conflicts --check` is region analysis over about 1.5 million grid cells on the bundled corpus.",
+    "* (c) and (d): schema validity is decided by jsonschema-rs (the jsonschema package only explains invalid files), `.json` files",
+    "  parse with the C json module (spans found on demand), and the cycle collector is paused while large acyclic trees are built",
+    "  (engine.gcpause). What remains is mostly engine.rules' semantic check of every rule and the provenance check.",
+    "* (e) `accord conflicts --check` is region analysis over about 1.5 million grid cells on the bundled corpus; most of them in",
+    "  one question (initiation: lucius-label reads 18 facts, 1.3 million cells), compared on reduced tables (see engine.regions).",
     "",
 ]
 
