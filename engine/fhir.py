@@ -40,11 +40,13 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "mo": {"mo": 1.0, "a": 12.0, "wk": 7.0 / 30.4375, "d": 1.0 / 30.4375},
 }
 
-# Molar concentrations need the substance's molar mass: only creatinine is measured that way here.
-# 1 mg/dL creatinine = 88.42 umol/L (113.12 g/mol); the fact is the one whose unit is mg/dL and
-# whose codes are creatinine codes, so the factor is keyed by that fact's name.
+# Molar concentrations need the substance's molar mass, so the factor is keyed by the fact's name:
+# - creatinine: 1 mg/dL = 88.42 umol/L (113.12 g/mol);
+# - haemoglobin, reported in mmol/L by laboratories in the Netherlands and Scandinavia, is counted
+#   per haem-carrying monomer (16,114.5 g/mol): 1 mmol/L = 1.61145 g/dL (the usual 0.6206 the other way).
 MOLAR_FACTORS: dict[str, dict[str, float]] = {
     "serum_creatinine_mg_dl": {"umol/L": 1 / 88.42, "mmol/L": 1000 / 88.42},
+    "hemoglobin_g_dl": {"mmol/L": 1.61145},
 }
 
 INACTIVE_CONDITION = {"inactive", "resolved", "remission"}

@@ -26,3 +26,15 @@ def load_inputs(patient_path: str, rulesets_path: str) -> tuple[Any, Any] | None
         report(diagnostics)
         return None
     return patient, result
+
+
+def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | None = None,
+                           verbose: bool = False, quiet: bool = False) -> tuple[Any, Any] | None:
+    """Like load_inputs, but a FHIR R4 Bundle is accepted too: its facts mapped through the vocabulary's codes."""
+    from engine.fhir import looks_like_bundle
+
+    if looks_like_bundle(patient_path):
+        from engine.fhir import load_bundle_inputs
+
+        return load_bundle_inputs(patient_path, rulesets_path, as_of, verbose, quiet)
+    return load_inputs(patient_path, rulesets_path)

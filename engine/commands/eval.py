@@ -17,17 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import load_inputs
+    from engine.commands._patients import load_patient_or_bundle
     from engine.evaluate import evaluate_patient
 
-    from engine.fhir import looks_like_bundle
-
-    if looks_like_bundle(args.patient):  # a FHIR R4 Bundle: facts mapped through the vocabulary's codes
-        from engine.fhir import load_bundle_inputs
-
-        loaded = load_bundle_inputs(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))
-    else:
-        loaded = load_inputs(args.patient, args.rulesets)
+    loaded = load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))
     if loaded is None:
         return 1
     patient, result = loaded

@@ -65,6 +65,7 @@ def test_default_reference_date_is_latest_observation() -> None:
     ("serum_creatinine_mg_dl", 88.42, "umol/L", 1.0),
     ("serum_creatinine_mg_dl", 1.2, "mg/dL", 1.2),
     ("hemoglobin_g_dl", 130, "g/L", 13.0),
+    ("hemoglobin_g_dl", 8.1, "mmol/L", 13.052745),  # monomer basis: 8.1 x 1.61145 (0.6206 mmol/L per g/dL)
     ("anc", 1.5, "10*3/uL", 1.5),
     ("anc", 1500, "/uL", 1.5),
     ("alc", 0.8, "10*9/L", 0.8),
@@ -78,13 +79,13 @@ def test_unit_conversion(fact: str, value: float, unit: str, expected: float) ->
 def test_unconvertible_and_missing_units_are_reported_not_guessed() -> None:
     facts, notes = facts_from_bundle(_bundle(
         PATIENT,
-        _obs("718-7", 8.1, "mmol/L"),          # haemoglobin in mmol/L: no factor
+        _obs("718-7", 8.1, "%"),               # haemoglobin as a fraction: no factor
         _obs("751-8", 3.2),                     # ANC without a unit
         _obs("2160-0", 1.1, "mg"),              # creatinine in a mass unit
     ), as_of="2024-05-01")
     assert "hemoglobin_g_dl" not in facts and "anc" not in facts and "serum_creatinine_mg_dl" not in facts
     warnings = [str(n) for n in notes if n.level == "warning"]
-    assert any("'mmol/L' cannot be converted to 'g/dL'" in w for w in warnings)
+    assert any("'%' cannot be converted to 'g/dL'" in w for w in warnings)
     assert any("anc: value 3.2 has no unit" in w for w in warnings)
     assert any("'mg' cannot be converted to 'mg/dL'" in w for w in warnings)
 
@@ -100,7 +101,7 @@ def test_unmapped_resources_codes_and_statuses_are_listed() -> None:
     assert "not mapped" in warnings["MedicationStatement/mtx"]
     assert "not a valid FHIR R4 Observation" in warnings["Observation/broken"]
     assert "unknown FHIR resource type" in warnings["Spaceship/x"]
-    assert "mmol/L" in warnings["Observation/hb-mmol"]
+    assert "'%' cannot be converted" in warnings["Observation/hb-fraction"]
     # the latest creatinine wins, and the note says so
     assert any("latest of 2" in n.message for n in notes if n.level == "info")
 
@@ -177,3 +178,17 @@ def test_accord_eval_accepts_a_bundle(capsys: pytest.CaptureFixture[str], monkey
     assert main(["eval", "--patient", "tests/data/fhir/unmapped.json", "--as-of", "June", "-q"]) == 1
     err = capsys.readouterr().err
     assert "YYYY-MM-DD" in err and "Traceback" not in err
+
+
+def test_accord_explain_accepts_a_bundle(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.cli import main
+
+    monkeypatch.chdir(REPO)
+    argv = ["explain", "--patient", "tests/data/fhir/full-patient.json", "--source", "jak-blog", "--question", "dose", "--as-of", "2024-05-01"]
+    assert main(argv + ["--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["patient"] == "full-patient"
+    applied = [c["claim"] for c in payload["claims"] if c["state"] == "applied"]
+    assert "jak-blog/calc-egfr-above-50" in applied  # eGFR 58 from the bundle's Observation
+    assert main(argv[:-2] + ["--as-of", "May"]) == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
