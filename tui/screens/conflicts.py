@@ -12,7 +12,9 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.widgets.filter_button import FilterButton
 
 from tui.workspace import Workspace
 
@@ -43,7 +45,7 @@ def review_state(c: dict[str, Any], reviews: dict[str, Any]) -> str:
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 FILTERS = ("severity", "kind", "question", "source", "review")
 ALL = "__all__"
-FIRST_ROWS = 60
+FIRST_ROWS = 60  # rows added before the first paint when the table's height is not known yet
 
 
 class ConflictsScreen(Screen[None]):
@@ -68,7 +70,9 @@ class ConflictsScreen(Screen[None]):
         yield Header()
         with Horizontal(id="conflicts-filters"):
             for name in FILTERS:
-                yield Select([(f"{name}: all", ALL)], prompt=name, id=f"filter-{name}", allow_blank=False, value=ALL, classes="conflict-filter")
+                # Options are counted when a filter is opened, not while the screen opens.
+                yield FilterButton(name, lambda name=name: self.filter_options(name), self.filters[name], default=ALL,
+                                   id=f"filter-{name}", classes="conflict-filter")
         yield Static("", id="conflicts-summary", markup=False)
         with Vertical(id="conflicts-body"):
             yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
@@ -102,18 +106,22 @@ class ConflictsScreen(Screen[None]):
         order = {"high": 0, "medium": 1, "low": 2}
         return {k: sorted(v, key=lambda x: (order.get(x, 9), x)) for k, v in vals.items()}
 
+    def filter_options(self, name: str) -> list[tuple[str, str]]:
+        """A filter's menu, built when it is opened: `all` and every value present in the report."""
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        values = self._values(ws)[name] if ws is not None else []
+        return [(f"{name}: all", ALL)] + [(f"{name}: {v}", v) for v in values]
+
     def workspace_changed(self, ws: Workspace | None) -> None:
         if ws is None or not getattr(self, "_ready", False):
             return
-        values = self._values(ws)
-        for name in FILTERS:
-            select = self.query_one(f"#filter-{name}", Select)
-            options = [(f"{name}: all", ALL)] + [(f"{name}: {v}", v) for v in values[name]]
-            with self.prevent(Select.Changed):
-                select.set_options(options)
-                if self.filters[name] not in values[name]:
+        if any(v != ALL for v in self.filters.values()):
+            # A chosen value that is no longer in the report would hide every row: back to all.
+            values = self._values(ws)
+            for name in FILTERS:
+                if self.filters[name] != ALL and self.filters[name] not in values[name]:
                     self.filters[name] = ALL
-                select.value = self.filters[name]
+                    self.query_one(f"#filter-{name}", FilterButton).value = ALL
         self.refill()
 
     def _matches(self, c: dict[str, Any], reviews: dict[str, Any]) -> bool:
@@ -141,12 +149,14 @@ class ConflictsScreen(Screen[None]):
         if ws is None:
             return
         self.shown = [c for c in ws.conflicts if self._matches(c, ws.reviews)]
-        # The first screenful now, the rest after the first paint: a big report opens at once.
+        # The first screenful now, the rest right after the first paint: a big report opens at once.
         self._generation += 1
-        table.add_rows([self._row(c, ws) for c in self.shown[:FIRST_ROWS]])
-        if len(self.shown) > FIRST_ROWS:
+        first = table.scrollable_content_region.height + 5 if table.size.height else min(FIRST_ROWS, self.app.size.height)
+        first = max(first, keep + 1 if keep > 0 else 0)
+        table.add_rows([self._row(c, ws) for c in self.shown[:first]])
+        if len(self.shown) > first:
             generation = self._generation
-            self.set_timer(0.05, lambda: self._add_rest(generation, keep))
+            self.call_after_refresh(self._add_rest, generation, first)
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
         unreviewed = sum(review_state(c, ws.reviews) == NO_REVIEW for c in ws.conflicts)
@@ -175,18 +185,15 @@ class ConflictsScreen(Screen[None]):
             Text(c["id"], style="dim"),
         )
 
-    def _add_rest(self, generation: int, keep: int) -> None:
+    def _add_rest(self, generation: int, first: int) -> None:
         ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
-        if generation != self._generation or ws is None:
+        if generation != self._generation or ws is None or not self.is_mounted:
             return  # a newer refill replaced these rows
-        table = self.query_one(DataTable)
-        table.add_rows([self._row(c, ws) for c in self.shown[FIRST_ROWS:]])
-        if keep >= FIRST_ROWS and self.shown:
-            table.move_cursor(row=min(keep, len(self.shown) - 1))
+        self.query_one(DataTable).add_rows([self._row(c, ws) for c in self.shown[first:]])
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        name = (event.select.id or "").removeprefix("filter-")
-        if name in self.filters and isinstance(event.value, str) and event.value != self.filters[name]:
+    def on_filter_button_changed(self, event: FilterButton.Changed) -> None:
+        name = (event.button.id or "").removeprefix("filter-")
+        if name in self.filters and event.value != self.filters[name]:
             self.filters[name] = event.value
             self.refill()
 
@@ -208,9 +215,9 @@ class ConflictsScreen(Screen[None]):
         ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
         detail = self.query_one("#conflicts-detail", Static)
         sides = self.query_one("#conflicts-sides", Horizontal)
-        sides.remove_children()
         c = self.current()
         if c is None or ws is None:
+            sides.remove_children()
             detail.update(Text("No conflict selected.", style="dim"))
             return
         t = Text()
@@ -257,20 +264,26 @@ class ConflictsScreen(Screen[None]):
                         continue
                     p.append(f" [{status}]\n", style="dim")
                     p.append(f"  “{quote}”\n", style="green")
-            panels.append(Static(p, classes="conflict-side", markup=False))
-        if panels:
-            sides.mount_all(panels)
+            panels.append(p)
+        # Reuse the panels already mounted (moving the cursor should not rebuild widgets).
+        mounted = list(sides.query(".conflict-side").results(Static))
+        for widget, panel in zip(mounted, panels):
+            widget.update(panel)
+        if len(mounted) > len(panels):
+            for widget in mounted[len(panels):]:
+                widget.remove()
+        elif len(panels) > len(mounted):
+            sides.mount_all([Static(panel, classes="conflict-side", markup=False) for panel in panels[len(mounted):]])
 
     # ------------------------------------------------------------ actions
 
     def action_focus_filters(self) -> None:
-        self.query_one("#filter-severity", Select).focus()
+        self.query_one("#filter-severity", FilterButton).focus()
 
     def action_clear_filters(self) -> None:
         self.filters = {name: ALL for name in FILTERS}
         for name in FILTERS:
-            with self.prevent(Select.Changed):
-                self.query_one(f"#filter-{name}", Select).value = ALL
+            self.query_one(f"#filter-{name}", FilterButton).value = ALL
         self.refill()
 
     def action_dispose(self) -> None:

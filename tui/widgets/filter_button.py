@@ -1,0 +1,152 @@
+"""A one-line drop-down whose options are built only when it is opened.
+
+Textual's Select composes four widgets and an OptionList per instance and
+needs its options up front; a screen with five of them (the conflicts
+filters) spends a third of its opening time building menus nobody has opened
+yet. A FilterButton is one line of text ("severity: all ▾"); enter, space,
+down or a click opens a small menu (FilterMenu) filled by a callback at that
+moment, and choosing posts FilterButton.Changed.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+Options = list[tuple[str, str]]  # (label, value)
+
+
+class FilterMenu(ModalScreen[str | None]):
+    """The opened menu: an OptionList of (label, value), the current value highlighted."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    FilterMenu {
+        align: center middle;
+    }
+    FilterMenu > Vertical {
+        width: 50;
+        height: auto;
+        max-height: 80%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    FilterMenu Static {
+        text-style: bold;
+    }
+    FilterMenu OptionList, FilterMenu OptionList:focus {
+        height: auto;
+        max-height: 24;
+        border: none;
+        padding: 0;
+    }
+    """
+
+    def __init__(self, title: str, options: Options, value: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Content(self.title_text))
+            yield OptionList(*[Option(Content(label), id=value) for label, value in self.options], id="filter-menu-options")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        index = next((i for i, (_l, v) in enumerate(self.options) if v == self.value), 0)
+        options.highlighted = index
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FilterButton(Widget, can_focus=True):
+    """`label: value ▾` on one line (`all` for the default value); its options come from `options()` when opened."""
+
+    DEFAULT_CSS = """
+    FilterButton {
+        width: auto;
+        height: 1;
+        padding: 0 1;
+        margin-right: 1;
+        background: $boost;
+    }
+    FilterButton:hover {
+        background: $primary-muted;
+    }
+    FilterButton:focus {
+        background: $primary;
+        color: $text;
+        text-style: bold;
+    }
+    FilterButton.-active {
+        text-style: bold;
+        color: $warning;
+    }
+    FilterButton.-active:focus {
+        color: $text;
+    }
+    """
+    BINDINGS = [
+        Binding("enter,space,down", "open", "Choose", show=False),
+    ]
+
+    value: reactive[str] = reactive("", layout=True)
+
+    class Changed(Message):
+        """The user chose another value."""
+
+        def __init__(self, button: "FilterButton", value: str) -> None:
+            super().__init__()
+            self.button = button
+            self.value = value
+
+        @property
+        def control(self) -> "FilterButton":
+            return self.button
+
+    def __init__(self, label: str, options: Callable[[], Options], value: str, *, default: str = "", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.label = label
+        self.options = options
+        self.default = default
+        self.set_reactive(FilterButton.value, value)
+
+    def render(self) -> Content:
+        shown = "all" if self.value == self.default else self.value
+        return Content(f"{self.label}: {shown} ▾")
+
+    def watch_value(self, value: str) -> None:
+        self.set_class(value != self.default, "-active")
+
+    def action_open(self) -> None:
+        options = self.options()
+
+        def chosen(value: str | None) -> None:
+            self.focus()
+            if value is not None and value != self.value:
+                self.value = value
+                self.post_message(self.Changed(self, value))
+
+        self.app.push_screen(FilterMenu(f"Filter by {self.label}", options, self.value), chosen)
+
+    def on_click(self) -> None:
+        self.focus()
+        self.action_open()
