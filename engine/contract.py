@@ -90,9 +90,16 @@ class ContractValidator:
         return self._slow
 
     def is_valid(self, instance: Any) -> bool:
+        """jsonschema's verdict; jsonschema-rs only short-cuts the "valid" answer.
+
+        A rejection is confirmed by jsonschema, so the two can never differ
+        where jsonschema-rs is stricter (it refuses non-finite numbers, which
+        the loader refuses anyway).
+        """
         if self._fast is not None:
             try:
-                return bool(self._fast.is_valid(instance))
+                if self._fast.is_valid(instance):
+                    return True
             except Exception:  # noqa: BLE001 - a value the Rust side cannot represent
                 pass
         return bool(self._detailed().is_valid(instance))

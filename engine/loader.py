@@ -12,6 +12,7 @@ dates or Python objects.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -167,6 +168,13 @@ def _refuse_constant(name: str) -> Any:
     raise _NotPlainJSON(name)
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: the builder reports it, located
+        raise _NotPlainJSON(text)
+    return value
+
+
 # Characters the fast path leaves to the builder: those YAML's reader refuses (E003; JSON
 # lets DEL and C1 controls through) and YAML 1.1's extra line breaks (NEL, LS, PS), which
 # fold inside quoted scalars and count as new lines.
@@ -184,7 +192,7 @@ def _load_json_fast(text: str, name: str, max_depth: int) -> Document | None:
     if _DECLINED.search(text) or "\\ud" in text.lower():
         return None
     try:
-        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant)
+        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError, _NotPlainJSON):
         return None
     if _deeper_than(data, max_depth):
@@ -317,6 +325,8 @@ class _Builder:
                 parts = self._child_parts(parent)
                 if isinstance(event, ev.ScalarEvent):
                     value = resolve_plain(event.value) if event.implicit[0] and not event.style else event.value
+                    if isinstance(value, float) and not math.isfinite(value):
+                        raise self.fail(event, "E004", f"number {event.value} is out of range (not a finite number)")
                     self.spans[parts] = _span(event)
                     self._attach(parent, value)
                     if parent is None:

@@ -98,9 +98,8 @@ def test_pointer_escapes():
     assert pointer(("a/b", "c~d", 0)) == "/a~1b/c~0d/0"
 
 
-def test_huge_integer_does_not_crash():
-    doc = load_text("a: " + "9" * 5000 + "\n")
-    assert doc.data["a"] == float("inf")
+def test_big_integers_within_float_range_stay_exact():
+    assert load_text("a: " + "9" * 30 + "\n").data["a"] == int("9" * 30)
 
 
 def test_libyaml_and_pure_python_parsers_agree(monkeypatch):
@@ -171,3 +170,17 @@ def test_json_file_diagnostics_are_located_through_lazy_spans(tmp_path):
     doc = load_file(path)
     assert doc._spans is None
     assert (doc.diagnostic(("a", "b", 2), "E100", "x").line, doc.diagnostic(("a", "b", 2), "E100", "x").col) == (4, 7)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("x.yaml", "a: 1e999\n"),
+    ("x.yaml", "a: -1e999\n"),
+    ("x.yaml", "a: " + "9" * 5000 + "\n"),
+    ("x.json", '{"a": [1, 1e999]}'),
+    ("x.json", '{"a": ' + "9" * 5000 + "}"),
+])
+def test_numbers_beyond_float_range_are_located_errors(name, text):
+    """1e999 would become infinity: no clinical threshold is infinite, and JSON has no such number."""
+    with pytest.raises(LoadError) as info:
+        load_text(text, name, as_json=name.endswith(".json"))
+    assert info.value.diagnostic.code == "E004" and "out of range" in info.value.diagnostic.message
