@@ -8,6 +8,11 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter at the repo root: what it imports is what a user's command imports."""
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
 ENGINE_MODULES = sorted(
     ".".join(p.relative_to(REPO).with_suffix("").parts) for p in (REPO / "engine").rglob("*.py") if p.name != "__main__.py"
 )
@@ -22,7 +27,7 @@ def test_engine_never_imports_textual():
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.') or m == 'tui' or m.startswith('tui.'))\n"
         "print(','.join(bad))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = run_python(code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
 
@@ -35,8 +40,20 @@ def test_validate_does_not_import_heavy_modules():
         "cli.main(['validate', '--quiet', 'tests/data/hostile/hostile.txt'])\n"
         "print('HEAVY:' + ','.join(sorted(m for m in ('textual', 'numpy', 'rich', 'engine.regions') if m in sys.modules)))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = run_python(code)
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY:", proc.stdout
+
+
+def test_validating_valid_files_never_imports_jsonschema():
+    """jsonschema-rs decides validity; the jsonschema package is loaded only to explain an invalid file."""
+    code = (
+        "import sys\n"
+        "from engine import cli\n"
+        "code = cli.main(['validate', '--quiet', 'rulesets'])\n"
+        "print(code, 'jsonschema' in sys.modules)\n"
+    )
+    proc = run_python(code)
+    assert proc.stdout.split()[-2:] == ["0", "False"], proc.stdout + proc.stderr
 
 
 def test_nothing_reads_shared_at_run_time():
