@@ -21,7 +21,7 @@ from engine.derive import derive_facts
 from engine.evaluate import Answer, answer, format_value
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
-from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, Analysis, Finding, RegionCells, analyse
+from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_CELLS, Analysis, Finding, RegionCells, analyse
 from engine.rules import facts_used
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -215,8 +215,8 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
 
 
 def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None,
-                   on_question: Callable[[str, int], None] | None = None) -> tuple[list[Conflict], Analysis]:
+                   on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
     vocab = vocab or vocabulary()
-    analysis = analyse(rulesets, vocab, on_question=on_question)
+    analysis = analyse(rulesets, vocab, on_question=on_question, max_cells=max_cells)
     return build_conflicts(rulesets, analysis, vocab), analysis

@@ -44,6 +44,11 @@ from engine.model import Claim, Ruleset
 from engine.partition import Partition, partition, thresholds
 
 BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "boundary"
+# A source's grid on one question is the product of the partitions of every fact its claims
+# read: 18 facts already make 1.3M cells. Past this many cells (about 1 GB at peak) the
+# source is not analysed on that question, and the report says so, rather than exhausting
+# memory on a ruleset we do not control.
+MAX_CELLS = 1 << 24
 KINDS = (BETWEEN, WITHIN, BOUNDARY, GAP)
 
 
@@ -164,6 +169,24 @@ class Finding:
     beginning: tuple[str, ...] = ()  # gap: claims that begin just above it
 
 
+@dataclass(frozen=True)
+class NotAnalysed:
+    """A source left out of one question's analysis because its grid exceeds the cell budget."""
+
+    question: str
+    source: str
+    cells: int
+    facts: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "source": self.source, "cells": self.cells, "facts": list(self.facts)}
+
+    def message(self, limit: int) -> str:
+        return (f"{self.question}: {self.source} was not analysed: its claims read {len(self.facts)} facts, a grid of "
+                f"{self.cells:,} cells (limit {limit:,}); conflicts involving it on this question are not reported. "
+                f"Raise the limit with --max-cells, or have fewer facts per question")
+
+
 @dataclass
 class QuestionAnalysis:
     question: str
@@ -172,12 +195,18 @@ class QuestionAnalysis:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     evaluations: int = 0
+    not_analysed: list[NotAnalysed] = field(default_factory=list)
 
 
 @dataclass
 class Analysis:
     questions: dict[str, QuestionAnalysis]
     seconds: float = 0.0
+    max_cells: int = MAX_CELLS
+
+    @property
+    def not_analysed(self) -> list[NotAnalysed]:
+        return [n for q in self.questions.values() for n in q.not_analysed]
 
     @property
     def cells(self) -> int:
@@ -637,7 +666,7 @@ def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[
 
 # ---------------------------------------------------------------- driver
 
-def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None) -> QuestionAnalysis:
+def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS) -> QuestionAnalysis:
     vocab = vocab or vocabulary()
     per_source = [(r, r.claims_for(question)) for r in sorted(rulesets, key=lambda r: r.source_id)]
     per_source = [(r, cs) for r, cs in per_source if cs]
@@ -646,6 +675,11 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
     parts, notes = question_partitions(question, all_claims, vocab, per_claim)
     result = QuestionAnalysis(question, parts, {}, notes=[f"{question}: {n}" for n in notes])
     for ruleset, claims in per_source:
+        facts = tuple(sorted({n for c in claims for n in c.facts}))
+        cells = math.prod(len(parts[n].cells) for n in facts)  # a Python int: no overflow before the check
+        if cells > max_cells:
+            result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts))
+            continue
         sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim)
         result.sources[ruleset.source_id] = sc
         result.evaluations += evaluations
@@ -662,10 +696,11 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
 
 
 def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None,
-            on_question: Callable[[str, int], None] | None = None) -> Analysis:
+            on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS) -> Analysis:
     """Region analysis of every question any ruleset answers (or of `questions`).
 
     `on_question(name, total)` is called before each question, so a caller can show progress.
+    A source whose grid on a question exceeds `max_cells` is left out of it (Analysis.not_analysed).
     """
     vocab = vocab or vocabulary()
     started = time.perf_counter()
@@ -675,5 +710,5 @@ def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions:
         for q in wanted:
             if on_question is not None:
                 on_question(q, len(wanted))
-            out[q] = analyse_question(q, rulesets, vocab)
-    return Analysis(out, time.perf_counter() - started)
+            out[q] = analyse_question(q, rulesets, vocab, max_cells)
+    return Analysis(out, time.perf_counter() - started, max_cells)

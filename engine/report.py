@@ -47,6 +47,8 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
             "cells_evaluated": analysis.cells,
             "questions": questions,
             "notes": sorted({n for qa in analysis.questions.values() for n in qa.notes}),
+            "max_cells": analysis.max_cells,
+            "not_analysed": [n.to_json() for n in analysis.not_analysed],
         },
         "summary": summary(items),
         "conflicts": items,
@@ -117,6 +119,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     sources = ", ".join(f"{x['id']} ({x['claims']} claims)" for x in report["sources"])
     lines.append(f"Sources: {sources}. Cells evaluated: {report['analysis']['cells_evaluated']:,}.")
     lines.append("")
+    skipped = report["analysis"].get("not_analysed", [])
+    if skipped:
+        limit = report["analysis"].get("max_cells", 0)
+        lines += ["## Not analysed", "", f"These sources were left out of a question because their grid exceeds {limit:,} cells; "
+                  "conflicts involving them there are **not** in this report:", ""]
+        lines += [f"- {n['question']}: {n['source']} ({n['cells']:,} cells over {len(n['facts'])} facts: {', '.join(n['facts'])})" for n in skipped]
+        lines.append("")
     lines += ["## Summary", "", f"{s['conflicts']} conflicts; {len(s['high_without_disposition'])} high-severity without a disposition.", ""]
     kinds = [k for k in KINDS if k in s["by_kind"]]
     lines.append("| severity | question | " + " | ".join(kinds) + " | total |")

@@ -14,8 +14,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="conflicts", metavar="DIR", help="report folder, also holding reviews.yaml (default: conflicts)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition")
     parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
+    parser.add_argument("--max-cells", type=_positive_int, default=None, metavar="N",
+                        help="cell budget per source and question; a source whose grid is larger is not analysed there, "
+                             "said in the report, and --check fails (default: 16,777,216)")
     parser.add_argument("--format", choices=["text", "sarif", "github"], default="text",
                         help="also print each conflict to stdout as SARIF 2.1.0 or GitHub annotations (default: text summary only)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def load_rulesets(folder: str) -> tuple[list, int]:
@@ -49,9 +62,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     from engine.progress import progress
 
+    from engine.regions import MAX_CELLS
+
+    max_cells = args.max_cells or MAX_CELLS
     with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
         conflicts, analysis = find_conflicts(
-            rulesets, on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"))
+            rulesets, on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"),
+            max_cells=max_cells)
+    for skipped in analysis.not_analysed:
+        print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
     report = build_report(rulesets, conflicts, analysis, reviews)
     if args.format in ("sarif", "github"):
         from engine.output import emit_conflicts
@@ -65,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     for entry in orphans:
         print(f"orphaned disposition {entry['id']}: its conflict no longer exists (kept in {reviews_path})", file=sys.stderr)
     if args.check:
-        failed = False
+        failed = bool(analysis.not_analysed)  # an analysis that could not run is not a clean bill
         for name in stale_files(args.out, report):
             print(f"{Path(args.out) / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
             failed = True

@@ -1,6 +1,8 @@
 """Region analysis on small synthetic rulesets with known overlaps, gaps and boundary disagreements."""
 from __future__ import annotations
 
+import pytest
+
 from engine.conflicts import build_conflicts, conflict_id
 from engine.evaluate import evaluate_patient
 from engine.partition import partition
@@ -173,3 +175,46 @@ def test_witness_keeps_only_needed_facts(tmp_path, ruleset_writer):
     assert w["egfr"] >= 45 and w["pregnant"] is False and w["child_pugh"] in ("A", "B")
     for c in conflicts:
         check_witness(c, rulesets)
+
+
+def _many_boolean_facts(tmp_path, ruleset_writer, count):
+    """A source whose initiation claims read `count` boolean facts: a grid of 2**count cells."""
+    names = [n for n, f in vocabulary().facts.items() if f.type == "boolean"][:count]
+    assert len(names) == count
+    text = " ".join(f"Sentence {i}." for i in range(count))
+    ruleset_writer("wide", text, [
+        {"question": "initiation", "value": "do_not_start", "when": {"==": [{"var": n}, True]}, "quote": f"Sentence {i}."}
+        for i, n in enumerate(names)
+    ])
+    ruleset_writer("narrow", "Only one.", [
+        {"question": "initiation", "value": "contraindicated", "when": {"==": [{"var": names[0]}, True]}, "quote": "Only one."},
+    ])
+    return names
+
+
+def test_a_grid_over_the_cell_budget_is_not_analysed_and_says_so(tmp_path, ruleset_writer):
+    names = _many_boolean_facts(tmp_path, ruleset_writer, 6)
+    rulesets = load(tmp_path)
+    analysis = analyse(rulesets, max_cells=32)
+    [skipped] = analysis.not_analysed
+    assert (skipped.question, skipped.source, skipped.cells, set(skipped.facts)) == ("initiation", "wide", 64, set(names))
+    assert "narrow" in analysis.questions["initiation"].sources and "wide" not in analysis.questions["initiation"].sources
+    assert "--max-cells" in skipped.message(32)
+    assert not analyse(rulesets, max_cells=64).not_analysed
+
+
+def test_hostile_width_never_allocates_its_grid(tmp_path, ruleset_writer, capsys):
+    """40 boolean facts on one question would be 2**40 cells (8 TB of bits): refused before any array exists."""
+    from engine import cli
+
+    _many_boolean_facts(tmp_path, ruleset_writer, 40)
+    out = tmp_path / "out"
+    assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "wide was not analysed" in err and "1,099,511,627,776 cells" in err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Not analysed" in report and "initiation: wide" in report
+    assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out), "--check", "-q"]) == 1
+    with pytest.raises(SystemExit) as bad_limit:
+        cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out), "--max-cells", "0"])
+    assert bad_limit.value.code == 2 and "must be at least 1" in capsys.readouterr().err
