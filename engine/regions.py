@@ -47,8 +47,10 @@ BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "bou
 # A source's grid on one question is the product of the partitions of every fact its claims
 # read: 18 facts already make 1.3M cells. Past this many cells (about 1 GB at peak) the
 # source is not analysed on that question, and the report says so, rather than exhausting
-# memory on a ruleset we do not control.
+# memory on a ruleset we do not control. Each cell also holds two bits per claim, in 64-bit
+# words: thousands of claims on a large grid are bounded the same way (WORDS_PER_CELL).
 MAX_CELLS = 1 << 24
+WORDS_PER_CELL = 4  # at MAX_CELLS cells: 256 claims, 512 MB of claim bits
 KINDS = (BETWEEN, WITHIN, BOUNDARY, GAP)
 
 
@@ -177,14 +179,29 @@ class NotAnalysed:
     source: str
     cells: int
     facts: tuple[str, ...]
+    claims: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "source": self.source, "cells": self.cells, "facts": list(self.facts)}
+        return {"question": self.question, "source": self.source, "cells": self.cells, "facts": list(self.facts), "claims": self.claims}
 
     def message(self, limit: int) -> str:
-        return (f"{self.question}: {self.source} was not analysed: its claims read {len(self.facts)} facts, a grid of "
-                f"{self.cells:,} cells (limit {limit:,}); conflicts involving it on this question are not reported. "
-                f"Raise the limit with --max-cells, or have fewer facts per question")
+        size = f"its {self.claims:,} claims read {len(self.facts)} facts, a grid of {self.cells:,} cells"
+        if self.cells <= limit:
+            size += f" holding {_words(self.claims)} words of claim bits each ({self.cells * _words(self.claims):,} in all, limit {WORDS_PER_CELL * limit:,})"
+        else:
+            size += f" (limit {limit:,})"
+        return (f"{self.question}: {self.source} was not analysed: {size}; conflicts involving it on this question are not "
+                f"reported. Raise the limit with --max-cells, or split the question's claims")
+
+
+def _words(claims: int) -> int:
+    """64-bit words per cell for two bits (applies, unknown) per claim."""
+    return max(1, (2 * claims + 63) // 64)
+
+
+def over_budget(cells: int, claims: int, max_cells: int) -> bool:
+    """Whether a grid of `cells` cells for `claims` claims exceeds the analysis budget."""
+    return cells > max_cells or cells * _words(claims) > WORDS_PER_CELL * max_cells
 
 
 @dataclass
@@ -263,8 +280,7 @@ def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, c
     facts = sorted({n for c in claims for n in c.facts})
     grid = Grid(question, [parts[n] for n in facts])
     shape = grid.shape
-    nbits = 2 * len(claims)  # applies bit, then unknown bit, per claim
-    words = [np.zeros(shape, dtype=np.uint64) for _ in range(max(1, (nbits + 63) // 64))]
+    words = [np.zeros(shape, dtype=np.uint64) for _ in range(_words(len(claims)))]
     evaluations = 0
     for i, claim in enumerate(claims):
         columns, present = grid.mesh(claim.facts)
@@ -677,8 +693,8 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
     for ruleset, claims in per_source:
         facts = tuple(sorted({n for c in claims for n in c.facts}))
         cells = math.prod(len(parts[n].cells) for n in facts)  # a Python int: no overflow before the check
-        if cells > max_cells:
-            result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts))
+        if over_budget(cells, len(claims), max_cells):
+            result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts, len(claims)))
             continue
         sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim)
         result.sources[ruleset.source_id] = sc

@@ -218,3 +218,18 @@ def test_hostile_width_never_allocates_its_grid(tmp_path, ruleset_writer, capsys
     with pytest.raises(SystemExit) as bad_limit:
         cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out), "--max-cells", "0"])
     assert bad_limit.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_many_claims_on_a_large_grid_are_bounded_too(tmp_path, ruleset_writer):
+    """Two bits per claim per cell: 300 claims need 10 words a cell, over the 4-word budget at the limit."""
+    from engine.regions import over_budget
+
+    assert not over_budget(1 << 24, 128, 1 << 24) and over_budget(1 << 24, 129, 1 << 24)
+    assert not over_budget(1 << 20, 2000, 1 << 24)  # 63 words on a million cells: allowed
+    text = " ".join(f"Band {i}." for i in range(300))
+    ruleset_writer("bands", text, [
+        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {">=": [{"var": "egfr"}, i / 2]}, "quote": f"Band {i}."}
+        for i in range(300)
+    ])
+    [skipped] = analyse(load(tmp_path), max_cells=700).not_analysed  # 600 cells x 10 words > 4 x 700
+    assert skipped.claims == 300 and skipped.cells <= 700 and "words of claim bits" in skipped.message(700)
