@@ -4,7 +4,10 @@ Each cell is the source's answer and its status (answered, conflicting,
 indeterminate with the missing facts, silent). A cell that differs from the
 patient's expected answer, or a row where sources disagree, stands out.
 Facts can be changed here (what-if, in memory) and the row re-evaluates at
-once; enter on a cell explains the answer.
+once; ctrl+s writes the edited facts back to the patient files
+(engine.patientedit: atomic, only the changed facts' lines touched, never
+over a file changed on disk without asking); enter on a cell explains the
+answer.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class PatientsScreen(Screen[None]):
         Binding("e", "explain", "Explain cell", id="patients-explain"),
         Binding("f", "edit_facts", "Edit facts", id="patients-edit-facts"),
         Binding("x", "reset_facts", "Reset facts", id="patients-reset-facts"),
+        Binding("ctrl+s", "save_facts", "Save facts", id="patients-save-facts"),
         Binding("q", "focus_question", "Question", id="patients-question"),
     ]
 
@@ -38,6 +42,9 @@ class PatientsScreen(Screen[None]):
         super().__init__()
         self.question: str | None = None
         self.overrides: dict[str, dict[str, Any]] = {}  # patient id -> what-if facts
+        self.stamps: dict[str, Any] = {}  # patient id -> FileStamp of its file as the edited facts were loaded
+        self._warned_external: set[str] = set()
+        self._save_queue: list[Any] = []
         self.answers: dict[tuple[str, str], Any] = {}  # (patient, source) -> Answer
         self._sources: list[str] = []
         self._patients: list[Any] = []
@@ -59,9 +66,37 @@ class PatientsScreen(Screen[None]):
             self.workspace_changed(ws)
         self.query_one(DataTable).focus()
 
+    # ------------------------------------------------------------ unsaved edits
+
+    @property
+    def dirty(self) -> bool:
+        """Edited facts not yet written to their files (the app asks before quitting)."""
+        return bool(self.overrides)
+
+    @property
+    def title_for_quit(self) -> str:
+        return "the facts of " + ", ".join(sorted(self.overrides))
+
+    def check_external_change(self) -> None:
+        from engine.atomic import changed_since
+
+        for pid in sorted(self.overrides):
+            patient = self._patient(pid)
+            if patient is None or pid in self._warned_external:
+                continue
+            if changed_since(patient.path, self.stamps.get(pid)):
+                self._warned_external.add(pid)
+                self.notify(f"{pid}'s file changed on disk while its facts were edited here. Saving will ask what to do.",
+                            title="Changed on disk", severity="warning", timeout=8)
+
+    def _patient(self, pid: str) -> Any:
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        return next((p for p in ws.patients if p.id == pid), None) if ws is not None else None
+
     def workspace_changed(self, ws: Workspace | None) -> None:
         if ws is None or not getattr(self, "_ready", False):
             return
+        self.check_external_change()
         counts: dict[str, int] = {}
         for r in ws.rulesets:
             for c in r.claims:
@@ -130,7 +165,7 @@ class PatientsScreen(Screen[None]):
         summary.append(" · ")
         summary.append(f"{disagreements} rows where sources disagree (≠)", style="magenta" if disagreements else "green")
         if self.overrides:
-            summary.append(f" · {len(self.overrides)} edited (*)", style="yellow")
+            summary.append(f" · {len(self.overrides)} edited (*), ctrl+s saves", style="yellow")
         self.query_one("#patients-summary", Static).update(summary)
         self._show_detail()
 
@@ -185,7 +220,7 @@ class PatientsScreen(Screen[None]):
         facts = self.facts_of(patient)
         t.append(", ".join(f"{k}={v}" for k, v in facts.items()) or "(none)")
         if patient.id in self.overrides:
-            t.append("  (edited; x resets)", style="yellow")
+            t.append("  (edited, unsaved: ctrl+s saves to the file, x resets)", style="yellow")
         if source is not None:
             a = self.answers.get((patient.id, source))
             t.append(f"\n{source}: ", style="bold")
@@ -223,11 +258,15 @@ class PatientsScreen(Screen[None]):
         from tui.screens.facts import FactsScreen
 
         def done(facts: dict[str, Any] | None) -> None:
+            from engine.patientedit import fact_changes, stamp_of_loaded
+
             if facts is None:
                 return
-            if facts == patient.facts:
-                self.overrides.pop(patient.id, None)
+            if not fact_changes(patient.facts, facts):
+                self._forget_edit(patient.id)
             else:
+                if patient.id not in self.overrides and patient.document is not None:
+                    self.stamps[patient.id] = stamp_of_loaded(patient.document)
                 self.overrides[patient.id] = facts
             self.rebuild()
 
@@ -235,13 +274,132 @@ class PatientsScreen(Screen[None]):
 
     def action_reset_facts(self) -> None:
         patient, _ = self._current()
-        if patient is not None and self.overrides.pop(patient.id, None) is not None:
+        if patient is not None and patient.id in self.overrides:
+            self._forget_edit(patient.id)
             self.rebuild()
+
+    def _forget_edit(self, pid: str) -> None:
+        self.overrides.pop(pid, None)
+        self.stamps.pop(pid, None)
+        self._warned_external.discard(pid)
+
+    # ------------------------------------------------------------ saving
+
+    def action_save_facts(self) -> None:
+        """Write every edited patient's facts to its file (asks first for a file changed on disk)."""
+        if not self.overrides:
+            self.notify("No edited facts to save: f edits the highlighted patient's facts.")
+            return
+        missing = [pid for pid in self.overrides if self._patient(pid) is None]
+        if missing:
+            self.notify(f"Not saved: {', '.join(missing)} is no longer in the folder (x on its row discards the edit).", severity="error")
+        self._save_queue = [p for pid in sorted(self.overrides) if (p := self._patient(pid)) is not None]
+        self._save_next()
+
+    def _save_next(self) -> None:
+        from engine.patientedit import ChangedOnDisk
+
+        while self._save_queue:
+            patient = self._save_queue.pop(0)
+            try:
+                self._write_facts(patient, force=False)
+            except ChangedOnDisk:
+                self._ask_changed_on_disk(patient)
+                return  # the dialog's answer continues the queue
+        self.rebuild()
+
+    def _write_facts(self, patient: Any, force: bool) -> bool:
+        """Save one patient's edit; False (edit kept, reason shown) when it could not be written."""
+        from engine.loader import load_text
+        from engine.patientedit import PatientEditError, fact_changes, save_facts
+
+        facts = self.overrides[patient.id]
+        changes = fact_changes(patient.facts, facts)
+        try:
+            text, _stamp = save_facts(patient.path, facts, self.stamps.get(patient.id), force=force)
+        except OSError as exc:
+            self.notify(f"Could not save {patient.id}'s facts: {exc.strerror or exc}. The edit is still here; fix the problem and press ctrl+s again.",
+                        title="Save failed", severity="error", timeout=10)
+            return False
+        except PatientEditError as exc:
+            self.notify(f"Could not save {patient.id}'s facts: {exc}. The edit is still here.", title="Save failed", severity="error", timeout=10)
+            return False
+        # The workspace's snapshot of this patient follows the file at once; the reload refreshes the rest.
+        from dataclasses import replace
+
+        saved = replace(patient, facts=dict(facts), document=load_text(text, patient.path))
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        for patients in ((ws.patients if ws is not None else []), self._patients):
+            for i, p in enumerate(patients):
+                if p is patient:
+                    patients[i] = saved
+        self._forget_edit(patient.id)
+        what = "; ".join(c.describe() for c in changes) if changes else "facts as on disk"
+        self.notify(f"Saved {patient.id}: {what}.", timeout=4)
+        reload = getattr(self.app, "reload_workspace", None)
+        if reload is not None:
+            reload()
+        return True
+
+    def _ask_changed_on_disk(self, patient: Any) -> None:
+        from pathlib import Path
+
+        from tui.screens.dialogs import ChoiceDialog
+
+        name = Path(patient.path).name
+
+        def chosen(choice: str | None) -> None:
+            if choice == "reload":
+                self._forget_edit(patient.id)
+                self.notify(f"Discarded the edit of {patient.id}; its facts are read from disk again.", severity="warning")
+                reload = getattr(self.app, "reload_workspace", None)
+                if reload is not None:
+                    reload()
+            elif choice == "mine":
+                self._write_facts(patient, force=True)
+            elif choice == "diff":
+                self._show_difference(patient, then=lambda: self._ask_changed_on_disk(patient))
+                return
+            else:
+                self._save_queue.clear()  # cancel: nothing more is written
+            self._save_next()
+
+        self.app.push_screen(ChoiceDialog(
+            f"{name} ({patient.id}) was changed on disk after its facts were loaded. Saving now would overwrite that change to its facts.",
+            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (overwrite)"), ("cancel", "Cancel")],
+        ), chosen)
+
+    def _show_difference(self, patient: Any, then: Any = None) -> None:
+        import difflib
+        from pathlib import Path
+
+        from rich.syntax import Syntax
+
+        from engine.patientedit import PatientEditError, facts_file_text
+        from tui.screens.dialogs import TextDialog
+
+        name = Path(patient.path).name
+        try:
+            disk, mine = facts_file_text(patient.path, self.overrides.get(patient.id, patient.facts))
+        except (OSError, PatientEditError) as exc:
+            disk, mine = f"(cannot read: {exc})\n", ""
+        diff = "".join(difflib.unified_diff(disk.splitlines(True), mine.splitlines(True), f"{name} (on disk)", f"{name} (yours)"))
+        body = Syntax(diff or "No difference.\n", "diff", theme="ansi_dark", word_wrap=True)
+        self.app.push_screen(TextDialog(f"Difference: on disk → yours ({name})", body), (lambda _r: then()) if then else None)
+
+    def action_diff_facts(self) -> None:
+        patient, _ = self._current()
+        if patient is None or patient.id not in self.overrides:
+            self.notify("The highlighted patient has no unsaved edit.")
+            return
+        self._show_difference(patient)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Explain the highlighted answer", "Which claims apply and why (e / enter)", self.action_explain)
         yield SystemCommand("Edit the highlighted patient's facts", "What-if: change a fact and re-evaluate (f)", self.action_edit_facts)
         yield SystemCommand("Reset the highlighted patient's facts", "Back to the facts in the file (x)", self.action_reset_facts)
+        yield SystemCommand("Save edited facts to the patient files", "Atomic; only the changed facts' lines are touched (ctrl+s)", self.action_save_facts)
+        yield SystemCommand("Show the difference a save would make", "Unified diff of the highlighted patient's file", self.action_diff_facts)
         yield SystemCommand("Choose the question", "Which question the table shows (q)", self.action_focus_question)
         ws = self.app.workspace  # type: ignore[attr-defined]
         if ws is not None:
