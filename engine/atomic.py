@@ -34,9 +34,23 @@ class FileStamp:
         return cls(st.st_mtime_ns, st.st_size, digest)
 
     @classmethod
+    def of_content(cls, text: str, encoding: str = "utf-8") -> "FileStamp":
+        """The stamp of a file as it held `text` when it was read (maybe long ago).
+
+        No modification time (-1), so changed_since always compares the content:
+        a file changed between the read and this call is still seen as changed.
+        """
+        data = text.encode(encoding)
+        return cls(-1, len(data), hashlib.sha256(data).hexdigest())
+
+    @classmethod
     def of_text(cls, text: str, path: str | os.PathLike[str]) -> "FileStamp":
         st = os.stat(path)
         return cls(st.st_mtime_ns, st.st_size, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+class ChangedOnDisk(Exception):
+    """A file was changed by someone else since it was loaded: the caller asks before overwriting."""
 
 
 def changed_since(path: str | os.PathLike[str], stamp: FileStamp | None) -> bool:

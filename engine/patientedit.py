@@ -15,12 +15,16 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.atomic import ChangedOnDisk
 from engine.loader import Document, LoadError, load_text
 
 if TYPE_CHECKING:
     from engine.atomic import FileStamp
 
 MISSING = object()
+
+__all__ = ["ChangedOnDisk", "FactChange", "MISSING", "PatientEditError", "fact_changes", "facts_file_text", "remove_fact",
+           "render_value", "save_facts", "set_fact", "stamp_of_loaded", "write_facts"]
 
 
 class PatientEditError(ValueError):
@@ -167,18 +171,11 @@ def write_facts(doc: Document, facts: dict[str, Any]) -> str:
     return text
 
 
-class ChangedOnDisk(Exception):
-    """The patient file was changed by someone else since its facts were loaded."""
-
-
-def stamp_of_loaded(doc: Document) -> "FileStamp | None":
+def stamp_of_loaded(doc: Document) -> "FileStamp":
     """The stamp of the file as `doc` was read from it: a later change on disk no longer matches."""
     from engine.atomic import FileStamp
 
-    try:
-        return FileStamp.of_text(doc.text, doc.path)
-    except FileNotFoundError:
-        return None
+    return FileStamp.of_content(doc.text)
 
 
 def facts_file_text(path: str | os.PathLike[str], facts: dict[str, Any]) -> tuple[str, str]:

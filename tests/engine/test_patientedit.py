@@ -134,3 +134,17 @@ def test_save_facts_is_atomic_and_refuses_a_file_changed_on_disk(tmp_path) -> No
     # keep mine: my facts over their file; the rest of their change (none here besides facts) stays
     text, _ = save_facts(path, {**facts, "egfr": 20}, new_stamp, force=True)
     assert load_file(path).data["facts"] == {**facts, "egfr": 20}
+
+
+def test_the_loaded_stamp_sees_a_change_made_before_the_edit_began(tmp_path) -> None:
+    """Same size, same second: a stamp from the loaded text still compares content."""
+    from engine.atomic import changed_since
+    from engine.loader import load_file
+    from engine.patientedit import stamp_of_loaded
+
+    path = tmp_path / "p.yaml"
+    path.write_text(BLOCK, encoding="utf-8")
+    loaded = load_file(path)
+    path.write_text(BLOCK.replace("age_years: 45", "age_years: 54"), encoding="utf-8")  # same size
+    assert changed_since(path, stamp_of_loaded(loaded))
+    assert not changed_since(path, stamp_of_loaded(load_file(path)))

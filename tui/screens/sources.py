@@ -2,7 +2,8 @@
 
 Select text (shift+arrows, mouse) and press `n` to start a claim prefilled
 with the exact quote, its context and offsets; the editor never types a
-quote by hand.
+quote by hand. `x` records the selection (or the sentence under the cursor)
+as excluded from coverage, with a reason (engine.exclusions).
 """
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ STATUS_STYLE = {
 CONFLICT_STYLE = "bold underline #ff7b72"
 UNREVIEWED_STYLE = "underline #d29922"
 EXCLUDED_STYLE = "dim italic"
+REASON_HELP = {
+    "navigation": "headings, menus, links, page furniture",
+    "no_checkable_content": "says nothing a rule could check",
+    "disclaimer": "legal or medical disclaimer",
+    "marketing": "advertising, calls to action",
+    "mechanism": "how the drug works, no advice",
+    "background": "background on the disease or the drug",
+    "not_about_this_drug": "about another drug or topic",
+    "reader_comment": "a reader's comment",
+}
 
 
 class SourcesScreen(Screen[None]):
@@ -42,6 +53,7 @@ class SourcesScreen(Screen[None]):
         Binding("right_square_bracket", "next_claim(1)", "Next claim", id="sources-next-claim"),
         Binding("left_square_bracket", "next_claim(-1)", "Prev claim", id="sources-prev-claim", show=False),
         Binding("u", "next_unreviewed", "Next unreviewed", id="sources-next-unreviewed"),
+        Binding("x", "exclude_span", "Exclude span", id="sources-exclude-span"),
         Binding("tab", "app.focus_next", "Focus next", show=False),
     ]
 
@@ -211,7 +223,7 @@ class SourcesScreen(Screen[None]):
         sel = view.selection
         if sel is not None:
             t.append(f"Selected {sel[1] - sel[0]} characters ({sel[0]}–{sel[1]}).\n", style="bold")
-            t.append("Press n to start a claim with this quote.\n\n", style="italic")
+            t.append("Press n to start a claim with this quote, x to exclude it.\n\n", style="italic")
         found = self.claims_at(offset)
         ws = self.app.workspace  # type: ignore[attr-defined]
         conflicts_by_claim: dict[str, list[str]] = {}
@@ -227,7 +239,7 @@ class SourcesScreen(Screen[None]):
                     status = self.coverage.status[i]
                     t.append(f"Sentence {i + 1} of {len(self.coverage.sentences)}: {status}.\n", style="yellow" if status == "unreviewed" else "dim")
                     if status == "unreviewed":
-                        t.append("s selects it, n starts a claim from it.\n", style="italic")
+                        t.append("s selects it, n starts a claim from it, x excludes it.\n", style="italic")
             t.append("No claim here. ] jumps to the next claim, u to the next unreviewed sentence.", style="dim")
         for claim in found:
             t.append(claim.id + "\n", style="bold")
@@ -294,20 +306,83 @@ class SourcesScreen(Screen[None]):
         target = next((s for s in todo if s.start > view.cursor), todo[0])
         view.set_cursor(target.start, center=True)
 
-    def action_new_claim(self) -> None:
-        entry = self.entry()
+    def _span_for_action(self, entry: RulesetEntry | None) -> tuple[int, int] | None:
+        """The selection, or the sentence under the cursor (said so), or None (said why)."""
         view = self.query_one(SourceView)
         if entry is None or entry.ruleset is None or not self.text:
             self.notify("Open a valid ruleset's source first.", severity="warning")
-            return
+            return None
         sel = view.selection
         if sel is None:
             found = self._sentence_at(view.cursor)
             if found is None:
-                self.notify("Select the quote first (shift+arrows or the mouse), or put the cursor on a sentence.", severity="warning")
-                return
+                self.notify("Select the text first (shift+arrows or the mouse), or put the cursor on a sentence.", severity="warning")
+                return None
             sel = (found[1].start, found[1].end)
             self.notify("No selection: using the sentence under the cursor.", timeout=3)
+        return sel
+
+    def action_exclude_span(self) -> None:
+        """Record the selection (or the sentence) as excluded from coverage, with a reason from the contract."""
+        from engine.exclusions import ExclusionError, reasons, trim_span
+        from tui.widgets.filter_button import FilterMenu
+
+        entry = self.entry()
+        sel = self._span_for_action(entry)
+        if sel is None or entry is None or entry.ruleset is None:
+            return
+        try:
+            span = trim_span(self.text, *sel)
+        except ExclusionError:
+            self.notify("The selection is only whitespace.", severity="warning")
+            return
+        if any(e.start <= span.start and span.end <= e.end for e in entry.ruleset.excluded):
+            self.notify("That text is already excluded.", severity="warning")
+            return
+        short = " ".join(span.exact.split())
+        short = short if len(short) <= 40 else short[:39] + "…"
+        options = [(f"{r} — {REASON_HELP[r]}" if r in REASON_HELP else r, r) for r in reasons()]
+        ruleset, text = entry.ruleset, self.text
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                self._save_exclusion(entry, ruleset, text, span.start, span.end, reason)
+
+        self.app.push_screen(FilterMenu(f"Exclude “{short}” from coverage: why?", options, "navigation"), chosen)
+
+    def _save_exclusion(self, entry: RulesetEntry, ruleset: Any, text: str, start: int, end: int, reason: str) -> None:
+        from engine.atomic import ChangedOnDisk
+        from engine.exclusions import ExclusionError, save_exclusion
+
+        if ruleset.document is None:
+            return
+        try:
+            save_exclusion(entry.path, ruleset.document, text, start, end, reason)
+        except ChangedOnDisk:
+            self.notify(f"{entry.path.name} changed on disk since it was loaded; nothing was written. Reloading: select the text again.",
+                        title="Changed on disk", severity="warning", timeout=8)
+            self.app.reload_workspace()  # type: ignore[attr-defined]
+            return
+        except OSError as exc:
+            self.notify(f"Could not save {entry.path.name}: {exc.strerror or exc}. Nothing was excluded.", title="Save failed", severity="error", timeout=10)
+            return
+        except ExclusionError as exc:
+            self.notify(f"Not excluded: {exc}", severity="error", timeout=8)
+            return
+        overlapping = [c.id for s, e, c in self._claim_spans if s < end and start < e]
+        message = f"Excluded {end - start} characters ({reason}); coverage is being recounted."
+        if overlapping:
+            message += f" Sentences it shares with {', '.join(overlapping)} stay claimed."
+        self.notify(message, timeout=5)
+        self.query_one(SourceView).action_clear_selection()
+        self.app.reload_workspace()  # type: ignore[attr-defined]
+
+    def action_new_claim(self) -> None:
+        entry = self.entry()
+        view = self.query_one(SourceView)
+        sel = self._span_for_action(entry)
+        if sel is None or entry is None:
+            return
         from engine.claimedit import new_claim_snippet, slugify, unique_id
         from engine.provenance import selector
 
@@ -362,3 +437,4 @@ class SourcesScreen(Screen[None]):
         yield SystemCommand("Next claim", "Jump to the next highlighted quote (])", lambda: self.action_next_claim(1))
         yield SystemCommand("Previous claim", "Jump to the previous highlighted quote ([)", lambda: self.action_next_claim(-1))
         yield SystemCommand("Next unreviewed sentence", "Jump to the next sentence neither claimed nor excluded (u)", self.action_next_unreviewed)
+        yield SystemCommand("Exclude this span from coverage", "Record the selection (or the sentence) in `excluded`, with a reason (x)", self.action_exclude_span)

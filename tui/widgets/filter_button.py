@@ -34,7 +34,7 @@ class FilterMenu(ModalScreen[str | None]):
         align: center middle;
     }
     FilterMenu > Vertical {
-        width: 50;
+        width: 64;
         height: auto;
         max-height: 80%;
         border: round $primary;

@@ -1,0 +1,103 @@
+"""Sources screen: `x` records the selected span (or the sentence) as excluded from coverage; the figures follow."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.loader import load_file
+from engine.validate import validate_paths
+from tests.tui.conftest import make_app, run_async, settle
+
+
+async def open_source(pilot, source_id: str, offset: int):
+    from tui.widgets.source_view import SourceView
+
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    screen.show_source(source_id)
+    view = screen.query_one(SourceView)
+    view.focus()
+    view.set_cursor(offset)
+    await pilot.pause()
+    return screen, view
+
+
+@run_async
+async def test_exclude_the_selected_sentence_and_coverage_updates(workdir: Path) -> None:
+    from tui.widgets.filter_button import FilterMenu
+
+    folder = workdir / "rulesets"
+    path = folder / "dr-oracle.yaml"
+    before = path.read_text(encoding="utf-8")
+    text = (folder / "sources" / "dr-oracle.txt").read_text(encoding="utf-8")
+    sentence = "Article Review Status"
+    start = text.index(sentence)
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen, view = await open_source(pilot, "dr-oracle", start + 3)
+        counts = screen.coverage.counts()
+        assert counts["excluded"] == 0
+        await pilot.press("s")  # select the sentence under the cursor
+        assert view.selection == (start, start + len(sentence))
+        await pilot.press("x")
+        await pilot.pause()
+        menu = app.screen
+        assert isinstance(menu, FilterMenu) and "Article Review Status" in menu.title_text
+        reasons = [o.id for o in menu.query_one("OptionList").options]
+        assert reasons[:2] == ["reader_comment", "marketing"] and "navigation" in reasons
+        await pilot.press("enter")  # navigation is highlighted first
+        await settle(pilot)
+        assert app.screen is screen
+        saved = path.read_text(encoding="utf-8")
+        assert saved == before + (f"excluded:\n  - start: {start}\n    end: {start + len(sentence)}\n"
+                                  f"    reason: navigation\n    exact: \"{sentence}\"\n")
+        result = validate_paths([folder])
+        assert not [d for d in result.diagnostics if d.severity == "error"]
+        assert screen.coverage.counts() == {**counts, "excluded": 1, "unreviewed": counts["unreviewed"] - 1}
+        assert "1 excluded" in str(screen.query_one("#sources-coverage").render())
+        assert app.workspace.entry("dr-oracle").coverage["excluded"] == 1
+        assert view.selection is None
+        # already excluded: said so, nothing written
+        view.set_cursor(start + 3)
+        await pilot.press("s", "x")
+        await pilot.pause()
+        assert app.screen is screen
+        assert path.read_text(encoding="utf-8") == saved
+        assert load_file(path).data["excluded"][0]["reason"] == "navigation"
+
+
+@run_async
+async def test_escape_excludes_nothing_and_a_file_changed_on_disk_is_not_written(workdir: Path) -> None:
+    folder = workdir / "rulesets"
+    path = folder / "minimal-medicine.yaml"
+    text = (folder / "sources" / "minimal-medicine.txt").read_text(encoding="utf-8")
+    start = text.index("layout: minimal-medicine")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen, view = await open_source(pilot, "minimal-medicine", start)
+        original = path.read_text(encoding="utf-8")
+        await pilot.press("x")  # no selection: the sentence under the cursor
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert path.read_text(encoding="utf-8") == original
+        external = original.replace("# Fixture ruleset", "# Changed elsewhere. Fixture ruleset")
+        assert external != original
+        path.write_text(external, encoding="utf-8")
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert path.read_text(encoding="utf-8") == external  # never written over someone else's change
+        assert any(n.severity == "warning" and "changed on disk" in n.message for n in app._notifications)
+        # after the reload the same key works, and the flow-style list keeps its style
+        view.set_cursor(start)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        saved = path.read_text(encoding="utf-8")
+        item = f'  - {{start: {start}, end: {start + len("layout: minimal-medicine")}, reason: navigation, exact: "layout: minimal-medicine"}}\n'
+        assert saved == external.replace("excluded:\n", "excluded:\n" + item)  # in start order, before the item at 67
