@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from engine.claimedit import SnippetCheck, check_claim_snippet, claim_index, claim_snippet, splice_claim
 from engine.loader import Document, LoadError, load_file, load_text
 from tui.screens.editor_base import EditorScreen
-from tui.widgets.yaml_editor import yaml_editor
+from tui.widgets.yaml_editor import MarkedTextArea, markers_for, yaml_editor
 
 
 class ClaimEditorScreen(EditorScreen):
@@ -139,6 +139,7 @@ class ClaimEditorScreen(EditorScreen):
             state.append(f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", style="yellow")
         state.append("  (enter on a problem jumps to it)" if check.diagnostics else "", style="dim")
         self.query_one("#claim-state", Static).update(state)
+        self.query_one(MarkedTextArea).set_markers(markers_for(check.diagnostics))  # ● in the gutter at each finding's line
         problems = self.query_one("#claim-problems", OptionList)
         problems.clear_options()
         for i, d in enumerate(check.diagnostics):
@@ -184,6 +185,15 @@ class ClaimEditorScreen(EditorScreen):
             t.append("\nQuote\n", style="bold")
             t.append(prov["exact"] + "\n", style="green")
         self.query_one("#claim-words", Static).update(t)
+
+    def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        """On a marked line, the list highlights that line's finding (its message is there)."""
+        if self.check is None:
+            return
+        row = event.selection.end[0] + 1
+        index = next((i for i, d in enumerate(self.check.diagnostics) if d.line == row), None)
+        if index is not None:
+            self.query_one("#claim-problems", OptionList).highlighted = index
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if self.check is None or event.option_list.id != "claim-problems":

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.screens.editor_base import EditorScreen
-from tui.widgets.yaml_editor import yaml_editor
+from tui.widgets.yaml_editor import MarkedTextArea, markers_for, yaml_editor
 
 
 class FileEditorScreen(EditorScreen):
@@ -99,6 +99,7 @@ class FileEditorScreen(EditorScreen):
         errors = sum(d.severity == "error" for d in found)
         state = Text(f"✗ {errors} errors, {len(found) - errors} warnings" if found else "✓ valid ruleset", style="bold red" if errors else "bold green")
         self.query_one("#file-state", Static).update(state)
+        self.query_one(MarkedTextArea).set_markers(markers_for(found))
         problems = self.query_one(OptionList)
         problems.clear_options()
         for d in found:

@@ -1,11 +1,85 @@
-"""The YAML editing widget: a code-editor TextArea with tree-sitter highlighting."""
+"""The YAML editing widget: a code-editor TextArea with tree-sitter highlighting and gutter markers."""
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Offset
+from textual.strip import Strip
 from textual.widgets import TextArea
 
+MARKER = "●"
+MARKER_STYLE = {
+    "error": Style(color="#ff5f5f", bold=True),
+    "warning": Style(color="#e5c07b", bold=True),
+}
 
-def yaml_editor(widget_id: str, soft_wrap: bool = True, blink: bool = True) -> TextArea:
+
+class MarkedTextArea(TextArea):
+    """A TextArea whose gutter marks the lines that have findings: `12● ` in red (error) or yellow (warning).
+
+    TextArea has no public API for extra decorations, so each rendered line is
+    taken as TextArea draws it and only its gutter cells are redrawn (the
+    text, the syntax highlighting and the line cache are untouched). Only the
+    first row of a soft-wrapped line is marked.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._markers: dict[int, str] = {}
+
+    @property
+    def markers(self) -> dict[int, str]:
+        """0-based line -> 'error' or 'warning'."""
+        return dict(self._markers)
+
+    def set_markers(self, markers: dict[int, str]) -> None:
+        if markers != self._markers:
+            self._markers = dict(markers)
+            self.refresh()
+
+    def marker_at_row(self, y: int) -> tuple[int, str] | None:
+        """(line, severity) when the visible row `y` is the first row of a marked line."""
+        if not self._markers or not self.show_line_numbers:
+            return None
+        y_offset = y + self.scroll_offset.y
+        wrapped = self.wrapped_document
+        if y_offset >= wrapped.height:
+            return None
+        row, _col = wrapped.offset_to_location(Offset(0, y_offset))
+        severity = self._markers.get(row)
+        if severity is None or wrapped.location_to_offset((row, 0)).y != y_offset:
+            return None
+        return row, severity
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        found = self.marker_at_row(y)
+        if found is None:
+            return strip
+        width = self.gutter_width
+        gutter = strip.crop(0, width)
+        segments = list(gutter)
+        if not segments or width < 3:
+            return strip
+        style = (segments[0].style or Style()) + MARKER_STYLE.get(found[1], MARKER_STYLE["error"])
+        text = gutter.text
+        marked = text[: width - 2] + MARKER + " "
+        return Strip.join([Strip([Segment(marked, style)], width), strip.crop(width)])
+
+
+def yaml_editor(widget_id: str, soft_wrap: bool = True, blink: bool = True) -> MarkedTextArea:
     """A TextArea for YAML (tree-sitter-yaml); cursor blink off in tests for stable snapshots."""
-    area = TextArea.code_editor("", language="yaml", id=widget_id, soft_wrap=soft_wrap, theme="vscode_dark")
+    area = MarkedTextArea.code_editor("", language="yaml", id=widget_id, soft_wrap=soft_wrap, theme="vscode_dark")
     area.cursor_blink = blink
-    return area
+    return area  # type: ignore[return-value]
+
+
+def markers_for(diagnostics: list[object]) -> dict[int, str]:
+    """0-based line -> the worst severity of the findings on it (an error outranks a warning)."""
+    out: dict[int, str] = {}
+    for d in diagnostics:
+        line = max(0, int(getattr(d, "line", 1)) - 1)
+        severity = "error" if getattr(d, "severity", "error") == "error" else "warning"
+        if out.get(line) != "error":
+            out[line] = severity
+    return out
