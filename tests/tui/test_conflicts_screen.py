@@ -63,8 +63,57 @@ async def test_a_thousand_conflicts_fill_the_table(tmp_path: Path) -> None:
         screen = app.screen
         table = screen.query_one(DataTable)
         assert table.row_count == 1000
-        assert [str(table.get_row_at(i)[-1]) for i in (0, 999)] == [screen.shown[0]["id"], screen.shown[999]["id"]]
+        assert [str(table.get_row_at(i)[0]) for i in (0, 999)] == [screen.shown[0]["id"], screen.shown[999]["id"]]
         await pilot.press("ctrl+end")
         await pilot.pause()
         assert table.cursor_row == 999
         assert screen.shown[999]["id"] in str(screen.query_one("#conflicts-detail").render())
+
+
+def test_fit_widths_cuts_the_widest_shrinkable_column_first_and_never_the_id() -> None:
+    from tui.screens.conflicts import fit_widths
+
+    natural = {"id": 12, "severity": 8, "kind": 15, "question": 40, "sources": 30, "review": 26}
+    assert fit_widths(natural, 200) == natural
+    fitted = fit_widths(natural, 118)
+    assert sum(fitted.values()) + 2 * len(fitted) == 118
+    assert {k: fitted[k] for k in ("id", "severity", "kind")} == {"id": 12, "severity": 8, "kind": 15}
+    cut = [fitted[k] for k in ("question", "sources", "review")]
+    assert max(cut) - min(cut) <= 1  # the widest gave way first, until all three were even
+    tiny = fit_widths(natural, 40)  # cannot fit: shrinkable columns stop at their minimum, the id stays whole
+    assert tiny["id"] == 12 and tiny["question"] == 10 and tiny["sources"] == 14 and tiny["review"] == 12
+
+
+@run_async
+async def test_ids_and_every_column_are_readable_at_120_columns(workdir: Path) -> None:
+    import json
+
+    from textual.widgets import DataTable
+
+    report_path = workdir / "conflicts" / "report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    for c in report["conflicts"]:  # names as long as the bundled corpus's (and longer)
+        c["question"] = "risk.serious_infection_monitoring_" + c["question"]
+        c["sources"] = [s + "-prescribing-information" for s in c["sources"]]
+    report_path.write_text(json.dumps(report), encoding="utf-8")
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        lines = [table.render_line(y).text for y in range(1 + table.row_count)]
+        header = lines[0]
+        assert header.split() == ["Conflict", "Severity", "Kind", "Question", "Sources", "Review"]
+        for c, line in zip(screen.shown, lines[1:]):
+            assert line.split()[0] == c["id"]  # whole, first
+            assert line.rstrip().endswith(str(table.get_row_at(lines.index(line) - 1)[-1])), line  # the review is not cut
+        assert any("…" in line for line in lines[1:])  # long questions/sources give way, ending in …
+        assert max(len(line.rstrip()) for line in lines) <= 120
+        # wider terminal: nothing needs cutting any more
+        await pilot.resize_terminal(200, 40)
+        await settle(pilot)
+        lines = [table.render_line(y).text for y in range(1 + table.row_count)]
+        assert not any("…" in line for line in lines[1:])
+        assert screen.shown[0]["sources"][0] + " vs " in lines[1] or "(itself)" in lines[1]

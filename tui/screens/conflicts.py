@@ -46,6 +46,21 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 FILTERS = ("severity", "kind", "question", "source", "review")
 ALL = "__all__"
 FIRST_ROWS = 60  # rows added before the first paint when the table's height is not known yet
+COLUMNS = (("Conflict", "id"), ("Severity", "severity"), ("Kind", "kind"), ("Question", "question"), ("Sources", "sources"), ("Review", "review"))
+SHRINKABLE = {"question": 10, "sources": 14, "review": 12}  # column -> narrowest width; the others are never cut
+
+
+def fit_widths(natural: dict[str, int], available: int, padding: int = 2) -> dict[str, int]:
+    """Column widths that fit `available` cells: the widest shrinkable column gives way first, ids never do."""
+    widths = dict(natural)
+    excess = sum(widths.values()) + padding * len(widths) - available
+    while excess > 0:
+        key = max((k for k in SHRINKABLE if k in widths and widths[k] > SHRINKABLE[k]), key=lambda k: widths[k], default=None)
+        if key is None:
+            break  # nothing left to cut: the table scrolls sideways, the id column stays (fixed)
+        widths[key] -= 1
+        excess -= 1
+    return widths
 
 
 class ConflictsScreen(Screen[None]):
@@ -64,6 +79,8 @@ class ConflictsScreen(Screen[None]):
         super().__init__()
         self.filters: dict[str, str] = {name: ALL for name in FILTERS}
         self.shown: list[dict[str, Any]] = []
+        self._cells: list[tuple[tuple[str, str], ...]] = []
+        self._widths: dict[str, int] = {}
         self._generation = 0
 
     def compose(self) -> ComposeResult:
@@ -75,7 +92,8 @@ class ConflictsScreen(Screen[None]):
                                    id=f"filter-{name}", classes="conflict-filter")
         yield Static("", id="conflicts-summary", markup=False)
         with Vertical(id="conflicts-body"):
-            yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+            # The id first and fixed: always readable whole, also when long source names scroll the rest sideways.
+            yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             with VerticalScroll(id="conflicts-detail-scroll"):
                 yield Static("", id="conflicts-detail", markup=False)
                 yield Horizontal(id="conflicts-sides")
@@ -84,8 +102,6 @@ class ConflictsScreen(Screen[None]):
     def on_mount(self) -> None:
         self._ready = True
         table = self.query_one(DataTable)
-        for label, key in (("Severity", "severity"), ("Kind", "kind"), ("Question", "question"), ("Sources", "sources"), ("Review", "review"), ("Conflict", "id")):
-            table.add_column(label, key=key)
         ws = self.app.workspace  # type: ignore[attr-defined]
         if ws is not None:
             self.workspace_changed(ws)
@@ -145,15 +161,17 @@ class ConflictsScreen(Screen[None]):
         ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
         if ws is None:
+            table.clear()
             return
         self.shown = [c for c in ws.conflicts if self._matches(c, ws.reviews)]
+        self._cells = [self._cell_texts(c, ws) for c in self.shown]
+        self._set_columns(table)
         # The first screenful now, the rest right after the first paint: a big report opens at once.
         self._generation += 1
         first = table.scrollable_content_region.height + 5 if table.size.height else min(FIRST_ROWS, self.app.size.height)
         first = max(first, keep + 1 if keep > 0 else 0)
-        table.add_rows([self._row(c, ws) for c in self.shown[:first]])
+        table.add_rows([self._row(cells) for cells in self._cells[:first]])
         if len(self.shown) > first:
             generation = self._generation
             self.call_after_refresh(self._add_rest, generation, first)
@@ -172,24 +190,50 @@ class ConflictsScreen(Screen[None]):
         self.query_one("#conflicts-summary", Static).update(summary)
         self._show_detail()
 
+    def _set_columns(self, table: DataTable) -> None:
+        """Widths that fit the screen (long questions, sources and reviews end in …; the full text is in the detail)."""
+        natural = {key: len(label) for label, key in COLUMNS}
+        for cells in self._cells:
+            for (key, _label), (text, _style) in zip(((k, l) for l, k in COLUMNS), cells):
+                if len(text) > natural[key]:
+                    natural[key] = len(text)
+        # The table spans the screen; its own size is not known before the first layout.
+        self._fitted_for = width = self.size.width or self.app.size.width
+        widths = fit_widths(natural, width - 2)  # 2: the vertical scrollbar
+        if widths == self._widths and len(table.columns) == len(COLUMNS):
+            table.clear()
+            return
+        self._widths = widths
+        table.clear(columns=True)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key, width=widths[key])
+
+    def on_resize(self, _event: Any) -> None:
+        if getattr(self, "_ready", False) and self.shown and self.size.width != getattr(self, "_fitted_for", None):
+            self.refill()
+
     @staticmethod
-    def _row(c: dict[str, Any], ws: Workspace) -> tuple[Text, ...]:
+    def _cell_texts(c: dict[str, Any], ws: Workspace) -> tuple[tuple[str, str], ...]:
         state = review_state(c, ws.reviews)
         sev = c["severity"]
         return (
-            Text(sev, style=SEVERITY_STYLE.get(sev, "")),
-            Text(c["kind"]),
-            Text(c["question"]),
-            Text(" vs ".join(c["sources"]) if c["kind"] != "within_source" else c["sources"][0] + " (itself)"),
-            Text(state, style="bold yellow" if state == NO_REVIEW else "green"),
-            Text(c["id"], style="dim"),
+            (c["id"], "bold"),
+            (sev, SEVERITY_STYLE.get(sev, "")),
+            (c["kind"], ""),
+            (c["question"], ""),
+            (" vs ".join(c["sources"]) if c["kind"] != "within_source" else c["sources"][0] + " (itself)", ""),
+            (state, "bold yellow" if state == NO_REVIEW else "green"),
         )
+
+    @staticmethod
+    def _row(cells: tuple[tuple[str, str], ...]) -> tuple[Text, ...]:
+        return tuple(Text(text, style=style, no_wrap=True, overflow="ellipsis") for text, style in cells)
 
     def _add_rest(self, generation: int, first: int) -> None:
         ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
         if generation != self._generation or ws is None or not self.is_mounted:
             return  # a newer refill replaced these rows
-        self.query_one(DataTable).add_rows([self._row(c, ws) for c in self.shown[first:]])
+        self.query_one(DataTable).add_rows([self._row(cells) for cells in self._cells[first:]])
 
     def on_filter_button_changed(self, event: FilterButton.Changed) -> None:
         name = (event.button.id or "").removeprefix("filter-")
