@@ -15,7 +15,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.widgets.filter_button import FilterButton
-
 from tui.workspace import Workspace
 
 NO_REVIEW = "unreviewed"
@@ -192,11 +191,14 @@ class ConflictsScreen(Screen[None]):
 
     def _set_columns(self, table: DataTable) -> None:
         """Widths that fit the screen (long questions, sources and reviews end in …; the full text is in the detail)."""
-        natural = {key: len(label) for label, key in COLUMNS}
+        from rich.cells import cell_len
+
+        natural = {key: cell_len(label) for label, key in COLUMNS}
         for cells in self._cells:
-            for (key, _label), (text, _style) in zip(((k, l) for l, k in COLUMNS), cells):
-                if len(text) > natural[key]:
-                    natural[key] = len(text)
+            for (_label, key), (text, _style) in zip(COLUMNS, cells):
+                width = cell_len(text)
+                if width > natural[key]:
+                    natural[key] = width
         # The table spans the screen; its own size is not known before the first layout.
         self._fitted_for = width = self.size.width or self.app.size.width
         widths = fit_widths(natural, width - 2)  # 2: the vertical scrollbar
