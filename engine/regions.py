@@ -25,6 +25,10 @@ where their sets of values differ, and the claims named are those giving a
 value the other source does not give. Cells are merged into findings by the claims
 involved (never by cell boundaries), which engine.conflicts turns into
 conflicts with ids, regions and witness patients. Test patients are never used.
+
+When a question's facts fall apart into independent groups, engine.factored
+finds the same findings without building the full grids (analyse_question
+picks it when it pays off, or when a full grid would be over the budget).
 """
 from __future__ import annotations
 
@@ -213,6 +217,8 @@ class QuestionAnalysis:
     notes: list[str] = field(default_factory=list)
     evaluations: int = 0
     not_analysed: list[NotAnalysed] = field(default_factory=list)
+    cells: dict[str, int] = field(default_factory=dict)  # per source analysed: the cells of its full grid
+    method: str = "grid"  # grid: full grids (this module); components: engine.factored
 
 
 @dataclass
@@ -227,8 +233,8 @@ class Analysis:
 
     @property
     def cells(self) -> int:
-        """Cells evaluated: every source on every cell of its own grid."""
-        return sum(sc.grid.size for q in self.questions.values() for sc in q.sources.values())
+        """Cells analysed: every source on every cell of its own grid (by components or in full)."""
+        return sum(n for q in self.questions.values() for n in q.cells.values())
 
     @property
     def evaluations(self) -> int:
@@ -682,7 +688,10 @@ def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[
 
 # ---------------------------------------------------------------- driver
 
-def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS) -> QuestionAnalysis:
+def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS,
+                     method: str = "auto") -> QuestionAnalysis:
+    """Findings of one question. `method`: "auto" picks components when they pay off
+    (engine.factored.pays_off), "grid" forces full grids (the reference the tests compare with)."""
     vocab = vocab or vocabulary()
     per_source = [(r, r.claims_for(question)) for r in sorted(rulesets, key=lambda r: r.source_id)]
     per_source = [(r, cs) for r, cs in per_source if cs]
@@ -690,6 +699,16 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
     per_claim = claim_thresholds(all_claims, vocab)
     parts, notes = question_partitions(question, all_claims, vocab, per_claim)
     result = QuestionAnalysis(question, parts, {}, notes=[f"{question}: {n}" for n in notes])
+    from engine import factored  # it builds on this module's grids, so it is imported here, not at the top
+
+    if method == "auto" and factored.pays_off(parts, per_source, max_cells):
+        try:
+            by_components = factored.analyse_factored(question, parts, per_source, per_claim, vocab, max_cells)
+        except factored.TooWide:
+            pass  # too wide even by components: full grids, sources over the budget left out
+        else:
+            result.findings, result.cells, result.method = by_components.findings, by_components.cells, "components"
+            return result
     for ruleset, claims in per_source:
         facts = tuple(sorted({n for c in claims for n in c.facts}))
         cells = math.prod(len(parts[n].cells) for n in facts)  # a Python int: no overflow before the check
@@ -698,6 +717,7 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
             continue
         sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim)
         result.sources[ruleset.source_id] = sc
+        result.cells[ruleset.source_id] = sc.grid.size
         result.evaluations += evaluations
     findings: list[Finding] = []
     ids = sorted(result.sources)

@@ -37,8 +37,8 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
         questions.append({
             "question": name,
             "facts": sorted(qa.partitions),
-            "sources": sorted(qa.sources),
-            "cells": sum(sc.grid.size for sc in qa.sources.values()),
+            "sources": sorted(qa.cells),
+            "cells": sum(qa.cells.values()),
         })
     report = {
         "accord": 1,

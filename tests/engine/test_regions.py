@@ -177,37 +177,66 @@ def test_witness_keeps_only_needed_facts(tmp_path, ruleset_writer):
         check_witness(c, rulesets)
 
 
-def _many_boolean_facts(tmp_path, ruleset_writer, count):
-    """A source whose initiation claims read `count` boolean facts: a grid of 2**count cells."""
+def _many_boolean_facts(tmp_path, ruleset_writer, count, linked=False):
+    """A source whose initiation claims read `count` boolean facts: a grid of 2**count cells.
+
+    Independent claims (one fact each) are analysed by components; `linked`
+    adds one claim reading them all, which makes them one component.
+    """
     names = [n for n, f in vocabulary().facts.items() if f.type == "boolean"][:count]
     assert len(names) == count
-    text = " ".join(f"Sentence {i}." for i in range(count))
-    ruleset_writer("wide", text, [
-        {"question": "initiation", "value": "do_not_start", "when": {"==": [{"var": n}, True]}, "quote": f"Sentence {i}."}
-        for i, n in enumerate(names)
-    ])
+    text = " ".join(f"Sentence {i}." for i in range(count + 1))
+    claims = [{"question": "initiation", "value": "do_not_start", "when": {"==": [{"var": n}, True]}, "quote": f"Sentence {i}."}
+              for i, n in enumerate(names)]
+    if linked:
+        claims.append({"question": "initiation", "value": "use_with_caution", "quote": f"Sentence {count}.",
+                       "when": {"and": [{"==": [{"var": n}, False]} for n in names]}})
+    ruleset_writer("wide", text, claims)
     ruleset_writer("narrow", "Only one.", [
         {"question": "initiation", "value": "contraindicated", "when": {"==": [{"var": names[0]}, True]}, "quote": "Only one."},
     ])
     return names
 
 
-def test_a_grid_over_the_cell_budget_is_not_analysed_and_says_so(tmp_path, ruleset_writer):
-    names = _many_boolean_facts(tmp_path, ruleset_writer, 6)
+def test_a_grid_over_the_cell_budget_is_analysed_by_components(tmp_path, ruleset_writer):
+    _many_boolean_facts(tmp_path, ruleset_writer, 6)
+    rulesets = load(tmp_path)
+    small, full = analyse(rulesets, max_cells=32), analyse(rulesets, max_cells=64)
+    assert not small.not_analysed and small.questions["initiation"].method == "components"
+    assert small.questions["initiation"].cells == {"narrow": 2, "wide": 64}
+    found = [(f.kind, f.sources, f.region.count) for f in small.questions["initiation"].findings]
+    assert found == [(f.kind, f.sources, f.region.count) for f in full.questions["initiation"].findings] == [
+        ("between_sources", ("narrow", "wide"), 32)]
+
+
+def test_a_component_over_the_cell_budget_is_not_analysed_and_says_so(tmp_path, ruleset_writer):
+    names = _many_boolean_facts(tmp_path, ruleset_writer, 6, linked=True)
     rulesets = load(tmp_path)
     analysis = analyse(rulesets, max_cells=32)
     [skipped] = analysis.not_analysed
     assert (skipped.question, skipped.source, skipped.cells, set(skipped.facts)) == ("initiation", "wide", 64, set(names))
-    assert "narrow" in analysis.questions["initiation"].sources and "wide" not in analysis.questions["initiation"].sources
+    assert analysis.questions["initiation"].cells == {"narrow": 2}
     assert "--max-cells" in skipped.message(32)
     assert not analyse(rulesets, max_cells=64).not_analysed
 
 
-def test_hostile_width_never_allocates_its_grid(tmp_path, ruleset_writer, capsys):
-    """40 boolean facts on one question would be 2**40 cells (8 TB of bits): refused before any array exists."""
+def test_forty_independent_facts_are_analysed_in_a_blink(tmp_path, ruleset_writer, capsys):
+    """2**40 cells (a trillion) by components: 40 two-cell grids and a handful of states."""
     from engine import cli
 
     _many_boolean_facts(tmp_path, ruleset_writer, 40)
+    out = tmp_path / "out"
+    assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out), "-q"]) == 0
+    assert "1,099,511,627,778 cells" in capsys.readouterr().err
+    report = (out / "report.json").read_text(encoding="utf-8")
+    assert '"between_sources"' in report and '"not_analysed": []' in report
+
+
+def test_hostile_width_never_allocates_its_grid(tmp_path, ruleset_writer, capsys):
+    """One claim linking 40 boolean facts: one component of 2**40 cells, refused before any array exists."""
+    from engine import cli
+
+    _many_boolean_facts(tmp_path, ruleset_writer, 40, linked=True)
     out = tmp_path / "out"
     assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--out", str(out), "-q"]) == 0
     err = capsys.readouterr().err

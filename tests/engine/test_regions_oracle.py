@@ -47,7 +47,7 @@ def _rulesets(folder: Path, a: list, b: list):
 def _brute_force(question_analysis, rulesets):
     """{(value set A, value set B): (cells, claims, {fact: indices})} from every joint cell."""
     parts = question_analysis.partitions
-    names = sorted({n for sc in question_analysis.sources.values() for n in sc.facts})
+    names = sorted(question_analysis.partitions)
     found: dict = {}
     for combo in itertools.product(*(range(len(parts[n].cells)) for n in names)):
         facts = {n: parts[n].cells[i].value for n, i in zip(names, combo)}
