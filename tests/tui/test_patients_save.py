@@ -37,6 +37,7 @@ async def test_edited_fact_is_saved_to_the_patient_file_and_nothing_else_changes
         screen = await edit_age(pilot)
         assert screen.dirty and screen.answers[("ra-adult", "dr-oracle")].status == "conflicting"
         assert "ctrl+s saves" in str(screen.query_one("#patients-summary").render())
+        assert "unsaved: age_years: 45 → 80" in str(screen.query_one("#patients-detail").render())
         assert path.read_text(encoding="utf-8") == before  # a what-if until saved
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -220,7 +220,11 @@ class PatientsScreen(Screen[None]):
         facts = self.facts_of(patient)
         t.append(", ".join(f"{k}={v}" for k, v in facts.items()) or "(none)")
         if patient.id in self.overrides:
-            t.append("  (edited, unsaved: ctrl+s saves to the file, x resets)", style="yellow")
+            from engine.patientedit import fact_changes
+
+            t.append("\nunsaved: ", style="yellow")
+            t.append("; ".join(c.describe() for c in fact_changes(patient.facts, facts)), style="bold yellow")
+            t.append("  (ctrl+s saves to the file, x resets)", style="yellow")
         if source is not None:
             a = self.answers.get((patient.id, source))
             t.append(f"\n{source}: ", style="bold")
