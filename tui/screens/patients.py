@@ -216,9 +216,8 @@ class PatientsScreen(Screen[None]):
         t.append(patient.id, style="bold")
         if patient.description:
             t.append(f" — {patient.description}", style="italic")
-        t.append("\nfacts: ", style="dim")
+        # What changed and the answer first: a patient with forty facts would push them out of the panel.
         facts = self.facts_of(patient)
-        t.append(", ".join(f"{k}={v}" for k, v in facts.items()) or "(none)")
         if patient.id in self.overrides:
             from engine.patientedit import fact_changes
 
@@ -235,6 +234,8 @@ class PatientsScreen(Screen[None]):
                 t.append("   expected: ", style="dim")
                 t.append(describe_expectation(expected))
             t.append("   (enter explains)", style="dim")
+        t.append("\nfacts: ", style="dim")
+        t.append(", ".join(f"{k}={v}" for k, v in facts.items()) or "(none)")
         panel.update(t)
 
     # ------------------------------------------------------------ actions
