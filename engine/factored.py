@@ -38,6 +38,8 @@ from engine.regions import (
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
 MAX_STATES = 1 << 16
+# Full grids this small take milliseconds: components are not worth looking for.
+SMALL_GRID = 1 << 16
 
 SideState = tuple[frozenset[str], frozenset[str]]  # value keys of the claims that apply, and of unknown ones
 State = tuple[SideState, ...]  # one per source compared (one for within/gaps, two for a pair)
@@ -327,10 +329,29 @@ def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[C
     full = max((size(_source_facts(claims)) for _, claims in per_source), default=1)
     if any(over_budget(size(_source_facts(claims)), len(claims), max_cells) for _, claims in per_source):
         return True
-    groups = [[claims] for _, claims in per_source]
-    groups += [[a, b] for i, (_, a) in enumerate(per_source) for _, b in per_source[i + 1:]]
-    largest = max((size(names) for group in groups for names, _ in components(group)), default=1)
+    if full <= SMALL_GRID:
+        return False
+    linked = [[names for names, _ in components([claims])] for _, claims in per_source]
+    largest = max((size(names) for groups in linked for names in groups), default=1)
+    for i, a in enumerate(linked):  # a pair's components join the two sources' own components
+        for b in linked[i + 1:]:
+            largest = max(largest, max((size(names) for names in _joined(a + b)), default=1))
     return largest * 16 <= full
+
+
+def _joined(groups: list[list[str]]) -> list[list[str]]:
+    """Merge fact groups that share a fact (union-find over groups, not claims)."""
+    merged: list[set[str]] = []
+    for group in groups:
+        current = set(group)
+        keep = []
+        for other in merged:
+            if other & current:
+                current |= other
+            else:
+                keep.append(other)
+        merged = keep + [current]
+    return [sorted(m) for m in merged]
 
 
 @dataclass
