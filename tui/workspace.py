@@ -45,6 +45,7 @@ class Workspace:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     conflicts_path: Path | None = None
     conflicts_problem: str | None = None  # why report.json could not be used (unreadable, not schema/report.schema.json)
+    not_analysed: list[dict[str, Any]] = field(default_factory=list)  # report.json analysis.not_analysed: conflicts there are unknown
     reviews: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,6 +131,7 @@ def load_conflicts(ws: Workspace) -> None:
     ws.conflicts_path = report
     ws.conflicts = []
     ws.conflicts_problem = None
+    ws.not_analysed = []
     if report.is_file():
         from engine.contract import validator
 
@@ -145,6 +147,7 @@ def load_conflicts(ws: Workspace) -> None:
                 ws.conflicts_problem = f"{report} does not match schema/report.schema.json at {where}: {error.message}. Run `accord conflicts` to rewrite it."
             else:
                 ws.conflicts = list(data["conflicts"])
+                ws.not_analysed = list(data["analysis"].get("not_analysed", []))
     from engine.review import load_reviews
 
     ws.reviews, _problems = load_reviews(folder / "reviews.yaml")

@@ -117,3 +117,23 @@ async def test_ids_and_every_column_are_readable_at_120_columns(workdir: Path) -
         lines = [table.render_line(y).text for y in range(1 + table.row_count)]
         assert not any("…" in line for line in lines[1:])
         assert screen.shown[0]["sources"][0] + " vs " in lines[1] or "(itself)" in lines[1]
+
+
+@run_async
+async def test_sources_left_out_of_the_analysis_are_said_above_the_table(workdir: Path) -> None:
+    """A report with analysis.not_analysed is incomplete: the screen says so before anyone trusts the count."""
+    import json
+
+    from textual.widgets import Static
+
+    report_path = workdir / "conflicts" / "report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    report["analysis"]["not_analysed"] = [{"question": "initiation", "source": "lucius-label", "cells": 2**30, "facts": ["pregnant"], "claims": 9}]
+    report_path.write_text(json.dumps(report), encoding="utf-8")
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        summary = str(app.screen.query_one("#conflicts-summary", Static).render())
+        assert "Not analysed" in summary and "lucius-label on initiation" in summary

@@ -186,6 +186,9 @@ class ConflictsScreen(Screen[None]):
             summary.append(f"{len(self.shown)} of {len(ws.conflicts)} conflicts shown · ")
             summary.append(f"{unreviewed} without a disposition", style="bold yellow" if unreviewed else "green")
             summary.append("  (/ filters, a shows all)", style="dim")
+            if ws.not_analysed:  # the report is incomplete: say where, before anyone trusts the count
+                where = ", ".join(f"{n['source']} on {n['question']}" for n in ws.not_analysed)
+                summary.append(f"\nNot analysed (grid over the cell budget, conflicts there unknown): {where}", style="bold red")
         self.query_one("#conflicts-summary", Static).update(summary)
         self._show_detail()
 
