@@ -40,3 +40,18 @@ def run_async(test):
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+async def open_source(pilot, source_id: str, offset: int):
+    """The sources screen on `source_id`, its text focused with the cursor at `offset`."""
+    from tui.widgets.source_view import SourceView
+
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    screen.show_source(source_id)
+    view = screen.query_one(SourceView)
+    view.focus()
+    view.set_cursor(offset)
+    await pilot.pause()
+    return screen, view

@@ -9,25 +9,11 @@ import pytest
 
 from engine.loader import load_file
 from engine.validate import validate_paths
-from tests.tui.conftest import make_app, run_async, settle
+from tests.tui.conftest import make_app, open_source, run_async, settle
 
 
 def notifications(app) -> list[tuple[str, str]]:
     return [(n.severity, n.message) for n in app._notifications]
-
-
-async def open_source(pilot, source_id: str, offset: int):
-    from tui.widgets.source_view import SourceView
-
-    await pilot.press("2")
-    await settle(pilot)
-    screen = pilot.app.screen
-    screen.show_source(source_id)
-    view = screen.query_one(SourceView)
-    view.focus()
-    view.set_cursor(offset)
-    await pilot.pause()
-    return screen, view
 
 
 async def open_usual_dose_claim(pilot, folder: Path):

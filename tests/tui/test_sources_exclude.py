@@ -5,21 +5,7 @@ from pathlib import Path
 
 from engine.loader import load_file
 from engine.validate import validate_paths
-from tests.tui.conftest import make_app, run_async, settle
-
-
-async def open_source(pilot, source_id: str, offset: int):
-    from tui.widgets.source_view import SourceView
-
-    await pilot.press("2")
-    await settle(pilot)
-    screen = pilot.app.screen
-    screen.show_source(source_id)
-    view = screen.query_one(SourceView)
-    view.focus()
-    view.set_cursor(offset)
-    await pilot.pause()
-    return screen, view
+from tests.tui.conftest import make_app, open_source, run_async, settle
 
 
 @run_async
