@@ -79,9 +79,10 @@ def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8
             handle.flush()
             os.fsync(handle.fileno())
         try:
-            os.chmod(tmp, os.stat(target).st_mode & 0o777)
+            mode = os.stat(target).st_mode & 0o777  # an existing file keeps its permissions
         except FileNotFoundError:
-            pass
+            mode = 0o666 & ~_umask()  # a new one gets the usual ones, not mkstemp's private 0600
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -92,6 +93,13 @@ def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8
     _fsync_folder(folder)
     st = os.stat(target)
     return FileStamp(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it; put straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:

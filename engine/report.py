@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from engine.atomic import write_atomic
-from engine.conflicts import SEVERITY_RANK, Conflict
+from engine.conflicts import SEVERITY_RANK, Conflict, find_conflicts
 from engine.evaluate import format_value
 from engine.model import Ruleset
-from engine.regions import KINDS, Analysis
+from engine.regions import KINDS, MAX_CELLS, Analysis
 from engine.review import disposition_text, orphaned
 
 REPORT_JSON, REPORT_MD, REVIEWS = "report.json", "report.md", "reviews.yaml"
@@ -55,6 +55,13 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
         "orphaned_dispositions": [{"id": cid, **entry} for cid, entry in orphaned(reviews, ids)],
     }
     return report
+
+
+def fresh_report(rulesets: list[Ruleset], reviews: dict[str, Any], max_cells: int = MAX_CELLS,
+                 on_question: Callable[[str, int], None] | None = None) -> tuple[dict[str, Any], Analysis]:
+    """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
+    conflicts, analysis = find_conflicts(rulesets, on_question=on_question, max_cells=max_cells)
+    return build_report(rulesets, conflicts, analysis, reviews), analysis
 
 
 def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -203,7 +210,6 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
 def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
     """Atomically write `text` unless the file already holds exactly these bytes."""
     p = Path(path)
-    existed = p.exists()
     try:
         if p.read_bytes() == text.encode("utf-8"):
             return False
@@ -211,10 +217,6 @@ def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
         pass
     p.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(p, text)
-    if not existed:  # a new file gets the usual permissions, not mkstemp's 0600
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(p, 0o666 & ~umask)
     return True
 
 

@@ -46,8 +46,7 @@ def load_rulesets(folder: str) -> tuple[list, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.conflicts import find_conflicts
-    from engine.report import REVIEWS, build_report, stale_files, write_report
+    from engine.report import REVIEWS, fresh_report, stale_files, write_report
     from engine.review import load_reviews
 
     rulesets, errors = load_rulesets(args.rulesets)
@@ -66,12 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
     max_cells = args.max_cells or MAX_CELLS
     with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
-        conflicts, analysis = find_conflicts(
-            rulesets, on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"),
-            max_cells=max_cells)
+        report, analysis = fresh_report(
+            rulesets, reviews, max_cells,
+            on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"))
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
-    report = build_report(rulesets, conflicts, analysis, reviews)
     if args.format in ("sarif", "github"):
         from engine.output import emit_conflicts
 
