@@ -137,3 +137,48 @@ async def test_sources_left_out_of_the_analysis_are_said_above_the_table(workdir
         await settle(pilot)
         summary = str(app.screen.query_one("#conflicts-summary", Static).render())
         assert "Not analysed" in summary and "lucius-label on initiation" in summary
+
+
+@run_async
+async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
+    """Rulesets edited after the report was written: the screen finds out by itself, and g does what `accord conflicts` does."""
+    import json
+
+    from textual.widgets import Static
+
+    ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
+    report_path = workdir / "conflicts" / "report.json"
+    before = json.loads(report_path.read_text(encoding="utf-8"))
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        summary = lambda: str(screen.query_one("#conflicts-summary", Static).render())  # noqa: E731
+        assert screen.stale == ["report.json", "report.md"]
+        assert "The rulesets changed since this report was written" in summary()
+        await pilot.press("g")
+        await settle(pilot)
+        after = json.loads(report_path.read_text(encoding="utf-8"))
+        assert after != before and {c["id"] for c in after["conflicts"]} != {c["id"] for c in before["conflicts"]}
+        assert [c["id"] for c in app.workspace.conflicts] == [c["id"] for c in after["conflicts"]]
+        assert screen.stale == [] and "changed since" not in summary()
+    # what the screen wrote is byte for byte what the CLI writes
+    from engine import cli
+
+    written = {name: (workdir / "conflicts" / name).read_bytes() for name in ("report.json", "report.md")}
+    assert cli.main(["conflicts", "--rulesets", str(workdir / "rulesets"), "--out", str(workdir / "conflicts"), "-q"]) == 0
+    assert {name: (workdir / "conflicts" / name).read_bytes() for name in written} == written
+
+
+@run_async
+async def test_a_current_report_is_not_called_stale(workdir: Path) -> None:
+    app = make_app(workdir / "rulesets")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.screen.stale == []

@@ -2,12 +2,16 @@
 
 Reads conflicts/report.json (written by `accord conflicts`) and
 conflicts/reviews.yaml; a disposition is recorded with engine.review.
+Whenever the screen opens or the rulesets change, engine.report.fresh_report
+runs in a worker; when its result differs from the files, the screen says
+the report is stale and `g` rewrites it (what `accord conflicts` does).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -72,6 +76,7 @@ class ConflictsScreen(Screen[None]):
         Binding("o", "open_quote", "Open quote in source", id="conflicts-open-quote"),
         Binding("slash", "focus_filters", "Filters", id="conflicts-filters"),
         Binding("a", "clear_filters", "All", id="conflicts-clear-filters"),
+        Binding("g", "rewrite_report", "Rewrite report", id="conflicts-rewrite"),
     ]
 
     def __init__(self) -> None:
@@ -81,6 +86,10 @@ class ConflictsScreen(Screen[None]):
         self._cells: list[tuple[tuple[str, str], ...]] = []
         self._widths: dict[str, int] = {}
         self._generation = 0
+        # What a fresh analysis says of the report on disk: None while unknown.
+        self.stale: list[str] | None = None
+        self._fresh: dict[str, Any] | None = None
+        self._fresh_for: Workspace | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,6 +147,53 @@ class ConflictsScreen(Screen[None]):
                     self.filters[name] = ALL
                     self.query_one(f"#filter-{name}", FilterButton).value = ALL
         self.refill()
+        if self._fresh_for is not ws:  # rulesets or reviews reloaded: is the report still what they say?
+            self._fresh_for, self.stale, self._fresh = ws, None, None
+            self._check_freshness(ws)
+
+    # ------------------------------------------------------------ freshness
+
+    @work(thread=True, exclusive=True, group="conflicts-freshness")
+    def _check_freshness(self, ws: Workspace) -> None:
+        """Analyse the rulesets as `accord conflicts` would, off the UI thread, and compare with the files."""
+        if any(e.errors for e in ws.entries):
+            return  # the analysis would leave the broken rulesets out: no verdict until they are fixed
+        from engine.report import fresh_report, stale_files
+        from tui.workspace import conflicts_folder
+
+        report, _analysis = fresh_report(ws.rulesets, ws.reviews)
+        stale = stale_files(conflicts_folder(ws.folder), report)
+        self.app.call_from_thread(self._freshness_known, ws, report, stale)
+
+    def _freshness_known(self, ws: Workspace, report: dict[str, Any], stale: list[str]) -> None:
+        if ws is not self._fresh_for:
+            return  # a newer workspace is being checked
+        self.stale, self._fresh = stale, report
+        self._show_summary(ws)
+
+    def action_rewrite_report(self) -> None:
+        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        if ws is None:
+            return
+        if any(e.errors for e in ws.entries):
+            self.notify("Fix the rulesets' errors first: the analysis needs every ruleset valid.", severity="warning")
+            return
+        if self._fresh is None or ws is not self._fresh_for:
+            self.notify("Still analysing the rulesets; try again in a moment.", timeout=3)
+            return
+        from engine.report import write_report
+        from tui.workspace import conflicts_folder, load_conflicts
+
+        try:
+            changed = write_report(conflicts_folder(ws.folder), self._fresh)
+        except OSError as exc:
+            self.notify(f"Report not written: {exc}", title="Save failed", severity="error", timeout=10)
+            return
+        summary = self._fresh["summary"]
+        self.notify(f"{', '.join(changed) or 'Nothing'} rewritten: {summary['conflicts']} conflicts.", timeout=4)
+        load_conflicts(ws)
+        self.stale = []
+        self.workspace_changed(ws)
 
     def _matches(self, c: dict[str, Any], reviews: dict[str, Any]) -> bool:
         f = self.filters
@@ -176,12 +232,16 @@ class ConflictsScreen(Screen[None]):
             self.call_after_refresh(self._add_rest, generation, first)
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
+        self._show_summary(ws)
+        self._show_detail()
+
+    def _show_summary(self, ws: Workspace) -> None:
         unreviewed = sum(review_state(c, ws.reviews) == NO_REVIEW for c in ws.conflicts)
         summary = Text()
         if ws.conflicts_problem:
             summary.append(ws.conflicts_problem, style="bold red")
         elif ws.conflicts_path is not None and not ws.conflicts_path.exists():
-            summary.append(f"No conflict report at {ws.conflicts_path}: run `accord conflicts` to write it.", style="yellow")
+            summary.append(f"No conflict report at {ws.conflicts_path}: g analyses the rulesets and writes it.", style="yellow")
         else:
             summary.append(f"{len(self.shown)} of {len(ws.conflicts)} conflicts shown · ")
             summary.append(f"{unreviewed} without a disposition", style="bold yellow" if unreviewed else "green")
@@ -189,8 +249,10 @@ class ConflictsScreen(Screen[None]):
             if ws.not_analysed:  # the report is incomplete: say where, before anyone trusts the count
                 where = ", ".join(f"{n['source']} on {n['question']}" for n in ws.not_analysed)
                 summary.append(f"\nNot analysed (grid over the cell budget, conflicts there unknown): {where}", style="bold red")
+        if self.stale and self._fresh is not None and ws.conflicts_path is not None and ws.conflicts_path.exists():
+            now = self._fresh["summary"]["conflicts"]
+            summary.append(f"\nThe rulesets changed since this report was written ({now} conflicts now): g rewrites it.", style="bold yellow")
         self.query_one("#conflicts-summary", Static).update(summary)
-        self._show_detail()
 
     def _set_columns(self, table: DataTable) -> None:
         """Widths that fit the screen (long questions, sources and reviews end in …; the full text is in the detail)."""
@@ -407,3 +469,4 @@ class ConflictsScreen(Screen[None]):
         yield SystemCommand("Open a quote of the highlighted conflict", "Show it in its source text (o)", self.action_open_quote)
         yield SystemCommand("Filter conflicts", "Severity, kind, question, source, review (/)", self.action_focus_filters)
         yield SystemCommand("Show all conflicts", "Clear the filters (a)", self.action_clear_filters)
+        yield SystemCommand("Rewrite the conflict report", "Analyse the rulesets again and write conflicts/report.* (g)", self.action_rewrite_report)
