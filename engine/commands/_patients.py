@@ -1,6 +1,7 @@
 """Shared loading for commands that take --patient and --rulesets: located errors, never tracebacks."""
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
@@ -38,3 +39,17 @@ def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | N
 
         return load_bundle_inputs(patient_path, rulesets_path, as_of, verbose, quiet)
     return load_inputs(patient_path, rulesets_path)
+
+
+def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
+    """--patient, --rulesets, --format and --as-of, shared by eval and explain."""
+    parser.add_argument("--patient", required=True, metavar="FILE",
+                        help="patient file (YAML or JSON, schema/patient.schema.json) or a FHIR R4 Bundle (JSON)")
+    parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--as-of", metavar="DATE", help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)")
+
+
+def load_from_args(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """load_patient_or_bundle with the arguments add_patient_arguments defined."""
+    return load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))

@@ -9,18 +9,17 @@ EXAMPLE = "accord eval --patient rulesets/patients/egfr-45.yaml --question dose 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--patient", required=True, metavar="FILE", help="patient file (YAML or JSON, schema/patient.schema.json)")
+    from engine.commands._patients import add_patient_arguments
+
+    add_patient_arguments(parser)
     parser.add_argument("--question", metavar="Q", help="only this question (default: every question a source addresses)")
-    parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument("--as-of", metavar="DATE", help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import load_patient_or_bundle
+    from engine.commands._patients import load_from_args
     from engine.evaluate import evaluate_patient
 
-    loaded = load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))
+    loaded = load_from_args(args)
     if loaded is None:
         return 1
     patient, result = loaded

@@ -9,20 +9,19 @@ EXAMPLE = "accord explain --patient rulesets/patients/egfr-49_5.yaml --source ja
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--patient", required=True, metavar="FILE", help="patient file (YAML or JSON) or a FHIR R4 Bundle (JSON)")
+    from engine.commands._patients import add_patient_arguments
+
+    add_patient_arguments(parser)
     parser.add_argument("--source", required=True, metavar="S", help="source id, e.g. jak-blog")
     parser.add_argument("--question", required=True, metavar="Q", help="question, e.g. dose")
-    parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument("--as-of", metavar="DATE", help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import load_patient_or_bundle
+    from engine.commands._patients import load_from_args
     from engine.contract import vocabulary
     from engine.explain import explain, explain_text
 
-    loaded = load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))
+    loaded = load_from_args(args)
     if loaded is None:
         return 1
     patient, result = loaded
