@@ -5,12 +5,14 @@ needs its options up front; a screen with five of them (the conflicts
 filters) spends a third of its opening time building menus nobody has opened
 yet. A FilterButton is one line of text ("severity: all ▾"); enter, space,
 down or a click opens a small menu (FilterMenu) filled by a callback at that
-moment, and choosing posts FilterButton.Changed.
+moment, and choosing posts FilterButton.Changed. Typing in an open menu
+narrows it to the matching options.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -26,7 +28,13 @@ Options = list[tuple[str, str]]  # (label, value)
 
 
 class FilterMenu(ModalScreen[str | None]):
-    """The opened menu: an OptionList of (label, value), the current value highlighted."""
+    """The opened menu: an OptionList of (label, value), the current value highlighted.
+
+    Typing narrows the list to the options whose label contains the typed text
+    (case-insensitive; `match_prefix`, e.g. "question: ", is ignored when
+    matching), backspace widens it again, enter picks the highlighted option
+    and escape closes the menu without choosing.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -41,8 +49,11 @@ class FilterMenu(ModalScreen[str | None]):
         background: $surface;
         padding: 0 1;
     }
-    FilterMenu Static {
+    FilterMenu #filter-menu-title {
         text-style: bold;
+    }
+    FilterMenu #filter-menu-query {
+        color: $text-muted;
     }
     FilterMenu OptionList, FilterMenu OptionList:focus {
         height: auto;
@@ -52,22 +63,65 @@ class FilterMenu(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, title: str, options: Options, value: str) -> None:
+    def __init__(self, title: str, options: Options, value: str, *, match_prefix: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.options = options
         self.value = value
+        self.match_prefix = match_prefix
+        self.query_text = ""
+        self.shown: Options = list(options)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Content(self.title_text))
-            yield OptionList(*[Option(Content(label), id=value) for label, value in self.options], id="filter-menu-options")
+            yield Static(Content(self.title_text), id="filter-menu-title")
+            yield Static(self._query_line(), id="filter-menu-query")
+            yield OptionList(*self._option_items(self.shown), id="filter-menu-options")
+
+    @staticmethod
+    def _option_items(options: Options) -> list[Option]:
+        return [Option(Content(label), id=value) for label, value in options]
+
+    def _matches(self, label: str) -> bool:
+        text = label[len(self.match_prefix):] if self.match_prefix and label.startswith(self.match_prefix) else label
+        return self.query_text.casefold() in text.casefold()
+
+    def _query_line(self) -> Content:
+        if not self.query_text:
+            return Content("type to narrow the list")
+        return Content(f"matching “{self.query_text}”: {len(self.shown)} of {len(self.options)}")
 
     def on_mount(self) -> None:
+        self._highlight(self.value)
+        self.query_one(OptionList).focus()
+
+    def _highlight(self, prefer: str | None) -> None:
         options = self.query_one(OptionList)
-        index = next((i for i, (_l, v) in enumerate(self.options) if v == self.value), 0)
-        options.highlighted = index
-        options.focus()
+        if not self.shown:
+            options.highlighted = None
+            return
+        options.highlighted = next((i for i, (_l, v) in enumerate(self.shown) if v == prefer), 0)
+
+    def narrow(self, text: str) -> None:
+        """Show only the options matching `text` (all of them for "")."""
+        options = self.query_one(OptionList)
+        current = options.highlighted_option.id if options.highlighted_option is not None else self.value
+        self.query_text = text
+        self.shown = [(label, value) for label, value in self.options if self._matches(label)]
+        options.set_options(self._option_items(self.shown))
+        self._highlight(current)
+        self.query_one("#filter-menu-query", Static).update(self._query_line())
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "backspace":
+            event.stop()
+            event.prevent_default()
+            if self.query_text:
+                self.narrow(self.query_text[:-1])
+        elif event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.narrow(self.query_text + event.character)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -145,7 +199,7 @@ class FilterButton(Widget, can_focus=True):
                 self.value = value
                 self.post_message(self.Changed(self, value))
 
-        self.app.push_screen(FilterMenu(f"Filter by {self.label}", options, self.value), chosen)
+        self.app.push_screen(FilterMenu(f"Filter by {self.label}", options, self.value, match_prefix=f"{self.label}: "), chosen)
 
     def on_click(self) -> None:
         self.focus()
