@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +50,15 @@ def trim_span(text: str, start: int, end: int) -> Span:
     return Span(start, end, text[start:end])
 
 
+# Characters a JSON string keeps raw but a YAML double-quoted scalar cannot hold as they are:
+# DEL and C1 controls (not printable for YAML), NEL and the Unicode line/paragraph
+# separators (read as line breaks, so folded), the BOM, noncharacters and lone surrogates.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
 def _q(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """`value` as a double-quoted scalar that reads back as exactly `value` (JSON escapes, plus \\uXXXX for the unsafe)."""
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def _line_start(text: str, pos: int) -> int:

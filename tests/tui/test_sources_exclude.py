@@ -33,6 +33,8 @@ async def test_exclude_the_selected_sentence_and_coverage_updates(workdir: Path)
         reasons = [o.id for o in menu.query_one("OptionList").options]
         assert reasons[:2] == ["reader_comment", "marketing"] and "navigation" in reasons
         await pilot.press("enter")  # navigation is highlighted first
+        await pilot.pause()
+        await pilot.press("enter")  # no note
         await settle(pilot)
         assert app.screen is screen
         saved = path.read_text(encoding="utf-8")
@@ -75,6 +77,8 @@ async def test_escape_excludes_nothing_and_a_file_changed_on_disk_is_not_written
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # no note
         await settle(pilot)
         assert path.read_text(encoding="utf-8") == external  # never written over someone else's change
         assert any(n.severity == "warning" and "changed on disk" in n.message for n in app._notifications)
@@ -83,6 +87,8 @@ async def test_escape_excludes_nothing_and_a_file_changed_on_disk_is_not_written
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # no note
         await settle(pilot)
         saved = path.read_text(encoding="utf-8")
         item = f'  - {{start: {start}, end: {start + len("layout: minimal-medicine")}, reason: navigation, exact: "layout: minimal-medicine"}}\n'

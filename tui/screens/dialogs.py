@@ -1,4 +1,4 @@
-"""Small modal dialogs: confirm, choose, show text (diffs, explanations)."""
+"""Small modal dialogs: confirm, choose, type a line of text, show text (diffs, explanations)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -60,6 +60,32 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InputDialog(ModalScreen[str | None]):
+    """One line of text: enter returns it stripped ("" when left empty), escape returns None (cancel)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, message: str, *, placeholder: str = "", value: str = "", hint: str = "enter saves · escape cancels") -> None:
+        super().__init__()
+        self.message, self.placeholder, self.value, self.hint = message, placeholder, value, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.message, classes="dialog-message", markup=False)
+            yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
+            yield Static(self.hint, classes="dialog-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)

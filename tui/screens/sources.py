@@ -3,7 +3,7 @@
 Select text (shift+arrows, mouse) and press `n` to start a claim prefilled
 with the exact quote, its context and offsets; the editor never types a
 quote by hand. `x` records the selection (or the sentence under the cursor)
-as excluded from coverage, with a reason (engine.exclusions).
+as excluded from coverage, with a reason and an optional note (engine.exclusions).
 """
 from __future__ import annotations
 
@@ -325,6 +325,7 @@ class SourcesScreen(Screen[None]):
     def action_exclude_span(self) -> None:
         """Record the selection (or the sentence) as excluded from coverage, with a reason from the contract."""
         from engine.exclusions import ExclusionError, reasons, trim_span
+        from tui.screens.dialogs import InputDialog
         from tui.widgets.filter_button import FilterMenu
 
         entry = self.entry()
@@ -345,19 +346,27 @@ class SourcesScreen(Screen[None]):
         ruleset, text = entry.ruleset, self.text
 
         def chosen(reason: str | None) -> None:
-            if reason is not None:
-                self._save_exclusion(entry, ruleset, text, span.start, span.end, reason)
+            if reason is None:
+                return
+
+            def noted(note: str | None) -> None:
+                if note is not None:  # escape at the note step cancels the whole exclusion
+                    self._save_exclusion(entry, ruleset, text, span.start, span.end, reason, note)
+
+            self.app.push_screen(InputDialog(f"Exclude “{short}” ({reason}). Note (optional):",
+                                             placeholder="why, for the reviewer; empty for none",
+                                             hint="enter saves (an empty note writes none) · escape cancels the exclusion"), noted)
 
         self.app.push_screen(FilterMenu(f"Exclude “{short}” from coverage: why?", options, "navigation"), chosen)
 
-    def _save_exclusion(self, entry: RulesetEntry, ruleset: Any, text: str, start: int, end: int, reason: str) -> None:
+    def _save_exclusion(self, entry: RulesetEntry, ruleset: Any, text: str, start: int, end: int, reason: str, note: str = "") -> None:
         from engine.atomic import ChangedOnDisk
         from engine.exclusions import ExclusionError, save_exclusion
 
         if ruleset.document is None:
             return
         try:
-            save_exclusion(entry.path, ruleset.document, text, start, end, reason)
+            save_exclusion(entry.path, ruleset.document, text, start, end, reason, note)
         except ChangedOnDisk:
             self.notify(f"{entry.path.name} changed on disk since it was loaded; nothing was written. Reloading: select the text again.",
                         title="Changed on disk", severity="warning", timeout=8)
@@ -370,7 +379,7 @@ class SourcesScreen(Screen[None]):
             self.notify(f"Not excluded: {exc}", severity="error", timeout=8)
             return
         overlapping = [c.id for s, e, c in self._claim_spans if s < end and start < e]
-        message = f"Excluded {end - start} characters ({reason}); coverage is being recounted."
+        message = f"Excluded {end - start} characters ({reason}{', with a note' if note else ''}); coverage is being recounted."
         if overlapping:
             message += f" Sentences it shares with {', '.join(overlapping)} stay claimed."
         self.notify(message, timeout=5)
@@ -437,4 +446,4 @@ class SourcesScreen(Screen[None]):
         yield SystemCommand("Next claim", "Jump to the next highlighted quote (])", lambda: self.action_next_claim(1))
         yield SystemCommand("Previous claim", "Jump to the previous highlighted quote ([)", lambda: self.action_next_claim(-1))
         yield SystemCommand("Next unreviewed sentence", "Jump to the next sentence neither claimed nor excluded (u)", self.action_next_unreviewed)
-        yield SystemCommand("Exclude this span from coverage", "Record the selection (or the sentence) in `excluded`, with a reason (x)", self.action_exclude_span)
+        yield SystemCommand("Exclude this span from coverage", "Record the selection (or the sentence) in `excluded`, with a reason and an optional note (x)", self.action_exclude_span)
