@@ -46,14 +46,17 @@ class SourcesScreen(Screen[None]):
 
     TITLE = "Sources"
     BINDINGS = [
-        Binding("n", "new_claim", "New claim from selection", id="sources-new-claim"),
-        Binding("e", "edit_claim", "Edit claim", id="sources-edit-claim"),
-        Binding("r", "review_claim", "Review status", id="sources-review"),
-        Binding("s", "select_sentence", "Select sentence", id="sources-select-sentence"),
-        Binding("right_square_bracket", "next_claim(1)", "Next claim", id="sources-next-claim"),
+        # Short footer descriptions so the main keys fit at 120 columns; tooltips and the palette say more.
+        Binding("n", "new_claim", "New claim", id="sources-new-claim", tooltip="New claim from the selection (or the sentence)"),
+        Binding("x", "exclude_span", "Exclude", id="sources-exclude-span", tooltip="Exclude the selection (or the sentence) from coverage"),
+        Binding("u", "next_unreviewed", "Unreviewed", id="sources-next-unreviewed", tooltip="Next sentence neither claimed nor excluded"),
+        Binding("e", "edit_claim", "Edit", id="sources-edit-claim", tooltip="Edit the claim under the cursor"),
+        Binding("r", "review_claim", "Review", id="sources-review", tooltip="Review status of the claim under the cursor"),
+        # Off the footer (n and x already act on the sentence under the cursor; the side panel
+        # names s and ] where they apply), still in the palette and the keys panel.
+        Binding("s", "select_sentence", "Sentence", id="sources-select-sentence", show=False, tooltip="Select the sentence under the cursor"),
+        Binding("right_square_bracket", "next_claim(1)", "Next claim", id="sources-next-claim", show=False),
         Binding("left_square_bracket", "next_claim(-1)", "Prev claim", id="sources-prev-claim", show=False),
-        Binding("u", "next_unreviewed", "Next unreviewed", id="sources-next-unreviewed"),
-        Binding("x", "exclude_span", "Exclude span", id="sources-exclude-span"),
         Binding("tab", "app.focus_next", "Focus next", show=False),
     ]
 
@@ -75,7 +78,7 @@ class SourcesScreen(Screen[None]):
                 yield Static("", id="sources-legend", markup=False)
                 with VerticalScroll(id="sources-claims-scroll"):
                     yield Static("", id="sources-claims", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # the full set of keys fits at 120 columns
 
     def on_mount(self) -> None:
         self._ready = True
