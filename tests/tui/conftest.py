@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import shutil
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,15 @@ async def open_source(pilot, source_id: str, offset: int):
     view.set_cursor(offset)
     await pilot.pause()
     return screen, view
+
+
+@asynccontextmanager
+async def workbench(folder: Path, screen_key: str | None = None, size: tuple[int, int] = (120, 40)):
+    """The workbench running headless on `folder`, settled, on screen `screen_key` (1-4) when given."""
+    app = make_app(folder)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        if screen_key:
+            await pilot.press(screen_key)
+            await settle(pilot)
+        yield app, pilot

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui.conftest import make_app, run_async, settle
+from tests.tui.conftest import make_app, run_async, settle, workbench
 
 
 @run_async
@@ -12,11 +12,7 @@ async def test_filters_build_their_menu_when_opened_and_filter_rows(workdir: Pat
 
     from tui.widgets.filter_button import FilterButton, FilterMenu
 
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         screen = app.screen
         table = screen.query_one(DataTable)
         assert table.row_count == 6
@@ -96,11 +92,7 @@ async def test_ids_and_every_column_are_readable_at_120_columns(workdir: Path) -
         c["question"] = "risk.serious_infection_monitoring_" + c["question"]
         c["sources"] = [s + "-prescribing-information" for s in c["sources"]]
     report_path.write_text(json.dumps(report), encoding="utf-8")
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         screen = app.screen
         table = screen.query_one(DataTable)
         lines = [table.render_line(y).text for y in range(1 + table.row_count)]
@@ -130,11 +122,7 @@ async def test_sources_left_out_of_the_analysis_are_said_above_the_table(workdir
     report = json.loads(report_path.read_text(encoding="utf-8"))
     report["analysis"]["not_analysed"] = [{"question": "initiation", "source": "lucius-label", "cells": 2**30, "facts": ["pregnant"], "claims": 9}]
     report_path.write_text(json.dumps(report), encoding="utf-8")
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         summary = str(app.screen.query_one("#conflicts-summary", Static).render())
         assert "Not analysed" in summary and "lucius-label on initiation" in summary
 
@@ -151,11 +139,7 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
     ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
     report_path = workdir / "conflicts" / "report.json"
     before = json.loads(report_path.read_text(encoding="utf-8"))
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         screen = app.screen
         summary = lambda: str(screen.query_one("#conflicts-summary", Static).render())  # noqa: E731
         assert screen.stale == ["report.json", "report.md"]
@@ -176,9 +160,5 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
 
 @run_async
 async def test_a_current_report_is_not_called_stale(workdir: Path) -> None:
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         assert app.screen.stale == []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui.conftest import make_app, run_async, settle
+from tests.tui.conftest import run_async, settle, workbench
 
 
 def _labels(menu) -> list[str]:
@@ -18,11 +18,7 @@ async def test_typing_narrows_the_kind_filter_and_enter_picks_the_match(workdir:
 
     from tui.widgets.filter_button import FilterButton, FilterMenu
 
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         screen = app.screen
         table = screen.query_one(DataTable)
         kind = screen.query_one("#filter-kind", FilterButton)

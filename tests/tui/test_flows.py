@@ -9,7 +9,7 @@ import pytest
 
 from engine.loader import load_file
 from engine.validate import validate_paths
-from tests.tui.conftest import make_app, open_source, run_async, settle
+from tests.tui.conftest import make_app, open_source, run_async, settle, workbench
 
 
 def notifications(app) -> list[tuple[str, str]]:
@@ -137,11 +137,7 @@ async def test_fix_a_validation_error(workdir: Path) -> None:
 async def test_set_a_disposition(workdir: Path) -> None:
     from engine.loader import load_file
 
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("enter")  # first choice: source_correct: dr-oracle
@@ -262,11 +258,7 @@ async def test_unchanged_buffer_follows_the_disk_and_quit_asks(workdir: Path) ->
 async def test_patients_fact_edit_reevaluates_and_explains(workdir: Path) -> None:
     from tui.screens.explain import ExplainScreen
 
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "3") as (app, pilot):
         screen = app.screen
         assert screen.question == "dose"
         assert screen.answers[("ra-adult", "dr-oracle")].status == "answered"

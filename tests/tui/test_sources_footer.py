@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui.conftest import make_app, run_async, settle
+from tests.tui.conftest import run_async, workbench
 
 
 @run_async
@@ -11,11 +11,7 @@ async def test_the_sources_footer_fits_its_main_keys_at_120_columns(workdir: Pat
     from textual.widgets import Footer
     from textual.widgets._footer import FooterKey
 
-    app = make_app(workdir / "rulesets")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
+    async with workbench(workdir / "rulesets", "2") as (app, pilot):
         screen = app.screen
         footer = screen.query_one(Footer)
         keys = [k for k in footer.query(FooterKey) if not k.has_class("-command-palette")]
