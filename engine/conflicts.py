@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
-from engine.evaluate import Answer, answer, format_value
+from engine.evaluate import answer, format_value
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
 from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_CELLS, Analysis, Finding, RegionCells, analyse

@@ -42,7 +42,7 @@ import numpy as np
 
 from engine.batch import compile_mask
 from engine.contract import Vocabulary, vocabulary
-from engine.evaluate import ANSWERED, CONFLICTING, SILENT, Answer, ClaimOutcome, fold
+from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.gcpause import gc_paused
 from engine.model import Claim, Ruleset
 from engine.partition import Partition, partition, thresholds
