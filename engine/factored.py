@@ -27,13 +27,12 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from engine.batch import compile_mask
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
 from engine.regions import (
-    BETWEEN, BOUNDARY, WITHIN, Cuts, Finding, Grid, RegionCells, _is_box, _point_count, _row_classes, _shared_point, _words, gaps,
-    merged_thresholds, over_budget, source_cells,
+    BETWEEN, BOUNDARY, WITHIN, Cuts, Finding, Grid, RegionCells, _is_box, _point_count, _row_classes, _shared_point, claim_words,
+    gaps, merged_thresholds, over_budget, row_bits, set_claims, source_cells,
 )
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
@@ -118,13 +117,7 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
     if over_budget(grid.size, len(claims), max_cells):
         raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {grid.size:,} cells")
     side_of = [s for s, side in enumerate(sides) for _ in side]
-    words = [np.zeros(grid.shape, dtype=np.uint64) for _ in range(_words(len(claims)))]
-    for i, claim in enumerate(claims):
-        columns, present = grid.mesh(claim.facts)
-        true_mask, unknown_mask = compile_mask(claim.when)(columns, present)
-        for bit, mask in ((2 * i, true_mask), (2 * i + 1, unknown_mask)):
-            if np.any(mask):
-                words[bit // 64] |= np.broadcast_to(mask, grid.shape).astype(np.uint64) << np.uint64(bit % 64)
+    words, _ = claim_words(grid, claims)
     inverse, reps = _row_classes(words)
     flat = inverse.ravel()
     points = _point_count(grid).ravel()
@@ -132,23 +125,16 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
     bounds = np.searchsorted(flat[order], np.arange(len(reps) + 1))
     table: dict[State, Cells] = {}
     for k, row in enumerate(reps):
-        bits = 0
-        for w, word in enumerate(row):
-            bits |= int(word) << (64 * w)
         applied: list[set[str]] = [set() for _ in sides]
         unknown: list[set[str]] = [set() for _ in sides]
         by_value: tuple[dict[str, set[str]], ...] = tuple({} for _ in sides)
-        while bits:  # only the claims with a bit set (see engine.regions._fold_row)
-            low = bits & -bits
-            bit = low.bit_length() - 1
-            claim, s = claims[bit >> 1], side_of[bit >> 1]
-            if bit & 1 == 0:  # applies (its unknown bit is then clear)
+        for i, applies in set_claims(row_bits(row)):
+            claim, s = claims[i], side_of[i]
+            if applies:
                 applied[s].add(claim.value_key)
                 by_value[s].setdefault(claim.value_key, set()).add(claim.id)
-                bits &= ~(0b11 << bit)
             else:
                 unknown[s].add(claim.value_key)
-                bits ^= low
         state = tuple((frozenset(a), frozenset(u)) for a, u in zip(applied, unknown))
         cells = order[bounds[k]:bounds[k + 1]]
         index = np.unravel_index(cells, grid.shape) if facts else ()

@@ -36,7 +36,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -285,25 +285,12 @@ def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, c
     """Evaluate one source's claims on every cell of its own grid (the facts its claims read)."""
     facts = sorted({n for c in claims for n in c.facts})
     grid = Grid(question, [parts[n] for n in facts])
-    shape = grid.shape
-    words = [np.zeros(shape, dtype=np.uint64) for _ in range(_words(len(claims)))]
-    evaluations = 0
-    for i, claim in enumerate(claims):
-        columns, present = grid.mesh(claim.facts)
-        true_mask, unknown_mask = compile_mask(claim.when)(columns, present)
-        evaluations += int(true_mask.size)
-        for bit, mask in ((2 * i, true_mask), (2 * i + 1, unknown_mask)):
-            if mask.any():
-                w = words[bit // 64]
-                w |= (mask.astype(np.uint64) << np.uint64(bit % 64))
+    words, evaluations = claim_words(grid, claims)
     inverse, reps = _row_classes(words)
     answers: list[Answer] = []
     applied: list[int] = []
     for row in reps:
-        bits = 0
-        for k, word in enumerate(row):
-            bits |= int(word) << (64 * k)
-        answer, applies_bits = _fold_row(ruleset.source_id, question, claims, bits)
+        answer, applies_bits = _fold_row(ruleset.source_id, question, claims, row_bits(row))
         answers.append(answer)
         applied.append(applies_bits)
     cuts, _ = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
@@ -319,19 +306,52 @@ def _fold_row(source: str, question: str, claims: list[Claim], bits: int) -> tup
     applied: dict[str, list[Claim]] = {}
     unknown: list[ClaimOutcome] = []
     applies_bits = 0
+    for i, applies in set_claims(bits):
+        claim = claims[i]
+        if applies:
+            applies_bits |= 1 << i
+            applied.setdefault(claim.value_key, []).append(claim)
+        else:
+            unknown.append(ClaimOutcome(claim, None, claim.facts))
+    return fold(source, question, applied, unknown), applies_bits
+
+
+def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]:
+    """Every claim evaluated on every cell of `grid` (engine.batch), packed two bits a claim
+    (applies at 2i, unknown at 2i+1) into uint64 words; and the number of evaluations."""
+    words = [np.zeros(grid.shape, dtype=np.uint64) for _ in range(_words(len(claims)))]
+    evaluations = 0
+    for i, claim in enumerate(claims):
+        columns, present = grid.mesh(claim.facts)
+        true_mask, unknown_mask = compile_mask(claim.when)(columns, present)
+        evaluations += int(true_mask.size)
+        for bit, mask in ((2 * i, true_mask), (2 * i + 1, unknown_mask)):
+            if mask.any():
+                w = words[bit // 64]
+                w |= (mask.astype(np.uint64) << np.uint64(bit % 64))
+    return words, evaluations
+
+
+def row_bits(row: np.ndarray) -> int:
+    """One cell class's words as a single int."""
+    bits = 0
+    for k, word in enumerate(row):
+        bits |= int(word) << (64 * k)
+    return bits
+
+
+def set_claims(bits: int) -> Iterator[tuple[int, bool]]:
+    """(claim index, applies) for each claim with a bit set, in claim order; only those are visited
+    (a handful of a source's thousands). A claim that applies has no unknown bit."""
     while bits:
         low = bits & -bits
         bit = low.bit_length() - 1
-        i = bit >> 1
-        claim = claims[i]
-        if bit & 1 == 0:  # applies (its unknown bit cannot also be set)
-            applies_bits |= 1 << i
-            applied.setdefault(claim.value_key, []).append(claim)
+        if bit & 1 == 0:
+            yield bit >> 1, True
             bits &= ~(0b11 << bit)
         else:
-            unknown.append(ClaimOutcome(claim, None, claim.facts))
+            yield bit >> 1, False
             bits ^= low
-    return fold(source, question, applied, unknown), applies_bits
 
 
 # ---------------------------------------------------------------- regions
