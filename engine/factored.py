@@ -54,6 +54,11 @@ class Cells:
     witness: dict[str, int]  # fact -> cell index
     points: int  # threshold points of the witness (interiors preferred)
 
+    @classmethod
+    def none(cls, sides: int) -> "Cells":
+        """No cells yet: what a label starts from before absorbing its states."""
+        return cls(0, {}, tuple({} for _ in range(sides)), {}, math.inf)  # type: ignore[arg-type]
+
     def absorb(self, other: "Cells") -> None:
         """Add another group of cells with the same state."""
         self.count += other.count
@@ -219,12 +224,8 @@ def within_source(question: str, parts: dict[str, Partition], source: str, claim
         if answer.status != CONFLICTING:
             continue
         label = tuple(sorted(v.key for v in answer.values))
-        group = Cells(cells.count, cells.indices, ({k: cells.claims[0].get(k, set()) for k in label},), cells.witness, cells.points)
-        if label in labelled:
-            labelled[label].absorb(group)
-        else:
-            labelled[label] = Cells(group.count, {n: set(i) for n, i in group.indices.items()}, (_merged(group.claims[0], {}),),
-                                    dict(group.witness), group.points)
+        named = ({k: cells.claims[0].get(k, set()) for k in label},)
+        labelled.setdefault(label, Cells.none(1)).absorb(Cells(cells.count, cells.indices, named, cells.witness, cells.points))
     facts = _source_facts(claims)
     return [Finding(WITHIN, question, (source,), tuple(sorted(c for ids in cells.claims[0].values() for c in ids)), _region(parts, facts, cells))
             for label, cells in sorted(labelled.items())]
@@ -278,11 +279,7 @@ def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, li
         for mine, theirs, by_value in ((kx, ky, cells.claims[0]), (ky, kx, cells.claims[1])):
             differing = [k for k in mine if k not in theirs] or list(mine)
             named.append({k: set(by_value.get(k, set())) for k in differing})
-        group = Cells(cells.count, {n: set(i) for n, i in cells.indices.items()}, tuple(named), dict(cells.witness), cells.points)
-        if (kx, ky) in labelled:
-            labelled[(kx, ky)].absorb(group)
-        else:
-            labelled[(kx, ky)] = group
+        labelled.setdefault((kx, ky), Cells.none(2)).absorb(Cells(cells.count, cells.indices, tuple(named), cells.witness, cells.points))
     facts = sorted(set(_source_facts(ca)) | set(_source_facts(cb)))
     info_a, info_b = _SourceInfo(set(_source_facts(ca)), ta), _SourceInfo(set(_source_facts(cb)), tb)
     findings = []
