@@ -46,6 +46,16 @@ def test_partition_cells_cover_range_with_points():
     assert all(c.contains(c.value) for c in part.cells)
 
 
+def test_partition_of_many_thresholds_is_ordered_and_complete():
+    """20,000 thresholds: a point cell at each and an open cell between (membership was a list scan, quadratic)."""
+    cuts = [10 + i / 200 for i in range(20_000)]
+    part = partition(vocabulary().facts["egfr"], cuts)
+    assert len(part.cells) == 2 * len(cuts) + 1
+    points = [c.value for c in part.cells if c.point]
+    assert points == sorted(points) and len(points) == len(cuts)
+    assert all(a.high == b.low for a, b in zip(part.cells, part.cells[1:]))
+
+
 def test_overlap_within_source_found_with_witness(tmp_path, ruleset_writer):
     ruleset_writer("alpha", TEXT, [
         {"question": "dose", "value": TWO, "when": egfr(">=", 30), "quote": "Alpha says one thing"},
