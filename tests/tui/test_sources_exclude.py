@@ -5,22 +5,26 @@ from pathlib import Path
 
 from engine.loader import load_file
 from engine.validate import validate_paths
-from tests.tui.conftest import make_app, open_source, run_async, settle
+from tests.tui.conftest import make_app, open_source, run_async, settle, workbench
+
+
+SENTENCE = "Article Review Status"  # a dr-oracle sentence no claim covers and nothing excludes yet
+
+
+def unclaimed_sentence(workdir: Path) -> tuple[Path, Path, str, int, str]:
+    """(rulesets folder, dr-oracle.yaml, its text before any edit, the sentence's offset, the sentence)."""
+    folder = workdir / "rulesets"
+    path = folder / "dr-oracle.yaml"
+    text = (folder / "sources" / "dr-oracle.txt").read_text(encoding="utf-8")
+    return folder, path, path.read_text(encoding="utf-8"), text.index(SENTENCE), SENTENCE
 
 
 @run_async
 async def test_exclude_the_selected_sentence_and_coverage_updates(workdir: Path) -> None:
     from tui.widgets.filter_button import FilterMenu
 
-    folder = workdir / "rulesets"
-    path = folder / "dr-oracle.yaml"
-    before = path.read_text(encoding="utf-8")
-    text = (folder / "sources" / "dr-oracle.txt").read_text(encoding="utf-8")
-    sentence = "Article Review Status"
-    start = text.index(sentence)
-    app = make_app(folder)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    folder, path, before, start, sentence = unclaimed_sentence(workdir)
+    async with workbench(folder) as (app, pilot):
         screen, view = await open_source(pilot, "dr-oracle", start + 3)
         counts = screen.coverage.counts()
         assert counts["excluded"] == 0

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from engine.loader import load_file
 from engine.validate import validate_paths
-from tests.tui.conftest import make_app, open_source, run_async, settle
+from tests.tui.conftest import open_source, run_async, settle, workbench
+from tests.tui.test_sources_exclude import unclaimed_sentence
 
 
 @run_async
@@ -15,15 +16,8 @@ async def test_the_note_is_written_after_the_reason_and_escape_at_the_note_write
     from tui.screens.dialogs import InputDialog
     from tui.widgets.filter_button import FilterMenu
 
-    folder = workdir / "rulesets"
-    path = folder / "dr-oracle.yaml"
-    before = path.read_text(encoding="utf-8")
-    text = (folder / "sources" / "dr-oracle.txt").read_text(encoding="utf-8")
-    sentence = "Article Review Status"
-    start = text.index(sentence)
-    app = make_app(folder)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    folder, path, before, start, sentence = unclaimed_sentence(workdir)
+    async with workbench(folder) as (app, pilot):
         screen, view = await open_source(pilot, "dr-oracle", start + 3)
         # escape at the note step: nothing written, back on the sources screen, selection kept
         await pilot.press("s", "x")
