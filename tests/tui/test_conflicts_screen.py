@@ -162,3 +162,21 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
 async def test_a_current_report_is_not_called_stale(workdir: Path) -> None:
     async with workbench(workdir / "rulesets", "4") as (app, pilot):
         assert app.screen.stale == []
+
+
+@run_async
+async def test_g_before_the_analysis_finishes_writes_the_report_when_it_does(workdir: Path) -> None:
+    ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
+    report_path = workdir / "conflicts" / "report.json"
+    before = report_path.read_text(encoding="utf-8")
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
+        screen = app.screen
+        screen._fresh = None  # as if the worker had not answered yet
+        await pilot.press("g")
+        await pilot.pause()
+        assert report_path.read_text(encoding="utf-8") == before  # nothing to write yet
+        screen._check_freshness(app.workspace)
+        await settle(pilot)
+        assert report_path.read_text(encoding="utf-8") != before and screen.stale == []

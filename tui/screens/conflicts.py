@@ -90,6 +90,7 @@ class ConflictsScreen(Screen[None]):
         self.stale: list[str] | None = None
         self._fresh: dict[str, Any] | None = None
         self._fresh_for: Workspace | None = None
+        self._write_when_fresh = False  # g was pressed while the analysis was still running
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -169,6 +170,10 @@ class ConflictsScreen(Screen[None]):
         if ws is not self._fresh_for:
             return  # a newer workspace is being checked
         self.stale, self._fresh = stale, report
+        if self._write_when_fresh:
+            self._write_when_fresh = False
+            self.action_rewrite_report()
+            return
         self._show_summary(ws)
 
     def action_rewrite_report(self) -> None:
@@ -179,7 +184,8 @@ class ConflictsScreen(Screen[None]):
             self.notify("Fix the rulesets' errors first: the analysis needs every ruleset valid.", severity="warning")
             return
         if self._fresh is None or ws is not self._fresh_for:
-            self.notify("Still analysing the rulesets; try again in a moment.", timeout=3)
+            self._write_when_fresh = True
+            self.notify("Analysing the rulesets; the report is written as soon as that is done.", timeout=3)
             return
         from engine.report import write_report
         from tui.workspace import conflicts_folder, load_conflicts
