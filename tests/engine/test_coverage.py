@@ -5,6 +5,9 @@ import json
 import subprocess
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine.coverage import coverage, coverage_of_text, split_sentences
 from engine.validate import validate_paths
 from tests.conftest import ACCORD, REPO, dump_yaml
@@ -120,3 +123,13 @@ def test_accord_test_passes_and_fails(tmp_path, ruleset_writer):
     assert "patients/p.yaml: src dose: expected 2 mg once daily, got conflicting:" in bad.stdout
     assert "src/a" in bad.stdout and "src/b" in bad.stdout
     assert "1 expectations, 0 passed, 1 failed" in bad.stdout
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 20)), max_size=12), st.integers(0, 70), st.integers(1, 15))
+def test_span_index_answers_like_a_scan(spans, start, length):
+    from engine.coverage import _Spans
+
+    pairs = [(a, a + n) for a, n in spans]
+    end = start + length
+    assert _Spans(pairs).overlaps(start, end) == any(a < end and start < b for a, b in pairs)
