@@ -17,7 +17,8 @@ the cell indices of every fact, the claims giving each value, and a witness.
 The findings (kind, claims, cell count, indices, fact, threshold) are those
 engine.regions reports on the full grid, which tests/engine/test_factored.py
 checks on generated rulesets; witnesses may be other cells of the same region.
-engine.regions uses this path for a question whose full grid is over budget.
+engine.regions.analyse_question uses this path when it pays off (pays_off:
+the facts fall apart into small groups) or when a full grid is over budget.
 """
 from __future__ import annotations
 
