@@ -68,3 +68,22 @@ async def workbench(folder: Path, screen_key: str | None = None, size: tuple[int
             await pilot.press(screen_key)
             await settle(pilot)
         yield app, pilot
+
+
+async def save_over_external_change(pilot, path: Path, external: str, choice: str) -> None:
+    """ctrl+s on an edit whose file changed on disk: the dialog asks first (nothing written yet),
+    shows the difference and comes back, then `choice` (#choice-mine, -reload, -cancel) is clicked."""
+    from tui.screens.dialogs import ChoiceDialog, TextDialog
+
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ChoiceDialog)
+    assert path.read_text(encoding="utf-8") == external  # nothing written yet
+    await pilot.click("#choice-diff")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, TextDialog)
+    await pilot.press("escape")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ChoiceDialog)
+    await pilot.click(f"#choice-{choice}")
+    await settle(pilot)

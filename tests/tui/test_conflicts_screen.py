@@ -127,6 +127,13 @@ async def test_sources_left_out_of_the_analysis_are_said_above_the_table(workdir
         assert "Not analysed" in summary and "lucius-label on initiation" in summary
 
 
+def change_a_dose(workdir: Path) -> None:
+    """Edit a ruleset after its report was written: minimal-medicine's RA dose becomes 1 mg, so the report is stale."""
+    ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
+
+
 @run_async
 async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
     """Rulesets edited after the report was written: the screen finds out by itself, and g does what `accord conflicts` does."""
@@ -134,9 +141,7 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
 
     from textual.widgets import Static
 
-    ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
-    text = ruleset.read_text(encoding="utf-8")
-    ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
+    change_a_dose(workdir)
     report_path = workdir / "conflicts" / "report.json"
     before = json.loads(report_path.read_text(encoding="utf-8"))
     async with workbench(workdir / "rulesets", "4") as (app, pilot):
@@ -166,9 +171,7 @@ async def test_a_current_report_is_not_called_stale(workdir: Path) -> None:
 
 @run_async
 async def test_g_before_the_analysis_finishes_writes_the_report_when_it_does(workdir: Path) -> None:
-    ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
-    text = ruleset.read_text(encoding="utf-8")
-    ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
+    change_a_dose(workdir)
     report_path = workdir / "conflicts" / "report.json"
     before = report_path.read_text(encoding="utf-8")
     async with workbench(workdir / "rulesets", "4") as (app, pilot):

@@ -9,7 +9,7 @@ import pytest
 
 from engine.loader import load_file
 from engine.validate import validate_paths
-from tests.tui.conftest import make_app, open_source, run_async, settle, workbench
+from tests.tui.conftest import make_app, open_source, run_async, save_over_external_change, settle, workbench
 
 
 def notifications(app) -> list[tuple[str, str]]:
@@ -197,8 +197,6 @@ async def test_failed_save_keeps_the_buffer(workdir: Path, monkeypatch: pytest.M
 
 @run_async
 async def test_external_change_is_detected_and_never_overwritten_silently(workdir: Path) -> None:
-    from tui.screens.dialogs import ChoiceDialog, TextDialog
-
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
     app = make_app(folder)
@@ -214,18 +212,7 @@ async def test_external_change_is_detected_and_never_overwritten_silently(workdi
         editor.check_external_change()
         await pilot.pause()
         assert any(sev == "warning" and "changed on disk" in msg for sev, msg in notifications(app))
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)
-        assert path.read_text() == external  # nothing written yet
-        await pilot.click("#choice-diff")
-        await pilot.pause()
-        assert isinstance(app.screen, TextDialog)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)
-        await pilot.click("#choice-mine")
-        await settle(pilot)
+        await save_over_external_change(pilot, path, external, "mine")
         saved = path.read_text()
         assert "note: mine" in saved and "Changed elsewhere" not in saved
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, run_async, settle
+from tests.tui.conftest import make_app, run_async, save_over_external_change, settle
 
 
 def notifications(app) -> list[tuple[str, str]]:
@@ -75,8 +75,6 @@ async def test_quitting_with_edited_facts_asks(workdir: Path) -> None:
 
 @run_async
 async def test_a_patient_file_changed_on_disk_is_never_overwritten_silently(workdir: Path) -> None:
-    from tui.screens.dialogs import ChoiceDialog, TextDialog
-
     path = workdir / "rulesets" / "patients" / "ra-adult.yaml"
     app = make_app(workdir / "rulesets")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -88,18 +86,7 @@ async def test_a_patient_file_changed_on_disk_is_never_overwritten_silently(work
         screen.check_external_change()
         await pilot.pause()
         assert any(sev == "warning" and "changed on disk" in msg for sev, msg in notifications(app))
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)
-        assert path.read_text(encoding="utf-8") == external  # nothing written yet
-        await pilot.click("#choice-diff")
-        await pilot.pause()
-        assert isinstance(app.screen, TextDialog)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog)
-        await pilot.click("#choice-cancel")
-        await settle(pilot)
+        await save_over_external_change(pilot, path, external, "cancel")
         assert path.read_text(encoding="utf-8") == external and screen.dirty
         await pilot.press("ctrl+s")
         await pilot.pause()
