@@ -199,10 +199,8 @@ async def test_failed_save_keeps_the_buffer(workdir: Path, monkeypatch: pytest.M
 async def test_external_change_is_detected_and_never_overwritten_silently(workdir: Path) -> None:
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
-    app = make_app(folder)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
+    async with workbench(folder) as (app, pilot):
+        editor, area = await open_usual_dose_claim(pilot, folder)
         area.move_cursor((area.document.line_count - 1, 0))
         area.insert("note: mine\n")
         await settle(pilot)
@@ -223,10 +221,8 @@ async def test_unchanged_buffer_follows_the_disk_and_quit_asks(workdir: Path) ->
 
     folder = workdir / "rulesets"
     path = folder / "minimal-medicine.yaml"
-    app = make_app(folder)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        editor, area = await open_usual_dose_claim(pilot, workdir / "rulesets")
+    async with workbench(folder) as (app, pilot):
+        editor, area = await open_usual_dose_claim(pilot, folder)
         path.write_text(path.read_text().replace("status: approved", "status: rejected", 1))
         editor.check_external_change()
         await pilot.pause()
