@@ -4,10 +4,19 @@ A value the patient file gives always wins; a derived value is only added when
 every input is present, and the derivation is reported so nobody mistakes a
 computed eGFR for a measured one. eGFR and CrCl are different measures (one is
 normalised to 1.73 m2, the other is not) and are never substituted for each other.
+
+Inputs the vocabulary's ranges rule out are refused first (engine.patient_ranges),
+and a derived value that leaves its own range, overflows or is not finite is not
+derived: the fact stays missing and a Refusal says why. Deriving never raises.
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from engine.contract import Vocabulary, vocabulary
+from engine.patient_ranges import Refusal, screen, show_number
 
 
 def ckd_epi_2021(creatinine_mg_dl: float, age_years: float, sex: str) -> float:
@@ -26,20 +35,67 @@ def cockcroft_gault(creatinine_mg_dl: float, age_years: float, sex: str, weight_
     return crcl * 0.85 if sex == "female" else crcl
 
 
+@dataclass
+class Derivation:
+    """The facts used for evaluation, how each derived one was computed, and every value refused."""
+
+    facts: dict[str, Any]
+    how: dict[str, str] = field(default_factory=dict)
+    refused: list[Refusal] = field(default_factory=list)
+
+
 def _present(facts: dict[str, Any], *names: str) -> bool:
     return all(facts.get(n) is not None for n in names)
 
 
-def derive_facts(facts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Facts plus derived eGFR/CrCl where computable, and how each derived fact was computed."""
-    out = dict(facts)
+def _compute(formula: Callable[..., float], *args: Any) -> tuple[float | None, str]:
+    """The formula's value rounded to 2 places, or None and why (math errors never escape)."""
+    try:
+        value = formula(*args)
+        if isinstance(value, complex) or not math.isfinite(value):
+            return None, "the formula gives no finite number"
+        return round(value, 2), ""
+    except (ArithmeticError, ValueError, TypeError) as exc:  # OverflowError, ZeroDivisionError, math domain
+        return None, f"the formula fails ({type(exc).__name__})"
+
+
+def derivation(facts: dict[str, Any], vocab: Vocabulary | None = None) -> Derivation:
+    """Screened facts plus derived eGFR/CrCl where computable, with every refusal."""
+    vocab = vocab or vocabulary()
+    out, refused = screen(facts, vocab)
     how: dict[str, str] = {}
-    scr = facts.get("serum_creatinine_mg_dl")
+    scr = out.get("serum_creatinine_mg_dl")
     usable = isinstance(scr, (int, float)) and not isinstance(scr, bool) and scr > 0
-    if usable and out.get("egfr") is None and _present(facts, "age_years", "sex") and facts["sex"] in ("female", "male"):
-        out["egfr"] = round(ckd_epi_2021(scr, facts["age_years"], facts["sex"]), 2)
-        how["egfr"] = "CKD-EPI 2021 from serum_creatinine_mg_dl, age_years, sex"
-    if usable and out.get("crcl") is None and _present(facts, "age_years", "sex", "weight_kg") and facts["sex"] in ("female", "male"):
-        out["crcl"] = round(cockcroft_gault(scr, facts["age_years"], facts["sex"], facts["weight_kg"]), 2)
-        how["crcl"] = "Cockcroft-Gault from serum_creatinine_mg_dl, age_years, sex, weight_kg"
-    return out, how
+    sexed = _present(out, "age_years", "sex") and out["sex"] in ("female", "male")
+    wanted = [
+        ("egfr", ckd_epi_2021, ("age_years", "sex"), "CKD-EPI 2021 from serum_creatinine_mg_dl, age_years, sex"),
+        ("crcl", cockcroft_gault, ("age_years", "sex", "weight_kg"), "Cockcroft-Gault from serum_creatinine_mg_dl, age_years, sex, weight_kg"),
+    ]
+    for name, formula, inputs, method in wanted:
+        if not (usable and sexed and out.get(name) is None and _present(out, *inputs)):
+            continue
+        if any(r.fact == name for r in refused):
+            continue  # a given value was refused: do not replace it silently with a computed one
+        value, why = _compute(formula, scr, *(out[n] for n in inputs))
+        if value is None:
+            refused.append(Refusal(name, None, why, derived=True))
+            continue
+        kept, bad = screen({name: value}, vocab, derived=True)
+        if bad:
+            refused.extend(bad)
+            continue
+        out.update(kept)
+        how[name] = method
+    return Derivation(out, how, refused)
+
+
+def derive_facts(facts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Facts plus derived eGFR/CrCl where computable, and how each derived fact was computed.
+
+    Out-of-range values are left out (see engine.patient_ranges); derivation() says which.
+    """
+    result = derivation(facts)
+    return result.facts, result.how
+
+
+__all__ = ["Derivation", "ckd_epi_2021", "cockcroft_gault", "derivation", "derive_facts", "show_number"]

@@ -16,16 +16,21 @@ with R4 for Patient, Observation and Condition): install `accord[fhir]`.
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
+import stat
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
 
 from engine.contract import Fact, Vocabulary, vocabulary
+from engine.fhir_dates import completed_years, full_date, instants, parse_date
+from engine.fhir_subjects import MAX_LISTED, Subject, Subjects, shown, subject_reference
 
 UCUM = "http://unitsofmeasure.org"
-MAX_BUNDLE_BYTES = 20 * 1024 * 1024
+MAX_BUNDLE_BYTES = 5 * 1024 * 1024  # engine.loader.MAX_BYTES: parsing and validating more takes over 5 s
 
 # Unit conversion: fact unit (UCUM) -> {given UCUM unit: factor}; value_in_fact_unit = value * factor.
 # Only exact, dimension-preserving factors; anything else is reported.
@@ -57,19 +62,33 @@ class FhirError(ValueError):
     """The input is not a usable FHIR Bundle (one line, no traceback)."""
 
 
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (newline, ESC, C1) as \\xNN, so user text cannot drive the terminal or forge lines."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
 @dataclass(frozen=True)
 class Note:
-    """A finding of the mapping: `warning` (something was not used) or `info` (how a fact was obtained)."""
+    """A finding of the mapping: `warning` (something was not used) or `info` (how a fact was obtained).
+
+    `pointer` is the JSON pointer of the resource (or field) in the Bundle file.
+    """
 
     level: str
     resource: str
     message: str
+    pointer: str = ""
 
     def __str__(self) -> str:
-        return f"{self.level}: {self.resource}: {self.message}" if self.resource else f"{self.level}: {self.message}"
+        where = f" (at {self.pointer})" if self.pointer else ""
+        text = f"{self.level}: {self.resource}: {self.message}{where}" if self.resource else f"{self.level}: {self.message}{where}"
+        return escape_controls(text)
 
     def to_json(self) -> dict[str, str]:
-        return {"level": self.level, "resource": self.resource, "message": self.message}
+        return {"level": self.level, "resource": self.resource, "message": self.message, "pointer": self.pointer}
 
 
 def is_bundle(data: Any) -> bool:
@@ -77,8 +96,13 @@ def is_bundle(data: Any) -> bool:
 
 
 def looks_like_bundle(path: str | Path) -> bool:
-    """True when the file is JSON whose resourceType is Bundle (cheap sniff, no FHIR import)."""
+    """True when the file is JSON whose resourceType is Bundle (cheap sniff, no FHIR import).
+
+    Only a regular file is opened: a FIFO or device would block the sniff.
+    """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with open(path, "rb") as handle:
             head = handle.read(4096)
     except OSError:
@@ -95,24 +119,19 @@ def _models() -> Any:
 
 
 def _load(source: str | Path | dict[str, Any]) -> dict[str, Any]:
+    """The Bundle as data. Files go through engine.loader, the one loading path for untrusted
+    data: size limit, strict UTF-8, duplicate keys, NaN/Infinity and nesting refused, located."""
     if not isinstance(source, (str, Path)):
         data = source
     else:
-        path = Path(source)
+        from engine.loader import LoadError, load_file
+
         try:
-            if path.stat().st_size > MAX_BUNDLE_BYTES:
-                raise FhirError(f"{path}: file is larger than {MAX_BUNDLE_BYTES // (1024 * 1024)} MiB")
-            text = path.read_text(encoding="utf-8")
-        except FhirError:
-            raise
-        except UnicodeDecodeError:
-            raise FhirError(f"{path}: not valid UTF-8") from None
-        except OSError as exc:
-            raise FhirError(f"{path}: {exc.strerror or exc}") from None
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise FhirError(f"{path}: not valid JSON: {exc}") from None
+            data = load_file(source, max_bytes=MAX_BUNDLE_BYTES).data
+        except LoadError as exc:
+            raise FhirError(exc.diagnostic.format()) from None
+        except (OSError, ValueError) as exc:  # defensive: the loader reports these itself
+            raise FhirError(f"{source}: cannot read: {exc}") from None
     if not is_bundle(data):
         kind = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
         raise FhirError(f"expected a FHIR Bundle, got {kind!r}")
@@ -133,44 +152,24 @@ def _validation_detail(exc: Exception) -> str:
 
 
 def _parse_date(value: Any) -> tuple[date, date] | None:
-    """(earliest, latest) day a FHIR date/dateTime may mean; partial dates give a range."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        return value.date(), value.date()
-    if isinstance(value, date):
-        return value, value
-    if isinstance(value, str):
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T.*)?", value)
-        if not m:
-            return None
-        year, month, day = int(m[1]), m[2], m[3]
-        if day:
-            d = date(year, int(month), int(day))
-            return d, d
-        if month:
-            mo = int(month)
-            last = (date(year + (mo == 12), mo % 12 + 1, 1) - date(year, mo, 1)).days
-            return date(year, mo, 1), date(year, mo, last)
-        return date(year, 1, 1), date(year, 12, 31)
-    return None
+    """(earliest, latest) day a FHIR date/dateTime may mean; None when it is no real date."""
+    return parse_date(value)
 
 
-def completed_years(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def _effective(resource: Any) -> date | None:
-    for attr in ("effectiveDateTime", "effectiveInstant", "issued"):
-        parsed = _parse_date(getattr(resource, attr, None))
-        if parsed:
-            return parsed[1]
+def _effective(resource: Any) -> tuple[str | None, tuple[datetime, datetime] | None]:
+    """(the date as written, the UTC instants it may mean) of an Observation; (None, None) when undated."""
+    for attr in ("effectiveDateTime", "effectiveInstant"):
+        raw = getattr(resource, attr, None)
+        if raw is not None:
+            return str(raw), instants(raw)
     period = getattr(resource, "effectivePeriod", None)
-    if period is not None:
-        parsed = _parse_date(period.end) or _parse_date(period.start)
-        if parsed:
-            return parsed[1]
-    return None
+    if period is not None and (period.end or period.start):
+        raw = period.end or period.start
+        return str(raw), instants(raw)
+    raw = getattr(resource, "issued", None)
+    if raw is not None:
+        return str(raw), instants(raw)
+    return None, None
 
 
 def _codings(concept: Any) -> list[tuple[str, str, str]]:
@@ -233,78 +232,125 @@ def _round(value: float) -> float:
 
 @dataclass
 class _Reading:
+    """One value for a fact, with the span of time it was taken in (None: undated)."""
+
     fact: str
     value: Any
-    when: date | None
+    start: datetime | None
+    end: datetime | None
     where: str
     how: str
 
 
-def facts_from_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = None, vocab: Vocabulary | None = None) -> tuple[dict[str, Any], list[Note]]:
+@dataclass
+class BundleFacts:
+    """What a Bundle says about the chosen patient: facts, notes, and which Patient it was."""
+
+    facts: dict[str, Any]
+    notes: list[Note]
+    patient: Subject
+    patients: int
+
+
+MAPPED = ("Observation", "Condition")
+
+
+def facts_from_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = None, vocab: Vocabulary | None = None,
+                      patient_id: str | None = None) -> tuple[dict[str, Any], list[Note]]:
     """Facts of the vocabulary read from a FHIR R4 Bundle, and notes on what was used or left out.
 
+    See read_bundle; this is its (facts, notes) pair.
+    """
+    read = read_bundle(source, as_of, vocab, patient_id)
+    return read.facts, read.notes
+
+
+def read_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = None, vocab: Vocabulary | None = None,
+                patient_id: str | None = None) -> BundleFacts:
+    """The chosen patient's facts from a FHIR R4 Bundle, with notes on what was used or left out.
+
     `as_of` is the reference date for age (default: the latest Observation
-    date in the bundle, else today); pass it for reproducible results.
-    Raises FhirError only when the input is not a Bundle at all; problems in
-    single resources become warnings.
+    date of the patient, else today); pass it for reproducible results.
+    Only resources whose `subject` names the chosen patient are read (one
+    Patient: that one; several: `patient_id` picks, else FhirError listing
+    them). Raises FhirError when the input is not a usable Bundle; problems in
+    single resources become warnings, located by JSON pointer.
     """
     vocab = vocab or vocabulary()
+    if isinstance(as_of, str):
+        parsed = full_date(as_of)
+        if parsed is None:
+            raise FhirError(f"--as-of must be a real calendar date YYYY-MM-DD, not {shown(as_of)}")
+        as_of = parsed
     data = _load(source)
     models = _models()
     index = _Index(vocab)
     notes: list[Note] = []
 
-    def warn(where: str, message: str) -> None:
-        notes.append(Note("warning", where, message))
-
-    if isinstance(as_of, str):
-        parsed = _parse_date(as_of)
-        if parsed is None or parsed[0] != parsed[1]:
-            raise FhirError(f"--as-of must be a full date YYYY-MM-DD, not {as_of!r}")
-        as_of = parsed[0]
-
     entries = data.get("entry") or []
     if not isinstance(entries, list):
-        raise FhirError("Bundle.entry must be a list")
-    resources: list[tuple[str, Any]] = []
+        raise FhirError("Bundle.entry must be a list (at /entry)")
+    subjects = Subjects()
+    resources: list[tuple[str, str, Any]] = []
     for i, entry in enumerate(entries):
+        pointer = f"/entry/{i}/resource"
         raw = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(raw, dict):
-            warn(f"entry[{i}]", "entry has no resource; ignored")
+            notes.append(Note("warning", f"entry[{i}]", "entry has no resource; ignored", f"/entry/{i}"))
             continue
         kind = raw.get("resourceType")
-        where = f"{kind}/{raw.get('id')}" if raw.get("id") else f"entry[{i}] {kind}"
+        rid = raw.get("id")
+        where = f"{kind}/{rid}" if isinstance(kind, str) and isinstance(rid, str) and rid else f"entry[{i}] {kind}"
+        resource = None
         try:
             model = models.get_fhir_model_class(str(kind))
         except (ValueError, KeyError, AttributeError):
-            warn(where, f"unknown FHIR resource type {kind!r}; ignored")
+            notes.append(Note("warning", where, f"unknown FHIR resource type {shown(str(kind))}; ignored", pointer))
             continue
         try:
             resource = model.model_validate(raw)
         except Exception as exc:  # pydantic.ValidationError and friends: report, never crash
-            warn(where, f"not a valid FHIR R4 {kind}: {_validation_detail(exc)}; ignored")
-            continue
-        resources.append((where, resource))
+            notes.append(Note("warning", where, f"not a valid FHIR R4 {kind}: {_validation_detail(exc)}; ignored", pointer))
+        if kind == "Patient":
+            try:
+                subjects.add(raw, entry.get("fullUrl"), pointer, resource)
+            except ValueError as exc:
+                raise FhirError(str(exc)) from None
+        elif resource is not None:
+            resources.append((where, pointer, resource))
+    try:
+        chosen = subjects.choose(patient_id)
+    except ValueError as exc:
+        raise FhirError(str(exc)) from None
 
     readings: list[_Reading] = []
-    patient: tuple[str, Any] | None = None
-    for where, resource in resources:
+    for where, pointer, resource in resources:
         kind = resource.get_resource_type()
-        if kind == "Patient":
-            if patient is not None:
-                warn(where, f"a second Patient (first: {patient[0]}); ignored")
-                continue
-            patient = (where, resource)
-        elif kind == "Observation":
-            readings.extend(_observation(where, resource, index, warn))
-        elif kind == "Condition":
-            readings.extend(_condition(where, resource, index, warn))
-        else:
+
+        def warn(at: str, message: str, ptr: str = pointer) -> None:
+            notes.append(Note("warning", at, message, ptr))
+
+        if kind not in MAPPED:
             warn(where, f"{kind} resources are not mapped to facts; ignored")
+            continue
+        reference = subject_reference(resource)
+        owner = subjects.resolve(reference)
+        if owner is not chosen:
+            if owner is not None:
+                notes.append(Note("info", where, f"belongs to {owner.label}, not {chosen.label}; not used", pointer + "/subject"))
+            elif reference is None:
+                warn(where, f"no subject reference: cannot tell whose {kind} it is; ignored", pointer)
+            else:
+                warn(where, f"subject {shown(reference)} is no Patient in the bundle; ignored", pointer + "/subject/reference")
+            continue
+        if kind == "Observation":
+            readings.extend(_observation(where, resource, index, warn))
+        else:
+            readings.extend(_condition(where, resource, index, warn))
 
     reference_note = ""
     if as_of is None:
-        dated = [r.when for r in readings if r.when is not None]
+        dated = [r.end.date() for r in readings if r.end is not None]
         if dated:
             as_of = max(dated)
             reference_note = f"age computed as of {as_of.isoformat()}, the latest observation date (use --as-of to choose)"
@@ -312,33 +358,51 @@ def facts_from_bundle(source: str | Path | dict[str, Any], as_of: date | str | N
             as_of = date.today()
             reference_note = f"age computed as of today, {as_of.isoformat()}: the bundle has no dated observation (use --as-of for reproducible results)"
 
-    if patient is not None:
-        readings.extend(_patient(patient[0], patient[1], as_of, vocab, warn, reference_note, notes))
-    else:
-        warn("Bundle", "no Patient resource: sex and age are unknown")
+    def warn_patient(at: str, message: str, ptr: str = chosen.pointer) -> None:
+        notes.append(Note("warning", at, message, ptr))
 
+    if chosen.model is None:
+        warn_patient(chosen.label, "the Patient resource is not valid FHIR: sex and age are unknown")
+    else:
+        readings.extend(_patient(chosen, as_of, vocab, warn_patient, reference_note, notes))
+    facts = _decide(readings, vocab, notes)
+    return BundleFacts(facts, notes, chosen, len(subjects.patients))
+
+
+def _latest(group: list[_Reading]) -> list[_Reading]:
+    """The readings that may be the most recent: none of them is certainly older than another.
+
+    Dated readings win over undated ones; a date without a time spans its
+    whole day, so it ties with every reading of that day.
+    """
+    dated = [r for r in group if r.end is not None and r.start is not None]
+    if not dated:
+        return group
+    newest_start = max(r.start for r in dated)  # type: ignore[type-var]
+    return [r for r in dated if r.end >= newest_start]  # type: ignore[operator]
+
+
+def _decide(readings: list[_Reading], vocab: Vocabulary, notes: list[Note]) -> dict[str, Any]:
+    """One value per fact, or none with a warning when the readings that count disagree."""
     facts: dict[str, Any] = {}
     by_fact: dict[str, list[_Reading]] = {}
     for reading in readings:
         by_fact.setdefault(reading.fact, []).append(reading)
     for name, group in by_fact.items():
         fact = vocab.facts[name]
-        if fact.type == "number":
-            # the most recent measurement wins; undated ones only when nothing is dated
-            group.sort(key=lambda r: (r.when is not None, r.when or date.min))
-            chosen = group[-1]
-            facts[name] = chosen.value
-            extra = f" (latest of {len(group)})" if len(group) > 1 else ""
-            notes.append(Note("info", chosen.where, f"{name} = {chosen.value} from {chosen.how}{extra}"))
-        else:
-            distinct = {json.dumps(r.value) for r in group}
-            if len(distinct) > 1:
-                listed = ", ".join(f"{r.value} ({r.where})" for r in group)
-                warn(group[0].where, f"{name} is ambiguous: {listed}; left unknown")
-                continue
-            facts[name] = group[0].value
-            notes.append(Note("info", group[0].where, f"{name} = {json.dumps(group[0].value)} from {group[0].how}"))
-    return facts, notes
+        candidates = _latest(group) if fact.type == "number" else group
+        distinct = {json.dumps(r.value) for r in candidates}
+        if len(distinct) > 1:
+            listed = "; ".join(f"{json.dumps(r.value)} from {r.how}" for r in candidates[:MAX_LISTED])
+            what = "readings of the same time disagree" if fact.type == "number" else "the resources disagree"
+            notes.append(Note("warning", candidates[0].where, f"{name}: {what} ({listed}); left unknown, not decided by bundle order"))
+            continue
+        chosen = candidates[-1]
+        facts[name] = chosen.value
+        shown_value = chosen.value if fact.type == "number" else json.dumps(chosen.value)
+        extra = f" (latest of {len(group)})" if fact.type == "number" and len(group) > 1 else ""
+        notes.append(Note("info", chosen.where, f"{name} = {shown_value} from {chosen.how}{extra}"))
+    return facts
 
 
 def _observation(where: str, obs: Any, index: _Index, warn: Any) -> Iterable[_Reading]:
@@ -351,7 +415,11 @@ def _observation(where: str, obs: Any, index: _Index, warn: Any) -> Iterable[_Re
     if fact is None:
         warn(where, f"code {_describe(codings, obs.code.text if obs.code else None)} maps to no fact; ignored")
         return []
-    when = _effective(obs)
+    written, span = _effective(obs)
+    if written is not None and span is None:
+        warn(where, f"{fact.name}: effective date {shown(written)} is not a real date; ignored (its age cannot be told)")
+        return []
+    start, end = span if span else (None, None)
     if fact.type == "number":
         quantity = obs.valueQuantity
         if quantity is None or quantity.value is None:
@@ -373,21 +441,24 @@ def _observation(where: str, obs: Any, index: _Index, warn: Any) -> Iterable[_Re
         if converted is None:
             warn(where, f"{fact.name}: unit {unit!r} cannot be converted to {fact.unit!r}; ignored")
             return []
+        if not math.isfinite(converted):
+            warn(where, f"{fact.name}: value {quantity.value} is beyond the range of a floating-point number; ignored")
+            return []
         how = f"{where} ({number:g} {unit})" if unit == fact.unit else f"{where} ({number:g} {unit} -> {fact.unit})"
-        return [_Reading(fact.name, _round(converted), when, where, how)]
+        return [_Reading(fact.name, _round(converted), start, end, where, how)]
     if fact.type == "boolean":
         if obs.valueBoolean is not None:
-            return [_Reading(fact.name, bool(obs.valueBoolean), when, where, where)]
+            return [_Reading(fact.name, bool(obs.valueBoolean), start, end, where, where)]
         value_codings = _codings(obs.valueCodeableConcept)
         hit = index.value(value_codings, fact)
         if hit is not None:
-            return [_Reading(fact.name, hit[1], when, where, f"{where} value {_describe(value_codings[:1])}")]
+            return [_Reading(fact.name, hit[1], start, end, where, f"{where} value {_describe(value_codings[:1])}")]
         warn(where, f"{fact.name}: value {_describe(value_codings)} maps to no value of the fact; ignored")
         return []
     value_codings = _codings(obs.valueCodeableConcept)
     hit = index.value(value_codings, fact)
     if hit is not None:
-        return [_Reading(fact.name, hit[1], when, where, where)]
+        return [_Reading(fact.name, hit[1], start, end, where, where)]
     warn(where, f"{fact.name}: value {_describe(value_codings)} maps to no value of the fact; ignored")
     return []
 
@@ -407,54 +478,69 @@ def _condition(where: str, condition: Any, index: _Index, warn: Any) -> Iterable
     if clinical & INACTIVE_CONDITION:
         warn(where, f"clinical status {', '.join(sorted(clinical))}: not a current condition; ignored")
         return []
-    when = _parse_date(condition.recordedDate)
-    day = when[1] if when else None
+    span = instants(condition.recordedDate) if condition.recordedDate is not None else None
+    start, end = span if span else (None, None)
     if value_hit is not None:
         target, value = value_hit
-        return [_Reading(target.name, value, day, where, f"{where} ({_describe(codings[:1])})")]
+        return [_Reading(target.name, value, start, end, where, f"{where} ({_describe(codings[:1])})")]
     assert fact is not None
     if fact.type == "boolean":
-        return [_Reading(fact.name, True, day, where, f"{where} ({_describe(codings[:1])})")]
+        return [_Reading(fact.name, True, start, end, where, f"{where} ({_describe(codings[:1])})")]
     warn(where, f"code {_describe(codings)} names {fact.name} but gives no value; ignored")
     return []
 
 
-def _patient(where: str, patient: Any, as_of: date, vocab: Vocabulary, warn: Any, reference_note: str, notes: list[Note]) -> Iterable[_Reading]:
+def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, reference_note: str, notes: list[Note]) -> Iterable[_Reading]:
+    """sex and age_years of the chosen Patient; each date problem is a warning at its field.
+
+    Ages are completed years on `as_of`. A partial birthDate (1980, 1980-05)
+    gives an age only when every day it may mean gives the same one. A birth
+    date after the reference date, or after today, gives no age.
+    """
+    patient, where, pointer = subject.model, subject.label, subject.pointer
     out: list[_Reading] = []
     sex = vocab.facts.get("sex")
     gender = patient.gender
     if gender is None:
         warn(where, "no gender: sex is unknown")
     elif sex is not None and gender in sex.values:
-        out.append(_Reading("sex", gender, None, where, f"{where} gender"))
+        out.append(_Reading("sex", gender, None, None, where, f"{where} gender"))
     else:
-        warn(where, f"gender {gender!r} does not map to sex ({', '.join(sex.values) if sex else 'no sex fact'}); sex is unknown")
-    birth = _parse_date(patient.birthDate)
-    if patient.birthDate is None:
+        warn(where, f"gender {shown(str(gender))} does not map to sex ({', '.join(sex.values) if sex else 'no sex fact'}); sex is unknown", pointer + "/gender")
+    written = patient.birthDate
+    birth = _parse_date(written)
+    at_birth = pointer + "/birthDate"
+    today = date.today()
+    if written is None:
         warn(where, "no birthDate: age_years is unknown")
     elif birth is None:
-        warn(where, f"birthDate {patient.birthDate!r} is not a date; age_years is unknown")
+        warn(where, f"birthDate {shown(str(written))} is not a real date; age_years is unknown", at_birth)
     elif patient.deceasedBoolean or patient.deceasedDateTime:
         warn(where, "the patient is deceased; age_years is not computed")
+    elif birth[0] > today:
+        warn(where, f"birthDate {written} is in the future (today is {today.isoformat()}); age_years is unknown", at_birth)
+    elif birth[1] > as_of:
+        after = "after" if birth[0] > as_of else "possibly after"
+        warn(where, f"birthDate {written} is {after} the reference date {as_of.isoformat()}; age_years is unknown", at_birth)
     else:
         oldest, youngest = completed_years(birth[0], as_of), completed_years(birth[1], as_of)
-        if birth[1] > as_of:
-            warn(where, f"birthDate {patient.birthDate} is after the reference date {as_of.isoformat()}; age_years is unknown")
-        elif oldest != youngest:
-            warn(where, f"birthDate {patient.birthDate} is partial: the age is {youngest} or {oldest} on {as_of.isoformat()}; age_years is unknown")
+        if oldest != youngest:
+            warn(where, f"birthDate {written} is partial: the age is {youngest} or {oldest} on {as_of.isoformat()}; age_years is unknown", at_birth)
         else:
-            out.append(_Reading("age_years", oldest, as_of, where, f"{where} birthDate {patient.birthDate} as of {as_of.isoformat()}"))
+            out.append(_Reading("age_years", oldest, None, None, where, f"{where} birthDate {written} as of {as_of.isoformat()}"))
             if reference_note:
                 notes.append(Note("info", where, reference_note))
     return out
 
 
-def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None = None, verbose: bool = False, quiet: bool = False) -> tuple[Any, Any] | None:
+def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None = None, verbose: bool = False, quiet: bool = False,
+                       patient_id: str | None = None) -> tuple[Any, Any] | None:
     """(patient, validation result) for commands taking --patient, when the file is a FHIR Bundle.
 
     Mapping warnings (each unmapped resource, code or unit) go to stderr unless
     `quiet`; how each fact was obtained too with `verbose`. None after a
-    one-line error (not a Bundle, no fhir extra, invalid rulesets).
+    one-line error (not a Bundle, no fhir extra, several patients and no
+    --patient-id, invalid rulesets).
     """
     import sys
 
@@ -463,11 +549,11 @@ def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None =
     from engine.validate import validate_paths
 
     try:
-        facts, notes = facts_from_bundle(bundle_path, as_of=as_of)
+        read = read_bundle(bundle_path, as_of=as_of, patient_id=patient_id)
     except FhirError as exc:
-        print(f"accord: {exc}", file=sys.stderr)
+        print(f"accord: {escape_controls(str(exc))}", file=sys.stderr)
         return None
-    for note in notes:
+    for note in read.notes:
         if (note.level == "warning" and not quiet) or verbose:
             print(f"{bundle_path}: {note}", file=sys.stderr)
     result = validate_paths([rulesets_path], check_patients=False)
@@ -475,4 +561,7 @@ def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None =
         report([d for d in result.diagnostics if d.severity == "error"])
         print(f"accord: the rulesets in {rulesets_path} have errors; run `accord validate {rulesets_path}`", file=sys.stderr)
         return None
-    return Patient(Path(bundle_path).stem, facts, path=str(bundle_path)), result
+    name = Path(bundle_path).stem
+    if read.patients > 1:
+        name = f"{name}/{read.patient.id or read.patient.label}"
+    return Patient(name, read.facts, path=str(bundle_path)), result

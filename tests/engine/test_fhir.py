@@ -22,7 +22,7 @@ def _bundle(*resources: dict) -> dict:
 
 
 def _obs(code: str, value: float | None = None, unit: str | None = None, when: str = "2024-05-01", **extra) -> dict:
-    obs = {"resourceType": "Observation", "status": "final", "effectiveDateTime": when,
+    obs = {"resourceType": "Observation", "status": "final", "effectiveDateTime": when, "subject": {"reference": "Patient/p"},
            "code": {"coding": [{"system": "http://loinc.org", "code": code}]}}
     if value is not None:
         obs["valueQuantity"] = {"value": value, "system": "http://unitsofmeasure.org", **({"code": unit} if unit else {})}
@@ -108,9 +108,9 @@ def test_unmapped_resources_codes_and_statuses_are_listed() -> None:
 
 def test_pregnancy_status_and_condition() -> None:
     pregnant = _obs("82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]})
-    assert facts_from_bundle(_bundle(pregnant), as_of="2024-05-01")[0]["pregnant"] is True
+    assert facts_from_bundle(_bundle(PATIENT, pregnant), as_of="2024-05-01")[0]["pregnant"] is True
     unknown = _obs("82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "261665006"}]})
-    facts, notes = facts_from_bundle(_bundle(unknown), as_of="2024-05-01")
+    facts, notes = facts_from_bundle(_bundle(PATIENT, unknown), as_of="2024-05-01")
     assert "pregnant" not in facts and any("261665006" in str(n) for n in notes)
 
 
@@ -118,9 +118,9 @@ def test_two_indications_are_ambiguous_not_guessed() -> None:
     def condition(code: str) -> dict:
         return {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
                 "code": {"coding": [{"system": "http://snomed.info/sct", "code": code}]}}
-    facts, notes = facts_from_bundle(_bundle(condition("69896004"), condition("24079001")), as_of="2024-05-01")
+    facts, notes = facts_from_bundle(_bundle(PATIENT, condition("69896004"), condition("24079001")), as_of="2024-05-01")
     assert "indication" not in facts
-    assert any("ambiguous" in str(n) for n in notes)
+    assert any("indication: the resources disagree" in str(n) for n in notes)
 
 
 def test_partial_birth_date_and_other_gender() -> None:
@@ -142,7 +142,7 @@ def test_not_a_bundle_is_a_clean_error(data) -> None:
 def test_bad_files_are_clean_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(FhirError, match="not valid JSON"):
+    with pytest.raises(FhirError, match=r"bad\.json:2:1: error\[E004\]"):
         facts_from_bundle(bad)
     with pytest.raises(FhirError):
         facts_from_bundle(tmp_path / "missing.json")
