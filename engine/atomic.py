@@ -6,6 +6,9 @@ file untouched and raises OSError for the caller to report.
 
 FileStamp: (mtime, size, sha256) of a file as it was loaded; `changed_since`
 tells whether someone else wrote it since, so a save can ask first.
+
+write_if_unchanged: that check and the write together, under the file's
+advisory lock (engine.filelock), for saves that race other writers.
 """
 from __future__ import annotations
 
@@ -113,3 +116,17 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_if_unchanged(path: str | os.PathLike[str], text: str, expected: FileStamp | None, *, force: bool = False) -> FileStamp:
+    """Under the file's lock: ChangedOnDisk when it no longer matches `expected` (unless `force`), else write_atomic.
+
+    The check and the write happen while the lock is held, so a concurrent
+    command or workbench save cannot slip in between them and be overwritten.
+    """
+    from engine.filelock import locked
+
+    with locked(path):
+        if not force and changed_since(path, expected):
+            raise ChangedOnDisk(str(path))
+        return write_atomic(path, text)

@@ -8,15 +8,16 @@ beyond the engine's own.
 """
 from __future__ import annotations
 
-import json
+import copy
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from engine.diagnostics import Diagnostic
-from engine.loader import Document, LoadError, load_text
+from engine.loader import Document, LoadError, load_text, pointer
 from engine.model import Provenance
+from engine.yamltext import UnwritableText, is_json_path, plain_or_quoted, quoted, reads_back
 
 STATUSES = ("draft", "submitted", "under_review", "approved", "rejected")
 
@@ -38,15 +39,15 @@ def unique_id(source_id: str, slug: str, taken: set[str]) -> str:
 
 
 def _q(value: Any) -> str:
-    """A YAML flow scalar: JSON is valid YAML and keeps quotes byte-exact."""
-    return json.dumps(value, ensure_ascii=False)
+    """A one-line JSON/YAML flow scalar that reads back as exactly `value` (engine.yamltext.quoted)."""
+    return quoted(value)
 
 
 def new_claim_snippet(claim_id: str, prov: Provenance, question: str = "", value: Any = None, when: Any = True) -> str:
     """YAML text of a new draft claim anchored at `prov` (quote, context and offsets from the selector)."""
     lines = [
-        f"id: {claim_id}",
-        f"question: {question}" if question else "question: ",
+        f"id: {plain_or_quoted(claim_id, 'the claim id')}",
+        f"question: {plain_or_quoted(question, 'the question')}" if question else "question: ",
         f"value: {_q(value)}" if value is not None else "value: ",
         f"when: {_q(when)}",
         "provenance:",
@@ -133,10 +134,23 @@ def splice_claim(doc: Document, snippet: str, index: int | None) -> str:
 
 
 def set_scalar(doc: Document, parts: tuple[Any, ...], value: Any) -> str:
-    """The file text with the scalar at `parts` replaced by `value` (flow/JSON form)."""
+    """The file text with the scalar at `parts` replaced by `value`: a plain word in YAML, always JSON in a .json file.
+
+    The result is parsed again and must read as the old data with only that
+    value changed; ValueError (UnwritableText) otherwise, nothing to write.
+    """
     span = doc.spans[tuple(parts)]
-    rendered = value if isinstance(value, str) and re.fullmatch(r"[a-z_]+", value) else _q(value)
-    return doc.text[:span.start] + rendered + doc.text[span.end:]
+    as_json = is_json_path(doc.path)
+    rendered = _q(value) if as_json else plain_or_quoted(value)
+    text = doc.text[:span.start] + rendered + doc.text[span.end:]
+    expected = copy.deepcopy(doc.data)
+    node = expected
+    for part in parts[:-1]:
+        node = node[part]
+    node[parts[-1]] = value
+    if not reads_back(text, expected, doc.path, as_json=as_json):
+        raise UnwritableText(f"{doc.path}: setting {pointer(parts)} to {_q(value)} would not read back as that value")
+    return text
 
 
 def set_claim_status(doc: Document, claim_id: str, status: str) -> str:

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, Callable, TypeVar
 
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
+from engine.filelock import locked
 from engine.loader import LoadError, load_file
+from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
+
+T = TypeVar("T")
+REPORT_MAX_BYTES = 64 * 1024 * 1024
 
 STATUSES = ("draft", "submitted", "under_review", "approved", "rejected")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -34,10 +38,64 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "rejected": ("under_review",),
 }
 DISPOSITIONS = ("source_correct", "all_wrong", "not_a_conflict", "needs_expert")
+CONFLICT_ID = re.compile(r"C-[0-9a-f]{10}")
 
 
 class ReviewError(ValueError):
     """A review step that is not allowed or cannot be recorded; the message says why."""
+
+
+# Reviewer names and notes end up in report.md and terminal output: one line, no control characters,
+# and (names) none of the characters that make Markdown or HTML structure. schema/reviews.schema.json says the same.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_NAME_MARKUP = re.compile(r"[<>|`\[\]\\*]")
+MAX_REVIEWER = 100
+MAX_NOTE = 2000
+
+
+def check_reviewer(reviewer: str) -> str:
+    """The reviewer name, or ReviewError saying what is wrong with it (before anything is written)."""
+    if not isinstance(reviewer, str) or not reviewer.strip():
+        raise ReviewError("a reviewer name is required")
+    try:
+        check_text(reviewer, "the reviewer name")
+    except UnwritableText as exc:
+        raise ReviewError(str(exc)) from None
+    if _CONTROL.search(reviewer):
+        raise ReviewError("the reviewer name must be one line without control characters")
+    if _NAME_MARKUP.search(reviewer):
+        raise ReviewError("the reviewer name must not contain < > | ` [ ] \\ or * (it is shown in report.md)")
+    if reviewer != reviewer.strip():
+        raise ReviewError("the reviewer name must not start or end with spaces")
+    if len(reviewer) > MAX_REVIEWER:
+        raise ReviewError(f"the reviewer name is longer than {MAX_REVIEWER} characters")
+    return reviewer
+
+
+def check_note(note: str) -> str:
+    """The note, or ReviewError: one line, no control characters, at most MAX_NOTE characters."""
+    try:
+        check_text(note, "the note")
+    except UnwritableText as exc:
+        raise ReviewError(str(exc)) from None
+    if _CONTROL.search(note):
+        raise ReviewError("the note must be one line without control characters (no newlines or tabs)")
+    if len(note) > MAX_NOTE:
+        raise ReviewError(f"the note is longer than {MAX_NOTE} characters")
+    return note
+
+
+def check_date(date: str | None) -> str:
+    """`date` (YYYY-MM-DD, a real calendar date) or today; ReviewError otherwise."""
+    if date is None:
+        return today()
+    if not isinstance(date, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+        raise ReviewError(f"the date must be YYYY-MM-DD, not {date!r}")
+    try:
+        _dt.date.fromisoformat(date)
+    except ValueError:
+        raise ReviewError(f"{date} is not a calendar date") from None
+    return date
 
 
 def allowed(current: str, new: str) -> bool:
@@ -76,20 +134,59 @@ def load_reviews(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Dia
 
 
 def dump_reviews(data: dict[str, Any]) -> str:
-    """Deterministic YAML: sorted keys, block style, no aliases."""
-    ordered = {"accord": 1, "conflicts": dict(sorted((data.get("conflicts") or {}).items())),
-               "claims": dict(sorted((data.get("claims") or {}).items()))}
+    """Deterministic YAML: sorted keys, block style, every string quoted unless it is a plain word (engine.yamltext)."""
+    def entry(item: Any) -> Any:
+        return dict(sorted(item.items())) if isinstance(item, dict) else item
 
-    class _Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, _data: Any) -> bool:
-            return True
+    ordered = {"accord": 1,
+               "claims": {k: [entry(s) for s in v] if isinstance(v, list) else v for k, v in sorted((data.get("claims") or {}).items())},
+               "conflicts": {k: entry(v) for k, v in sorted((data.get("conflicts") or {}).items())}}
+    return dump_block(ordered)
 
-    return yaml.dump(ordered, Dumper=_Dumper, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100)
+
+def reviews_problems(data: dict[str, Any]) -> list[str]:
+    """What makes `data` not a valid reviews.yaml, each with its JSON pointer (empty when valid)."""
+    from engine.contract import validator
+    from engine.loader import pointer
+
+    out = []
+    for error in validator("reviews").iter_errors(data):
+        where = pointer(tuple(error.absolute_path)) or "/"
+        out.append(f"{where}: {error.message[:200]}")
+    return out
+
+
+def reviews_text(data: dict[str, Any]) -> str:
+    """The reviews.yaml text for `data`, checked: schema-valid and reads back as exactly `data`; ReviewError otherwise."""
+    problems = reviews_problems(data)
+    if problems:
+        raise ReviewError("not recorded: " + "; ".join(problems[:3]))
+    try:
+        text = dump_reviews(data)
+    except UnwritableText as exc:
+        raise ReviewError(f"not recorded: {exc}") from None
+    expected = {"accord": 1, "claims": data.get("claims") or {}, "conflicts": data.get("conflicts") or {}}
+    if not reads_back(text, _sorted_like(expected)):
+        raise ReviewError("not recorded: reviews.yaml would not read back as what was recorded")
+    return text
+
+
+def _sorted_like(data: dict[str, Any]) -> dict[str, Any]:
+    def entry(item: Any) -> Any:
+        return dict(sorted(item.items())) if isinstance(item, dict) else item
+
+    return {"accord": 1,
+            "claims": {k: [entry(s) for s in v] for k, v in sorted(data["claims"].items())},
+            "conflicts": {k: entry(v) for k, v in sorted(data["conflicts"].items())}}
 
 
 def save_reviews(path: str | os.PathLike[str], data: dict[str, Any]) -> bool:
-    """Write reviews.yaml atomically, only when its bytes change. True when written."""
-    text = dump_reviews(data)
+    """Write reviews.yaml atomically, only when its bytes change. True when written.
+
+    Writes `data` as given: a caller that read the file earlier should use
+    update_reviews, which re-reads it under the lock.
+    """
+    text = reviews_text(data)
     p = Path(path)
     if p.exists() and p.read_text(encoding="utf-8") == text:
         return False
@@ -98,12 +195,114 @@ def save_reviews(path: str | os.PathLike[str], data: dict[str, Any]) -> bool:
     return True
 
 
+def update_reviews(path: str | os.PathLike[str], change: Callable[[dict[str, Any]], T]) -> tuple[T, dict[str, Any]]:
+    """Read-modify-write of reviews.yaml under its lock: re-read, `change(data)`, check, write. (result, data).
+
+    Nothing is written when `change` raises or the result would not be a
+    valid reviews.yaml that reads back identically.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with locked(p):
+        data, diags = load_reviews(p)
+        if diags:
+            raise ReviewError("; ".join(d.format() for d in diags))
+        result = change(data)
+        save_reviews(p, data)
+        return result, data
+
+
+def load_report(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The folder's report.json, checked against schema/report.schema.json; None when there is none.
+
+    ReviewError (file, line:col or JSON pointer) when it cannot be read or does
+    not match the contract: a tampered report is refused before anything is written.
+    """
+    from engine.contract import validator
+    from engine.validate import schema_diagnostics
+
+    path = Path(folder) / "report.json"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ReviewError(f"{path}:1:1: cannot read file: {exc.strerror or exc}") from None
+    key = (os.path.abspath(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+    if key in _checked_reports:  # the same file, already checked (before the lock, then under it)
+        return _checked_reports[key]
+    try:
+        doc = load_file(path, max_bytes=REPORT_MAX_BYTES)
+    except LoadError as exc:
+        raise ReviewError(exc.diagnostic.format()) from None
+    if not isinstance(doc.data, dict) or validator("report").is_valid(doc.data) is False:
+        diags = schema_diagnostics(doc, "report")
+        if diags or not isinstance(doc.data, dict):
+            shown = "; ".join(d.format() for d in diags[:3]) or f"{path}:1:1: not a report"
+            raise ReviewError(f"{path} does not match schema/report.schema.json (run `accord conflicts` to rewrite it): {shown}")
+    _checked_reports.clear()
+    _checked_reports[key] = doc.data
+    return doc.data
+
+
+_checked_reports: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _refreshed_report_files(folder: Path, report: dict[str, Any], reviews: dict[str, Any]) -> dict[str, str]:
+    """report.json and report.md with the dispositions from `reviews`, rendered before anything is written."""
+    from engine.report import refresh_dispositions, rendered
+
+    try:
+        return rendered(refresh_dispositions(report, reviews))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ReviewError(f"{folder / 'report.json'} cannot be refreshed ({type(exc).__name__}: {str(exc)[:80]}); "
+                          "run `accord conflicts` to rewrite it") from None
+
+
+def save_disposition(path: str | os.PathLike[str], conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
+                     date: str | None = None, conflict_sources: list[str] | None = None,
+                     refresh_report: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Record one disposition in reviews.yaml at `path` under its lock; (entry, all reviews).
+
+    With `refresh_report`, the report beside it (if any) is re-read under the
+    same lock, checked, and its copies of the dispositions rewritten, so two
+    concurrent reviewers never leave a report missing the other's disposition.
+    Everything is checked before anything is written.
+    """
+    p = Path(path)
+    folder = p.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with locked(p):
+        data, diags = load_reviews(p)
+        if diags:
+            raise ReviewError("; ".join(d.format() for d in diags))
+        report = load_report(folder) if refresh_report else None
+        sources = conflict_sources
+        if report is not None:
+            known = {c["id"]: c for c in report.get("conflicts", [])}
+            if conflict not in known:
+                raise ReviewError(f"no conflict {conflict} in {folder / 'report.json'}; run `accord conflicts` first")
+            sources = known[conflict]["sources"]
+        entry = record_disposition(data, conflict, kind, reviewer, note, source, date, sources)
+        text = reviews_text(data)
+        files = _refreshed_report_files(folder, report, data) if report is not None else {}
+        if not (p.exists() and p.read_text(encoding="utf-8") == text):
+            write_atomic(p, text)
+        from engine.report import write_if_changed
+
+        for name, body in files.items():
+            write_if_changed(folder / name, body)
+    return entry, data
+
+
 def disposition_value(kind: str, source: str | None) -> Any:
     if kind not in DISPOSITIONS:
         raise ReviewError(f"unknown disposition {kind!r}; one of {', '.join(DISPOSITIONS)}")
     if kind == "source_correct":
         if not source:
             raise ReviewError("disposition source_correct needs --source SOURCE")
+        if not isinstance(source, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", source):
+            raise ReviewError(f"{source!r} is not a source id (lower-case letters, digits and -)")
         return {"source_correct": source}
     if source:
         raise ReviewError(f"--source is only for source_correct, not {kind}")
@@ -118,13 +317,16 @@ def disposition_text(value: Any) -> str:
 
 def record_disposition(data: dict[str, Any], conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
                        date: str | None = None, conflict_sources: list[str] | None = None) -> dict[str, Any]:
-    """Set the disposition of a conflict in `data` (reviews) and return the entry."""
-    if not reviewer.strip():
-        raise ReviewError("a reviewer name is required")
+    """Set the disposition of a conflict in `data` (reviews) and return the entry (every field checked first)."""
+    check_reviewer(reviewer)
+    check_note(note)
+    date = check_date(date)
+    if not isinstance(conflict, str) or not CONFLICT_ID.fullmatch(conflict):
+        raise ReviewError(f"{conflict!r} is not a conflict id (C- and 10 hex digits)")
     value = disposition_value(kind, source)
     if source and conflict_sources is not None and source not in conflict_sources:
         raise ReviewError(f"source {source!r} is not one of the conflict's sources ({', '.join(conflict_sources)})")
-    entry: dict[str, Any] = {"disposition": value, "reviewer": reviewer, "date": date or today()}
+    entry: dict[str, Any] = {"disposition": value, "reviewer": reviewer, "date": date}
     if note:
         entry["note"] = note
     data.setdefault("conflicts", {})[conflict] = entry
@@ -163,26 +365,52 @@ def find_claim(rulesets_dir: str | os.PathLike[str], claim_id: str) -> tuple[Pat
 
 def change_claim_status(rulesets_dir: str | os.PathLike[str], reviews_path: str | os.PathLike[str], claim_id: str, status: str,
                         reviewer: str, note: str, date: str | None = None) -> dict[str, Any]:
-    """Move a claim to `status`: check the transition, edit the ruleset in place, append the step."""
-    from engine.claimedit import set_claim_status
+    """Move a claim to `status`: check the transition, edit the ruleset in place, append the step.
+
+    Holds the ruleset's lock, then reviews.yaml's (always in that order), and
+    re-reads both under them, so concurrent steps are serialised and none is
+    lost. Everything is checked before either file is written; if reviews.yaml
+    cannot be written the ruleset is put back as it was.
+    """
+    from engine.claimedit import claim_index, set_claim_status
 
     if status not in STATUSES:
         raise ReviewError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-    if not reviewer.strip():
-        raise ReviewError("a reviewer name is required")
-    if not note.strip():
+    check_reviewer(reviewer)
+    if not isinstance(note, str) or not note.strip():
         raise ReviewError("a note is required at every review step")
-    data, diags = load_reviews(reviews_path)
-    if diags:
-        raise ReviewError("; ".join(d.format() for d in diags))
-    path, doc, index = find_claim(rulesets_dir, claim_id)
-    current = doc.data["claims"][index].get("status")
-    if not allowed(str(current), status):
-        nexts = ", ".join(TRANSITIONS.get(str(current), ())) or "nothing"
-        raise ReviewError(f"{claim_id} is {current}; it can move to {nexts}, not {status}")
-    new_text = set_claim_status(doc, claim_id, status)
-    step = {"from": current, "status": status, "reviewer": reviewer, "date": date or today(), "note": note}
-    write_atomic(path, new_text)
-    data.setdefault("claims", {}).setdefault(claim_id, []).append(step)
-    save_reviews(reviews_path, data)
+    check_note(note)
+    date = check_date(date)
+    path, _doc, _index = find_claim(rulesets_dir, claim_id)
+    rpath = Path(reviews_path)
+    rpath.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path), locked(rpath):
+        try:
+            doc = load_file(path)
+        except LoadError as exc:
+            raise ReviewError(exc.diagnostic.format()) from None
+        index = claim_index(doc, claim_id)
+        if index is None:
+            raise ReviewError(f"no claim {claim_id!r} in {path} any more (it changed while this step was being recorded)")
+        current = doc.data["claims"][index].get("status")
+        if not allowed(str(current), status):
+            nexts = ", ".join(TRANSITIONS.get(str(current), ())) or "nothing"
+            raise ReviewError(f"{claim_id} is {current}; it can move to {nexts}, not {status}")
+        try:
+            new_text = set_claim_status(doc, claim_id, status)
+        except ValueError as exc:
+            raise ReviewError(f"{path}: {exc}") from None
+        data, diags = load_reviews(rpath)
+        if diags:
+            raise ReviewError("; ".join(d.format() for d in diags))
+        step = {"from": current, "status": status, "reviewer": reviewer, "date": date, "note": note}
+        data.setdefault("claims", {}).setdefault(claim_id, []).append(step)
+        text = reviews_text(data)
+        write_atomic(path, new_text)
+        try:
+            if not (rpath.exists() and rpath.read_text(encoding="utf-8") == text):
+                write_atomic(rpath, text)
+        except OSError:
+            write_atomic(path, doc.text)
+            raise
     return step

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 from pathlib import Path
 
@@ -34,33 +34,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--rulesets", default=argparse.SUPPRESS, metavar="DIR", help="rulesets folder (default: rulesets)")
 
 
-def _report(out: Path) -> dict | None:
-    try:
-        return json.loads((out / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def run(args: argparse.Namespace) -> int:
-    import re
-
-    from engine.report import REVIEWS, refresh_dispositions, write_report
-    from engine.review import ReviewError, change_claim_status, disposition_text, load_reviews, orphaned, record_disposition, save_reviews
+    """Check everything (date, names, ids, the report) before writing anything; locked read-modify-write."""
+    from engine.report import REVIEWS
+    from engine.review import (ReviewError, change_claim_status, check_date, check_note, check_reviewer, disposition_text,
+                               disposition_value, load_report, load_reviews, orphaned, save_disposition)
+    from engine.yamltext import UnwritableText
 
     if args.action is None:
         print("accord review: choose an action: conflict, claim or list", file=sys.stderr)
         return 2
-    if getattr(args, "date", None) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date):
-        print(f"accord review: --date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
-        return 2
     out = Path(args.out)
     reviews_path = out / REVIEWS
-    report = _report(out)
     try:
+        if getattr(args, "date", None) is not None:
+            check_date(args.date)
         if args.action == "claim":
             step = change_claim_status(args.rulesets, reviews_path, args.id, args.status, args.reviewer, args.note, args.date)
-            print(f"{args.id}: {step['from']} -> {step['status']} (recorded in {reviews_path}); run `accord conflicts` to refresh the report")
+            print(f"{_safe(args.id)}: {step['from']} -> {step['status']} (recorded in {_safe(str(reviews_path))}); "
+                  "run `accord conflicts` to refresh the report")
             return 0
+        report = load_report(out)
         reviews, diags = load_reviews(reviews_path)
         if diags:
             for d in diags:
@@ -78,23 +72,30 @@ def run(args: argparse.Namespace) -> int:
                 n = len(orphaned(reviews, set(known)))
                 print(f"accord: {len(reviews.get('conflicts') or {})} dispositions ({n} orphaned)", file=sys.stderr)
             return 0
-        # conflict
+        # conflict: every argument checked here, and again under the lock by save_disposition
         if not re.fullmatch(r"C-[0-9a-f]{10}", args.id):
-            print(f"accord review: {args.id!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
+            print(f"accord review: {_safe(args.id)!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
             return 2
+        check_reviewer(args.reviewer)
+        check_note(args.note)
+        disposition_value(args.disposition, args.source)
         if report is not None and args.id not in known:
-            print(f"accord review: no conflict {args.id} in {out / 'report.json'}; run `accord conflicts` first", file=sys.stderr)
+            print(f"accord review: no conflict {args.id} in {_safe(str(out / 'report.json'))}; run `accord conflicts` first", file=sys.stderr)
             return 1
         sources = known[args.id]["sources"] if args.id in known else None
-        record_disposition(reviews, args.id, args.disposition, args.reviewer, args.note, args.source, args.date, sources)
-        save_reviews(reviews_path, reviews)
-        if report is not None:
-            write_report(out, refresh_dispositions(report, reviews))
-        print(f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {reviews_path})")
+        if args.source and sources is not None and args.source not in sources:
+            raise ReviewError(f"source {args.source!r} is not one of the conflict's sources ({', '.join(sources)})")
+        save_disposition(reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date, sources)
+        print(f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {_safe(str(reviews_path))})")
         return 0
-    except ReviewError as exc:
-        print(f"accord review: {exc}", file=sys.stderr)
+    except (ReviewError, UnwritableText) as exc:
+        print(f"accord review: {_safe(str(exc))}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"accord review: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        print(f"accord review: cannot write: {_safe(str(exc.strerror or exc))}", file=sys.stderr)
         return 1
+
+
+def _safe(text: str) -> str:
+    """Text for the terminal: control characters and undecodable bytes shown escaped, never sent raw."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)

@@ -89,15 +89,15 @@ def test_saved_reviews_are_schema_valid_and_bad_dispositions_refused(tmp_path):
 
     data, diags = load_reviews(tmp_path / "missing.yaml")
     assert not diags and data == {"accord": 1, "conflicts": {}, "claims": {}}
-    record_disposition(data, "c1", "source_correct", "ana", note="label wins", source="lucius-label", date="2025-01-02")
-    record_disposition(data, "c2", "needs_expert", "ana", date="2025-01-02")
+    record_disposition(data, "C-00000000c1", "source_correct", "ana", note="label wins", source="lucius-label", date="2025-01-02")
+    record_disposition(data, "C-00000000c2", "needs_expert", "ana", date="2025-01-02")
     with pytest.raises(ReviewError):
-        record_disposition(data, "c3", "maybe", "ana")
+        record_disposition(data, "C-00000000c3", "maybe", "ana")
     with pytest.raises(ReviewError):
-        record_disposition(data, "c3", "needs_expert", " ")
+        record_disposition(data, "C-00000000c3", "needs_expert", " ")
     path = tmp_path / "conflicts" / "reviews.yaml"
     save_reviews(path, data)
     written = load_file(path).data
     assert not list(validator("reviews").iter_errors(written))
-    assert written["conflicts"]["c1"] == {"disposition": {"source_correct": "lucius-label"}, "reviewer": "ana", "date": "2025-01-02", "note": "label wins"}
-    assert set(written["conflicts"]) == {"c1", "c2"}
+    assert written["conflicts"]["C-00000000c1"] == {"disposition": {"source_correct": "lucius-label"}, "reviewer": "ana", "date": "2025-01-02", "note": "label wins"}
+    assert set(written["conflicts"]) == {"C-00000000c1", "C-00000000c2"}
