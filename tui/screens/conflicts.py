@@ -417,19 +417,14 @@ class ConflictsScreen(Screen[None]):
         def done(result: tuple[str, str] | None) -> None:
             if result is None:
                 return
-            from engine.review import ReviewError, load_reviews, record_disposition, save_reviews
+            from engine.review import save_disposition
 
             disposition, note = result
             kind, _, source = disposition.partition(":")
-            try:
-                data, problems = load_reviews(path)
-                if problems:
-                    raise ReviewError("; ".join(d.format() for d in problems))
-                record_disposition(data, c["id"], kind.strip(), self.app.reviewer, note,  # type: ignore[attr-defined]
-                                   source=source.strip() or None, conflict_sources=c["sources"])
-                save_reviews(path, data)
-                _refresh_report(path.parent, data)
-            except (OSError, ReviewError) as exc:
+            try:  # locked read-modify-write of reviews.yaml and the report beside it (engine.review)
+                save_disposition(path, c["id"], kind.strip(), self.app.reviewer, note,  # type: ignore[attr-defined]
+                                 source=source.strip() or None, conflict_sources=c["sources"])
+            except (OSError, ValueError) as exc:
                 self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
                 return
             self.notify(f"{c['id']}: {disposition}.", timeout=3)
