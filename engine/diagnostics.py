@@ -43,6 +43,7 @@ CODES: dict[str, tuple[str, str]] = {
     "W405": ("context-mismatch", "The quote is at its offsets but its prefix or suffix differs from the text."),
     "E500": ("patient-fact", "A patient fact is unknown or has the wrong type."),
     "E501": ("patient-expectation", "A patient's expectation names an unknown source or question, or an invalid value."),
+    "W502": ("patient-fact-range", "A patient value (given or derived) is outside the vocabulary's range or not finite; it is treated as missing, never evaluated."),
 }
 
 

@@ -17,6 +17,7 @@ from engine.diagnostics import Diagnostic, has_errors
 from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
 from engine.model import Patient, Provenance, Ruleset
+from engine.patient_ranges import range_diagnostics
 from engine.provenance import context_matches, inside, is_anchored, reanchor, sha256_text
 from engine.rules import check_rule
 
@@ -237,6 +238,7 @@ def validate_patient_document(doc: Document, vocab: Vocabulary | None = None, qu
             diags.extend(_value_diagnostics(doc, parts, q.value_validator, value, question, "E501"))
     if has_errors(diags):
         return None, diags
+    diags.extend(range_diagnostics(doc, vocab))  # W502: values the vocabulary's ranges refuse (engine.patient_ranges)
     return Patient.from_document(doc), diags
 
 

@@ -30,14 +30,21 @@ def load_inputs(patient_path: str, rulesets_path: str) -> tuple[Any, Any] | None
 
 
 def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | None = None,
-                           verbose: bool = False, quiet: bool = False) -> tuple[Any, Any] | None:
-    """Like load_inputs, but a FHIR R4 Bundle is accepted too: its facts mapped through the vocabulary's codes."""
+                           verbose: bool = False, quiet: bool = False, patient_id: str | None = None) -> tuple[Any, Any] | None:
+    """Like load_inputs, but a FHIR R4 Bundle is accepted too: its facts mapped through the vocabulary's codes.
+
+    --as-of and --patient-id only mean something for a Bundle; given with a
+    patient file they are a usage error rather than silently ignored.
+    """
     from engine.fhir import looks_like_bundle
 
     if looks_like_bundle(patient_path):
         from engine.fhir import load_bundle_inputs
 
-        return load_bundle_inputs(patient_path, rulesets_path, as_of, verbose, quiet)
+        return load_bundle_inputs(patient_path, rulesets_path, as_of, verbose, quiet, patient_id)
+    if patient_id is not None:
+        print(f"accord: --patient-id picks a patient of a FHIR Bundle; {patient_path} is a patient file", file=sys.stderr)
+        return None
     return load_inputs(patient_path, rulesets_path)
 
 
@@ -48,8 +55,44 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--as-of", metavar="DATE", help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)")
+    parser.add_argument("--patient-id", metavar="ID", help="FHIR Bundles with several patients: the Patient id to read (only resources whose subject names it are used)")
 
 
 def load_from_args(args: argparse.Namespace) -> tuple[Any, Any] | None:
     """load_patient_or_bundle with the arguments add_patient_arguments defined."""
-    return load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False))
+    return load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False),
+                                  getattr(args, "patient_id", None))
+
+
+def refusals(patient: Any) -> tuple[list[Any], list[str]]:
+    """The patient's values the vocabulary's ranges refuse (given and derived), and a warning line for each.
+
+    A patient file's warnings are located (file:line:col, W502); a Bundle's
+    name the file. The values themselves are already left out of every
+    evaluation by engine.derive; this only says so.
+    """
+    from engine.derive import derivation
+    from engine.patient_ranges import RANGE_CODE, range_diagnostics
+
+    refused = derivation(patient.facts).refused
+    if patient.document is not None:
+        lines = [d.format() for d in range_diagnostics(patient.document)]
+    else:
+        lines = [f"{patient.path}: warning[{RANGE_CODE}]: {r.message()}" for r in refused]
+    return refused, lines
+
+
+def warn_refusals(patient: Any, quiet: bool = False) -> list[dict[str, Any]]:
+    """Print the refusal warnings to stderr (unless quiet); their JSON for the command's output."""
+    refused, lines = refusals(patient)
+    if not quiet:
+        for line in lines:
+            print(line, file=sys.stderr)
+    return [r.to_json() for r in refused]
+
+
+def dumps(data: Any) -> str:
+    """JSON output: strict (NaN or Infinity raise instead of printing invalid JSON)."""
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 HELP = "Evaluate one patient against every source: answered, conflicting, indeterminate (with missing facts) or silent."
 EXAMPLE = "accord eval --patient rulesets/patients/egfr-45.yaml --question dose --format json"
@@ -16,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import load_from_args
+    from engine.commands._patients import dumps, load_from_args, warn_refusals
     from engine.evaluate import evaluate_patient
 
     loaded = load_from_args(args)
@@ -31,9 +30,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"accord eval: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}")
             return 2
     questions = [args.question] if args.question else None
+    refused = warn_refusals(patient, getattr(args, "quiet", False))
     evaluation = evaluate_patient(result.rulesets, patient.facts, patient.id, questions)
     if args.format == "json":
-        print(json.dumps(evaluation.to_json(), indent=2, ensure_ascii=False))
+        print(dumps({**evaluation.to_json(), "refused": refused}))
         return 0
     print(render_text(evaluation))
     return 0

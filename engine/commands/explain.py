@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 HELP = "Trace every claim of one source on one question for a patient: applied or not, each condition with the patient's values, the quote."
 EXAMPLE = "accord explain --patient rulesets/patients/egfr-49_5.yaml --source jak-blog --question dose"
@@ -17,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import load_from_args
+    from engine.commands._patients import dumps, load_from_args, warn_refusals
     from engine.contract import vocabulary
     from engine.explain import explain, explain_text
 
@@ -34,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
     if args.question not in vocab.questions:
         print(f"accord explain: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}")
         return 2
+    refused = warn_refusals(patient, getattr(args, "quiet", False))
     if args.format == "json":
-        data = {"patient": patient.id, **explain(ruleset, args.question, patient.facts).to_json()}
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        data = {"patient": patient.id, **explain(ruleset, args.question, patient.facts).to_json(), "refused": refused}
+        print(dumps(data))
     else:
         print(f"patient {patient.id}")
         print(explain_text(ruleset, args.question, patient.facts), end="")

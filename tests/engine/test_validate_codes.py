@@ -135,6 +135,10 @@ def case_E501(tmp):
     base(tmp)
     patient(tmp, "id: p1\nfacts: {egfr: 40}\nexpected: {src: {dose: {mg: 0, every_days: 1}}}\n")
 
+def case_W502(tmp):
+    base(tmp)
+    patient(tmp, "id: p1\nfacts: {age_years: -5, sex: female, serum_creatinine_mg_dl: 0.1}\n")
+
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
