@@ -17,7 +17,7 @@ from typing import Any
 from engine.diagnostics import Diagnostic
 from engine.loader import Document, LoadError, load_text, pointer
 from engine.model import Provenance
-from engine.yamltext import UnwritableText, is_json_path, plain_or_quoted, quoted, reads_back
+from engine.yamltext import UnwritableText, is_json_path, json_block, json_indent_unit, line_indent, plain_or_quoted, quoted, reads_back
 
 STATUSES = ("draft", "submitted", "under_review", "approved", "rejected")
 
@@ -111,8 +111,15 @@ def _indent(text: str, indent: int) -> str:
 
 
 def splice_claim(doc: Document, snippet: str, index: int | None) -> str:
-    """The file text with claim `index` replaced by `snippet` (or appended when index is None)."""
+    """The file text with claim `index` replaced by `snippet` (or appended when index is None).
+
+    In a .json ruleset the claim is written as JSON in the file's indentation.
+    """
     text = doc.text
+    if is_json_path(doc.path):
+        spliced = _splice_claim_json(doc, snippet, index)
+        if spliced is not None:
+            return spliced
     if index is not None:
         loc = locate_claim(doc, index)
         return text[:loc.start] + _indent(snippet, loc.indent) + text[loc.end:]
@@ -131,6 +138,30 @@ def splice_claim(doc: Document, snippet: str, index: int | None) -> str:
     colon = text.index(":", key.end) + 1
     value_end = value.end if value is not None and value.start >= colon else colon
     return text[:colon] + "\n  - " + _indent(snippet, 4) + text[value_end:]
+
+
+def _splice_claim_json(doc: Document, snippet: str, index: int | None) -> str | None:
+    """splice_claim for a .json file; None when the snippet is not a readable mapping (nothing sensible to write)."""
+    try:
+        claim = load_text(snippet, doc.path).data
+    except LoadError:
+        return None
+    if not isinstance(claim, dict) or not isinstance(doc.data, dict):
+        return None
+    text = doc.text
+    unit = json_indent_unit(text)
+    claims = doc.data.get("claims")
+    if index is not None:
+        span = doc.spans[("claims", index)]
+        base = line_indent(text, span.start) if unit else ""
+        return text[:span.start] + json_block(claim, unit, base, "the claim") + text[span.end:]
+    if isinstance(claims, list) and claims:
+        last = doc.spans[("claims", len(claims) - 1)]
+        base = line_indent(text, last.start) if unit else ""
+        return text[:last.end] + (",\n" + base if unit else ", ") + json_block(claim, unit, base, "the claim") + text[last.end:]
+    new = dict(doc.data)
+    new["claims"] = [claim]
+    return json_block(new, unit, "", "the ruleset") + ("\n" if text.endswith("\n") else "")
 
 
 def set_scalar(doc: Document, parts: tuple[Any, ...], value: Any) -> str:

@@ -10,14 +10,14 @@ third-party imports beyond the engine's own.
 """
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from engine.atomic import ChangedOnDisk, FileStamp, changed_since, write_atomic
+from engine.filelock import locked
 from engine.loader import Document, LoadError, load_file, load_text
+from engine.yamltext import UnwritableText, is_json_path, json_block, json_indent_unit, line_end, line_indent, line_start, quoted
 
 
 class ExclusionError(ValueError):
@@ -50,24 +50,15 @@ def trim_span(text: str, start: int, end: int) -> Span:
     return Span(start, end, text[start:end])
 
 
-# Characters a JSON string keeps raw but a YAML double-quoted scalar cannot hold as they are:
-# DEL and C1 controls (not printable for YAML), NEL and the Unicode line/paragraph
-# separators (read as line breaks, so folded), the BOM, noncharacters and lone surrogates.
-_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-
-
 def _q(value: Any) -> str:
-    """`value` as a double-quoted scalar that reads back as exactly `value` (JSON escapes, plus \\uXXXX for the unsafe)."""
-    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+    """`value` as a double-quoted scalar that reads back as exactly `value` (engine.yamltext.quoted)."""
+    try:
+        return quoted(value, "the exclusion text")
+    except UnwritableText as exc:
+        raise ExclusionError(str(exc)) from None
 
 
-def _line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
-
-
-def _line_end(text: str, pos: int) -> int:
-    nl = text.find("\n", pos)
-    return len(text) if nl == -1 else nl + 1
+_line_start, _line_end = line_start, line_end
 
 
 def _fields(span: Span, reason: str, note: str) -> list[tuple[str, str]]:
@@ -95,6 +86,9 @@ def add_exclusion(doc: Document, span: Span, reason: str, note: str = "") -> str
     fields = _fields(span, reason, note)
     items = data.get("excluded")
     ftext = doc.text
+    if is_json_path(doc.path):
+        return _add_exclusion_json(doc, {"start": span.start, "end": span.end, "reason": reason, "exact": span.exact,
+                                         **({"note": note} if note else {})})
     if items is None and "excluded" not in data:
         sep = "" if ftext.endswith("\n") or not ftext else "\n"
         return ftext + sep + "excluded:\n  " + _item(fields, 2, False) + "\n"
@@ -135,14 +129,46 @@ def add_exclusion(doc: Document, span: Span, reason: str, note: str = "") -> str
     return ftext[:at] + line + ftext[at:]
 
 
+def _add_exclusion_json(doc: Document, item: dict[str, Any]) -> str:
+    """add_exclusion for a .json ruleset: JSON in the file's indentation, inserted in start order.
+
+    An `excluded` list with items gets the new item spliced in; otherwise the
+    document is written again in the file's style (JSON has no comments to lose).
+    """
+    data = doc.data
+    items = data.get("excluded")
+    text = doc.text
+    unit = json_indent_unit(text)
+    try:
+        if isinstance(items, list) and items:
+            first = doc.spans[("excluded", 0)]
+            base = line_indent(text, first.start) if unit else ""
+            sep = ",\n" + base if unit else ", "
+            block = json_block(item, unit, base, "the exclusion")
+            after = next((i for i, old in enumerate(items) if isinstance(old, dict) and isinstance(old.get("start"), int)
+                          and old["start"] > item["start"]), None)
+            if after is not None:
+                at = doc.spans[("excluded", after)].start
+                return text[:at] + block + sep + text[at:]
+            at = doc.spans[("excluded", len(items) - 1)].end
+            return text[:at] + sep + block + text[at:]
+        if items is not None and not isinstance(items, list):
+            raise ExclusionError(f"{doc.path}: `excluded` is not a list; fix the file first")
+        new = dict(data)
+        new["excluded"] = [item]
+        return json_block(new, unit, "", "the exclusion") + ("\n" if text.endswith("\n") else "")
+    except UnwritableText as exc:
+        raise ExclusionError(str(exc)) from None
+
+
 def exclude(doc: Document, source_text: str, start: int, end: int, reason: str, note: str = "") -> str:
     """add_exclusion for a span of `source_text` (trimmed, its exact text recorded), checked by reading it back."""
     span = trim_span(source_text, start, end)
     new_text = add_exclusion(doc, span, reason, note)
     try:
-        new_doc = load_text(new_text, doc.path)
+        new_doc = load_text(new_text, doc.path, as_json=is_json_path(doc.path))
     except LoadError as exc:
-        raise ExclusionError(f"{doc.path}: the exclusion would not be valid YAML ({exc.diagnostic.message})") from exc
+        raise ExclusionError(f"{doc.path}: the exclusion would not be valid {'JSON' if is_json_path(doc.path) else 'YAML'} ({exc.diagnostic.message})") from exc
     old = list(doc.data.get("excluded") or [])
     wanted = {"start": span.start, "end": span.end, "reason": reason, "exact": span.exact, **({"note": note} if note else {})}
     got = new_doc.data.get("excluded") if isinstance(new_doc.data, dict) else None
@@ -163,14 +189,15 @@ def save_exclusion(path: str | os.PathLike[str], loaded: Document, source_text: 
     offsets may no longer mean the same sentence). OSError when the write
     fails (the file is untouched), ExclusionError when it cannot take the edit.
     """
-    if not force and changed_since(path, FileStamp.of_content(loaded.text)):
-        raise ChangedOnDisk(str(path))
-    try:
-        doc = load_file(path)
-    except LoadError as exc:
-        raise ExclusionError(f"{path}: {exc.diagnostic.message}; fix the file first") from exc
-    text = exclude(doc, source_text, start, end, reason, note)
-    return text, write_atomic(path, text)
+    with locked(path):  # the check, the re-read and the write: no other save can slip in between
+        if not force and changed_since(path, FileStamp.of_content(loaded.text)):
+            raise ChangedOnDisk(str(path))
+        try:
+            doc = load_file(path)
+        except LoadError as exc:
+            raise ExclusionError(f"{path}: {exc.diagnostic.message}; fix the file first") from exc
+        text = exclude(doc, source_text, start, end, reason, note)
+        return text, write_atomic(path, text)
 
 
 __all__ = ["ChangedOnDisk", "ExclusionError", "Span", "add_exclusion", "exclude", "reasons", "save_exclusion", "trim_span"]

@@ -10,13 +10,13 @@ says something else. No third-party imports beyond the engine's own.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.atomic import ChangedOnDisk
 from engine.loader import Document, LoadError, load_text
+from engine.yamltext import UnwritableText, is_json_path, line_end, line_start, plain_or_quoted, quoted
 
 if TYPE_CHECKING:
     from engine.atomic import FileStamp
@@ -50,7 +50,10 @@ class FactChange:
 def render_value(value: Any) -> str:
     """A fact value as a YAML flow scalar: JSON form, so strings stay quoted (no `no` -> false surprises)."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
-        return json.dumps(value, ensure_ascii=False)
+        try:
+            return quoted(value, "the fact value")
+        except UnwritableText as exc:
+            raise PatientEditError(str(exc)) from None
     raise PatientEditError(f"a fact is a number, a string or true/false, not {type(value).__name__}")
 
 
@@ -72,14 +75,18 @@ def fact_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FactChange]:
     return changes
 
 
-def _line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
+def _key(name: str) -> str:
+    try:
+        return quoted(name, "the fact name")
+    except UnwritableText as exc:
+        raise PatientEditError(str(exc)) from None
 
 
-def _line_end(text: str, pos: int) -> int:
-    """Index just past the newline ending the line that holds `pos` (or len(text))."""
-    nl = text.find("\n", pos)
-    return len(text) if nl == -1 else nl + 1
+def _plain_key(name: str) -> str:
+    try:
+        return plain_or_quoted(name, "the fact name")
+    except UnwritableText as exc:
+        raise PatientEditError(str(exc)) from None
 
 
 def _is_flow(doc: Document) -> bool:
@@ -100,7 +107,7 @@ def set_fact(doc: Document, name: str, value: Any) -> str:
         close = text.rfind("}", whole.start, whole.end)
         if close == -1:
             raise PatientEditError(f"{doc.path}: cannot find the end of the facts mapping")
-        entry = f"{json.dumps(name)}: {rendered}"
+        entry = f"{_key(name)}: {rendered}"
         if facts:
             last = doc.spans[("facts", list(facts)[-1])]
             return text[:last.end] + ", " + entry + text[last.end:]
@@ -108,10 +115,10 @@ def set_fact(doc: Document, name: str, value: Any) -> str:
     if not facts:  # a block mapping always has a key; an empty one is written `{}` (flow)
         raise PatientEditError(f"{doc.path}: cannot find the facts mapping")
     first_key = doc.key_spans[("facts", next(iter(facts)))]
-    indent = first_key.start - _line_start(text, first_key.start)
+    indent = first_key.start - line_start(text, first_key.start)
     last = doc.spans[("facts", list(facts)[-1])]
-    at = _line_end(text, last.end)
-    line = " " * indent + f"{name}: {rendered}"
+    at = line_end(text, last.end)
+    line = " " * indent + f"{_plain_key(name)}: {rendered}"
     if at == len(text) and not text.endswith("\n"):
         return text + "\n" + line
     return text[:at] + line + "\n" + text[at:]
@@ -138,12 +145,12 @@ def remove_fact(doc: Document, name: str) -> str:
         return text[:whole.start] + "{}" + text[whole.end:]
     if len(facts) == 1:  # `facts:` with nothing under it would be null: an empty mapping instead
         colon = text.index(":", doc.key_spans[("facts",)].end)
-        end = _line_end(text, value.end)
+        end = line_end(text, value.end)
         if text[end - 1:end] == "\n":
             end -= 1
         return text[:colon + 1] + " {}" + text[end:]
-    start = _line_start(text, key.start)
-    end = _line_end(text, value.end)
+    start = line_start(text, key.start)
+    end = line_end(text, value.end)
     return text[:start] + text[end:]
 
 
@@ -158,7 +165,7 @@ def write_facts(doc: Document, facts: dict[str, Any]) -> str:
     for change in fact_changes(facts_of(doc), facts):
         text = remove_fact(current, change.name) if change.new is MISSING else set_fact(current, change.name, change.new)
         try:
-            current = load_text(text, doc.path)
+            current = load_text(text, doc.path, as_json=is_json_path(doc.path))
         except LoadError as exc:
             raise PatientEditError(f"{doc.path}: the edit would not be valid YAML ({exc.diagnostic.message})") from exc
     got = facts_of(current)
@@ -199,8 +206,10 @@ def save_facts(path: str | os.PathLike[str], facts: dict[str, Any], expected: "F
     edit; in every failure the caller still has the edit.
     """
     from engine.atomic import changed_since, write_atomic
+    from engine.filelock import locked
 
-    if not force and changed_since(path, expected):
-        raise ChangedOnDisk(str(path))
-    _disk, text = facts_file_text(path, facts)
-    return text, write_atomic(path, text)
+    with locked(path):  # the check, the re-read and the write: no other save can slip in between
+        if not force and changed_since(path, expected):
+            raise ChangedOnDisk(str(path))
+        _disk, text = facts_file_text(path, facts)
+        return text, write_atomic(path, text)
