@@ -225,6 +225,12 @@ def convert(value: float, unit: str, fact: Fact) -> float | None:
     return None if factor is None else value * factor
 
 
+def _short_number(value: Any) -> str:
+    """A number as written, abbreviated when it runs to hundreds of digits."""
+    text = str(value)
+    return text if len(text) <= 32 else f"{text[:12]}… ({len(text)} characters)"
+
+
 def _round(value: float) -> float:
     rounded = round(value, 4)
     return int(rounded) if rounded == int(rounded) and abs(rounded) < 1e15 else rounded
@@ -442,7 +448,7 @@ def _observation(where: str, obs: Any, index: _Index, warn: Any) -> Iterable[_Re
             warn(where, f"{fact.name}: unit {unit!r} cannot be converted to {fact.unit!r}; ignored")
             return []
         if not math.isfinite(converted):
-            warn(where, f"{fact.name}: value {quantity.value} is beyond the range of a floating-point number; ignored")
+            warn(where, f"{fact.name}: value {_short_number(quantity.value)} is beyond the range of a floating-point number; ignored")
             return []
         how = f"{where} ({number:g} {unit})" if unit == fact.unit else f"{where} ({number:g} {unit} -> {fact.unit})"
         return [_Reading(fact.name, _round(converted), start, end, where, how)]

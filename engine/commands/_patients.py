@@ -82,12 +82,11 @@ def refusals(patient: Any) -> tuple[list[Any], list[str]]:
     return refused, lines
 
 
-def warn_refusals(patient: Any, quiet: bool = False) -> list[dict[str, Any]]:
-    """Print the refusal warnings to stderr (unless quiet); their JSON for the command's output."""
+def warn_refusals(patient: Any) -> list[dict[str, Any]]:
+    """Print the refusal warnings to stderr (even with --quiet: a refused value is a problem); their JSON."""
     refused, lines = refusals(patient)
-    if not quiet:
-        for line in lines:
-            print(line, file=sys.stderr)
+    for line in lines:
+        print(line, file=sys.stderr)
     return [r.to_json() for r in refused]
 
 

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"accord eval: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}")
             return 2
     questions = [args.question] if args.question else None
-    refused = warn_refusals(patient, getattr(args, "quiet", False))
+    refused = warn_refusals(patient)
     evaluation = evaluate_patient(result.rulesets, patient.facts, patient.id, questions)
     if args.format == "json":
         print(dumps({**evaluation.to_json(), "refused": refused}))

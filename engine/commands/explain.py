@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.question not in vocab.questions:
         print(f"accord explain: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}")
         return 2
-    refused = warn_refusals(patient, getattr(args, "quiet", False))
+    refused = warn_refusals(patient)
     if args.format == "json":
         data = {"patient": patient.id, **explain(ruleset, args.question, patient.facts).to_json(), "refused": refused}
         print(dumps(data))
