@@ -185,6 +185,19 @@ def _number(value: Any) -> float:
 
 # ---------------------------------------------------------------- compiler
 
+MAX_NESTING = 256  # JSON levels (an operation is two); compiling recurses ~1.5 frames a level, evaluating ~0.5
+
+
+def _nesting(rule: Any) -> int:
+    """JSON nesting depth of a rule, level by level (no recursion, no per-node tuples)."""
+    depth = 0
+    level = [rule] if isinstance(rule, (dict, list)) else []
+    while level:
+        depth += 1
+        level = [c for n in level for c in (n.values() if type(n) is dict else n) if isinstance(c, (dict, list))]
+    return depth
+
+
 class Compiler:
     """Turns a rule into a closure `f(data) -> value`. One instance per semantics."""
 
@@ -201,13 +214,20 @@ class Compiler:
         """Compile (or fetch from the cache) the function for `rule`.
 
         In accord semantics the result raises RuleError on a division (or
-        modulo) by zero; callers (engine.evaluate) catch it and report the
-        claim as not decidable for that patient.
+        modulo) by zero or an arithmetic overflow; callers (engine.evaluate)
+        catch it and report the claim as not decidable for that patient. A
+        rule nested deeper than MAX_NESTING is a CompileError (the loader
+        stops files at 64 levels; this bounds the closures' call depth).
         """
+        if _nesting(rule) > MAX_NESTING:
+            raise CompileError(f"the rule is nested deeper than {MAX_NESTING} levels")
         key = json.dumps(rule, sort_keys=True, separators=(",", ":"))
         found = self._cache.get(key)
         if found is None:
-            found = self._compile(rule)  # the reference closure; raises CompileError
+            try:
+                found = self._compile(rule)  # the reference closure; raises CompileError
+            except RecursionError:  # a caller already deep in the stack: refuse, never crash
+                raise CompileError("the rule is nested too deeply to compile") from None
             if self.generate:
                 found = _generate(self, rule, found)
             if len(self._cache) > 100_000:
@@ -310,9 +330,14 @@ class Compiler:
         return if_
 
     def _junction(self, op: str, raw_args: Any) -> Closure:
-        """`and` stops at the first false argument, `or` at the first true one (Kleene over UNKNOWN)."""
-        args = self._args(raw_args)
+        """`and` stops at the first false argument, `or` at the first true one (Kleene over UNKNOWN).
+
+        In accord semantics a run of equalities between one fact and literals
+        (`x == 1 or x == 2 or ...`, `x != 1 and x != 2 and ...`) is one set
+        lookup, so a 100,000-wide `or` costs one evaluation, not 100,000.
+        """
         strict = self.strict
+        args = self._grouped_args(op, raw_args) if strict else self._args(raw_args)
         stop_when = op == "or"
 
         def junction(data: Any) -> Any:
@@ -327,6 +352,48 @@ class Compiler:
                     return value
             return UNKNOWN if (unknown and strict) else value
         return junction
+
+    def _grouped_args(self, op: str, raw_args: Any) -> list[Closure]:
+        """The junction's arguments, runs of one-fact equalities folded into _EqualityRun closures."""
+        items = raw_args if isinstance(raw_args, list) else [raw_args]
+        wanted = ("==", "===") if op == "or" else ("!=", "!==")
+        out: list[Closure] = []
+        run: list[tuple[str, Any, bool]] = []  # (op, literal, literal first)
+        run_fact: str | None = None
+        run_kind = ""
+
+        def flush() -> None:
+            if len(run) >= _RUN_MIN:
+                if run_kind == "order":
+                    out.append(_comparison_run(run_fact, run, every=op == "and"))  # type: ignore[arg-type]
+                else:
+                    out.append(_equality_run(run_fact, run, negate=op == "and"))  # type: ignore[arg-type]
+            else:
+                out.extend(self._compile({o: ([c, {"var": run_fact}] if flipped else [{"var": run_fact}, c])}) for o, c, flipped in run)
+            run.clear()
+
+        for item in items:
+            found = _fact_equality(item, wanted)
+            kind = "equal"
+            if found is None:
+                found = _fact_equality(item, _ORDER_OPS)
+                kind = "order"
+                if found is not None and not (type(found[2]) in (int, float) and found[2] == found[2]):
+                    found = None  # thresholds are numbers (what the checker requires); anything else one by one
+            if found is not None and (found[0] != run_fact or kind != run_kind or not run):
+                run_kind = kind
+                if run:
+                    flush()
+                run_fact = found[0]
+            if found is not None:
+                run.append(found[1:])
+                continue
+            if run:
+                flush()
+            out.append(self._compile(item))
+        if run:
+            flush()
+        return out
 
     def _not(self, op: str, raw_args: Any) -> Closure:
         args = self._args(raw_args)
@@ -382,6 +449,20 @@ class Compiler:
 
     # -- arithmetic
     def _arith(self, op: str, raw_args: Any) -> Closure:
+        """Arithmetic; in accord semantics a result beyond float range (inf, NaN, a huge int) is a RuleError."""
+        inner = self._arith_value(op, raw_args)
+        if not self.strict:
+            return inner
+
+        def checked(data: Any) -> Any:
+            try:
+                value = inner(data)
+            except OverflowError:
+                raise RuleError(f"{op!r} overflows: the result is not a finite number") from None
+            return value if value is UNKNOWN or value is None else _finite(value, op)
+        return checked
+
+    def _arith_value(self, op: str, raw_args: Any) -> Closure:
         args = self._args(raw_args)
         strict = self.strict
 
@@ -445,6 +526,9 @@ class Compiler:
 
     # -- strings and arrays
     def _in(self, op: str, raw_args: Any) -> Closure:
+        items = raw_args if isinstance(raw_args, list) else [raw_args]
+        if len(items) == 2 and isinstance(items[1], list) and all(_is_scalar(i) for i in items[1]):
+            return self._in_literal(items[0], items[1])
         a, b = self._pair(raw_args)
 
         def in_(data: Any) -> Any:
@@ -453,6 +537,26 @@ class Compiler:
                 return UNKNOWN
             return _in_values(x, y)
         return in_
+
+    def _in_literal(self, needle_rule: Any, haystack: list[Any]) -> Closure:
+        """`in` over a literal list of scalars: strict membership, a set lookup for numbers and strings."""
+        needle = self._compile(needle_rule)
+        items = list(haystack)
+        numbers = frozenset(i for i in items if type(i) in (int, float) and i == i)
+        strings = frozenset(i for i in items if type(i) is str)
+        rest = tuple(i for i in items if not (type(i) is str or (type(i) in (int, float) and i == i)))
+
+        def in_list(data: Any) -> Any:
+            x = needle(data)
+            if x is UNKNOWN:
+                return UNKNOWN
+            kind = type(x)
+            if kind is int or kind is float:
+                return x in numbers or any(strict_equal(x, i) for i in rest)
+            if kind is str:
+                return x in strings
+            return any(strict_equal(x, i) for i in items)
+        return in_list
 
     def _cat(self, op: str, raw_args: Any) -> Closure:
         args = self._args(raw_args)
@@ -521,6 +625,130 @@ class Compiler:
         while len(args) < 2:
             args.append(lambda data: None)
         return args[0], args[1]
+
+
+_RUN_MIN = 8  # equalities on one fact in a row before a junction folds them into one set lookup
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def _fact_equality(rule: Any, ops: tuple[str, str]) -> tuple[str, str, Any, bool] | None:
+    """(fact, op, literal, literal first) when `rule` is `{op: [{"var": fact}, literal]}` (either order)."""
+    if type(rule) is not dict or len(rule) != 1:
+        return None
+    (op, args), = rule.items()
+    if op not in ops or not isinstance(args, list) or len(args) != 2:
+        return None
+    for side in (0, 1):
+        var, literal = args[side], args[1 - side]
+        if isinstance(var, dict) and len(var) == 1 and "var" in var and _is_scalar(literal):
+            name = _plain_fact(var["var"])
+            items = var["var"] if isinstance(var["var"], list) else [var["var"]]
+            if name is not None and len(items) == 1:
+                return name, op, literal, side == 1
+    return None
+
+
+def _equality_run(fact: str, run: list[tuple[str, Any, bool]], negate: bool) -> Closure:
+    """One closure for `fact == c1 or fact == c2 ...` (negate: `fact != c1 and ...`), accord semantics.
+
+    Same value as the junction of the separate comparisons: UNKNOWN when the
+    fact is missing, else whether any literal equals it (JavaScript == or ===
+    per comparison), negated for the `and` of `!=`. Numbers and strings are
+    looked up in a set; anything else is compared one by one.
+    """
+    def plain(op: str, x: Any, c: Any) -> bool:
+        return strict_equal(x, c) if op in ("===", "!==") else loose_equal(x, c)
+
+    numbers = frozenset(c for _, c, _ in run if type(c) in (int, float) and c == c)
+    strings = frozenset(c for _, c, _ in run if type(c) is str)
+    others = tuple((op, c) for op, c, _ in run if not (type(c) is str or (type(c) in (int, float) and c == c)))
+    loose_strings = tuple(c for op, c, _ in run if type(c) is str and op in ("==", "!="))
+    loose_numbers = tuple(c for op, c, _ in run if type(c) in (int, float) and c == c and op in ("==", "!="))
+    everything = tuple((op, c) for op, c, _ in run)
+
+    def run_(data: Any) -> Any:
+        try:
+            x = data[fact]
+        except (KeyError, TypeError, IndexError):
+            return UNKNOWN
+        if x is None:
+            return UNKNOWN
+        kind = type(x)
+        if kind is int or kind is float:
+            # a number equals a number literal under == and ===, a string one only under == (ToNumber)
+            hit = x in numbers or any(plain(op, x, c) for op, c in others) or any(loose_equal(x, c) for c in loose_strings)
+        elif kind is str:
+            hit = x in strings or any(plain(op, x, c) for op, c in others) or any(loose_equal(x, c) for c in loose_numbers)
+        else:
+            hit = any(plain(op, x, c) for op, c in everything)
+        return not hit if negate else hit
+    return run_
+
+
+_ORDER_OPS = ("<", "<=", ">", ">=")
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _comparison_run(fact: str, run: list[tuple[str, Any, bool]], every: bool) -> Closure:
+    """One closure for `fact < c1 or fact >= c2 or ...` (every: the `and` of them), accord semantics.
+
+    For a number only the extreme threshold of each operator matters (x < c
+    for some c iff x < max c); anything else is compared one by one with
+    JavaScript's coercions, as the separate comparisons would be.
+    """
+    normal = [(_MIRROR[op] if flipped else op, c) for op, c, flipped in run]
+    by_op: dict[str, list[Any]] = {}
+    for op, c in normal:
+        by_op.setdefault(op, []).append(c)
+    # or: the loosest threshold per operator; and: the tightest
+    pick_upper, pick_lower = (min, max) if every else (max, min)
+    lt, le = (pick_upper(by_op[o]) if o in by_op else None for o in ("<", "<="))
+    gt, ge = (pick_lower(by_op[o]) if o in by_op else None for o in (">", ">="))
+
+    def one(op: str, x: Any, c: Any) -> bool:
+        if op == "<":
+            return _js_less(x, c, False)
+        if op == "<=":
+            return _js_less(x, c, True)
+        if op == ">":
+            return _js_less(c, x, False)
+        return _js_less(c, x, True)
+
+    def run_(data: Any) -> Any:
+        try:
+            x = data[fact]
+        except (KeyError, TypeError, IndexError):
+            return UNKNOWN
+        if x is None:
+            return UNKNOWN
+        if type(x) is int or type(x) is float:
+            if every:
+                return ((lt is None or x < lt) and (le is None or x <= le)
+                        and (gt is None or x > gt) and (ge is None or x >= ge))
+            return ((lt is not None and x < lt) or (le is not None and x <= le)
+                    or (gt is not None and x > gt) or (ge is not None and x >= ge))
+        if every:
+            return all(one(op, x, c) for op, c in normal)
+        return any(one(op, x, c) for op, c in normal)
+    return run_
+
+
+_FLOAT_MAX = 1.7976931348623157e308
+_FLOAT_MIN = -_FLOAT_MAX
+
+
+def _finite(value: Any, op: str) -> Any:
+    """An arithmetic result in float range, else RuleError (accord: an overflow is no number to compare).
+
+    NaN passes: from finite numbers it only comes of arithmetic on a
+    non-number (divergence D14, refused by the checker), never of overflow.
+    """
+    if (type(value) is int or type(value) is float) and value == value and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+        raise RuleError(f"{op!r} overflows: the result is not a finite number")
+    return value
 
 
 def _in_values(x: Any, y: Any) -> bool:
@@ -663,11 +891,15 @@ class _CodeGen:
         self.emit(1, "def rule(data):")
         self.emit(2, f"if type(data) is not {self.bind(dict)}:")
         self.emit(3, f"return {fb}(data)")
+        # a huge int fact mixed with a float raises OverflowError: the closure turns it into RuleError
+        self.emit(2, "try:")
         for name in _repeated_facts(rule):
             local = self.local()
-            self.emit(2, f"{local} = data.get({self.const(name)})")
+            self.emit(3, f"{local} = data.get({self.const(name)})")
             self.facts[name] = local
-        self.tail(rule, 2)
+        self.tail(rule, 3)
+        self.emit(2, "except OverflowError:")
+        self.emit(3, f"return {fb}(data)")
         params = ", ".join(f"b{i}" for i in range(len(self.bound)))
         return "\n".join([f"def factory({params}):"] + self.lines + ["    return rule", ""])
 
@@ -876,11 +1108,15 @@ class _CodeGen:
         else:
             fast = f"{names[0]} / {names[1]}"
             checks += f" and {names[1]} != 0"
+        generic = self.const(self.compiler._compile(rule))
         self.emit(depth, f"{kw}if {checks}:")
         self.emit(depth + 1, f"{target} = {fast}")
+        # a result beyond float range (inf, NaN, a huge int): the generic closure raises RuleError
+        self.emit(depth + 1, f"if not {self.bind(_FLOAT_MIN)} <= {target} <= {self.bind(_FLOAT_MAX)}:")
+        self.emit(depth + 2, f"{target} = {generic}(data)")
         self.emit(depth, "else:")
         # anything else (strings, booleans, division by zero): the generic closure decides
-        self.emit(depth + 1, f"{target} = {self.const(self.compiler._compile(rule))}(data)")
+        self.emit(depth + 1, f"{target} = {generic}(data)")
         return _Value(target, f"{target} is {self.bind(UNKNOWN)}" if self.unknown_test(values) else None, "num")
 
     # -- control flow (target None: tail position, the function returns)
@@ -986,26 +1222,85 @@ def _repeated_facts(rule: Any) -> list[str]:
 
 
 _SHAPES: dict[str, Callable[..., Closure]] = {}  # generated source -> factory
-_GENERATED_NAMES = re.compile(r"^(?:[bv]\d+|data|rule|factory|type|TypeError)$")
+_GENERATED_NAMES = re.compile(r"^(?:[bv]\d+|data|rule|factory|type|TypeError|OverflowError)$")
 
 
 def _generate(compiler: "Compiler", rule: Any, reference: Closure) -> Closure:
-    """The generated function for `rule`, or `reference` when the rule is too deep to generate."""
+    """The generated function for `rule`, or `reference` when the rule is too deep or too big to generate.
+
+    The interpreter has hard limits generated code must stay under (20
+    statically nested blocks, 100 indentation levels, parser recursion, and
+    memory that grows with the source): the rule's shape is measured before
+    generating, the emitted lines after, and any compile failure still falls
+    back to the closure, which gives the same answers.
+    """
+    if not _small_enough(rule):
+        return reference
     gen = _CodeGen(compiler)
     try:
         source = gen.function(rule, reference)
-    except (_TooDeep, RecursionError):
+    except (_TooDeep, RecursionError, MemoryError):
+        return reference
+    if not _lines_within_limits(gen.lines):
         return reference
     factory = _SHAPES.get(source)
     if factory is None:
-        _check_generated(source)
-        namespace: dict[str, Any] = {"__builtins__": {"type": type, "TypeError": TypeError}}
-        exec(compile(source, "<accord rule>", "exec"), namespace)  # source: only code emitted by _CodeGen
+        namespace: dict[str, Any] = {"__builtins__": {"type": type, "TypeError": TypeError, "OverflowError": OverflowError}}
+        try:
+            _check_generated(source)
+            exec(compile(source, "<accord rule>", "exec"), namespace)  # source: only code emitted by _CodeGen
+        except (SyntaxError, RecursionError, MemoryError, OverflowError, ValueError):
+            return reference  # a limit the checks above did not foresee: the closure is always correct
         factory = namespace["factory"]
         if len(_SHAPES) > 10_000:
             _SHAPES.clear()
         _SHAPES[source] = factory
     return factory(*gen.bound)
+
+
+# Limits of generated code, well under CPython's (CO_MAXBLOCKS 20, MAXINDENT 100).
+_MAX_OPERATIONS = 500     # operations in one rule; wider rules run on closures (linear, set lookups)
+_MAX_NESTED_LOGIC = 12    # nested and/or/if: each is a `while True:` block
+_MAX_BLOCKS = 16          # statically nested while/try blocks in the emitted source
+_MAX_LINES = 8_000        # emitted lines (compile time and memory grow with them)
+
+
+def _small_enough(rule: Any) -> bool:
+    """Measure a rule before generating: number of operations and nesting of block-opening ones."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(rule, 0)]
+    while stack:
+        node, logic = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, logic) for item in node)
+        elif isinstance(node, dict):
+            count += 1
+            if count > _MAX_OPERATIONS:
+                return False
+            opens = any(op in ("and", "or", "if", "?:") for op in node)
+            if logic + opens > _MAX_NESTED_LOGIC:
+                return False
+            stack.extend((value, logic + opens) for value in node.values())
+    return True
+
+
+def _lines_within_limits(lines: list[str]) -> bool:
+    """Check the emitted source: line count, indentation and statically nested blocks."""
+    if len(lines) > _MAX_LINES:
+        return False
+    open_blocks: list[int] = []  # indentation of each enclosing while/try
+    for line in lines:
+        indent = (len(line) - len(line.lstrip(" "))) // 4
+        if indent > 80:
+            return False
+        while open_blocks and open_blocks[-1] >= indent:
+            open_blocks.pop()
+        body = line.lstrip(" ")
+        if body.startswith(("while ", "try:", "for ", "with ")):
+            open_blocks.append(indent)
+            if len(open_blocks) > _MAX_BLOCKS:
+                return False
+    return True
 
 
 def _check_generated(source: str) -> None:
