@@ -8,6 +8,7 @@ thresholds a rule uses, which region analysis and the TUI build on.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -35,12 +36,22 @@ class RuleType:
 
 
 def check_rule(rule: Any, vocab: Vocabulary, top_level_boolean: bool = True) -> list[Problem]:
-    """All problems in `rule`, each with its path relative to the rule."""
+    """All problems in `rule`, each with its path relative to the rule (each reported once)."""
     checker = _Checker(vocab)
     result = checker.check(rule, ())
     if top_level_boolean and not checker.problems and result.kind not in (BOOLEAN, ANY):
         checker.problems.append(((), "E202", f"a condition must be true or false, not a {result.kind}"))
-    return checker.problems
+    return list(dict.fromkeys(checker.problems))
+
+
+def _finite_number(value: int | float) -> bool:
+    """True when `value` converts to a finite float (a 401-digit integer does not: OverflowError)."""
+    if isinstance(value, bool):
+        return True
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def facts_used(rule: Any) -> list[str]:
@@ -94,6 +105,9 @@ class _Checker:
         if isinstance(node, bool):
             return RuleType(BOOLEAN, literal=node, is_literal=True)
         if isinstance(node, (int, float)):
+            if not _finite_number(node):
+                shown = f"a {len(str(abs(node)))}-digit integer" if isinstance(node, int) else repr(node)
+                return self.add(parts, "E207", f"{shown} is beyond the range of a number (about 1.8e308): region analysis and arithmetic cannot use it")
             return RuleType(NUMBER, literal=node, is_literal=True)
         if isinstance(node, str):
             return RuleType(STRING, literal=node, is_literal=True)

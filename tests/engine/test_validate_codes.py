@@ -90,6 +90,9 @@ def case_E205(tmp):
 def case_E206(tmp):
     base(tmp, when={"<": [{"/": [{"var": "egfr"}, 0]}, 30]})
 
+def case_E207(tmp):
+    base(tmp, when={"<": [{"var": "egfr"}, 10 ** 400]})
+
 def case_E210(tmp):
     base(tmp, question="dosage")
 
