@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from engine.contract import Fact, Vocabulary, vocabulary
 from engine.fhir_dates import completed_years, full_date, instants, parse_date
-from engine.fhir_subjects import MAX_LISTED, Subject, Subjects, shown, subject_reference
+from engine.fhir_subjects import MAX_LISTED, Subject, Subjects, shown
 
 UCUM = "http://unitsofmeasure.org"
 MAX_BUNDLE_BYTES = 5 * 1024 * 1024  # engine.loader.MAX_BYTES: parsing and validating more takes over 5 s
@@ -259,6 +259,8 @@ class BundleFacts:
 
 
 MAPPED = ("Observation", "Condition")
+MAX_PRINTED_WARNINGS = 50
+MAX_MAPPED_RESOURCES = 2_000  # validated resources per bundle: about 1 ms each in fhir.resources
 
 
 def facts_from_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = None, vocab: Vocabulary | None = None,
@@ -296,58 +298,19 @@ def read_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = 
     entries = data.get("entry") or []
     if not isinstance(entries, list):
         raise FhirError("Bundle.entry must be a list (at /entry)")
-    subjects = Subjects()
-    resources: list[tuple[str, str, Any]] = []
-    for i, entry in enumerate(entries):
-        pointer = f"/entry/{i}/resource"
-        raw = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(raw, dict):
-            notes.append(Note("warning", f"entry[{i}]", "entry has no resource; ignored", f"/entry/{i}"))
-            continue
-        kind = raw.get("resourceType")
-        rid = raw.get("id")
-        where = f"{kind}/{rid}" if isinstance(kind, str) and isinstance(rid, str) and rid else f"entry[{i}] {kind}"
-        resource = None
-        try:
-            model = models.get_fhir_model_class(str(kind))
-        except (ValueError, KeyError, AttributeError):
-            notes.append(Note("warning", where, f"unknown FHIR resource type {shown(str(kind))}; ignored", pointer))
-            continue
-        try:
-            resource = model.model_validate(raw)
-        except Exception as exc:  # pydantic.ValidationError and friends: report, never crash
-            notes.append(Note("warning", where, f"not a valid FHIR R4 {kind}: {_validation_detail(exc)}; ignored", pointer))
-        if kind == "Patient":
-            try:
-                subjects.add(raw, entry.get("fullUrl"), pointer, resource)
-            except ValueError as exc:
-                raise FhirError(str(exc)) from None
-        elif resource is not None:
-            resources.append((where, pointer, resource))
+    subjects, pending = _entries(entries, models, notes)
     try:
         chosen = subjects.choose(patient_id)
     except ValueError as exc:
         raise FhirError(str(exc)) from None
-
+    chosen.model = _validated(chosen.model_class, chosen.raw, chosen.label, chosen.pointer, notes)  # only this one
     readings: list[_Reading] = []
-    for where, pointer, resource in resources:
-        kind = resource.get_resource_type()
-
+    for where, pointer, kind, raw, model in _mine(pending, subjects, chosen, index, notes):
         def warn(at: str, message: str, ptr: str = pointer) -> None:
             notes.append(Note("warning", at, message, ptr))
 
-        if kind not in MAPPED:
-            warn(where, f"{kind} resources are not mapped to facts; ignored")
-            continue
-        reference = subject_reference(resource)
-        owner = subjects.resolve(reference)
-        if owner is not chosen:
-            if owner is not None:
-                notes.append(Note("info", where, f"belongs to {owner.label}, not {chosen.label}; not used", pointer + "/subject"))
-            elif reference is None:
-                warn(where, f"no subject reference: cannot tell whose {kind} it is; ignored", pointer)
-            else:
-                warn(where, f"subject {shown(reference)} is no Patient in the bundle; ignored", pointer + "/subject/reference")
+        resource = _validated(model, raw, where, pointer, notes)
+        if resource is None:
             continue
         if kind == "Observation":
             readings.extend(_observation(where, resource, index, warn))
@@ -368,11 +331,104 @@ def read_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = 
         notes.append(Note("warning", at, message, ptr))
 
     if chosen.model is None:
-        warn_patient(chosen.label, "the Patient resource is not valid FHIR: sex and age are unknown")
+        warn_patient(chosen.label, "the Patient resource is not valid FHIR R4: sex and age are unknown")
     else:
         readings.extend(_patient(chosen, as_of, vocab, warn_patient, reference_note, notes))
     facts = _decide(readings, vocab, notes)
     return BundleFacts(facts, notes, chosen, len(subjects.patients))
+
+
+_Pending = tuple[str, str, str, dict[str, Any], Any]  # where, pointer, kind, raw resource, model class
+
+
+def _entries(entries: list[Any], models: Any, notes: list[Note]) -> tuple[Subjects, list[_Pending]]:
+    """The Patients (not yet validated) and the Observations and Conditions of the entries; the rest is noted."""
+    subjects = Subjects()
+    pending: list[_Pending] = []
+    for i, entry in enumerate(entries):
+        pointer = f"/entry/{i}/resource"
+        raw = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(raw, dict):
+            notes.append(Note("warning", f"entry[{i}]", "entry has no resource; ignored", f"/entry/{i}"))
+            continue
+        kind = raw.get("resourceType")
+        rid = raw.get("id")
+        where = f"{kind}/{rid}" if isinstance(kind, str) and isinstance(rid, str) and rid else f"entry[{i}] {kind}"
+        try:
+            model = models.get_fhir_model_class(str(kind))
+        except (ValueError, KeyError, AttributeError):
+            notes.append(Note("warning", where, f"unknown FHIR resource type {shown(str(kind))}; ignored", pointer))
+            continue
+        if kind == "Patient":
+            try:
+                subjects.add(raw, entry.get("fullUrl"), pointer, model)
+            except ValueError as exc:
+                raise FhirError(str(exc)) from None
+        elif kind in MAPPED:
+            pending.append((where, pointer, kind, raw, model))
+        else:
+            notes.append(Note("warning", where, f"{kind} resources are not mapped to facts; ignored", pointer))
+    return subjects, pending
+
+
+def _mine(pending: list[_Pending], subjects: Subjects, chosen: Subject, index: _Index, notes: list[Note]) -> list[_Pending]:
+    """The chosen patient's resources whose code maps to a fact, read from the raw data (validating costs ~1 ms each).
+
+    Resources of another patient are an info note; without a subject, or for
+    a subject the bundle does not hold, a warning. Too many is a FhirError.
+    """
+    mine: list[_Pending] = []
+    for where, pointer, kind, raw, model in pending:
+        subject = raw.get("subject")
+        reference = subject.get("reference") if isinstance(subject, dict) else None
+        owner = subjects.resolve(reference)
+        if owner is not chosen:
+            if owner is not None:
+                notes.append(Note("info", where, f"belongs to {owner.label}, not {chosen.label}; not used", pointer + "/subject"))
+            elif reference is None:
+                notes.append(Note("warning", where, f"no subject reference: cannot tell whose {kind} it is; ignored", pointer))
+            else:
+                notes.append(Note("warning", where, f"subject {shown(str(reference))} is no Patient in the bundle; ignored", pointer + "/subject/reference"))
+            continue
+        codings = _raw_codings(raw)
+        if codings is not None and index.fact(codings) is None and (kind == "Observation" or index.value(codings) is None):
+            text = raw["code"].get("text") if isinstance(raw.get("code"), dict) else None
+            notes.append(Note("warning", where, f"code {_describe(codings, text if isinstance(text, str) else None)} maps to no fact; ignored", pointer))
+            continue
+        mine.append((where, pointer, kind, raw, model))
+    if len(mine) > MAX_MAPPED_RESOURCES:
+        raise FhirError(f"{chosen.label} has {len(mine):,} Observations and Conditions with mapped codes; the limit is "
+                        f"{MAX_MAPPED_RESOURCES:,}, which keeps reading a bundle under a few seconds (split the bundle, or keep the recent ones)")
+    return mine
+
+
+def _validated(model: Any, raw: dict[str, Any], where: str, pointer: str, notes: list[Note]) -> Any | None:
+    """The resource parsed by its fhir.resources model, or None with a warning saying why not."""
+    try:
+        return model.model_validate(raw)
+    except Exception as exc:  # pydantic.ValidationError and friends: report, never crash
+        notes.append(Note("warning", where, f"not a valid FHIR R4 {raw.get('resourceType')}: {_validation_detail(exc)}; ignored", pointer))
+        return None
+
+
+def _raw_codings(raw: dict[str, Any]) -> list[tuple[str, str, str]] | None:
+    """`code.coding` read from raw JSON, or None when it is not well-formed (the model then reports it)."""
+    code = raw.get("code")
+    if not isinstance(code, dict):
+        return None
+    coding = code.get("coding", [])
+    if not isinstance(coding, list):
+        return None
+    out = []
+    for c in coding:
+        if not isinstance(c, dict):
+            return None
+        system, value, display = c.get("system", ""), c.get("code"), c.get("display", "")
+        if not isinstance(system, str) or not isinstance(display, str) or not isinstance(value, (str, type(None))):
+            return None
+        if value:
+            out.append((system, value, display))
+    return out
 
 
 def _latest(group: list[_Reading]) -> list[_Reading]:
@@ -559,9 +615,12 @@ def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None =
     except FhirError as exc:
         print(f"accord: {escape_controls(str(exc))}", file=sys.stderr)
         return None
-    for note in read.notes:
-        if (note.level == "warning" and not quiet) or verbose:
-            print(f"{bundle_path}: {note}", file=sys.stderr)
+    shown_notes = [n for n in read.notes if verbose or (n.level == "warning" and not quiet)]
+    limit = len(shown_notes) if verbose else MAX_PRINTED_WARNINGS
+    for note in shown_notes[:limit]:
+        print(f"{bundle_path}: {note}", file=sys.stderr)
+    if len(shown_notes) > limit:
+        print(f"{bundle_path}: ... and {len(shown_notes) - limit:,} more warnings (--verbose prints every note)", file=sys.stderr)
     result = validate_paths([rulesets_path], check_patients=False)
     if not result.ok:
         report([d for d in result.diagnostics if d.severity == "error"])

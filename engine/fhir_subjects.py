@@ -26,12 +26,14 @@ def shown(text: str, limit: int = 80) -> str:
 
 @dataclass
 class Subject:
-    """One Patient entry: how references name it, where it sits, and its parsed model (None if invalid)."""
+    """One Patient entry: how references name it, where it sits, its raw data and (once chosen) its parsed model."""
 
     id: str | None
     full_url: str | None
     pointer: str
-    model: Any | None = None
+    model_class: Any = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    model: Any | None = None  # set once this Patient is chosen and validated (None: invalid)
 
     @property
     def label(self) -> str:
@@ -48,11 +50,11 @@ class Subjects:
     by_id: dict[str, Subject] = field(default_factory=dict)
     by_url: dict[str, Subject] = field(default_factory=dict)
 
-    def add(self, raw: dict[str, Any], full_url: Any, pointer: str, model: Any | None) -> None:
+    def add(self, raw: dict[str, Any], full_url: Any, pointer: str, model_class: Any) -> None:
         """Register a Patient; ValueError when its id or fullUrl is already taken (attribution would be ambiguous)."""
         rid = raw.get("id")
         subject = Subject(rid if isinstance(rid, str) and FHIR_ID.fullmatch(rid) else None,
-                          full_url if isinstance(full_url, str) and full_url.strip() else None, pointer, model)
+                          full_url if isinstance(full_url, str) and full_url.strip() else None, pointer, model_class, raw)
         if subject.id and subject.id in self.by_id:
             raise ValueError(f"Patient id {shown(subject.id)} appears twice (at {self.by_id[subject.id].pointer} and {pointer}): "
                              "its resources cannot be attributed")
@@ -97,9 +99,3 @@ class Subjects:
             raise ValueError(f"the bundle holds {len(self.patients)} patients ({self.listing()}): choose one with --patient-id{hint}")
         return self.patients[0]
 
-
-def subject_reference(resource: Any) -> str | None:
-    """The `subject.reference` of a parsed resource, if it has one."""
-    subject = getattr(resource, "subject", None)
-    reference = getattr(subject, "reference", None) if subject is not None else None
-    return reference if isinstance(reference, str) else None

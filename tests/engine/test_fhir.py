@@ -192,3 +192,44 @@ def test_accord_explain_accepts_a_bundle(capsys: pytest.CaptureFixture[str], mon
     assert "jak-blog/calc-egfr-above-50" in applied  # eGFR 58 from the bundle's Observation
     assert main(argv[:-2] + ["--as-of", "May"]) == 1
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_only_the_chosen_patient_is_validated_and_an_invalid_one_keeps_its_observations() -> None:
+    bad = {"resourceType": "Patient", "id": "q", "birthDate": "2024-02-30"}
+    facts, notes = facts_from_bundle(_bundle(PATIENT, bad), as_of="2024-05-01", patient_id="p")
+    assert facts == {"sex": "female", "age_years": 53} and not [n for n in notes if n.level == "warning"]
+    weight = dict(_obs("29463-7", 70, "kg"), subject={"reference": "Patient/q"})
+    facts, notes = facts_from_bundle(_bundle(PATIENT, bad, weight), as_of="2024-05-01", patient_id="q")
+    assert facts == {"weight_kg": 70}
+    warnings = [str(n) for n in notes if n.level == "warning"]
+    assert any("not a valid FHIR R4 Patient: birthDate" in w for w in warnings)
+    assert any("sex and age are unknown" in w for w in warnings)
+
+
+def test_too_many_mapped_resources_is_refused_before_validating(monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.fhir as fhir
+
+    monkeypatch.setattr(fhir, "MAX_MAPPED_RESOURCES", 3)
+    unmapped = [_obs("2345-7", 95, "mg/dL") for _ in range(10)]  # codes that map to nothing do not count
+    assert facts_from_bundle(_bundle(PATIENT, *unmapped, *[_obs("29463-7", 70, "kg")] * 3), as_of="2024-05-01")[0]["weight_kg"] == 70
+    with pytest.raises(FhirError, match="Patient/p has 4 Observations and Conditions with mapped codes; the limit is 3"):
+        facts_from_bundle(_bundle(PATIENT, *[_obs("29463-7", 70, "kg")] * 4), as_of="2024-05-01")
+
+
+def test_printed_warnings_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.fhir as fhir
+
+    monkeypatch.setattr(fhir, "MAX_PRINTED_WARNINGS", 2)
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(_bundle(PATIENT, *[_obs("2345-7", 95, "mg/dL")] * 5)), encoding="utf-8")
+    assert fhir.load_bundle_inputs(str(path), str(REPO / "rulesets"), as_of="2024-05-01") is not None
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and err[-1] == f"{path}: ... and 3 more warnings (--verbose prints every note)"
+
+
+def test_notes_escape_control_characters() -> None:
+    sneaky = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p\n::error::x"},
+              "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}}
+    _, notes = facts_from_bundle(_bundle(PATIENT, sneaky), as_of="2024-05-01")
+    [line] = [str(n) for n in notes if "subject" in n.message]
+    assert "\n" not in line and "\\n::error::x" in line
