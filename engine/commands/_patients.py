@@ -90,8 +90,14 @@ def warn_refusals(patient: Any) -> list[dict[str, Any]]:
     return [r.to_json() for r in refused]
 
 
-def dumps(data: Any) -> str:
-    """JSON output: strict (NaN or Infinity raise instead of printing invalid JSON)."""
+def print_json(data: Any, command: str) -> int:
+    """Print strict JSON (never NaN or Infinity, which JSON cannot carry): 0, or 1 with a message instead."""
     import json
 
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:  # a non-finite number slipped past the range checks: refuse, never print invalid JSON
+        print(f"accord {command}: cannot write JSON output: {exc}", file=sys.stderr)
+        return 1
+    print(text)
+    return 0

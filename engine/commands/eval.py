@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import dumps, load_from_args, warn_refusals
+    from engine.commands._patients import load_from_args, print_json, warn_refusals
     from engine.evaluate import evaluate_patient
 
     loaded = load_from_args(args)
@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
     refused = warn_refusals(patient)
     evaluation = evaluate_patient(result.rulesets, patient.facts, patient.id, questions)
     if args.format == "json":
-        print(dumps({**evaluation.to_json(), "refused": refused}))
-        return 0
+        return print_json({**evaluation.to_json(), "refused": refused}, "eval")
     print(render_text(evaluation))
     return 0
 

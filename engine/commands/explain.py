@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.commands._patients import dumps, load_from_args, warn_refusals
+    from engine.commands._patients import load_from_args, print_json, warn_refusals
     from engine.contract import vocabulary
     from engine.explain import explain, explain_text
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     refused = warn_refusals(patient)
     if args.format == "json":
         data = {"patient": patient.id, **explain(ruleset, args.question, patient.facts).to_json(), "refused": refused}
-        print(dumps(data))
+        return print_json(data, "explain")
     else:
         print(f"patient {patient.id}")
         print(explain_text(ruleset, args.question, patient.facts), end="")

@@ -274,3 +274,13 @@ def test_sniffing_a_fifo_does_not_block(tmp_path: Path) -> None:
     start = time.perf_counter()
     assert looks_like_bundle(fifo) is False
     assert time.perf_counter() - start < 1
+
+
+def test_a_non_finite_number_in_json_output_is_refused_not_printed(capsys, monkeypatch) -> None:
+    """Belt and braces: should a non-finite number ever reach the output, eval exits 1 instead of printing Infinity."""
+    import engine.evaluate as evaluate_module
+
+    real = evaluate_module.PatientEvaluation.to_json
+    monkeypatch.setattr(evaluate_module.PatientEvaluation, "to_json", lambda self: {**real(self), "facts": {"egfr": math.inf}})
+    code, out, err = run(capsys, monkeypatch, "eval", "--patient", str(HOSTILE / "age-negative.yaml"), "--format", "json")
+    assert (code, out) == (1, "") and "accord eval: cannot write JSON output: Out of range float values are not JSON compliant" in err
