@@ -54,5 +54,5 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"{where}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}")
         print(f"{len(report.outcomes)} expectations, {report.passed} passed, {len(report.failed)} failed"
-              + (f", {len(report.diagnostics)} validation errors" if report.diagnostics else ""))
+              + (f", {errors} validation errors" if (errors := sum(d.severity == "error" for d in report.diagnostics)) else ""))
     return 0 if report.ok else 1
