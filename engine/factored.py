@@ -32,12 +32,17 @@ from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
 from engine.regions import (
-    BETWEEN, BOUNDARY, WITHIN, Cuts, Finding, Grid, RegionCells, _is_box, _point_count, _row_classes, _shared_point, claim_words,
-    gaps, merged_thresholds, over_budget, row_bits, set_claims, source_cells,
+    BETWEEN, BOUNDARY, MAX_BYTES, WITHIN, Cuts, Finding, Grid, RegionCells, _is_box, _point_count, _row_classes, _shared_point,
+    claim_words, gaps, grid_bytes, merged_thresholds, over_budget, row_bits, set_claims, source_cells,
 )
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
 MAX_STATES = 1 << 16
+# Pairs of states one combining step may visit: checked before the step, since building them
+# first is what took 2.2 GB (two sources x 1,000 independent bands: a million pairs); the bundled corpus needs 4,096 at most.
+MAX_PAIRS = 1 << 16
+# Bytes per cell index or claim id a combined state holds in its sets (CPython set slots and ints).
+ITEM_BYTES = 64
 # Full grids this small take milliseconds: components are not worth looking for.
 SMALL_GRID = 1 << 16
 
@@ -116,12 +121,14 @@ def components(claim_groups: Iterable[list[Claim]]) -> list[tuple[list[str], lis
     return out
 
 
-def component_table(question: str, parts: dict[str, Partition], facts: list[str], sides: list[list[Claim]], max_cells: int) -> dict[State, Cells]:
+def component_table(question: str, parts: dict[str, Partition], facts: list[str], sides: list[list[Claim]], max_cells: int,
+                    max_bytes: int = MAX_BYTES) -> dict[State, Cells]:
     """Evaluate one component's claims on its own grid and summarise its cells by state."""
     grid = Grid(question, [parts[n] for n in facts])
     claims = [c for side in sides for c in side]
-    if over_budget(grid.size, len(claims), max_cells):
-        raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {grid.size:,} cells")
+    cells = math.prod(len(parts[n].cells) for n in facts)
+    if over_budget(cells, len(claims), max_cells) or grid_bytes(cells, len(claims)) > max_bytes:
+        raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {cells:,} cells")
     side_of = [s for s, side in enumerate(sides) for _ in side]
     words, _ = claim_words(grid, claims)
     inverse, reps = _row_classes(words)
@@ -159,11 +166,27 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
     return table
 
 
-def combine(tables: list[dict[State, Cells]], sides: int) -> dict[State, Cells]:
-    """The states of whole patients: every combination of component states, unioned; cells multiply."""
+def _items(table: dict[State, Cells]) -> int:
+    """Set entries (cell indices and claim ids) the table's states hold."""
+    return sum(sum(map(len, c.indices.values())) + sum(len(ids) for side in c.claims for ids in side.values()) for c in table.values())
+
+
+def combine(tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_BYTES) -> dict[State, Cells]:
+    """The states of whole patients: every combination of component states, unioned; cells multiply.
+
+    Each step's cost is known before it runs: len(acc) x len(table) pairs, each
+    copying the index and claim sets of both. Over MAX_PAIRS or `max_bytes`, the
+    question is refused (TooWide) before any pair is built.
+    """
     empty: SideState = (frozenset(), frozenset())
     acc: dict[State, Cells] = {tuple(empty for _ in range(sides)): Cells(1, {}, tuple({} for _ in range(sides)), {}, 0)}
+    acc_items = 0
     for table in tables:
+        pairs = len(acc) * len(table)
+        table_items = _items(table)
+        items = len(table) * acc_items + len(acc) * table_items  # an upper bound: merged states share their sets
+        if pairs > MAX_PAIRS or items * ITEM_BYTES > max_bytes:
+            raise TooWide(f"{len(acc):,} x {len(table):,} combinations of claim values ({items:,} set entries)")
         nxt: dict[State, Cells] = {}
         for s1, c1 in acc.items():
             for s2, c2 in table.items():
@@ -182,6 +205,7 @@ def combine(tables: list[dict[State, Cells]], sides: int) -> dict[State, Cells]:
         if len(nxt) > MAX_STATES:
             raise TooWide(f"{len(nxt):,} distinct combinations of claim values")
         acc = nxt
+        acc_items = _items(acc)
     return acc
 
 
@@ -217,10 +241,11 @@ def _source_facts(claims: list[Claim]) -> list[str]:
 
 # ---------------------------------------------------------------- findings
 
-def within_source(question: str, parts: dict[str, Partition], source: str, claims: list[Claim], max_cells: int) -> list[Finding]:
-    tables = [component_table(question, parts, facts, sides, max_cells) for facts, sides in components([claims])]
+def within_source(question: str, parts: dict[str, Partition], source: str, claims: list[Claim], max_cells: int,
+                  max_bytes: int = MAX_BYTES) -> list[Finding]:
+    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes) for facts, sides in components([claims])]
     labelled: dict[tuple[str, ...], Cells] = {}
-    for state, cells in combine(tables, 1).items():
+    for state, cells in combine(tables, 1, max_bytes).items():
         answer = _answer(source, question, claims, state[0])
         if answer.status != CONFLICTING:
             continue
@@ -232,7 +257,8 @@ def within_source(question: str, parts: dict[str, Partition], source: str, claim
             for label, cells in sorted(labelled.items())]
 
 
-def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Any, max_cells: int) -> list[Finding]:
+def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Any, max_cells: int,
+                max_bytes: int = MAX_BYTES) -> list[Finding]:
     """engine.regions.gaps on each component alone: the other components are constant along any line."""
     comps = components([claims])
     facts = _source_facts(claims)
@@ -240,7 +266,8 @@ def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, cl
     for names, (comp_claims,) in comps:
         if not any(parts[n].type == "number" and len(parts[n].cells) >= 3 for n in names):
             continue
-        if math.prod(len(parts[n].cells) for n in names) > max_cells:
+        size = math.prod(len(parts[n].cells) for n in names)
+        if size > max_cells or grid_bytes(size, len(comp_claims)) > max_bytes:
             raise TooWide(f"a component of {len(names)} linked facts is over the budget")
         sc, _ = source_cells(question, parts, ruleset, comp_claims, vocab)
         others = [n for n in facts if n not in names]
@@ -265,11 +292,11 @@ def _interior(part: Partition) -> int:
 
 
 def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, list[Claim], Cuts], b: tuple[str, list[Claim], Cuts],
-                    max_cells: int) -> list[Finding]:
+                    max_cells: int, max_bytes: int = MAX_BYTES) -> list[Finding]:
     (sa, ca, ta), (sb, cb, tb) = a, b
-    tables = [component_table(question, parts, facts, sides, max_cells) for facts, sides in components([ca, cb])]
+    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes) for facts, sides in components([ca, cb])]
     labelled: dict[tuple[tuple[str, ...], tuple[str, ...]], Cells] = {}
-    for state, cells in combine(tables, 2).items():
+    for state, cells in combine(tables, 2, max_bytes).items():
         x, y = _answer(sa, question, ca, state[0]), _answer(sb, question, cb, state[1])
         if x.status not in (ANSWERED, CONFLICTING) or y.status not in (ANSWERED, CONFLICTING):
             continue
@@ -295,7 +322,8 @@ def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, li
     return findings
 
 
-def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]], max_cells: int) -> bool:
+def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]], max_cells: int,
+             max_bytes: int = MAX_BYTES) -> bool:
     """Whether to analyse a question by components rather than on full grids.
 
     It must when a source's grid is over the budget. It pays when the facts
@@ -312,6 +340,8 @@ def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[C
 
     full = max((size(_source_facts(claims)) for _, claims in per_source), default=1)
     if any(over_budget(size(_source_facts(claims)), len(claims), max_cells) for _, claims in per_source):
+        return True
+    if sum(grid_bytes(size(_source_facts(claims)), len(claims)) for _, claims in per_source) > max_bytes:
         return True
     if full <= SMALL_GRID:
         return False
@@ -347,7 +377,8 @@ class FactoredQuestion:
 
 
 def analyse_factored(question: str, parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]],
-                     per_claim: dict[str, tuple[Cuts, list[str]]], vocab: Any, max_cells: int) -> FactoredQuestion:
+                     per_claim: dict[str, tuple[Cuts, list[str]]], vocab: Any, max_cells: int,
+                     max_bytes: int = MAX_BYTES) -> FactoredQuestion:
     """All findings of one question, source by source and pair by pair, in engine.regions' order. Raises TooWide."""
     out = FactoredQuestion()
     info = {r.source_id: (r.source_id, claims, merged_thresholds(claims, per_claim)[0]) for r, claims in per_source}
@@ -358,8 +389,8 @@ def analyse_factored(question: str, parts: dict[str, Partition], per_source: lis
         out.cells[source] = math.prod(len(parts[n].cells) for n in _source_facts(claims))
     for i, source in enumerate(ids):
         ruleset, claims = by_id[source]
-        out.findings.extend(within_source(question, parts, source, claims, max_cells))
-        out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells))
+        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes))
+        out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes))
         for other in ids[i + 1:]:
-            out.findings.extend(between_sources(question, parts, info[source], info[other], max_cells))
+            out.findings.extend(between_sources(question, parts, info[source], info[other], max_cells, max_bytes))
     return out

@@ -76,10 +76,22 @@ def representative(low: float, high: float) -> float | int:
     return _nice(round(mid, 9))
 
 
+def as_float(x: Any) -> float | None:
+    """`x` as a finite float, or None: a 401-digit int or an infinity is not a number analysis can cut at."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    try:
+        f = float(x)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
+
+
 def numeric_partition(fact: Fact, thresholds: Iterable[float]) -> Partition:
     lo, hi = fact.range if fact.range else (-1e9, 1e9)
     lo, hi = float(lo), float(hi)
-    cuts = sorted({float(t) for t in thresholds if lo <= t <= hi})
+    finite = (as_float(t) for t in thresholds)  # defensive: thresholds() only yields finite floats
+    cuts = sorted({t for t in finite if t is not None and lo <= t <= hi})
     is_cut = set(cuts)  # membership in a set: a list made this quadratic (100,000 thresholds took 30 s)
     breaks = sorted(is_cut | {lo, hi})
     cells: list[Cell] = []
@@ -129,6 +141,9 @@ def thresholds(rules: Iterable[Any], vocab: Vocabulary) -> tuple[dict[str, set[f
                 if len(names) == 1:
                     for item in args[1]:
                         if isinstance(item, (int, float)) and not isinstance(item, bool):
+                            if as_float(item) is None:
+                                notes.append(f"{names[0]} compared with a number beyond float range, not cut there: {_short(node)}")
+                                continue
                             t = _literal_cut(args[0], item, names[0])
                             if t is None:
                                 t = _solve(args[0], item, names[0])
@@ -149,6 +164,9 @@ def _comparison(node: Any, args: list[Any], vocab: Vocabulary, found: dict[str, 
         notes.append(f"comparison reads several numeric facts ({', '.join(sorted(set(numeric)))}); cells may not separate it exactly: {_short(node)}")
         return
     name = numeric[0]
+    if any(_beyond_float(a) for a in args):
+        notes.append(f"{name} compared with a number beyond float range, not cut there: {_short(node)}")
+        return
     for a, b in zip(args, args[1:]):
         t = _literal_cut(a, b, name)
         if t is None:
@@ -161,28 +179,44 @@ def _comparison(node: Any, args: list[Any], vocab: Vocabulary, found: dict[str, 
             found.setdefault(name, set()).add(t)
 
 
+def _beyond_float(node: Any) -> bool:
+    """Whether a literal anywhere in `node` is a number no float can hold (which float() would raise on)."""
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool) and as_float(x) is None:
+            return True
+    return False
+
+
 def _literal_cut(a: Any, b: Any, name: str) -> float | None:
     """The threshold of the common `{"var": name}` versus a number comparison, without solving."""
     for x, y in ((a, b), (b, a)):
-        if x == {"var": name} and isinstance(y, (int, float)) and not isinstance(y, bool) and math.isfinite(y):
+        if x == {"var": name} and as_float(y) is not None:
             return round(float(y), 9)
     return None
 
 
 def _solve(expr: Any, target: float, name: str) -> float | None | bool:
     """x where the affine expression `expr` of fact `name` equals `target`; False when constant, None when not affine."""
-    f = compiler("accord").compile(expr)
     try:
+        f = compiler("accord").compile(expr)
         y0, y1, y2 = (f({name: x}) for x in (0.0, 1.0, 2.0))
         values = [float(y) for y in (y0, y1, y2)]
-    except (RuleError, TypeError, ValueError):
+    except (RuleError, TypeError, ValueError, ArithmeticError, RecursionError):
         return None
     slope = values[1] - values[0]
     if any(math.isnan(v) or math.isinf(v) for v in values) or not math.isclose(values[2] - values[1], slope, rel_tol=1e-9, abs_tol=1e-12):
         return None
     if slope == 0:
         return False
-    return round((target - values[0]) / slope, 9)
+    t = as_float(target)
+    x = (t - values[0]) / slope if t is not None else math.inf
+    return round(x, 9) if math.isfinite(x) else None
 
 
 def _short(node: Any) -> str:

@@ -55,6 +55,11 @@ BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "bou
 # words: thousands of claims on a large grid are bounded the same way (WORDS_PER_CELL).
 MAX_CELLS = 1 << 24
 WORDS_PER_CELL = 4  # at MAX_CELLS cells: 256 claims, 512 MB of claim bits
+# The cell budget alone let a grid at exactly MAX_CELLS peak at 2.5 GB: every cell also costs
+# the side arrays (classes, points, join keys, sort buffers). So the arrays one question holds
+# are bounded in bytes as well, estimated before any is built (grid_bytes), and this many in
+# all keeps peak RSS under 1 GiB (benchmarks/hostile_analysis.py measures it).
+MAX_BYTES = 320 << 20
 KINDS = (BETWEEN, WITHIN, BOUNDARY, GAP)
 
 
@@ -184,11 +189,18 @@ class NotAnalysed:
     cells: int
     facts: tuple[str, ...]
     claims: int
+    reason: str = ""  # set when the cell budget is not what stopped it (bytes, or a number it cannot compute with)
 
     def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "source": self.source, "cells": self.cells, "facts": list(self.facts), "claims": self.claims}
+        data: dict[str, Any] = {"question": self.question, "source": self.source, "cells": self.cells, "facts": list(self.facts), "claims": self.claims}
+        if self.reason:
+            data["reason"] = self.reason
+        return data
 
     def message(self, limit: int) -> str:
+        if self.reason:
+            return (f"{self.question}: {self.source} was not analysed: {self.reason}; conflicts involving it on this question "
+                    f"are not reported")
         size = f"its {self.claims:,} claims read {len(self.facts)} facts, a grid of {self.cells:,} cells"
         if self.cells <= limit:
             size += f" holding {_words(self.claims)} words of claim bits each ({self.cells * _words(self.claims):,} in all, limit {WORDS_PER_CELL * limit:,})"
@@ -208,6 +220,22 @@ def over_budget(cells: int, claims: int, max_cells: int) -> bool:
     return cells > max_cells or cells * _words(claims) > WORDS_PER_CELL * max_cells
 
 
+def grid_bytes(cells: int, claims: int) -> int:
+    """Peak bytes of arrays while one source's grid is built and compared, estimated before any exists.
+
+    Per cell: the claim words, their stacked copy and np.unique's sorted copy
+    (3 x 8 bytes a word), and about twelve int64 side arrays (the two masks
+    of a claim as uint64, unique's permutation and inverse, the classes, the
+    points, a pair's join keys and inverse, a gap's moved lines and groups).
+    """
+    return cells * 8 * (3 * _words(claims) + 12)
+
+
+def retained_bytes(cells: int) -> int:
+    """Bytes a source's grid keeps while the question's pairs are compared: classes and points (int64)."""
+    return cells * 16
+
+
 @dataclass
 class QuestionAnalysis:
     question: str
@@ -215,6 +243,7 @@ class QuestionAnalysis:
     sources: dict[str, SourceCells]
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    note_sources: dict[str, str] = field(default_factory=dict)  # note -> the source whose claim it is about
     evaluations: int = 0
     not_analysed: list[NotAnalysed] = field(default_factory=list)
     cells: dict[str, int] = field(default_factory=dict)  # per source analysed: the cells of its full grid
@@ -226,6 +255,7 @@ class Analysis:
     questions: dict[str, QuestionAnalysis]
     seconds: float = 0.0
     max_cells: int = MAX_CELLS
+    max_bytes: int = MAX_BYTES
 
     @property
     def not_analysed(self) -> list[NotAnalysed]:
@@ -247,8 +277,12 @@ Cuts = dict[str, set[float]]
 
 
 def claim_thresholds(claims: Iterable[Claim], vocab: Vocabulary) -> dict[str, tuple[Cuts, list[str]]]:
-    """Each claim's own thresholds and notes, by claim id: found once, merged per question and per source."""
-    return {c.id: thresholds((c.when,), vocab) for c in claims}
+    """Each claim's own thresholds and notes (located: each names its claim), by claim id."""
+    out = {}
+    for c in claims:
+        cuts, notes = thresholds((c.when,), vocab)
+        out[c.id] = (cuts, [f"{c.id}: {n}" for n in notes])
+    return out
 
 
 def merged_thresholds(claims: Iterable[Claim], per_claim: dict[str, tuple[Cuts, list[str]]]) -> tuple[Cuts, list[str]]:
@@ -709,7 +743,7 @@ def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[
 # ---------------------------------------------------------------- driver
 
 def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS,
-                     method: str = "auto") -> QuestionAnalysis:
+                     method: str = "auto", max_bytes: int = MAX_BYTES) -> QuestionAnalysis:
     """Findings of one question. `method`: "auto" picks components when they pay off
     (engine.factored.pays_off), "grid" forces full grids (the reference the tests compare with)."""
     vocab = vocab or vocabulary()
@@ -719,22 +753,35 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
     per_claim = claim_thresholds(all_claims, vocab)
     parts, notes = question_partitions(question, all_claims, vocab, per_claim)
     result = QuestionAnalysis(question, parts, {}, notes=[f"{question}: {n}" for n in notes])
+    source_of = {c.id: r.source_id for r, cs in per_source for c in cs}
+    for claim_id, (_, claim_notes) in per_claim.items():
+        for n in claim_notes:
+            result.note_sources.setdefault(f"{question}: {n}", source_of[claim_id])
     from engine import factored  # it builds on this module's grids, so it is imported here, not at the top
 
-    if method == "auto" and factored.pays_off(parts, per_source, max_cells):
+    if method == "auto" and factored.pays_off(parts, per_source, max_cells, max_bytes):
         try:
-            by_components = factored.analyse_factored(question, parts, per_source, per_claim, vocab, max_cells)
+            by_components = factored.analyse_factored(question, parts, per_source, per_claim, vocab, max_cells, max_bytes)
         except factored.TooWide:
             pass  # too wide even by components: full grids, sources over the budget left out
         else:
             result.findings, result.cells, result.method = by_components.findings, by_components.cells, "components"
             return result
+    held = 0  # bytes the grids analysed so far keep until the pairs are compared
     for ruleset, claims in per_source:
         facts = tuple(sorted({n for c in claims for n in c.facts}))
         cells = math.prod(len(parts[n].cells) for n in facts)  # a Python int: no overflow before the check
         if over_budget(cells, len(claims), max_cells):
             result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts, len(claims)))
             continue
+        need = held + grid_bytes(cells, len(claims))
+        if need > max_bytes:
+            result.not_analysed.append(NotAnalysed(
+                question, ruleset.source_id, cells, facts, len(claims),
+                f"its grid of {cells:,} cells for {len(claims):,} claims needs about {need >> 20:,} MiB of arrays "
+                f"(with the question's other grids), over the {max_bytes >> 20:,} MiB budget; raise it with --max-memory"))
+            continue
+        held += retained_bytes(cells)
         sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim)
         result.sources[ruleset.source_id] = sc
         result.cells[ruleset.source_id] = sc.grid.size
@@ -752,11 +799,14 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
 
 
 def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None,
-            on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS) -> Analysis:
+            on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
+            max_bytes: int = MAX_BYTES) -> Analysis:
     """Region analysis of every question any ruleset answers (or of `questions`).
 
     `on_question(name, total)` is called before each question, so a caller can show progress.
-    A source whose grid on a question exceeds `max_cells` is left out of it (Analysis.not_analysed).
+    A source whose grid on a question exceeds `max_cells` cells or `max_bytes` bytes of arrays is
+    left out of it (Analysis.not_analysed); so is a question whose rules cannot be computed on
+    (a number beyond float range that validation let through): said, never a traceback.
     """
     vocab = vocab or vocabulary()
     started = time.perf_counter()
@@ -766,5 +816,20 @@ def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions:
         for q in wanted:
             if on_question is not None:
                 on_question(q, len(wanted))
-            out[q] = analyse_question(q, rulesets, vocab, max_cells)
-    return Analysis(out, time.perf_counter() - started, max_cells)
+            try:
+                out[q] = analyse_question(q, rulesets, vocab, max_cells, max_bytes=max_bytes)
+            except (ArithmeticError, RecursionError) as exc:
+                out[q] = _refused(q, rulesets, vocab, exc)
+    return Analysis(out, time.perf_counter() - started, max_cells, max_bytes)
+
+
+def _refused(question: str, rulesets: list[Ruleset], vocab: Vocabulary, exc: BaseException) -> QuestionAnalysis:
+    """A question whose claims could not be evaluated on cells: every source of it is named as not analysed."""
+    result = QuestionAnalysis(question, {}, {})
+    why = f"its claims could not be evaluated on cells ({type(exc).__name__}: {str(exc)[:120]})"
+    for ruleset in sorted(rulesets, key=lambda r: r.source_id):
+        claims = ruleset.claims_for(question)
+        if claims:
+            facts = tuple(sorted({n for c in claims for n in c.facts if n in vocab.facts}))
+            result.not_analysed.append(NotAnalysed(question, ruleset.source_id, 0, facts, len(claims), why))
+    return result

@@ -1,0 +1,137 @@
+"""Bounds of region analysis on hostile rulesets: peak memory and time per case (not collected by pytest).
+
+    python -m benchmarks.hostile_analysis [CASE ...] [--limit-gb 3]
+
+Each case writes a ruleset folder, runs `accord conflicts` on it in a subprocess
+under an address-space limit (so a regression fails with MemoryError instead of
+taking the machine down), and prints its exit code, wall time and peak RSS
+(resource.getrusage of the child). A case passes when it finishes under 5 s and
+1 GiB, and when its report says what was left out (Not analysed / Truncated).
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.conftest import write_ruleset  # noqa: E402  (the fixtures' writer: exact provenance)
+
+GIB = 1 << 30
+
+
+def _bands(folder: Path, source: str, pairs: list[tuple[dict, object]]) -> None:
+    text = " ".join(f"S{i}." for i in range(len(pairs)))
+    write_ruleset(folder, source, text, [
+        {"id": f"{source}/c{i}", "question": "dose", "value": value, "when": when, "quote": f"S{i}."}
+        for i, (when, value) in enumerate(pairs)])
+
+
+def _band(fact: str, lo: float, hi: float) -> dict:
+    return {"and": [{">=": [{"var": fact}, lo]}, {"<": [{"var": fact}, hi]}]}
+
+
+def combiner(folder: Path, n: int = 1000) -> None:
+    """Two sources, each banding egfr and crcl independently in n/2 bands: the component product is n^2/4 states."""
+    half = n // 2
+    for s, offset in (("alpha", 0), ("beta", 1)):
+        pairs = [(_band("egfr", i * 200 / half, (i + 1) * 200 / half), {"mg": 1 + i + offset, "every_days": 1}) for i in range(half)]
+        pairs += [(_band("crcl", i * 250 / half, (i + 1) * 250 / half), {"mg": 5000 + i + offset, "every_days": 1}) for i in range(half)]
+        _bands(folder, s, pairs)
+
+
+def grid_at_budget(folder: Path, cuts: int = 31) -> None:
+    """Claims per source linking four numeric facts cut in 63 cells each: 63^4 = 15.8M cells, under 2^24."""
+    facts = ["age_years", "weight_kg", "egfr", "crcl"]
+    highs = {"age_years": 120, "weight_kg": 400, "egfr": 200, "crcl": 250}
+    for s, value in (("alpha", 1), ("beta", 2)):
+        pairs = []
+        for k in range(cuts):
+            when = {"and": [{">=": [{"var": f}, (k + 1) * highs[f] / (cuts + 2)]} for f in facts]}
+            pairs.append((when, {"mg": value + k % 3, "every_days": 1}))
+        _bands(folder, s, pairs)
+
+
+def grid_at_bytes(folder: Path) -> None:
+    """As grid_at_budget with 39^4 = 2.3M cells: the largest such pair of grids the default byte budget admits."""
+    grid_at_budget(folder, 19)
+
+
+def many_conflicts(folder: Path, n: int = 600) -> None:
+    """300 crcl bands against 300 egfr bands, every value different: 90,000 between-source conflicts."""
+    half = n // 2
+    _bands(folder, "alpha", [(_band("crcl", i * 250 / half, (i + 1) * 250 / half), {"mg": i + 1, "every_days": 1}) for i in range(half)])
+    _bands(folder, "beta", [(_band("egfr", i * 200 / half, (i + 1) * 200 / half), {"mg": 1000 + i, "every_days": 1}) for i in range(half)])
+
+
+def huge_threshold(folder: Path) -> None:
+    """A 401-digit integer threshold (the loader accepts it; float() of it overflows)."""
+    _bands(folder, "alpha", [({">=": [{"var": "egfr"}, 10 ** 400]}, {"mg": 1, "every_days": 1}),
+                             ({"<": [{"var": "egfr"}, 30]}, {"mg": 2, "every_days": 1})])
+    _bands(folder, "beta", [({">=": [{"var": "egfr"}, 30]}, {"mg": 3, "every_days": 1})])
+
+
+CASES: dict[str, Callable[[Path], None]] = {
+    "combiner": combiner, "grid_at_budget": grid_at_budget, "grid_at_bytes": grid_at_bytes, "many_conflicts": many_conflicts, "huge_threshold": huge_threshold,
+}
+
+
+def _child(folder: str, out: str, limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from engine import cli
+
+    code = cli.main(["conflicts", "--rulesets", folder, "--out", out, "-q"])
+    print(f"peak_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+    sys.exit(code)
+
+
+def run_case(name: str, limit: int, timeout: float = 120) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, out = Path(tmp) / "rulesets", Path(tmp) / "out"
+        folder.mkdir()
+        CASES[name](folder)
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run([sys.executable, "-c", f"from benchmarks.hostile_analysis import _child; _child({str(folder)!r}, {str(out)!r}, {limit})"],
+                                  cwd=REPO, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"case": name, "exit": None, "seconds": timeout, "peak_mib": 0, "report_kib": 0, "not_analysed": False,
+                    "truncated": False, "traceback": False, "tail": [f"timed out after {timeout:.0f} s"]}
+        seconds = time.perf_counter() - started
+        peak = next((int(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("peak_kib=")), 0)
+        md = (out / "report.md").read_text(encoding="utf-8") if (out / "report.md").exists() else ""
+        return {
+            "case": name, "exit": proc.returncode, "seconds": round(seconds, 2), "peak_mib": round(peak / 1024),
+            "report_kib": round(len(md.encode()) / 1024 + ((out / "report.json").stat().st_size / 1024 if (out / "report.json").exists() else 0)),
+            "not_analysed": "## Not analysed" in md, "truncated": "## Truncated" in md,
+            "traceback": "Traceback" in proc.stderr, "tail": proc.stderr.strip().splitlines()[-3:],
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", default=list(CASES))
+    parser.add_argument("--timeout", type=float, default=120, help="seconds before a run is stopped (default 120)")
+    parser.add_argument("--limit-gb", type=float, default=3.0, help="address-space limit of each run (default 3)")
+    args = parser.parse_args(argv)
+    failed = False
+    for name in args.cases:
+        r = run_case(name, int(args.limit_gb * GIB), args.timeout)
+        ok = not r["traceback"] and r["seconds"] < 5 and r["peak_mib"] < 1024
+        failed |= not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name:16} exit {r['exit']}  {r['seconds']:6.2f} s  {r['peak_mib']:5} MiB peak  "
+              f"report {r['report_kib']:,} KiB  not_analysed={r['not_analysed']} truncated={r['truncated']}", flush=True)
+        print("     " + "\n     ".join(r["tail"]), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
