@@ -284,3 +284,17 @@ def test_a_non_finite_number_in_json_output_is_refused_not_printed(capsys, monke
     monkeypatch.setattr(evaluate_module.PatientEvaluation, "to_json", lambda self: {**real(self), "facts": {"egfr": math.inf}})
     code, out, err = run(capsys, monkeypatch, "eval", "--patient", str(HOSTILE / "age-negative.yaml"), "--format", "json")
     assert (code, out) == (1, "") and "accord eval: cannot write JSON output: Out of range float values are not JSON compliant" in err
+
+
+def test_accord_test_evaluates_a_refused_value_as_missing_and_says_so(tmp_path: Path, capsys, monkeypatch) -> None:
+    from tests.conftest import write_ruleset
+
+    TEXT = "Use 2 mg once daily in adults."
+    write_ruleset(tmp_path, "src", TEXT, [{"question": "dose", "value": {"mg": 2, "every_days": 1},
+                                           "quote": "Use 2 mg once daily in adults", "when": {">=": [{"var": "age_years"}, 18]}}])
+    (tmp_path / "patients").mkdir()
+    (tmp_path / "patients" / "p.yaml").write_text("id: p\nfacts: {age_years: -5}\nexpected: {src: {dose: indeterminate}}\n", encoding="utf-8")
+    code, out, _ = run(capsys, monkeypatch, "test", str(tmp_path))
+    assert code == 0
+    assert "p.yaml:2:20: warning[W502]: age_years = -5: outside the vocabulary's range 0..120 a; treated as missing" in out
+    assert out.splitlines()[-1] == "1 expectations, 1 passed, 0 failed"
