@@ -188,7 +188,7 @@ async def test_failed_save_keeps_the_buffer(workdir: Path, monkeypatch: pytest.M
         assert path.read_text() == original
         assert editor.dirty and "note: edited while the disk was full" in area.text
         assert any(sev == "error" and "Could not save" in msg for sev, msg in notifications(app))
-        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")] == []
         monkeypatch.undo()
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -34,7 +34,7 @@ async def test_exclude_the_selected_sentence_and_coverage_updates(workdir: Path)
         await pilot.pause()
         menu = app.screen
         assert isinstance(menu, FilterMenu) and "Article Review Status" in menu.title_text
-        reasons = [o.id for o in menu.query_one("OptionList").options]
+        reasons = [value for _label, value in menu.shown]
         assert reasons[:2] == ["reader_comment", "marketing"] and "navigation" in reasons
         await pilot.press("enter")  # navigation is highlighted first
         await pilot.pause()

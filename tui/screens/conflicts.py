@@ -154,7 +154,7 @@ class ConflictsScreen(Screen[None]):
 
     # ------------------------------------------------------------ freshness
 
-    @work(thread=True, exclusive=True, group="conflicts-freshness")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts-freshness")
     def _check_freshness(self, ws: Workspace) -> None:
         """Analyse the rulesets as `accord conflicts` would, off the UI thread, and compare with the files."""
         if any(e.errors for e in ws.entries):
@@ -176,6 +176,16 @@ class ConflictsScreen(Screen[None]):
             return
         self._show_summary(ws)
 
+    def _follow_dispositions(self, ws: Workspace) -> None:
+        """After a disposition: the analysed report takes the new dispositions, and staleness is judged again."""
+        if self._fresh is None or ws is not self._fresh_for:
+            return
+        from engine.report import refresh_dispositions, stale_files
+        from tui.workspace import conflicts_folder
+
+        self._fresh = refresh_dispositions(self._fresh, ws.reviews)
+        self.stale = stale_files(conflicts_folder(ws.folder), self._fresh)
+
     def action_rewrite_report(self) -> None:
         ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
         if ws is None:
@@ -187,13 +197,22 @@ class ConflictsScreen(Screen[None]):
             self._write_when_fresh = True
             self.notify("Analysing the rulesets; the report is written as soon as that is done.", timeout=3)
             return
-        from engine.report import write_report
+        from engine.report import REVIEWS, refresh_dispositions, write_report
+        from engine.review import load_reviews
         from tui.workspace import conflicts_folder, load_conflicts
 
+        folder = conflicts_folder(ws.folder)
+        # What `accord conflicts` would write now: the analysis, with the dispositions in reviews.yaml as it is on disk
+        # (a disposition recorded since the analysis ran is in the file, not in the analysed copy).
+        reviews, problems = load_reviews(folder / REVIEWS)
+        if problems:
+            self.notify(f"Report not written: {problems[0].format()}", title="reviews.yaml unusable", severity="error", timeout=10)
+            return
+        self._fresh = refresh_dispositions(self._fresh, reviews)
         try:
-            changed = write_report(conflicts_folder(ws.folder), self._fresh)
+            changed = write_report(folder, self._fresh)
         except OSError as exc:
-            self.notify(f"Report not written: {exc}", title="Save failed", severity="error", timeout=10)
+            self.notify(f"Report not written: {exc.strerror or exc}", title="Save failed", severity="error", timeout=10)
             return
         summary = self._fresh["summary"]
         self.notify(f"{', '.join(changed) or 'Nothing'} rewritten: {summary['conflicts']} conflicts.", timeout=4)
@@ -431,6 +450,7 @@ class ConflictsScreen(Screen[None]):
             from tui.workspace import load_conflicts
 
             load_conflicts(ws)
+            self._follow_dispositions(ws)
             self.workspace_changed(ws)
 
         self.app.push_screen(DispositionScreen(c["id"], c["sources"]), done)

@@ -7,8 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from tui.ids import widget_id
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -25,8 +28,8 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(self.message, classes="dialog-message", markup=False)
             yield Static(self.question, classes="dialog-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, id="yes", variant="error")
-                yield Button(self.no, id="no", variant="primary")
+                yield Button(Content(self.yes), id="yes", variant="error")
+                yield Button(Content(self.no), id="no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -39,7 +42,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 class ChoiceDialog(ModalScreen[str | None]):
-    """Several labelled choices (buttons); returns the chosen id or None on escape."""
+    """Several labelled choices (buttons); returns the chosen key or None on escape.
+
+    Keys are data (claim ids hold `/`): each button's id comes from
+    tui.ids.widget_id and maps back to its key; labels are plain text, never markup.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -47,19 +54,23 @@ class ChoiceDialog(ModalScreen[str | None]):
         super().__init__()
         self.message = message
         self.choices = choices
+        self.keys: dict[str, str] = {}  # button id -> choice key
 
     def compose(self) -> ComposeResult:
+        taken: set[str] = set()
         with Vertical(classes="dialog"):
             yield Static(self.message, classes="dialog-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for key, label in self.choices:
-                    yield Button(label, id=f"choice-{key}")
+                    button_id = widget_id("choice", key, taken)
+                    self.keys[button_id] = key
+                    yield Button(Content(label), id=button_id)
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss((event.button.id or "").removeprefix("choice-"))
+        self.dismiss(self.keys.get(event.button.id or ""))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -108,7 +119,7 @@ class TextDialog(ModalScreen[None]):
                 body = self.body if not isinstance(self.body, str) else Text(self.body)
                 yield Static(body, markup=False, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="close", variant="primary")
+                yield Button(Content("Close"), id="close", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()

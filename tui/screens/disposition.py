@@ -38,7 +38,7 @@ class DispositionScreen(ModalScreen[tuple[str, str] | None]):
                     label.append(f" — {EXPLAIN[choice]}", style="italic dim")
                 else:
                     label.append(" — this source is right", style="italic dim")
-                options.append(Option(label, id=choice))
+                options.append(Option(label))  # no id: sources are data (duplicates, odd characters); the index maps back
             yield OptionList(*options, id="disposition-options")
             yield Input(placeholder="note: why (optional); enter saves", id="disposition-note")
 
@@ -46,7 +46,7 @@ class DispositionScreen(ModalScreen[tuple[str, str] | None]):
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.chosen = event.option.id
+        self.chosen = self.choices[event.option_index]
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

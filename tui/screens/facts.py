@@ -49,6 +49,7 @@ class FactsScreen(ModalScreen[dict[str, Any] | None]):
         self.patient_id = patient_id
         self.facts = facts
         self.original = dict(facts)
+        self.shown: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="facts-dialog"):
@@ -64,11 +65,12 @@ class FactsScreen(ModalScreen[dict[str, Any] | None]):
     def _fill(self) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        for k, v in self.facts.items():
-            options.add_option(Option(Text.assemble((k, "bold"), " = ", str(v)), id=k))
+        self.shown = list(self.facts)  # the option index maps back to the fact: names are data, never ids
+        for k in self.shown:
+            options.add_option(Option(Text.assemble((k, "bold"), " = ", str(self.facts[k]))))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        key = event.option.id or ""
+        key = self.shown[event.option_index] if 0 <= event.option_index < len(self.shown) else ""
         self.query_one(Input).value = f"{key} = {self.facts.get(key, '')}"
         self.query_one(Input).focus()
 

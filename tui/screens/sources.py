@@ -66,6 +66,7 @@ class SourcesScreen(Screen[None]):
         self.text = ""
         self.coverage: Any = None
         self._claim_spans: list[tuple[int, int, Any]] = []
+        self._pending_offset: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,8 +114,11 @@ class SourcesScreen(Screen[None]):
             select.set_options(options)
             if self.source_id and ws.entry(self.source_id):
                 select.value = self.source_id
+        pending, self._pending_offset = self._pending_offset, None
         if self.source_id is None and ws.entries:
             self.show_source(ws.entries[0].source_id)
+        elif self.source_id is not None and pending is not None:
+            self.show_source(self.source_id, pending)  # asked for (o on a conflict) before this screen was ready
         elif self.source_id is not None:
             self.show_source(self.source_id, keep_cursor=True)
 
@@ -130,7 +134,7 @@ class SourcesScreen(Screen[None]):
     def show_source(self, source_id: str, offset: int | None = None, keep_cursor: bool = False) -> None:
         ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
         if ws is None or not getattr(self, "_ready", False):
-            self.source_id = source_id
+            self.source_id, self._pending_offset = source_id, offset
             return
         entry = ws.entry(source_id)
         view = self.query_one(SourceView)

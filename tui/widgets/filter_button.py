@@ -80,7 +80,8 @@ class FilterMenu(ModalScreen[str | None]):
 
     @staticmethod
     def _option_items(options: Options) -> list[Option]:
-        return [Option(Content(label), id=value) for label, value in options]
+        # No option ids: values are data (a source may be called "__all__" or repeat); the index maps back.
+        return [Option(Content(label)) for label, _value in options]
 
     def _matches(self, label: str) -> bool:
         text = label[len(self.match_prefix):] if self.match_prefix and label.startswith(self.match_prefix) else label
@@ -90,6 +91,12 @@ class FilterMenu(ModalScreen[str | None]):
         if not self.query_text:
             return Content("type to narrow the list")
         return Content(f"matching “{self.query_text}”: {len(self.shown)} of {len(self.options)}")
+
+    @property
+    def highlighted_value(self) -> str | None:
+        """The value of the highlighted option (options carry no ids; the index maps back)."""
+        index = self.query_one(OptionList).highlighted
+        return self.shown[index][1] if index is not None and 0 <= index < len(self.shown) else None
 
     def on_mount(self) -> None:
         self._highlight(self.value)
@@ -105,7 +112,7 @@ class FilterMenu(ModalScreen[str | None]):
     def narrow(self, text: str) -> None:
         """Show only the options matching `text` (all of them for "")."""
         options = self.query_one(OptionList)
-        current = options.highlighted_option.id if options.highlighted_option is not None else self.value
+        current = self.highlighted_value or self.value
         self.query_text = text
         self.shown = [(label, value) for label, value in self.options if self._matches(label)]
         options.set_options(self._option_items(self.shown))
@@ -125,7 +132,8 @@ class FilterMenu(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option.id)
+        index = event.option_index
+        self.dismiss(self.shown[index][1] if 0 <= index < len(self.shown) else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
