@@ -83,11 +83,13 @@ class ContractValidator:
 
     def _detailed(self) -> Any:
         if self._slow is None:
-            from jsonschema import Draft202012Validator
-
             kwargs = {"registry": _registry()} if self._contract else {}
-            self._slow = Draft202012Validator(self.schema, **kwargs)
+            self._slow = _strict_integer_validator()(self.schema, **kwargs)
         return self._slow
+
+    def _fast_allowed(self, instance: Any) -> bool:
+        """jsonschema-rs counts 1.0 as an integer: a question's value holding a whole float goes the strict way."""
+        return self._fast is not None and (self._contract or not _has_whole_float(instance))
 
     def is_valid(self, instance: Any) -> bool:
         """jsonschema's verdict; jsonschema-rs only short-cuts the "valid" answer.
@@ -96,7 +98,7 @@ class ContractValidator:
         where jsonschema-rs is stricter (it refuses non-finite numbers, which
         the loader refuses anyway).
         """
-        if self._fast is not None:
+        if self._fast_allowed(instance):
             try:
                 if self._fast.is_valid(instance):
                     return True
@@ -106,13 +108,37 @@ class ContractValidator:
 
     def iter_errors(self, instance: Any) -> Iterator[Any]:
         """jsonschema.ValidationError objects; none without touching jsonschema when valid."""
-        if self._fast is not None:
+        if self._fast_allowed(instance):
             try:
                 if self._fast.is_valid(instance):
                     return iter(())
             except Exception:  # noqa: BLE001 - fall through to the reference validator
                 pass
         return self._detailed().iter_errors(instance)
+
+
+@cache
+def _strict_integer_validator() -> Any:
+    """Draft 2020-12 where `integer` means a real int: JSON Schema admits 1.0, but
+    `every_days: 1.0` and `every_days: 1` would then be two different answers."""
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _checker, value: type(value) is int)
+    return validators.extend(Draft202012Validator, type_checker=checker)
+
+
+def _has_whole_float(instance: Any) -> bool:
+    """True when a float with an integral value (1.0) occurs anywhere in `instance`."""
+    stack = [instance]
+    while stack:
+        node = stack.pop()
+        if type(node) is float and node.is_integer():
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Iterator
+from typing import Any, Iterator
 
 from engine.model import Provenance
 
@@ -25,6 +25,37 @@ def selector(text: str, start: int, end: int, context: int = CONTEXT) -> Provena
     if not 0 <= start < end <= len(text):
         raise ValueError(f"offsets {start}..{end} are outside the text (length {len(text)})")
     return Provenance(text[start:end], start, end, text[max(0, start - context):start], text[end:end + context])
+
+
+def offset_problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """(path, message) for every offset in a ruleset that is not a real integer.
+
+    JSON Schema counts 0.0 as an integer (it is the same number), but Python
+    cannot slice with it, so `start: 0.0` would pass the schema and crash the
+    first slice. Offsets of claims' provenance and of exclusions must be
+    written as whole numbers without a decimal point; booleans are refused
+    by the schema already and are refused here too.
+    """
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    if not isinstance(data, dict):
+        return problems
+    places: list[tuple[tuple[Any, ...], Any]] = []
+    claims = data.get("claims")
+    for i, claim in enumerate(claims if isinstance(claims, list) else []):
+        prov = claim.get("provenance") if isinstance(claim, dict) else None
+        if isinstance(prov, dict):
+            places.append((("claims", i, "provenance"), prov))
+    excluded = data.get("excluded")
+    for i, excl in enumerate(excluded if isinstance(excluded, list) else []):
+        if isinstance(excl, dict):
+            places.append((("excluded", i), excl))
+    for parts, holder in places:
+        for key in ("start", "end"):
+            value = holder.get(key)
+            if key in holder and type(value) is not int:
+                shown = repr(value) if isinstance(value, (bool, int, float)) else f"a {type(value).__name__}"
+                problems.append((parts + (key,), f"{key} must be a whole number of characters written without a decimal point, not {shown}"))
+    return problems
 
 
 def is_anchored(text: str, prov: Provenance) -> bool:

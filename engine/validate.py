@@ -18,7 +18,7 @@ from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
 from engine.model import Patient, Provenance, Ruleset
 from engine.patient_ranges import range_diagnostics
-from engine.provenance import context_matches, inside, is_anchored, reanchor, sha256_text
+from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
 from engine.rules import check_rule
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
@@ -126,6 +126,8 @@ def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, ch
         if stem != source_id and not doc.path.startswith("<"):
             diags.append(doc.diagnostic(("source", "id"), "E302", f"source id {source_id!r} does not match the file name {Path(doc.path).name!r}"))
 
+    if not has_errors(diags):  # the schema admits 0.0 as an integer; slicing does not
+        diags.extend(doc.diagnostic(parts, "E404", message) for parts, message in offset_problems(doc.data))
     if has_errors(diags):
         return None, diags
     ruleset = Ruleset.from_document(doc)
