@@ -21,10 +21,13 @@ from engine.derive import derive_facts
 from engine.evaluate import answer, format_value
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
-from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_CELLS, Analysis, Finding, RegionCells, analyse
+from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_BYTES, MAX_CELLS, Analysis, Finding, RegionCells, analyse
 from engine.rules import facts_used
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+# Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
+# The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
+MAX_FINDINGS = 2000
 KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3}
 
 
@@ -182,8 +185,13 @@ def _describe(finding: Finding, answers: list[dict[str, Any]], region_text: str,
     return text
 
 
-def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabulary | None = None) -> list[Conflict]:
-    """Turn findings into conflicts: merged by id, described, with checked witnesses."""
+def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabulary | None = None,
+                    max_findings: int = MAX_FINDINGS) -> list[Conflict]:
+    """Turn findings into conflicts: merged by id, described, with checked witnesses.
+
+    Only the first `max_findings` in report order are built (ordering needs no
+    witness); when more were found, analysis.truncated says how many and why.
+    """
     vocab = vocab or vocabulary()
     by_source = {r.source_id: r for r in rulesets}
     claims = {c.id: c for r in rulesets for c in r.claims}
@@ -191,6 +199,17 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
     for qa in analysis.questions.values():
         for finding in qa.findings:
             merged.setdefault(conflict_id(finding.kind, finding.question, finding.claims), []).append(finding)
+    analysis.conflict_ids = frozenset(merged)
+    analysis.truncated = None
+    cut = sum(qa.findings_cut for qa in analysis.questions.values())
+    if len(merged) > max_findings or cut:
+        def rank(cid: str) -> tuple[Any, ...]:
+            f = merged[cid][0]
+            q = vocab.questions.get(f.question)
+            return (SEVERITY_RANK.get(q.severity if q else "medium", 9), f.question, KIND_RANK.get(f.kind, 9), list(f.sources), cid)
+        kept = sorted(merged, key=rank)[:max_findings]
+        analysis.truncated = {"conflicts_found": len(merged) + cut, "max_findings": max_findings}
+        merged = {cid: merged[cid] for cid in kept}
     out = []
     for cid, findings in merged.items():
         # Same id: same kind, question and claims. Keep the largest region; say when there were several.
@@ -215,8 +234,9 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
 
 
 def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None,
-                   on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS) -> tuple[list[Conflict], Analysis]:
+                   on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
+                   max_bytes: int = MAX_BYTES, max_findings: int = MAX_FINDINGS) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
     vocab = vocab or vocabulary()
-    analysis = analyse(rulesets, vocab, on_question=on_question, max_cells=max_cells)
-    return build_conflicts(rulesets, analysis, vocab), analysis
+    analysis = analyse(rulesets, vocab, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes, max_findings=max_findings)
+    return build_conflicts(rulesets, analysis, vocab, max_findings), analysis

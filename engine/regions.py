@@ -246,6 +246,7 @@ class QuestionAnalysis:
     note_sources: dict[str, str] = field(default_factory=dict)  # note -> the source whose claim it is about
     evaluations: int = 0
     not_analysed: list[NotAnalysed] = field(default_factory=list)
+    findings_cut: int = 0  # between-source findings found but not located (over max_findings for one pair)
     cells: dict[str, int] = field(default_factory=dict)  # per source analysed: the cells of its full grid
     method: str = "grid"  # grid: full grids (this module); components: engine.factored
 
@@ -256,6 +257,9 @@ class Analysis:
     seconds: float = 0.0
     max_cells: int = MAX_CELLS
     max_bytes: int = MAX_BYTES
+    # Set by engine.conflicts.build_conflicts when more conflicts were found than it may build.
+    truncated: dict[str, Any] | None = None
+    conflict_ids: frozenset[str] = frozenset()  # every conflict found, built or not (no disposition of a cut one is orphaned)
 
     @property
     def not_analysed(self) -> list[NotAnalysed]:
@@ -619,7 +623,7 @@ def _equi_join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
     return ii, np.repeat(lo, width) + offsets
 
 
-def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
+def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None, cut: list[int] | None = None) -> list[Finding]:
     """Cells where both sources answer, differently; one finding per pair of value sets.
 
     Facts only one source reads vary freely, so the pair is analysed on each
@@ -654,7 +658,18 @@ def between_sources(a: SourceCells, b: SourceCells) -> list[Finding]:
     parts = {p.fact: p for p in a.grid.partitions}
     parts.update({p.fact: p for p in b.grid.partitions})
     findings = []
-    for label, index in sorted(labels.items()):
+    chosen = sorted(labels.items())
+    if limit is not None and len(chosen) > limit:
+        # Each label's region costs passes over both grids: past the limit, only the first `limit`
+        # by claims are located, and the rest counted (cut), so 90,000 labels never cost minutes.
+        from engine.conflicts import conflict_id  # lazily: engine.conflicts builds on this module
+
+        question = a.grid.question  # report order within one pair: kind, then id (between_sources' id, before kinds are known)
+        chosen = sorted(chosen, key=lambda kv: (conflict_id(BETWEEN, question, sorted(claims_of[kv[1]])), kv[0]))[:limit]
+        chosen.sort()
+        if cut is not None:
+            cut.append(len(labels) - limit)
+    for label, index in chosen:
         rows = np.nonzero(row_label == index)[0]
         ra, rb = join_a[rows], join_b[rows]
         indices: dict[str, set[int]] = {}
@@ -743,7 +758,7 @@ def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[
 # ---------------------------------------------------------------- driver
 
 def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS,
-                     method: str = "auto", max_bytes: int = MAX_BYTES) -> QuestionAnalysis:
+                     method: str = "auto", max_bytes: int = MAX_BYTES, max_findings: int | None = None) -> QuestionAnalysis:
     """Findings of one question. `method`: "auto" picks components when they pay off
     (engine.factored.pays_off), "grid" forces full grids (the reference the tests compare with)."""
     vocab = vocab or vocabulary()
@@ -793,14 +808,16 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
         findings.extend(within_source(sc))
         findings.extend(gaps(sc))
         for b in ids[i + 1:]:
-            findings.extend(between_sources(sc, result.sources[b]))
+            cut: list[int] = []
+            findings.extend(between_sources(sc, result.sources[b], max_findings, cut))
+            result.findings_cut += sum(cut)
     result.findings = findings
     return result
 
 
 def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None,
             on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
-            max_bytes: int = MAX_BYTES) -> Analysis:
+            max_bytes: int = MAX_BYTES, max_findings: int | None = None) -> Analysis:
     """Region analysis of every question any ruleset answers (or of `questions`).
 
     `on_question(name, total)` is called before each question, so a caller can show progress.
@@ -817,7 +834,7 @@ def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions:
             if on_question is not None:
                 on_question(q, len(wanted))
             try:
-                out[q] = analyse_question(q, rulesets, vocab, max_cells, max_bytes=max_bytes)
+                out[q] = analyse_question(q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings)
             except (ArithmeticError, RecursionError) as exc:
                 out[q] = _refused(q, rulesets, vocab, exc)
     return Analysis(out, time.perf_counter() - started, max_cells, max_bytes)

@@ -14,24 +14,62 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.atomic import write_atomic
-from engine.conflicts import SEVERITY_RANK, Conflict, find_conflicts
+from engine.conflicts import MAX_FINDINGS, SEVERITY_RANK, Conflict, find_conflicts
 from engine.evaluate import format_value
+from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
-from engine.regions import KINDS, MAX_CELLS, Analysis
+from engine.regions import KINDS, MAX_BYTES, MAX_CELLS, Analysis
 from engine.review import disposition_text, orphaned
 
 REPORT_JSON, REPORT_MD, REVIEWS = "report.json", "report.md", "reviews.yaml"
+# The conflicts' share of report.json, in bytes: past it the rest are cut (and said to be).
+MAX_REPORT_BYTES = 32 << 20
+# Analysis notes kept per ruleset (one file): the rest are counted in one closing note.
+MAX_NOTES_PER_SOURCE = 20
 
 
-def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: Analysis, reviews: dict[str, Any]) -> dict[str, Any]:
-    ids = {c.id for c in conflicts}
+def _capped_notes(analysis: Analysis, limit: int = MAX_NOTES_PER_SOURCE) -> list[str]:
+    """The analysis notes, at most `limit` per source, with a count of the rest for each source over it."""
+    notes = sorted({n for qa in analysis.questions.values() for n in qa.notes})
+    source_of: dict[str, str] = {}
+    for qa in analysis.questions.values():
+        source_of.update(qa.note_sources)
+    kept: list[str] = []
+    per: dict[str, int] = {}
+    for note in notes:
+        source = source_of.get(note, "")
+        per[source] = per.get(source, 0) + 1
+        if per[source] <= limit:
+            kept.append(note)
+    more = [f"{source or 'other'}: {n - limit:,} more analysis notes not shown (at most {limit} per ruleset)"
+            for source, n in sorted(per.items()) if n > limit]
+    return kept + more
+
+
+def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: Analysis, reviews: dict[str, Any],
+                 max_report_bytes: int = MAX_REPORT_BYTES) -> dict[str, Any]:
+    ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
     dispositions = reviews.get("conflicts") or {}
     items = []
+    size = 0
+    cut_by_size = False
     for c in conflicts:
         data = c.to_json()
         if c.id in dispositions:
             data["disposition"] = dispositions[c.id]
+        size += len(json.dumps(data, ensure_ascii=False, allow_nan=False))
+        if size > max_report_bytes:
+            cut_by_size = True
+            break
         items.append(data)
+    truncated = dict(analysis.truncated or {})
+    if cut_by_size:
+        truncated.setdefault("conflicts_found", len(ids))
+        truncated["max_report_bytes"] = max_report_bytes
+    if truncated:
+        shown = {i["id"] for i in items}
+        truncated["conflicts_reported"] = len(items)
+        truncated["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid in ids and cid not in shown)
     questions = []
     for name, qa in sorted(analysis.questions.items()):
         questions.append({
@@ -46,7 +84,7 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
         "analysis": {
             "cells_evaluated": analysis.cells,
             "questions": questions,
-            "notes": sorted({n for qa in analysis.questions.values() for n in qa.notes}),
+            "notes": _capped_notes(analysis),
             "max_cells": analysis.max_cells,
             "not_analysed": [n.to_json() for n in analysis.not_analysed],
         },
@@ -54,14 +92,44 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
         "conflicts": items,
         "orphaned_dispositions": [{"id": cid, **entry} for cid, entry in orphaned(reviews, ids)],
     }
+    if truncated:
+        report["truncated"] = truncated
     return report
 
 
 def fresh_report(rulesets: list[Ruleset], reviews: dict[str, Any], max_cells: int = MAX_CELLS,
-                 on_question: Callable[[str, int], None] | None = None) -> tuple[dict[str, Any], Analysis]:
+                 on_question: Callable[[str, int], None] | None = None, max_bytes: int = MAX_BYTES,
+                 max_findings: int = MAX_FINDINGS, max_report_bytes: int = MAX_REPORT_BYTES) -> tuple[dict[str, Any], Analysis]:
     """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
-    conflicts, analysis = find_conflicts(rulesets, on_question=on_question, max_cells=max_cells)
-    return build_report(rulesets, conflicts, analysis, reviews), analysis
+    conflicts, analysis = find_conflicts(rulesets, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes,
+                                         max_findings=max_findings)
+    return build_report(rulesets, conflicts, analysis, reviews, max_report_bytes), analysis
+
+
+def truncation_message(report: dict[str, Any]) -> str | None:
+    """One line saying what a truncated report leaves out, or None when it is whole."""
+    t = report.get("truncated")
+    if not t:
+        return None
+    limits = []
+    if "max_findings" in t:
+        limits.append(f"--max-findings {t['max_findings']:,}")
+    if "max_report_bytes" in t:
+        limits.append(f"{t['max_report_bytes']:,} bytes of conflicts")
+    return (f"the report is truncated: {t['conflicts_reported']:,} of {t['conflicts_found']:,} conflicts are in it "
+            f"(limit: {' and '.join(limits)}); the rest are not reported")
+
+
+def disposition_problems(report: dict[str, Any], reviews_path: str) -> list[str]:
+    """Located messages for dispositions that cannot hold: source_correct naming a source not in the conflict."""
+    out = []
+    for item in report.get("conflicts", []):
+        d = item.get("disposition")
+        value = d.get("disposition") if isinstance(d, dict) else None
+        if isinstance(value, dict) and "source_correct" in value and value["source_correct"] not in item["sources"]:
+            out.append(f"{reviews_path}: {item['id']}: source_correct: {str(value['source_correct'])[:80]!r} is not a source of this "
+                       f"conflict (its sources: {', '.join(item['sources'])})")
+    return out
 
 
 def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -93,18 +161,26 @@ def refresh_dispositions(report: dict[str, Any], reviews: dict[str, Any]) -> dic
     out = dict(report)
     out["conflicts"] = items
     out["summary"] = summary(items)
-    out["orphaned_dispositions"] = [{"id": cid, **entry} for cid, entry in orphaned(reviews, {i["id"] for i in items})]
+    known = {i["id"] for i in items}
+    if isinstance(out.get("truncated"), dict):  # conflicts cut from the report still exist: their dispositions are no orphans
+        t = dict(out["truncated"])
+        t["dispositions_not_shown"] = sorted(cid for cid in dispositions
+                                             if cid not in known and (cid in set(t.get("dispositions_not_shown", ()))
+                                                                      or cid not in {o["id"] for o in report.get("orphaned_dispositions", [])}))
+        out["truncated"] = t
+        known |= set(t["dispositions_not_shown"])
+    out["orphaned_dispositions"] = [{"id": cid, **entry} for cid, entry in orphaned(reviews, known)]
     return out
 
 
 # ---------------------------------------------------------------- rendering
 
 def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """report.json text: never NaN or Infinity (allow_nan=False raises instead of writing invalid JSON)."""
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+_cell = md_cell
 
 
 def _said(answer: dict[str, Any]) -> str:
@@ -123,16 +199,26 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines.append("Generated by `accord conflicts` from the rulesets alone (test patients are not used). "
                  "Regenerate with `accord conflicts`; record decisions with `accord review conflict ID ...`.")
     lines.append("")
-    sources = ", ".join(f"{x['id']} ({x['claims']} claims)" for x in report["sources"])
+    sources = ", ".join(f"{md_cell(x['id'])} ({x['claims']} claims)" for x in report["sources"])
     lines.append(f"Sources: {sources}. Cells evaluated: {report['analysis']['cells_evaluated']:,}.")
     lines.append("")
     skipped = report["analysis"].get("not_analysed", [])
     if skipped:
         limit = report["analysis"].get("max_cells", 0)
-        lines += ["## Not analysed", "", f"These sources were left out of a question because their grid exceeds {limit:,} cells; "
+        if any(n.get("reason") for n in skipped):
+            why = f"their grid exceeds {limit:,} cells, or for the reason given"
+        else:
+            why = f"their grid exceeds {limit:,} cells"
+        lines += ["## Not analysed", "", f"These sources were left out of a question because {why}; "
                   "conflicts involving them there are **not** in this report:", ""]
-        lines += [f"- {n['question']}: {n['source']} ({n['cells']:,} cells over {len(n['facts'])} facts: {', '.join(n['facts'])})" for n in skipped]
+        lines += [f"- {md_cell(n['question'])}: {md_cell(n['source'])} ({n['cells']:,} cells over {len(n['facts'])} facts: "
+                  f"{md_cell(', '.join(n['facts']))})" + (f": {md_cell(n['reason'])}" if n.get("reason") else "") for n in skipped]
         lines.append("")
+    truncated = report.get("truncated")
+    if truncated:
+        lines += ["## Truncated", "", md_text(truncation_message(report)) + ".", ""]
+        if truncated.get("dispositions_not_shown"):
+            lines += [f"Dispositions of conflicts not shown (kept, not orphaned): {len(truncated['dispositions_not_shown']):,}.", ""]
     lines += ["## Summary", "", f"{s['conflicts']} conflicts; {len(s['high_without_disposition'])} high-severity without a disposition.", ""]
     kinds = [k for k in KINDS if k in s["by_kind"]]
     lines.append("| severity | question | " + " | ".join(kinds) + " | total |")
@@ -142,7 +228,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         table.setdefault((item["severity"], item["question"]), {}).setdefault(item["kind"], 0)
         table[(item["severity"], item["question"])][item["kind"]] += 1
     for (severity, question), counts in sorted(table.items(), key=lambda kv: (SEVERITY_RANK.get(kv[0][0], 9), kv[0][1])):
-        lines.append(f"| {severity} | {question} | " + " | ".join(str(counts.get(k, 0)) for k in kinds) + f" | {sum(counts.values())} |")
+        lines.append(f"| {md_cell(severity)} | {md_cell(question)} | " + " | ".join(str(counts.get(k, 0)) for k in kinds) + f" | {sum(counts.values())} |")
     lines.append("")
     if report["analysis"]["notes"]:
         lines += ["Analysis notes:", ""] + [f"- {_cell(n)}" for n in report["analysis"]["notes"]] + [""]
@@ -154,8 +240,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append("Dispositions whose conflict no longer exists (kept, not dropped):")
         lines.append("")
         for entry in report["orphaned_dispositions"]:
-            lines.append(f"- `{entry['id']}`: {disposition_text(entry['disposition'])} by {entry['reviewer']} on {entry['date']}"
-                         + (f": {_cell(entry['note'])}" if entry.get("note") else ""))
+            lines.append(f"- {code_span(entry['id'])}: {md_cell(disposition_text(entry['disposition']))} by {md_cell(entry['reviewer'])} "
+                         f"on {md_cell(entry['date'])}" + (f": {_cell(entry['note'])}" if entry.get("note") else ""))
     else:
         lines.append("None.")
     lines.append("")
@@ -163,20 +249,20 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def _render_conflict(item: dict[str, Any]) -> list[str]:
-    lines = [f"### {item['id']} · {item['severity']} · {item['kind']} · {item['question']}", ""]
-    lines.append(_cell(item["description"]))
+    lines = [f"### {md_cell(item['id'])} · {md_cell(item['severity'])} · {md_cell(item['kind'])} · {md_cell(item['question'])}", ""]
+    lines.append(md_text(item["description"]))
     lines.append("")
     region = item["region"]
-    lines.append(f"**Region:** `{region['text']}` ({region['cells']} cells{'' if region['box'] else '; not one box'})")
+    lines.append(f"**Region:** {code_span(region['text'])} ({region['cells']} cells{'' if region['box'] else '; not one box'})")
     lines.append("")
     for note in item.get("notes", []):
-        lines.append(f"> Note: {note}")
+        lines.append(f"> Note: {md_cell(note)}")
         lines.append("")
     by_source: dict[str, list[dict[str, Any]]] = {}
     for claim in item["claims"]:
         by_source.setdefault(claim["source"], []).append(claim)
     sources = item["sources"]
-    lines.append("| " + " | ".join(sources) + " |")
+    lines.append("| " + " | ".join(md_cell(s) for s in sources) + " |")
     lines.append("|" + "---|" * len(sources))
     depth = max(len(by_source.get(s, [])) for s in sources)
     for i in range(depth):
@@ -185,20 +271,21 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
             claims = by_source.get(source, [])
             if i < len(claims):
                 c = claims[i]
-                row.append(f"“{_cell(c['quote'])}” → **{_cell(format_value(c['value']))}** (`{c['id']}`, {c['status']})")
+                row.append(f"“{_cell(c['quote'])}” → **{_cell(format_value(c['value']))}** ({code_span(c['id'], in_table=True)}, {md_cell(c['status'])})")
             else:
                 row.append("")
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     facts = ", ".join(f"{k}: {json.dumps(v)}" for k, v in item["witness"]["facts"].items()) or "(no facts)"
-    lines.append(f"**Witness patient:** `{{{facts}}}`")
+    lines.append(f"**Witness patient:** {code_span('{' + facts + '}')}")
     lines.append("")
     for answer in item["answers"]:
-        lines.append(f"- {answer['source']}: {_cell(_said(answer))}")
+        lines.append(f"- {md_cell(answer['source'])}: {_cell(_said(answer))}")
     lines.append("")
     if "disposition" in item:
         d = item["disposition"]
-        lines.append(f"**Disposition:** {disposition_text(d['disposition'])} by {d['reviewer']} on {d['date']}" + (f": {_cell(d['note'])}" if d.get("note") else ""))
+        lines.append(f"**Disposition:** {md_cell(disposition_text(d['disposition']))} by {md_cell(d['reviewer'])} on {md_cell(d['date'])}"
+                     + (f": {_cell(d['note'])}" if d.get("note") else ""))
     else:
         lines.append("**Disposition:** none yet")
     lines.append("")

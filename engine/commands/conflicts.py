@@ -17,6 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-cells", type=_positive_int, default=None, metavar="N",
                         help="cell budget per source and question; a source whose grid is larger is not analysed there, "
                              "said in the report, and --check fails (default: 16,777,216)")
+    parser.add_argument("--max-memory", type=_positive_int, default=None, metavar="MIB",
+                        help="budget in MiB for the arrays of one question's grids, estimated before they are built; a source "
+                             "over it is not analysed there, said in the report, and --check fails (default: 320)")
+    parser.add_argument("--max-findings", type=_positive_int, default=None, metavar="N",
+                        help="conflicts built and reported, in report order; the rest are counted in a Truncated section, "
+                             "with a warning, and --check fails (default: 2,000)")
     parser.add_argument("--format", choices=["text", "sarif", "github"], default="text",
                         help="also print each conflict to stdout as SARIF 2.1.0 or GitHub annotations (default: text summary only)")
 
@@ -46,7 +52,7 @@ def load_rulesets(folder: str) -> tuple[list, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.report import REVIEWS, fresh_report, stale_files, write_report
+    from engine.report import REVIEWS, disposition_problems, fresh_report, stale_files, truncation_message, write_report
     from engine.review import load_reviews
 
     rulesets, errors = load_rulesets(args.rulesets)
@@ -61,15 +67,21 @@ def run(args: argparse.Namespace) -> int:
         return 1
     from engine.progress import progress
 
-    from engine.regions import MAX_CELLS
+    from engine.conflicts import MAX_FINDINGS
+    from engine.regions import MAX_BYTES, MAX_CELLS
 
     max_cells = args.max_cells or MAX_CELLS
+    max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
     with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
         report, analysis = fresh_report(
             rulesets, reviews, max_cells,
-            on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"))
+            on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"),
+            max_bytes=max_bytes, max_findings=getattr(args, "max_findings", None) or MAX_FINDINGS)
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
+    truncated = truncation_message(report)
+    if truncated:
+        print(f"accord: warning: {truncated}; raise --max-findings to see them", file=sys.stderr)
     if args.format in ("sarif", "github"):
         from engine.output import emit_conflicts
 
@@ -83,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"orphaned disposition {entry['id']}: its conflict no longer exists (kept in {reviews_path})", file=sys.stderr)
     if args.check:
         failed = bool(analysis.not_analysed)  # an analysis that could not run is not a clean bill
+        if truncated:  # conflicts cut from the report were never checked for a disposition
+            print(f"accord: --check fails: {truncated}", file=sys.stderr)
+            failed = True
+        for problem in disposition_problems(report, str(reviews_path)):
+            print(problem, file=sys.stderr)
+            failed = True
         for name in stale_files(args.out, report):
             print(f"{Path(args.out) / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
             failed = True
