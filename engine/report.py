@@ -162,11 +162,12 @@ def refresh_dispositions(report: dict[str, Any], reviews: dict[str, Any]) -> dic
     out["conflicts"] = items
     out["summary"] = summary(items)
     known = {i["id"] for i in items}
-    if isinstance(out.get("truncated"), dict):  # conflicts cut from the report still exist: their dispositions are no orphans
+    if isinstance(out.get("truncated"), dict):
+        # Conflicts cut from the report still exist, but only the analysis knows their ids: a disposition
+        # not shown counts as theirs unless the report already called it orphaned.
+        was_orphan = {o.get("id") for o in report.get("orphaned_dispositions", []) if isinstance(o, dict)}
         t = dict(out["truncated"])
-        t["dispositions_not_shown"] = sorted(cid for cid in dispositions
-                                             if cid not in known and (cid in set(t.get("dispositions_not_shown", ()))
-                                                                      or cid not in {o["id"] for o in report.get("orphaned_dispositions", [])}))
+        t["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid not in known and cid not in was_orphan)
         out["truncated"] = t
         known |= set(t["dispositions_not_shown"])
     out["orphaned_dispositions"] = [{"id": cid, **entry} for cid, entry in orphaned(reviews, known)]
