@@ -199,9 +199,13 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
     for qa in analysis.questions.values():
         for finding in qa.findings:
             merged.setdefault(conflict_id(finding.kind, finding.question, finding.claims), []).append(finding)
-    analysis.conflict_ids = frozenset(merged)
+    # Findings the analysis did not locate (over the limit for one pair) are conflicts all the same: their
+    # ids (between or boundary, which only the region would decide) keep their dispositions from being orphaned.
+    cut_ids = {conflict_id(kind, qa.question, claims_of)
+               for qa in analysis.questions.values() for claims_of in qa.findings_cut for kind in (BETWEEN, BOUNDARY)}
+    cut = sum(len(qa.findings_cut) for qa in analysis.questions.values())
+    analysis.conflict_ids = frozenset(merged) | frozenset(cut_ids)
     analysis.truncated = None
-    cut = sum(qa.findings_cut for qa in analysis.questions.values())
     if len(merged) > max_findings or cut:
         def rank(cid: str) -> tuple[Any, ...]:
             f = merged[cid][0]

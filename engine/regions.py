@@ -246,7 +246,7 @@ class QuestionAnalysis:
     note_sources: dict[str, str] = field(default_factory=dict)  # note -> the source whose claim it is about
     evaluations: int = 0
     not_analysed: list[NotAnalysed] = field(default_factory=list)
-    findings_cut: int = 0  # between-source findings found but not located (over max_findings for one pair)
+    findings_cut: list[tuple[str, ...]] = field(default_factory=list)  # claims of between-source findings not located (over max_findings for one pair)
     cells: dict[str, int] = field(default_factory=dict)  # per source analysed: the cells of its full grid
     method: str = "grid"  # grid: full grids (this module); components: engine.factored
 
@@ -623,7 +623,8 @@ def _equi_join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
     return ii, np.repeat(lo, width) + offsets
 
 
-def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None, cut: list[int] | None = None) -> list[Finding]:
+def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
+                    cut: list[tuple[str, ...]] | None = None) -> list[Finding]:
     """Cells where both sources answer, differently; one finding per pair of value sets.
 
     Facts only one source reads vary freely, so the pair is analysed on each
@@ -665,10 +666,10 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None, cu
         from engine.conflicts import conflict_id  # lazily: engine.conflicts builds on this module
 
         question = a.grid.question  # report order within one pair: kind, then id (between_sources' id, before kinds are known)
-        chosen = sorted(chosen, key=lambda kv: (conflict_id(BETWEEN, question, sorted(claims_of[kv[1]])), kv[0]))[:limit]
-        chosen.sort()
-        if cut is not None:
-            cut.append(len(labels) - limit)
+        ranked = sorted(chosen, key=lambda kv: (conflict_id(BETWEEN, question, sorted(claims_of[kv[1]])), kv[0]))
+        chosen = sorted(ranked[:limit])
+        if cut is not None:  # the claims of each label not located: their conflict ids stay known
+            cut.extend(tuple(sorted(claims_of[index])) for _, index in ranked[limit:])
     for label, index in chosen:
         rows = np.nonzero(row_label == index)[0]
         ra, rb = join_a[rows], join_b[rows]
@@ -808,9 +809,7 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
         findings.extend(within_source(sc))
         findings.extend(gaps(sc))
         for b in ids[i + 1:]:
-            cut: list[int] = []
-            findings.extend(between_sources(sc, result.sources[b], max_findings, cut))
-            result.findings_cut += sum(cut)
+            findings.extend(between_sources(sc, result.sources[b], max_findings, result.findings_cut))
     result.findings = findings
     return result
 

@@ -210,3 +210,22 @@ def test_analysis_notes_are_capped_per_ruleset_with_a_count_of_the_rest():
     kept = _capped_notes(Analysis({"dose": qa}), limit=20)
     assert len(kept) == 22 and kept[-1] == "alpha: 10 more analysis notes not shown (at most 20 per ruleset)"
     assert "dose: beta/c0: cannot cut crcl exactly" in kept
+
+
+def test_refreshing_dispositions_of_a_truncated_report_orphans_none_of_the_cut(tmp_path):
+    from engine.report import refresh_dispositions
+
+    many_conflicts(tmp_path, 8)
+    rulesets = load(tmp_path)
+    conflicts, analysis = find_conflicts(rulesets, max_findings=3)
+    cut, shown = conflicts[0].id, conflicts[0].id
+    whole, _ = find_conflicts(rulesets)
+    cut = next(c.id for c in whole if c.id not in {x.id for x in conflicts})
+    entry = {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-01-01"}
+    old = {"conflicts": {cut: entry, "C-0000000000": entry}}
+    report = build_report(rulesets, conflicts, analysis, old)
+    assert [o["id"] for o in report["orphaned_dispositions"]] == ["C-0000000000"]
+    refreshed = refresh_dispositions(report, {"conflicts": {**old["conflicts"], shown: entry}})
+    assert [o["id"] for o in refreshed["orphaned_dispositions"]] == ["C-0000000000"]
+    assert refreshed["truncated"]["dispositions_not_shown"] == [cut]
+    assert refreshed["conflicts"][0]["disposition"] == entry
