@@ -589,7 +589,9 @@ def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, refere
         if oldest != youngest:
             warn(where, f"birthDate {written} is partial: the age is {youngest} or {oldest} on {as_of.isoformat()}; age_years is unknown", at_birth)
         else:
-            out.append(_Reading("age_years", oldest, None, None, where, f"{where} birthDate {written} as of {as_of.isoformat()}"))
+            day = instants(as_of)  # the age holds on the reference day: an Age Observation of that day must agree
+            out.append(_Reading("age_years", oldest, day[0] if day else None, day[1] if day else None, where,
+                                f"{where} birthDate {written} as of {as_of.isoformat()}"))
             if reference_note:
                 notes.append(Note("info", where, reference_note))
     return out

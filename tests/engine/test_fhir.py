@@ -233,3 +233,14 @@ def test_notes_escape_control_characters() -> None:
     _, notes = facts_from_bundle(_bundle(PATIENT, sneaky), as_of="2024-05-01")
     [line] = [str(n) for n in notes if "subject" in n.message]
     assert "\n" not in line and "\\n::error::x" in line
+
+
+def test_age_from_birth_date_outranks_an_older_age_observation_and_must_agree_with_one_of_the_same_day() -> None:
+    old_age = _obs("30525-0", 40, "a", when="2010-01-01")
+    facts, _ = facts_from_bundle(_bundle(PATIENT, old_age), as_of="2024-05-01")
+    assert facts["age_years"] == 53
+    same_day = _obs("30525-0", 60, "a", when="2024-05-01")
+    facts, notes = facts_from_bundle(_bundle(PATIENT, same_day), as_of="2024-05-01")
+    assert "age_years" not in facts and any("age_years: readings of the same time disagree" in str(n) for n in notes)
+    agreeing = _obs("30525-0", 53, "a", when="2024-05-01")
+    assert facts_from_bundle(_bundle(PATIENT, agreeing), as_of="2024-05-01")[0]["age_years"] == 53
