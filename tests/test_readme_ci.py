@@ -134,14 +134,17 @@ def test_drift_reports_each_version_difference(tmp_path):
     drift = load_drift()
     lock = tmp_path / "test.lock"
     lock.write_text("pyyaml==6.0.3 \\\n    --hash=sha256:00\n    # via accord\n"
-                    "colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:11\n"
+                    "colorama==0.4.6 ; sys_platform == 'never' \\\n    --hash=sha256:11\n"
+                    "tomli==2.0 ; python_version >= '3' \\\n    --hash=sha256:33\n"
+                    "setuptools==84.2.1 \\\n    --hash=sha256:44\n"
                     "numpy==2.4.6 \\\n    --hash=sha256:22\n")
     freeze = tmp_path / "freeze.txt"
     freeze.write_text("PyYAML==6.0.4\nnumpy==2.4.6\nnew_thing==1.0\n")
+    # colorama's marker is false here and setuptools is the installer's (pip freeze hides it): neither is drift
     assert drift.version_lines(drift.pins(lock), drift.pins(freeze)) == [
-        "  colorama: 0.4.6 (locked) -> not installed",
         "  new-thing: not in lock -> 1.0",
         "  pyyaml: 6.0.3 (locked) -> 6.0.4",
+        "  tomli: 2.0 (locked) -> not installed",
     ]
 
 

@@ -16,7 +16,9 @@ import re
 import sys
 from pathlib import Path
 
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]+))?")
+# pip freeze never lists the installer's own packages; the lock has setuptools only to build Accord.
+INSTALLER = {"pip", "setuptools", "wheel", "distribute"}
 OUTCOME = re.compile(r"^(FAILED|ERROR) (\S+)")
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
@@ -26,12 +28,23 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def applies(marker: str | None) -> bool:
+    """Whether a lock line's environment marker holds here (needs `packaging`; without it, assume so)."""
+    if not marker:
+        return True
+    try:
+        from packaging.markers import Marker
+    except ImportError:
+        return True
+    return Marker(marker.strip()).evaluate()
+
+
 def pins(path: Path) -> dict[str, str]:
-    """name -> version for every `name==version` line of a lock or `pip freeze` output."""
+    """name -> version for every `name==version` line of a lock or `pip freeze` output that applies here."""
     found = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         match = PIN.match(line.strip())
-        if match:
+        if match and normalise(match.group(1)) not in INSTALLER and applies(match.group(3)):
             found[normalise(match.group(1))] = match.group(2)
     return found
 
