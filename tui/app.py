@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
 
+from tui.guard import ControlFilter, DaemonExecutor, Guarded, guarded, printable, report_exception
 from tui.workspace import Workspace
 
 STYLES = Path(__file__).parent / "styles"
@@ -55,8 +56,13 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-class AccordApp(App[int]):
-    """Rules-as-data workbench."""
+class AccordApp(Guarded, App[int]):
+    """Rules-as-data workbench.
+
+    Never dies on bad data (tui.guard): actions, handlers, dialog callbacks,
+    palette commands and workers report unexpected exceptions as
+    notifications; control characters are stripped before the terminal.
+    """
 
     TITLE = "Accord"
     CSS_PATH = [STYLES / "app.tcss"]
@@ -80,7 +86,35 @@ class AccordApp(App[int]):
         self.poll_interval = poll_interval
         self.loading_workspace = False
         self._folder_stamp: tuple[tuple[str, int, int], ...] | None = None
-        self.sub_title = self.folder.resolve().name
+        self.sub_title = printable(self.folder.resolve().name, keep_newlines=False)
+        self.unexpected_errors: list[tuple[str, BaseException]] = []  # what tui.guard caught (the tests assert it stays empty)
+        self._control_filter = ControlFilter()
+
+    # ------------------------------------------------------------ never dies
+
+    def get_line_filters(self) -> list[Any]:
+        """Textual's filters, then ours: no control character of any content reaches the terminal raw."""
+        return [*super().get_line_filters(), self._control_filter]
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Notifications carry file names, ids and exception texts: never markup, never a control character."""
+        super().notify(printable(str(message)), title=printable(str(title), keep_newlines=False), severity=severity,
+                       timeout=timeout, markup=False)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Every key binding and action runs here: an exception becomes a notification, not an exit."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:
+            report_exception(self, error, f"action {action if isinstance(action, str) else action[1]}")
+            return True
+
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False, *, mode: str | None = None) -> Any:
+        """Dialog results are handled by our callbacks: guarded like actions."""
+        if callback is not None and not getattr(callback, "__accord_guarded__", False):
+            callback = guarded(callback, f"after {type(screen).__name__}", owner=self)
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)  # type: ignore[call-overload]
 
     # ------------------------------------------------------------ modes
 
@@ -96,6 +130,10 @@ class AccordApp(App[int]):
         self.add_mode("conflicts", ConflictsScreen)
 
     def on_mount(self) -> None:
+        import asyncio
+
+        # Thread workers on daemon threads: one stuck in a read never keeps ctrl+q from quitting.
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
         self._make_modes()
         self.switch_mode("rulesets")
         # Paint first, then validate: the worker thread would otherwise compete with the first frame.
@@ -163,6 +201,12 @@ class AccordApp(App[int]):
     # ------------------------------------------------------------ palette
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's commands, each guarded like a key binding."""
+        for command in self._system_commands(screen):
+            yield command._replace(title=printable(command.title, keep_newlines=False),
+                                   callback=guarded(command.callback, f"command {command.title!r}", owner=self))
+
+    def _system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("Go to rulesets", "The rulesets in the folder with their validation state (1)", lambda: self.action_goto("rulesets"))
         yield SystemCommand("Go to sources", "Source texts with claim highlights and coverage (2)", lambda: self.action_goto("sources"))
         yield SystemCommand("Go to patients", "Test patients by source for a question (3)", lambda: self.action_goto("patients"))
@@ -185,11 +229,12 @@ class AccordApp(App[int]):
         return [s for s in self._all_screens() if getattr(s, "dirty", False)]
 
     async def action_quit(self) -> None:
-        unsaved = self.unsaved_screens()
-        if not unsaved:
-            self.exit(0)
-            return
         from tui.screens.dialogs import ConfirmDialog
+
+        unsaved = self.unsaved_screens()
+        if not unsaved or getattr(self.screen, "quit_question", False):
+            self.exit(0)  # ctrl+q on the "quit and lose them?" question: yes
+            return
 
         names = ", ".join(getattr(s, "title_for_quit", "an edit") for s in unsaved)
 
@@ -197,4 +242,6 @@ class AccordApp(App[int]):
             if really:
                 self.exit(0)
 
-        self.push_screen(ConfirmDialog(f"Unsaved changes in {names}.", "Quit and lose them?", yes="Quit without saving", no="Keep editing"), decided)
+        dialog = ConfirmDialog(f"Unsaved changes in {names}.", "Quit and lose them? (ctrl+q again quits)", yes="Quit without saving", no="Keep editing")
+        dialog.quit_question = True  # type: ignore[attr-defined]
+        self.push_screen(dialog, decided)

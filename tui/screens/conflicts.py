@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui.guard import Guarded
 from tui.widgets.filter_button import FilterButton
 from tui.workspace import Workspace
 
@@ -66,7 +67,7 @@ def fit_widths(natural: dict[str, int], available: int, padding: int = 2) -> dic
     return widths
 
 
-class ConflictsScreen(Screen[None]):
+class ConflictsScreen(Guarded, Screen[None]):
     """Conflicts with filters, a side-by-side detail and dispositions."""
 
     TITLE = "Conflicts"

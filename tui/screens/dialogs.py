@@ -11,10 +11,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui.guard import Guarded
 from tui.ids import widget_id
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Guarded, ModalScreen[bool]):
     """Yes/no question; escape answers no."""
 
     BINDINGS = [Binding("escape", "answer(False)", "Cancel"), Binding("y", "answer(True)", "Yes", show=False)]
@@ -41,7 +42,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(Guarded, ModalScreen[str | None]):
     """Several labelled choices (buttons); returns the chosen key or None on escape.
 
     Keys are data (claim ids hold `/`): each button's id comes from
@@ -76,7 +77,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class InputDialog(ModalScreen[str | None]):
+class InputDialog(Guarded, ModalScreen[str | None]):
     """One line of text: enter returns it stripped ("" when left empty), escape returns None (cancel)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -102,7 +103,7 @@ class InputDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TextDialog(ModalScreen[None]):
+class TextDialog(Guarded, ModalScreen[None]):
     """A scrollable read-only text (a diff, an explanation), closed with escape."""
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("q", "close", "Close", show=False)]

@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.guard import Guarded
+
 EXPLAIN = {
     "all_wrong": "every source is wrong here",
     "not_a_conflict": "the sources do not really disagree (e.g. a modelling artefact)",
@@ -16,7 +18,7 @@ EXPLAIN = {
 }
 
 
-class DispositionScreen(ModalScreen[tuple[str, str] | None]):
+class DispositionScreen(Guarded, ModalScreen[tuple[str, str] | None]):
     """Pick a disposition (enter), write a note, enter again to save; escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

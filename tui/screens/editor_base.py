@@ -15,9 +15,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from engine.atomic import FileStamp, changed_since, write_atomic
+from tui.guard import Guarded
 
 
-class EditorScreen(Screen[None]):
+class EditorScreen(Guarded, Screen[None]):
     """Base for screens that edit one file through a text buffer."""
 
     BINDINGS = [

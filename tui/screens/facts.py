@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.guard import Guarded
+
 
 def parse_fact(line: str) -> tuple[str, Any]:
     """'egfr = 25' -> ('egfr', 25); 'pregnant=true'; 'sex = female'; 'egfr =' removes."""
@@ -41,7 +43,7 @@ def parse_fact(line: str) -> tuple[str, Any]:
     return name, raw
 
 
-class FactsScreen(ModalScreen[dict[str, Any] | None]):
+class FactsScreen(Guarded, ModalScreen[dict[str, Any] | None]):
     BINDINGS = [Binding("escape", "done", "Done"), Binding("ctrl+z", "cancel", "Discard", show=True)]
 
     def __init__(self, patient_id: str, facts: dict[str, Any]) -> None:

@@ -21,12 +21,13 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
+from tui.guard import Guarded
 from tui.workspace import Workspace
 
 STATUS_STYLE = {"answered": "", "conflicting": "bold magenta", "indeterminate": "yellow", "silent": "dim"}
 
 
-class PatientsScreen(Screen[None]):
+class PatientsScreen(Guarded, Screen[None]):
     """Patients × sources for a question."""
 
     TITLE = "Patients"

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.guard import Guarded
+
 Item = tuple[str, Any, str]  # (kind, value, description)
 
 
@@ -37,7 +39,7 @@ def vocabulary_items(question: str | None, focus: str = "") -> list[Item]:
     return answers + facts + questions
 
 
-class PickerScreen(ModalScreen[tuple[str, Any] | None]):
+class PickerScreen(Guarded, ModalScreen[tuple[str, Any] | None]):
     """Modal with an input that filters an OptionList; enter inserts, escape cancels."""
 
     BINDINGS = [

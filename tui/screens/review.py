@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from engine.review import TRANSITIONS, ReviewError, change_claim_status, find_claim
+from tui.guard import Guarded
 
 LABELS = {
     "submitted": "Submit for review",
@@ -28,7 +29,7 @@ LABELS = {
 }
 
 
-class NoteDialog(ModalScreen[str | None]):
+class NoteDialog(Guarded, ModalScreen[str | None]):
     """Ask for the note every review step needs; enter saves, escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

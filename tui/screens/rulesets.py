@@ -10,10 +10,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui.guard import Guarded
 from tui.workspace import RulesetEntry, Workspace
 
 
-class RulesetsScreen(Screen[None]):
+class RulesetsScreen(Guarded, Screen[None]):
     """The rulesets of the folder: claims, errors, warnings, coverage."""
 
     TITLE = "Rulesets"

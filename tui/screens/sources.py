@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
+from tui.guard import Guarded
 from tui.widgets.source_view import Mark, SourceView
 from tui.workspace import RulesetEntry, Workspace
 
@@ -41,7 +42,7 @@ REASON_HELP = {
 }
 
 
-class SourcesScreen(Screen[None]):
+class SourcesScreen(Guarded, Screen[None]):
     """A source text with claim highlights, the claims under the cursor and coverage figures."""
 
     TITLE = "Sources"

@@ -24,10 +24,12 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.guard import Guarded
+
 Options = list[tuple[str, str]]  # (label, value)
 
 
-class FilterMenu(ModalScreen[str | None]):
+class FilterMenu(Guarded, ModalScreen[str | None]):
     """The opened menu: an OptionList of (label, value), the current value highlighted.
 
     Typing narrows the list to the options whose label contains the typed text
@@ -139,7 +141,7 @@ class FilterMenu(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class FilterButton(Widget, can_focus=True):
+class FilterButton(Guarded, Widget, can_focus=True):
     """`label: value ▾` on one line (`all` for the default value); its options come from `options()` when opened."""
 
     DEFAULT_CSS = """

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.guard import Guarded
+
 
 @dataclass(frozen=True)
 class Mark:
@@ -30,7 +32,7 @@ class Mark:
     style: str
 
 
-class SourceView(ScrollView, can_focus=True):
+class SourceView(Guarded, ScrollView, can_focus=True):
     """Word-wrapped, read-only text with a cursor and a selection, both in code-point offsets."""
 
     ALLOW_SELECT = False  # our own selection, in text offsets
