@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from engine.contract import Vocabulary, vocabulary
-from engine.patient_ranges import Refusal, screen, show_number
+from engine.patient_ranges import Refusal, screen
 
 
 def ckd_epi_2021(creatinine_mg_dl: float, age_years: float, sex: str) -> float:
@@ -97,5 +97,3 @@ def derive_facts(facts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     result = derivation(facts)
     return result.facts, result.how
 
-
-__all__ = ["Derivation", "ckd_epi_2021", "cockcroft_gault", "derivation", "derive_facts", "show_number"]

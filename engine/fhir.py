@@ -151,11 +151,6 @@ def _validation_detail(exc: Exception) -> str:
     return str(exc).splitlines()[0][:300]
 
 
-def _parse_date(value: Any) -> tuple[date, date] | None:
-    """(earliest, latest) day a FHIR date/dateTime may mean; None when it is no real date."""
-    return parse_date(value)
-
-
 def _effective(resource: Any) -> tuple[str | None, tuple[datetime, datetime] | None]:
     """(the date as written, the UTC instants it may mean) of an Observation; (None, None) when undated."""
     for attr in ("effectiveDateTime", "effectiveInstant"):
@@ -570,7 +565,7 @@ def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, refere
     else:
         warn(where, f"gender {shown(str(gender))} does not map to sex ({', '.join(sex.values) if sex else 'no sex fact'}); sex is unknown", pointer + "/gender")
     written = patient.birthDate
-    birth = _parse_date(written)
+    birth = parse_date(written)
     at_birth = pointer + "/birthDate"
     today = date.today()
     if written is None:
