@@ -8,12 +8,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from engine.textsafe import clip, escape_controls
+
 Severity = Literal["error", "warning"]
+MAX_MESSAGE = 400
 
 # code -> (short name, explanation). The single registry of diagnostic codes;
 # docs and SARIF rule metadata are generated from it.
 CODES: dict[str, tuple[str, str]] = {
-    "E001": ("unreadable-file", "The file cannot be read (missing, a directory, or permission denied)."),
+    "E001": ("unreadable-file", "The file cannot be read (missing, a directory, not a regular file such as a FIFO or device, or permission denied)."),
     "E002": ("file-too-large", "The file is larger than the size limit for untrusted input."),
     "E003": ("invalid-utf8", "The file is not valid UTF-8 text."),
     "E004": ("syntax-error", "The file is not well-formed YAML or JSON."),
@@ -22,6 +25,8 @@ CODES: dict[str, tuple[str, str]] = {
     "E007": ("custom-tag", "YAML tags are not allowed; plain JSON-compatible data only."),
     "E008": ("too-deep", "Nesting is deeper than the limit."),
     "E009": ("multiple-documents", "A file must hold exactly one YAML document."),
+    "E010": ("outside-project", "The file resolves (through a symbolic link) outside the project folder, so it is not read."),
+    "E011": ("too-many-problems", "A file has more problems than are reported one by one; checking it stopped there."),
     "E100": ("schema", "The document does not match its JSON Schema in schema/."),
     "E200": ("unknown-operation", "The rule uses an operation outside Accord's JSON-Logic whitelist."),
     "E201": ("unknown-fact", "A var names no fact of schema/vocabulary.yaml."),
@@ -45,6 +50,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E500": ("patient-fact", "A patient fact is unknown or has the wrong type."),
     "E501": ("patient-expectation", "A patient's expectation names an unknown source or question, or an invalid value."),
     "W502": ("patient-fact-range", "A patient value (given or derived) is outside the vocabulary's range or not finite; it is treated as missing, never evaluated."),
+    "W503": ("expectations-skipped", "Patients' expectations of a source whose ruleset has errors were not checked; fix the ruleset's errors first."),
 }
 
 
@@ -61,14 +67,23 @@ class Diagnostic:
     pointer: str = ""
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
+    def __post_init__(self) -> None:
+        # A message quotes user content (keys, values, schema instances): bound it whoever built it.
+        if len(self.message) > MAX_MESSAGE:
+            object.__setattr__(self, "message", clip(self.message, MAX_MESSAGE))
+
     @property
     def name(self) -> str:
         return CODES.get(self.code, (self.code, ""))[0]
 
     def format(self) -> str:
-        """`PATH:LINE:COL: error[CODE]: message`, the compiler-style line editors understand."""
-        where = f" (at {self.pointer})" if self.pointer else ""
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}{where}"
+        """`PATH:LINE:COL: error[CODE]: message`, the compiler-style line editors understand.
+
+        Control characters of the path, message and pointer are escaped: the
+        line is one line, and nothing in it talks to the terminal.
+        """
+        where = f" (at {escape_controls(self.pointer)})" if self.pointer else ""
+        return f"{escape_controls(self.path)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {escape_controls(self.message)}{where}"
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -16,6 +16,7 @@ from engine.describe import describe
 from engine.evaluate import Answer, ClaimOutcome, combine, evaluate_claim, format_value
 from engine.model import Claim, Ruleset
 from engine.rules import facts_used
+from engine.textsafe import escape_controls
 
 HELD, FAILED, UNKNOWN_STATE = "held", "failed", "unknown"
 _MARK = {HELD: "✓", FAILED: "✗", UNKNOWN_STATE: "?"}
@@ -129,7 +130,7 @@ def explain(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Explanati
 
 
 def explain_text(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> str:
-    """The trace as plain text, for the terminal and the workbench."""
+    """The trace as plain text, for the terminal and the workbench (control characters escaped)."""
     ex = explain(ruleset, question, facts)
     summary = ex.answer.summary()
     headline = summary if summary.startswith(ex.answer.status) else f"{ex.answer.status}: {summary}"
@@ -150,4 +151,4 @@ def explain_text(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> str:
             lines.append(f"    error: {trace.outcome.error}")
         lines.append(f"    quote: “{claim.provenance.exact}”")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(escape_controls(line) for line in lines).rstrip() + "\n"

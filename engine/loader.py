@@ -16,14 +16,15 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from yaml import events as ev
 
 from engine.diagnostics import Diagnostic
 from engine.gcpause import gc_paused
+from engine.safefile import FileRefused, read_project_file
+from engine.textsafe import clip, excerpt
 
 # libyaml's parser (when PyYAML was built with it) emits the same events and marks
 # as the pure-Python one, ten times faster; the builder below is unchanged.
@@ -59,39 +60,84 @@ class Document:
     data: Any
     _spans: dict[Parts, Span] | None = field(default=None, repr=False)
     _key_spans: dict[Parts, Span] | None = field(default=None, repr=False)
+    _steps: Iterator[None] | None = field(default=None, repr=False)
+    _open: list["_Frame"] = field(default_factory=list, repr=False)
 
     @property
     def spans(self) -> dict[Parts, Span]:
-        if self._spans is None:
-            self._find_spans()
+        self._reach(None)
         return self._spans  # type: ignore[return-value]
 
     @property
     def key_spans(self) -> dict[Parts, Span]:
-        if self._key_spans is None:
-            self._find_spans()
+        self._reach(None)
         return self._key_spans  # type: ignore[return-value]
 
-    def _find_spans(self) -> None:
+    def _reach(self, parts: Parts | None, keys: bool = False, opened: bool = False) -> None:
+        """Find spans from the event stream until `parts` (or the node closing round it) is seen.
+
+        None reads to the end. Stopping early keeps locating the first few
+        problems of a 5 MB file cheap: the spans of the rest are never built.
+        With `opened`, a container that has begun is far enough (its start is known).
+        """
+        if self._spans is None:
+            builder = _Builder(self.text, self.path, MAX_DEPTH)
+            self._spans, self._key_spans = builder.spans, builder.key_spans
+            self._steps = builder.steps()
+            self._open = builder.stack
+        if self._steps is None:
+            return
+        spans, table = self._spans, (self._key_spans if keys else self._spans)
+        assert spans is not None and table is not None
         try:
-            located = _Builder(self.text, self.path, MAX_DEPTH).build()
+            if parts is None:
+                for _ in self._steps:
+                    pass
+            else:
+                prefixes = [parts[:k] for k in range(len(parts))]
+                stack = self._open
+                while parts not in table and not any(p in spans for p in prefixes):
+                    if opened and any(frame.parts == parts for frame in stack):
+                        return
+                    next(self._steps)
+        except StopIteration:
+            pass
         except LoadError:  # JSON that libyaml will not read (a key over 1,024 characters): locate at the top
-            self._spans, self._key_spans = {(): Span(1, 1, 0, len(self.text))}, {}
+            pass
         else:
-            self._spans, self._key_spans = located.spans, located.key_spans
+            if parts is not None:
+                return
+        self._steps = None
+        spans.setdefault((), Span(1, 1, 0, len(self.text)))
 
     def locate(self, parts: Parts) -> Span:
         """The span of the deepest existing node on the path (the parent when a key is missing)."""
         parts = tuple(parts)
-        while parts and parts not in self.spans:
+        self._reach(parts)
+        spans = self._spans
+        assert spans is not None
+        while parts and parts not in spans:
             parts = parts[:-1]
-        return self.spans.get(parts, Span(1, 1, 0, 0))
+        return spans.get(parts, Span(1, 1, 0, 0))
 
     def diagnostic(self, parts: Parts, code: str, message: str, severity: str = "error", on_key: bool = False) -> Diagnostic:
         """A diagnostic located at the node `parts` points to (or its key)."""
-        span = self.key_spans.get(tuple(parts)) if on_key else None
-        span = span or self.locate(parts)
-        return Diagnostic(self.path, span.line, span.col, code, message, severity, pointer(parts))  # type: ignore[arg-type]
+        parts = tuple(parts)
+        line_col = None
+        if on_key:
+            self._reach(parts, keys=True)
+            span = self._key_spans.get(parts) if self._key_spans is not None else None
+            line_col = (span.line, span.col) if span else None
+        if line_col is None:
+            self._reach(parts, opened=True)
+            frame = next((f for f in self._open if f.parts == parts), None) if self._steps is not None else None
+            if frame is not None:  # still open: where it starts is all a diagnostic needs
+                mark = frame.event.start_mark
+                line_col = (mark.line + 1, mark.column + 1)
+            else:
+                span = self.locate(parts)
+                line_col = (span.line, span.col)
+        return Diagnostic(self.path, line_col[0], line_col[1], code, message, severity, pointer(parts))  # type: ignore[arg-type]
 
 
 class LoadError(Exception):
@@ -107,25 +153,29 @@ def pointer(parts: Parts) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def load_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Document:
-    """Read and parse a YAML or JSON file; raise LoadError with a located diagnostic."""
+def load_file(
+    path: str | os.PathLike[str],
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+    root: str | os.PathLike[str] | None = None,
+) -> Document:
+    """Read and parse a YAML or JSON file; raise LoadError with a located diagnostic.
+
+    The file must be a regular file inside `root` (default: the folder it is
+    named in); see engine.safefile.
+    """
     name = str(path)
-    try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            raise LoadError(Diagnostic(name, 1, 1, "E002", f"file is {size:,} bytes; the limit is {max_bytes:,}"))
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except LoadError:
-        raise
-    except IsADirectoryError:
-        raise LoadError(Diagnostic(name, 1, 1, "E001", "is a directory, not a file")) from None
-    except OSError as exc:
-        raise LoadError(Diagnostic(name, 1, 1, "E001", f"cannot read file: {exc.strerror or exc}")) from None
-    if len(raw) > max_bytes:
-        raise LoadError(Diagnostic(name, 1, 1, "E002", f"file is larger than the limit of {max_bytes:,} bytes"))
+    raw = _read(path, root, max_bytes)
     text = decode_utf8(raw, name)
     return load_text(text, name, max_depth=max_depth, as_json=name.lower().endswith(".json"))
+
+
+def _read(path: str | os.PathLike[str], root: str | os.PathLike[str] | None, max_bytes: int) -> bytes:
+    """engine.safefile's read, its refusal turned into a diagnostic at the top of the file."""
+    try:
+        return read_project_file(path, root, max_bytes)
+    except FileRefused as exc:
+        raise LoadError(Diagnostic(str(path), 1, 1, exc.code, exc.message)) from None
 
 
 def decode_utf8(raw: bytes, name: str) -> str:
@@ -258,6 +308,14 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
+_DEPTH_WORDS = re.compile(r"nest|depth|recursion", re.IGNORECASE)
+
+
+def _is_depth_limit(problem: str) -> bool:
+    """A parser's message for its own nesting limit (libyaml: 'exceeded maximum nesting depth')."""
+    return bool(_DEPTH_WORDS.search(problem or ""))
+
+
 def _span(event: Any, end_event: Any | None = None) -> Span:
     start = event.start_mark
     end = (end_event or event).end_mark
@@ -283,6 +341,9 @@ class _Builder:
         self.max_depth = max_depth
         self.spans: dict[Parts, Span] = {}
         self.key_spans: dict[Parts, Span] = {}
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        self.documents = 0
 
     def fail(self, event_or_mark: Any, code: str, message: str) -> LoadError:
         mark = getattr(event_or_mark, "start_mark", event_or_mark)
@@ -291,58 +352,25 @@ class _Builder:
 
     def build(self) -> Document:
         with gc_paused():  # the tree is acyclic: see engine.gcpause
-            return self._build()
+            for _ in self.steps():
+                pass
+        self.spans.setdefault((), Span(1, 1, 0, len(self.text)))
+        return Document(self.name, self.text, self.root, self.spans, self.key_spans)
 
-    def _build(self) -> Document:
-        stack: list[_Frame] = []
-        root: Any = None
-        documents = 0
+    def steps(self) -> Iterator[None]:
+        """Handle the events one by one, pausing after each (Document finds spans lazily this way)."""
         try:
             for event in yaml.parse(self.text, Loader=EVENT_LOADER):
-                if isinstance(event, ev.DocumentStartEvent):
-                    documents += 1
-                    if documents > 1:
-                        raise self.fail(event, "E009", "a file must contain exactly one YAML document")
-                    continue
-                if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
-                    continue
-                if isinstance(event, ev.AliasEvent):
-                    raise self.fail(event, "E006", f"alias *{event.anchor} is not allowed (no anchors or aliases)")
-                if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-                    frame = stack.pop()
-                    self.spans[frame.parts] = _span(frame.event, event)
-                    continue
-                anchor = getattr(event, "anchor", None)
-                if anchor is not None:
-                    raise self.fail(event, "E006", f"anchor &{anchor} is not allowed (no anchors or aliases)")
-                tag = getattr(event, "tag", None)
-                if tag is not None:
-                    raise self.fail(event, "E007", f"tag {tag} is not allowed (plain data only)")
-                parent = stack[-1] if stack else None
-                if parent is not None and isinstance(parent.container, dict) and parent.key is None:
-                    self._take_key(parent, event)
-                    continue
-                parts = self._child_parts(parent)
-                if isinstance(event, ev.ScalarEvent):
-                    value = resolve_plain(event.value) if event.implicit[0] and not event.style else event.value
-                    if isinstance(value, float) and not math.isfinite(value):
-                        raise self.fail(event, "E004", f"number {event.value} is out of range (not a finite number)")
-                    self.spans[parts] = _span(event)
-                    self._attach(parent, value)
-                    if parent is None:
-                        root = value
-                    continue
-                if len(stack) >= self.max_depth:
-                    raise self.fail(event, "E008", f"nesting is deeper than {self.max_depth} levels")
-                container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
-                self._attach(parent, container)
-                if parent is None:
-                    root = container
-                stack.append(_Frame(container, parts, event))
+                self._step(event)
+                yield
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "syntax error"
+            if _is_depth_limit(problem):  # libyaml's own limit (1,000 since PyYAML 6.0.4) stopped first
+                raise self.fail(mark, "E008", f"nesting is deeper than {self.max_depth} levels") from None
             raise self.fail(mark, "E004", f"YAML syntax error: {problem}") from None
+        except (RecursionError, MemoryError):  # a parser's own stack, whichever library stops first
+            raise LoadError(Diagnostic(self.name, 1, 1, "E008", f"nesting is deeper than {self.max_depth} levels")) from None
         except yaml.reader.ReaderError as exc:
             before = self.text[: exc.position]
             line = before.count("\n") + 1
@@ -350,8 +378,49 @@ class _Builder:
             raise LoadError(Diagnostic(self.name, line, col, "E003", f"control character {exc.character!r} is not allowed in text")) from None
         except yaml.YAMLError as exc:
             raise LoadError(Diagnostic(self.name, 1, 1, "E004", f"YAML error: {exc}")) from None
-        self.spans.setdefault((), Span(1, 1, 0, len(self.text)))
-        return Document(self.name, self.text, root, self.spans, self.key_spans)
+
+    def _step(self, event: Any) -> None:
+        stack = self.stack
+        if isinstance(event, ev.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self.fail(event, "E009", "a file must contain exactly one YAML document")
+            return
+        if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
+            return
+        if isinstance(event, ev.AliasEvent):
+            raise self.fail(event, "E006", f"alias *{clip(event.anchor, 40)} is not allowed (no anchors or aliases)")
+        if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+            frame = stack.pop()
+            self.spans[frame.parts] = _span(frame.event, event)
+            return
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise self.fail(event, "E006", f"anchor &{clip(anchor, 40)} is not allowed (no anchors or aliases)")
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            raise self.fail(event, "E007", f"tag {excerpt(tag)} is not allowed (plain data only)")
+        parent = stack[-1] if stack else None
+        if parent is not None and isinstance(parent.container, dict) and parent.key is None:
+            self._take_key(parent, event)
+            return
+        parts = self._child_parts(parent)
+        if isinstance(event, ev.ScalarEvent):
+            value = resolve_plain(event.value) if event.implicit[0] and not event.style else event.value
+            if isinstance(value, float) and not math.isfinite(value):
+                raise self.fail(event, "E004", f"number {clip(event.value, 40)} is out of range (not a finite number)")
+            self.spans[parts] = _span(event)
+            self._attach(parent, value)
+            if parent is None:
+                self.root = value
+            return
+        if len(stack) >= self.max_depth:
+            raise self.fail(event, "E008", f"nesting is deeper than {self.max_depth} levels")
+        container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
+        self._attach(parent, container)
+        if parent is None:
+            self.root = container
+        stack.append(_Frame(container, parts, event))
 
     def _take_key(self, frame: _Frame, event: Any) -> None:
         if not isinstance(event, ev.ScalarEvent):
@@ -362,11 +431,11 @@ class _Builder:
                 raise self.fail(event, "E006", "merge keys (<<) are not allowed")
             resolved = resolve_plain(key)
             if not isinstance(resolved, str):
-                raise self.fail(event, "E004", f"mapping key {key!r} must be a string; quote it")
+                raise self.fail(event, "E004", f"mapping key {excerpt(key)} must be a string; quote it")
         if key in frame.container:
             first = self.key_spans.get(frame.parts + (key,))
             where = f" (first at line {first.line})" if first else ""
-            raise self.fail(event, "E005", f"duplicate key {key!r}{where}")
+            raise self.fail(event, "E005", f"duplicate key {excerpt(key)}{where}")
         frame.key = key
         self.key_spans[frame.parts + (key,)] = _span(event)
 
@@ -389,10 +458,6 @@ class _Builder:
             parent.container.append(value)
 
 
-def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> str:
-    """Read a source text as UTF-8 exactly (no newline translation), with the same limits."""
-    p = Path(path)
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise LoadError(Diagnostic(str(path), 1, 1, "E002", f"file is {size:,} bytes; the limit is {max_bytes:,}"))
-    return decode_utf8(p.read_bytes(), str(path))
+def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, root: str | os.PathLike[str] | None = None) -> str:
+    """Read a source text as UTF-8 exactly (no newline translation), with the same limits and containment."""
+    return decode_utf8(_read(path, root, max_bytes), str(path))

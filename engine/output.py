@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from engine import __version__
 from engine.diagnostics import CODES, Diagnostic
+from engine.textsafe import escape_controls, escape_json_text
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_VERSION = "2.1.0"
@@ -74,10 +75,10 @@ def format_text(diagnostic: Diagnostic, color: bool = False) -> str:
     """Diagnostic.format(), with the severity coloured when `color`; identical text otherwise."""
     if not color:
         return diagnostic.format()
-    where = f" (at {diagnostic.pointer})" if diagnostic.pointer else ""
+    where = f" (at {escape_controls(diagnostic.pointer)})" if diagnostic.pointer else ""
     severity = paint(f"{diagnostic.severity}[{diagnostic.code}]", SEVERITY_COLOURS.get(diagnostic.severity, "bold"), True)
-    location = paint(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.col}:", "bold", True)
-    return f"{location} {severity}: {diagnostic.message}{where}"
+    location = paint(f"{escape_controls(diagnostic.path)}:{diagnostic.line}:{diagnostic.col}:", "bold", True)
+    return f"{location} {severity}: {escape_controls(diagnostic.message)}{where}"
 
 
 # ---------------------------------------------------------------- SARIF
@@ -104,7 +105,8 @@ def artifact_uri(path: str, base: str | os.PathLike[str] | None = None) -> str:
     if not target.is_absolute():
         target = Path(os.getcwd()) / target
     try:
-        relative = os.path.relpath(target.resolve(), base_path)
+        # the folder resolved, not the file: a link's target is never named in the output
+        relative = os.path.relpath(Path(os.path.realpath(target.parent)) / target.name, base_path)
     except ValueError:  # another drive on Windows
         relative = str(target)
     return quote(Path(relative).as_posix(), safe="/-._~")
@@ -194,16 +196,37 @@ def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_\s]+", name) if part) or name
 
 
+def json_text(data: Any, indent: int | None = 2) -> str:
+    """JSON for the terminal or a file: never NaN or Infinity (not JSON; they become null), and
+    DEL, C1 and bidi characters as \\u escapes (the same data, nothing the terminal obeys)."""
+    try:
+        text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(finite(data), indent=indent, ensure_ascii=False, allow_nan=False)
+    return escape_json_text(text)
+
+
+def finite(data: Any) -> Any:
+    """`data` with every non-finite float (NaN, Infinity) replaced by None."""
+    if isinstance(data, float):
+        return data if data == data and data not in (float("inf"), float("-inf")) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    return data
+
+
 def dump_json(data: Any, stream: TextIO | None = None) -> None:
     stream = sys.stdout if stream is None else stream
-    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    stream.write(json_text(data) + "\n")
 
 
 # ---------------------------------------------------------------- GitHub Actions
 
 def escape_data(text: str) -> str:
-    """Escape a workflow command's message: % then CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message: % then CR and LF (then any other control character, as text)."""
+    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -362,7 +385,9 @@ def junit_from_test_report(report: Any, duration: float = 0.0) -> str:
         suite = suites.setdefault(o.path, TestSuite(o.patient))
         line, _col = locate(o.path, ("expected", o.source, o.question))
         case = TestCase(classname=f"patients.{o.patient}", name=f"{o.source} {o.question}", file=o.path, line=line)
-        if not o.passed:
+        if getattr(o, "skipped", False):
+            case.skipped = o.message
+        elif not o.passed:
             case.failure = f"expected {o.describe_expected()}, got {o.describe_actual()}"
             case.details = f"{o.path}:{line}: {o.patient}: {o.source} {o.question}\n{case.failure}"
         suite.cases.append(case)

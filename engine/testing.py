@@ -31,6 +31,7 @@ class Outcome:
     actual: Answer | None
     passed: bool
     message: str = ""
+    skipped: bool = False  # the source's ruleset has errors: not evaluated, neither passed nor failed
 
     def describe_expected(self) -> str:
         return describe_expectation(self.expected)
@@ -59,6 +60,7 @@ class Outcome:
             "expected": self.expected,
             "actual": self.actual.to_json() if self.actual else None,
             "passed": self.passed,
+            "skipped": self.skipped,
             "message": self.message,
         }
 
@@ -71,7 +73,11 @@ class TestReport:
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.passed]
+        return [o for o in self.outcomes if not o.passed and not o.skipped]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.skipped]
 
     @property
     def passed(self) -> int:
@@ -107,7 +113,8 @@ def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
     """Validate rulesets and patients under `paths`, then check every expectation."""
     result = validate_paths(list(paths))
     # errors, plus W502: a patient value refused by the vocabulary's ranges is evaluated as missing, and says so
-    report = TestReport(diagnostics=[d for d in result.diagnostics if d.severity == "error" or d.code == "W502"])
+    # W503: expectations of a source whose ruleset has errors are skipped (one error, not thirty)
+    report = TestReport(diagnostics=[d for d in result.diagnostics if d.severity == "error" or d.code in ("W502", "W503")])
     by_source = {r.source_id: r for r in result.rulesets}
     report.patients = len(result.patients)
     for patient in sorted(result.patients, key=lambda p: p.path):
@@ -115,6 +122,10 @@ def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
         for source, questions in patient.expected.items():
             ruleset = by_source.get(source)
             for question, expected in questions.items():
+                if ruleset is None and source in result.broken:
+                    why = f"ruleset {result.broken[source]} has errors"
+                    report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, None, False, why, skipped=True))
+                    continue
                 if ruleset is None:
                     report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, None, False, f"no ruleset for source {source!r}"))
                     continue

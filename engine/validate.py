@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from engine.contract import Vocabulary, validator, vocabulary
 from engine.diagnostics import Diagnostic, has_errors
@@ -20,8 +20,10 @@ from engine.model import Patient, Provenance, Ruleset
 from engine.patient_ranges import range_diagnostics
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
 from engine.rules import check_rule
+from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_PER_FILE = 200  # diagnostics reported one by one per file; the rest are counted (E011)
 RESERVED_EXPECTATIONS = ("silent", "indeterminate")
 
 
@@ -33,6 +35,7 @@ class ValidationResult:
     rulesets: list[Ruleset] = field(default_factory=list)
     patients: list[Patient] = field(default_factory=list)
     files: int = 0
+    broken: dict[str, str] = field(default_factory=dict)  # source id -> path of its ruleset with errors
 
     @property
     def ok(self) -> bool:
@@ -59,13 +62,20 @@ def most_specific(error: Any) -> Any:
     return max(enumerate(leaves), key=lambda pair: (len(pair[1].absolute_path), pair[1].validator != "type", -pair[0]))[1]
 
 
-def schema_diagnostics(doc: Document, schema_name: str) -> list[Diagnostic]:
-    """JSON Schema findings for a document, each located at the offending node."""
-    out = []
+def schema_diagnostics(doc: Document, schema_name: str, limit: int | None = None) -> list[Diagnostic]:
+    """JSON Schema findings for a document, each located at the offending node.
+
+    With `limit`, stops after limit + 1 findings (the caller says "at least"):
+    jsonschema finds errors lazily, so 2.5 million bad claims cost no more
+    than two hundred.
+    """
+    out: list[Diagnostic] = []
     for error in validator(schema_name).iter_errors(doc.data):
+        if limit is not None and len(out) > limit:
+            break
         error = most_specific(error)
         parts = tuple(error.absolute_path)
-        message = error.message
+        message = _shorten_instance(error.message, error.instance)
         on_key = False
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = list(error.schema.get("properties", {}))
@@ -74,11 +84,42 @@ def schema_diagnostics(doc: Document, schema_name: str) -> list[Diagnostic]:
                 parts = parts + (extra[0],)
                 on_key = True
                 hint = vocabulary().suggest(extra[0], known)
-                message = f"unexpected property {extra[0]!r}{hint}; allowed: {', '.join(known)}"
+                message = f"unexpected property {excerpt(extra[0])}{hint}; allowed: {', '.join(known)}"
         elif len(message) > 300:
             message = message[:300] + "..."
         out.append(doc.diagnostic(parts, "E100", message, on_key=on_key))
     return out
+
+
+def _shorten_instance(message: str, instance: Any) -> str:
+    """jsonschema quotes the whole offending value; quote a short, escaped excerpt of it instead."""
+    if isinstance(instance, (bool, int, float)) or instance is None:
+        return message
+    if isinstance(instance, str) and len(instance) <= EXCERPT and instance == escape_controls(instance):
+        return message
+    whole = repr(instance) if not isinstance(instance, (dict, list)) or len(message) < 100_000 else None
+    if whole and whole in message:
+        return message.replace(whole, excerpt(instance), 1)
+    return clip(escape_controls(message), 300)
+
+
+def capped(doc: Document, diags: list[Diagnostic], stopped: bool) -> list[Diagnostic]:
+    """At most MAX_PER_FILE diagnostics of one file, then one E011 counting the rest.
+
+    When checking stopped early (`stopped`) the count is a lower bound and says so.
+    """
+    if len(diags) <= MAX_PER_FILE and not stopped:
+        return diags
+    ordered = sorted(diags)
+    kept, rest = ordered[:MAX_PER_FILE], ordered[MAX_PER_FILE:]
+    if not rest:
+        return kept
+    first = rest[0]
+    if stopped:
+        message = f"more than {MAX_PER_FILE} problems in this file: the first {MAX_PER_FILE} are reported and checking stopped there"
+    else:
+        message = f"... and {len(rest):,} more problems in this file ({MAX_PER_FILE} are reported one by one)"
+    return kept + [Diagnostic(doc.path, first.line, first.col, "E011", message, "error", first.pointer)]
 
 
 # ---------------------------------------------------------------- rulesets
@@ -86,7 +127,8 @@ def schema_diagnostics(doc: Document, schema_name: str) -> list[Diagnostic]:
 def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, check_source: bool = True) -> tuple[Ruleset | None, list[Diagnostic]]:
     """Check one ruleset document; return the Ruleset when it has no errors."""
     vocab = vocab or vocabulary()
-    diags = schema_diagnostics(doc, "ruleset")
+    diags = schema_diagnostics(doc, "ruleset", MAX_PER_FILE)
+    stopped = len(diags) > MAX_PER_FILE
     data = doc.data if isinstance(doc.data, dict) else {}
     claims = data.get("claims") if isinstance(data.get("claims"), list) else []
     source = data.get("source") if isinstance(data.get("source"), dict) else {}
@@ -95,6 +137,9 @@ def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, ch
     rule_problem_claims: set[int] = set()
     seen: dict[str, int] = {}
     for i, claim in enumerate(claims):
+        if len(diags) > MAX_PER_FILE:
+            stopped = True
+            break
         if not isinstance(claim, dict):
             continue
         here = ("claims", i)
@@ -106,7 +151,7 @@ def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, ch
         if isinstance(question, str):
             q = vocab.questions.get(question)
             if q is None:
-                diags.append(doc.diagnostic(here + ("question",), "E210", f"unknown question {question!r}{vocab.suggest(question, list(vocab.questions))}"))
+                diags.append(doc.diagnostic(here + ("question",), "E210", f"unknown question {excerpt(question)}{vocab.suggest(question, list(vocab.questions))}"))
             elif "value" in claim:
                 diags.extend(_value_diagnostics(doc, here + ("value",), q.value_validator, claim["value"], question, "E211"))
         claim_id = claim.get("id")
@@ -129,11 +174,11 @@ def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, ch
     if not has_errors(diags):  # the schema admits 0.0 as an integer; slicing does not
         diags.extend(doc.diagnostic(parts, "E404", message) for parts, message in offset_problems(doc.data))
     if has_errors(diags):
-        return None, diags
+        return None, capped(doc, diags, stopped)
     ruleset = Ruleset.from_document(doc)
     if check_source:
         diags.extend(check_provenance(ruleset))
-    return (None if has_errors(diags) else ruleset), diags
+    return (None if has_errors(diags) else ruleset), capped(doc, diags, False)
 
 
 def _in_when(pointer: str, claims: set[int]) -> bool:
@@ -146,7 +191,7 @@ def _value_diagnostics(doc: Document, parts: tuple[Any, ...], value_validator: A
     if error is None:
         return []
     error = most_specific(error)
-    return [doc.diagnostic(parts + tuple(error.absolute_path), code, f"not a valid answer to {question!r}: {error.message}")]
+    return [doc.diagnostic(parts + tuple(error.absolute_path), code, f"not a valid answer to {question!r}: {_shorten_instance(error.message, error.instance)}")]
 
 
 def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
@@ -156,11 +201,11 @@ def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
     folder = Path(ruleset.path).parent
     text_path = ruleset.resolve_text_path()
     if not inside(folder, text_path):
-        return [doc.diagnostic(("source", "text"), "E400", f"source text {ruleset.text_path!r} must be inside the ruleset's folder")]
+        return [doc.diagnostic(("source", "text"), "E400", f"source text {excerpt(ruleset.text_path)} must be inside the ruleset's folder")]
     try:
-        text = read_text(text_path)
+        text = read_text(text_path, root=folder)
     except LoadError as exc:
-        return [doc.diagnostic(("source", "text"), "E400", f"source text {ruleset.text_path!r}: {exc.diagnostic.message}")]
+        return [doc.diagnostic(("source", "text"), "E400", f"source text {excerpt(ruleset.text_path)}: {exc.diagnostic.message}")]
     except OSError as exc:
         return [doc.diagnostic(("source", "text"), "E400", f"cannot read source text {ruleset.text_path!r}: {exc.strerror or exc}")]
     ruleset.source_text = text
@@ -205,31 +250,47 @@ def _short(text: str, limit: int = 60) -> str:
 
 # ---------------------------------------------------------------- patients
 
-def validate_patient_document(doc: Document, vocab: Vocabulary | None = None, questions_by_source: dict[str, set[str]] | None = None) -> tuple[Patient | None, list[Diagnostic]]:
-    """Check a patient file: schema, fact names and types, expectations."""
+def validate_patient_document(
+    doc: Document,
+    vocab: Vocabulary | None = None,
+    questions_by_source: dict[str, set[str]] | None = None,
+    broken: Collection[str] = (),
+) -> tuple[Patient | None, list[Diagnostic]]:
+    """Check a patient file: schema, fact names and types, expectations.
+
+    Expectations of a source in `broken` (its ruleset has errors) are not an
+    unknown source: they are skipped, and validate_paths counts them (W503).
+    """
     vocab = vocab or vocabulary()
-    diags = schema_diagnostics(doc, "patient")
+    diags = schema_diagnostics(doc, "patient", MAX_PER_FILE)
+    stopped = len(diags) > MAX_PER_FILE
     data = doc.data if isinstance(doc.data, dict) else {}
     facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
     for name, value in facts.items():
+        if len(diags) > MAX_PER_FILE:
+            stopped = True
+            break
         parts = ("facts", name)
         fact = vocab.facts.get(name)
         if fact is None:
-            diags.append(doc.diagnostic(parts, "E500", f"unknown fact {name!r}{vocab.suggest(name)}", on_key=True))
+            diags.append(doc.diagnostic(parts, "E500", f"unknown fact {excerpt(name)}{vocab.suggest(name)}", on_key=True))
         elif not _fact_value_ok(fact.type, fact.values, value):
             expected = {"number": "a number", "boolean": "true or false"}.get(fact.type, "one of " + ", ".join(fact.values))
-            diags.append(doc.diagnostic(parts, "E500", f"{name} must be {expected}, not {value!r}"))
+            diags.append(doc.diagnostic(parts, "E500", f"{name} must be {expected}, not {excerpt(value)}"))
     expected = data.get("expected") if isinstance(data.get("expected"), dict) else {}
     for source, answers in expected.items():
-        if questions_by_source is not None and source not in questions_by_source:
-            diags.append(doc.diagnostic(("expected", source), "E501", f"unknown source {source!r}{vocab.suggest(source, sorted(questions_by_source))}", on_key=True))
+        if len(diags) > MAX_PER_FILE:
+            stopped = True
+            break
+        if questions_by_source is not None and source not in questions_by_source and source not in broken:
+            diags.append(doc.diagnostic(("expected", source), "E501", f"unknown source {excerpt(source)}{vocab.suggest(source, sorted(questions_by_source))}", on_key=True))
         if not isinstance(answers, dict):
             continue
         for question, value in answers.items():
             parts = ("expected", source, question)
             q = vocab.questions.get(question)
             if q is None:
-                diags.append(doc.diagnostic(parts, "E501", f"unknown question {question!r}{vocab.suggest(question, list(vocab.questions))}", on_key=True))
+                diags.append(doc.diagnostic(parts, "E501", f"unknown question {excerpt(question)}{vocab.suggest(question, list(vocab.questions))}", on_key=True))
                 continue
             if value in RESERVED_EXPECTATIONS:
                 continue
@@ -238,6 +299,7 @@ def validate_patient_document(doc: Document, vocab: Vocabulary | None = None, qu
                     diags.extend(_value_diagnostics(doc, parts + ("conflicting", j), q.value_validator, item, question, "E501"))
                 continue
             diags.extend(_value_diagnostics(doc, parts, q.value_validator, value, question, "E501"))
+    diags = capped(doc, diags, stopped)
     if has_errors(diags):
         return None, diags
     diags.extend(range_diagnostics(doc, vocab))  # W502: values the vocabulary's ranges refuse (engine.patient_ranges)
@@ -261,31 +323,67 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[
     everything under its patients/ folder as patients. A file named directly
     is a patient when it sits in a patients/ folder or holds `facts:`.
     """
-    rulesets: list[Path] = []
-    patients: list[Path] = []
+    rulesets, patients, diags = discover_rooted(paths)
+    return [p for p, _ in rulesets], [p for p, _ in patients], diags
+
+
+Rooted = list[tuple[Path, Path]]
+
+
+def discover_rooted(paths: Iterable[str | os.PathLike[str]]) -> tuple[Rooted, Rooted, list[Diagnostic]]:
+    """discover(), each file paired with its project folder: the folder named on the command
+    line it was found under, or the folder a file named directly sits in (see engine.safefile).
+
+    Entries that are not folders are listed even when they are not regular
+    files (a FIFO, a dangling link), so that loading refuses them with a
+    located error instead of skipping them without a word.
+    """
+    rulesets: Rooted = []
+    patients: Rooted = []
     diags: list[Diagnostic] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            rulesets.extend(sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES and p.is_file()))
+            rulesets.extend((p, path) for p in sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES and not p.is_dir()))
             pdir = path / "patients"
             if pdir.is_dir():
-                patients.extend(sorted(p for p in pdir.rglob("*") if p.suffix in DATA_SUFFIXES and p.is_file()))
-        elif path.exists():
-            (patients if path.parent.name == "patients" else rulesets).append(path)
+                patients.extend((p, path) for p in sorted(p for p in pdir.rglob("*") if p.suffix in DATA_SUFFIXES and not p.is_dir()))
+        elif path.exists() or path.is_symlink():
+            (patients if path.parent.name == "patients" else rulesets).append((path, path.parent))
         else:
             diags.append(Diagnostic(str(path), 1, 1, "E001", "no such file or folder"))
     return rulesets, patients, diags
 
 
-def _load_counted(path: Path, result: ValidationResult) -> Document | None:
+def _load_counted(path: Path, root: Path, result: ValidationResult) -> Document | None:
     """Load one file for validate_paths, counting it and recording why it would not load."""
     result.files += 1
     try:
-        return load_file(path)
+        return load_file(path, root=root)
     except LoadError as exc:
         result.diagnostics.append(exc.diagnostic)
         return None
+
+
+def _source_ids(path: Path, doc: Document | None) -> set[str]:
+    """The source ids a ruleset file with errors may define: its stem (E302), and its source.id."""
+    ids = {path.stem}
+    data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+    source = data.get("source")
+    if isinstance(source, dict) and isinstance(source.get("id"), str):
+        ids.add(source["id"])
+    return ids
+
+
+def _skipped_notes(result: ValidationResult, skipped: dict[str, dict[str, int]]) -> list[Diagnostic]:
+    """One W503 per ruleset with errors whose source patients expect answers from."""
+    notes = []
+    for source, patients in sorted(skipped.items()):
+        count = sum(patients.values())
+        message = (f"{count} expectation{'s' * (count != 1)} of {len(patients)} patient{'s' * (len(patients) != 1)} "
+                   f"on source {excerpt(source)} skipped: this ruleset has errors")
+        notes.append(Diagnostic(result.broken[source], 1, 1, "W503", message, "warning"))
+    return notes
 
 
 def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool = True) -> ValidationResult:
@@ -296,20 +394,20 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool
 
 def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool) -> ValidationResult:
     vocab = vocabulary()
-    ruleset_files, patient_files, diags = discover(paths)
+    ruleset_files, patient_files, diags = discover_rooted(paths)
     result = ValidationResult(diagnostics=diags)
     claim_homes: dict[str, str] = {}
-    for path in ruleset_files:
-        doc = _load_counted(path, result)
-        if doc is None:
-            continue
-        if isinstance(doc.data, dict) and "facts" in doc.data and "claims" not in doc.data:
-            patient_files.append(path)
+    for path, root in ruleset_files:
+        doc = _load_counted(path, root, result)
+        if doc is not None and isinstance(doc.data, dict) and "facts" in doc.data and "claims" not in doc.data:
+            patient_files.append((path, root))
             result.files -= 1
             continue
-        ruleset, found = validate_ruleset_document(doc, vocab)
+        ruleset, found = validate_ruleset_document(doc, vocab) if doc is not None else (None, [])
         result.diagnostics.extend(found)
         if ruleset is None:
+            for source_id in _source_ids(path, doc):
+                result.broken.setdefault(source_id, str(path))
             continue
         for claim in ruleset.claims:
             home = claim_homes.setdefault(claim.id, ruleset.path)
@@ -322,12 +420,19 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
     if check_patients:
         questions = {r.source_id: set(r.questions) for r in result.rulesets} if result.rulesets else None
         seen_ids: dict[str, str] = {}
-        for path in patient_files:
-            doc = _load_counted(path, result)
+        broken = {s: p for s, p in result.broken.items() if not result.ruleset(s)}
+        result.broken = broken
+        skipped: dict[str, dict[str, int]] = {}
+        for path, root in patient_files:
+            doc = _load_counted(path, root, result)
             if doc is None:
                 continue
-            patient, found = validate_patient_document(doc, vocab, questions)
+            patient, found = validate_patient_document(doc, vocab, questions, broken)
             result.diagnostics.extend(found)
+            expected = doc.data.get("expected") if isinstance(doc.data, dict) else None
+            for source in broken.keys() & (expected.keys() if isinstance(expected, dict) else set()):
+                answers = expected[source]
+                skipped.setdefault(source, {})[str(path)] = len(answers) if isinstance(answers, dict) else 1
             if patient is None:
                 continue
             if patient.id in seen_ids:
@@ -335,6 +440,7 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
                 continue
             seen_ids[patient.id] = patient.path
             result.patients.append(patient)
+        result.diagnostics.extend(_skipped_notes(result, skipped))
     result.diagnostics.sort()
     return result
 

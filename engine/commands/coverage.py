@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -17,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.coverage import coverage
+    from engine.textsafe import escape_controls
     from engine.validate import validate_paths
 
     for raw in args.paths:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             reports.append(coverage(ruleset))
         except OSError as exc:
             problems.append(None)
-            print(f"{ruleset.path}: error: cannot read source text: {exc}", file=sys.stderr)
+            print(escape_controls(f"{ruleset.path}: error: cannot read source text: {exc.strerror or type(exc).__name__}"), file=sys.stderr)
     unreviewed = sum(r.count("unreviewed") for r in reports)
     if args.format == "json":
         payload = {
@@ -39,17 +39,19 @@ def run(args: argparse.Namespace) -> int:
             "sources": [r.to_json() for r in reports],
             "errors": [d.to_json() for d in problems if d is not None],
         }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        from engine.output import json_text
+
+        print(json_text(payload))
     else:
         for d in problems:
             if d is not None:
                 print(d.format())
-        width = max([len("SOURCE")] + [len(r.source) for r in reports])
+        width = max([len("SOURCE")] + [len(escape_controls(r.source)) for r in reports])
         print(f"{'SOURCE':<{width}}  {'SENTENCES':>9}  {'CLAIMED':>7}  {'EXCLUDED':>8}  {'UNREVIEWED':>10}")
         for r in reports:
             c = r.counts()
-            print(f"{r.source:<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}")
+            print(f"{escape_controls(r.source):<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}")
         for r in reports:
-            for s in r.unreviewed:
-                print(f"{r.text_path}:{s.line}:{s.col}: unreviewed: {s.text}")
+            for s in r.unreviewed:  # source texts are untrusted: an OSC sequence must not reach the terminal
+                print(escape_controls(f"{r.text_path}:{s.line}:{s.col}: unreviewed: {s.text}"))
     return 1 if unreviewed or problems else 0

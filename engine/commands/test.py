@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -20,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.testing import display_path, run_tests
+    from engine.textsafe import escape_controls
 
     for raw in args.paths:
         if not os.path.exists(raw):
@@ -38,10 +38,13 @@ def run(args: argparse.Namespace) -> int:
             "expectations": len(report.outcomes),
             "passed": report.passed,
             "failed": len(report.failed),
+            "skipped": len(report.skipped),
             "errors": [d.to_json() for d in report.diagnostics],
             "outcomes": [o.to_json() for o in report.outcomes],
         }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        from engine.output import json_text
+
+        print(json_text(payload))
     else:
         for d in report.diagnostics:
             print(d.format())
@@ -50,9 +53,13 @@ def run(args: argparse.Namespace) -> int:
                 continue
             where = display_path(o.path, args.paths)
             if o.passed:
-                print(f"{where}: {o.source} {o.question}: ok ({o.describe_expected()})")
+                line = f"{where}: {o.source} {o.question}: ok ({o.describe_expected()})"
+            elif o.skipped:
+                line = f"{where}: {o.source} {o.question}: skipped ({o.message})"
             else:
-                print(f"{where}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}")
+                line = f"{where}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}"
+            print(escape_controls(line))
         print(f"{len(report.outcomes)} expectations, {report.passed} passed, {len(report.failed)} failed"
+              + (f", {len(report.skipped)} skipped" if report.skipped else "")
               + (f", {errors} validation errors" if (errors := sum(d.severity == "error" for d in report.diagnostics)) else ""))
     return 0 if report.ok else 1

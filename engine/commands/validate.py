@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 HELP = "Validate rulesets and test patients against the schema, the vocabulary and their source texts."
@@ -31,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
             "warnings": warnings,
             "diagnostics": [d.to_json() for d in result.diagnostics],
         }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        from engine.output import json_text
+
+        print(json_text(payload))
     elif args.format in ("sarif", "github"):
         from engine.output import emit_diagnostics
 

@@ -142,6 +142,19 @@ def case_W502(tmp):
     base(tmp)
     patient(tmp, "id: p1\nfacts: {age_years: -5, sex: female, serum_creatinine_mg_dl: 0.1}\n")
 
+def case_E010(tmp):
+    base(tmp)
+    outside = tmp.parent / (tmp.name + "-outside.yaml")
+    outside.write_text("secret: do-not-print\n", encoding="utf-8")
+    (tmp / "link.yaml").symlink_to(outside)
+
+def case_E011(tmp):
+    mutate(base(tmp), lambda d: d["claims"].extend([1] * 250))
+
+def case_W503(tmp):
+    edit(base(tmp), "status: submitted", "status: done")
+    patient(tmp, "id: p1\nfacts: {egfr: 40}\nexpected: {src: {dose: {mg: 2, every_days: 1}}}\n")
+
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
