@@ -157,14 +157,19 @@ def coverage(ruleset: Any, text: str | None = None) -> SourceCoverage:
     """Coverage of a ruleset (engine.model.Ruleset) over its source text.
 
     The text is read from the ruleset's `source.text` path (UTF-8, newlines
-    kept) unless given.
+    kept, engine.safefile's containment) unless given; OSError if it cannot be.
     """
     if text is None:
         text = ruleset.source_text
-    if text is None:
-        path = ruleset.resolve_text_path()
-        with open(path, encoding="utf-8", newline="") as handle:
-            text = handle.read()
+    if text is None:  # through the loader: contained in the ruleset's folder, regular files only
+        from pathlib import Path
+
+        from engine.loader import LoadError, read_text
+
+        try:
+            text = read_text(ruleset.resolve_text_path(), root=Path(ruleset.path).parent)
+        except LoadError as exc:
+            raise OSError(exc.diagnostic.message) from None
     return coverage_of_text(
         text,
         ((c.provenance.start, c.provenance.end) for c in ruleset.claims),

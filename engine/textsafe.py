@@ -46,8 +46,8 @@ def clip(text: str, limit: int = EXCERPT) -> str:
 
 def excerpt(value: Any, limit: int = EXCERPT) -> str:
     """A short, escaped, repr-like excerpt of a user value for a message."""
-    if isinstance(value, str):
-        return repr(clip(escape_controls(value), limit))
+    if isinstance(value, str):  # repr escapes every non-printable character (C0, C1, bidi, separators)
+        return escape_controls(repr(clip(value, limit)))
     if isinstance(value, (dict, list)):
         return clip(escape_controls(_short_repr(value, limit)), limit)
     return clip(escape_controls(repr(value)), limit)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             reports.append(coverage(ruleset))
         except OSError as exc:
             problems.append(None)
-            print(escape_controls(f"{ruleset.path}: error: cannot read source text: {exc.strerror or type(exc).__name__}"), file=sys.stderr)
+            print(escape_controls(f"{ruleset.path}: error: cannot read source text: {exc.strerror or exc}"), file=sys.stderr)
     unreviewed = sum(r.count("unreviewed") for r in reports)
     if args.format == "json":
         payload = {
