@@ -9,8 +9,7 @@ thresholds a rule uses, which region analysis and the TUI build on.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from engine.contract import Vocabulary, allowed_operations
 
@@ -25,9 +24,12 @@ _EQUALITY = {"==", "===", "!=", "!=="}
 _ARITHMETIC = {"+", "-", "*", "/", "%", "min", "max"}
 
 
-@dataclass(frozen=True)
-class RuleType:
-    """The static type of an expression; `fact` is set for enum facts read by var."""
+class RuleType(NamedTuple):
+    """The static type of an expression; `fact` is set for enum facts read by var.
+
+    A named tuple, not a dataclass: the checker builds three per comparison,
+    and a 100,000-wide `or` is a valid rule.
+    """
 
     kind: str
     fact: str | None = None
