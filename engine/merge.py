@@ -152,3 +152,38 @@ def merge_ruleset(base: str, mine: str, theirs: str, path: str = "<ruleset>") ->
     if got is None or got != want or _outside(result) != _outside(docs[1] if start_text is mine else docs[2]):
         return Merge(None, problem="cannot be merged claim by claim: the targeted changes did not give the expected file")
     return Merge(text, taken_from_disk=from_disk)
+
+
+_MISSING = object()
+
+
+def merge_facts(base: dict[str, object], mine: dict[str, object], theirs: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """A patient's facts, three ways: (merged facts, names changed differently on both sides).
+
+    A fact changed (or removed) on one side only takes that side; on both
+    sides to different values it is a clash and keeps the disk's value in the
+    merged facts, which the caller must not write while clashes remain.
+    """
+    merged: dict[str, object] = {}
+    clashes: list[str] = []
+    for name in dict.fromkeys([*theirs, *mine, *base]):
+        b, m, t = base.get(name, _MISSING), mine.get(name, _MISSING), theirs.get(name, _MISSING)
+        if _same(m, b):
+            value = t
+        elif _same(t, b) or _same(t, m):
+            value = m
+        else:
+            clashes.append(name)
+            value = t
+        if value is not _MISSING:
+            merged[name] = value
+    return merged, clashes
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal as written in a file: 1, 1.0 and True are three different edits (Python's == says they are one)."""
+    import json
+
+    if a is _MISSING or b is _MISSING:
+        return a is b
+    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(b, sort_keys=True, default=repr)

@@ -86,3 +86,17 @@ def test_header_changed_on_both_sides_is_a_clash_and_unparsable_text_is_refused(
     assert broken.text is None and broken.problem and "line" in broken.problem
     dup = BASE + BASE[BASE.index("  - id: dr-oracle/elderly-dose"):]
     assert merge_ruleset(BASE, edit_status(BASE, B, "approved"), dup).problem
+
+
+def test_facts_merge_keeps_their_change_to_another_fact_and_reports_a_shared_one() -> None:
+    from engine.merge import merge_facts
+
+    base = {"age_years": 45, "weight_kg": 70, "sex": "female"}
+    mine = {"age_years": 80, "weight_kg": 70}  # age changed, sex removed
+    theirs = {"age_years": 45, "weight_kg": 72, "sex": "female", "egfr": 50}
+    assert merge_facts(base, mine, theirs) == ({"age_years": 80, "weight_kg": 72, "egfr": 50}, [])
+    merged, clashes = merge_facts(base, mine, {**theirs, "age_years": 46})
+    assert clashes == ["age_years"] and merged["age_years"] == 46
+    assert merge_facts(base, mine, {**theirs, "age_years": 80})[1] == []  # the same change on both sides
+    assert merge_facts({"x": 1}, {"x": True}, {"x": 1}) == ({"x": True}, [])  # 1 == True in Python, not in a file
+    assert merge_facts({"x": 1}, {"x": 1.0}, {"x": 2})[1] == ["x"]

@@ -212,7 +212,7 @@ async def test_external_change_is_detected_and_never_overwritten_silently(workdi
         assert any(sev == "warning" and "changed on disk" in msg for sev, msg in notifications(app))
         await save_over_external_change(pilot, path, external, "mine")
         saved = path.read_text()
-        assert "note: mine" in saved and "Changed elsewhere" not in saved
+        assert "note: mine" in saved and "Changed elsewhere" in saved  # keep mine merges: their change stays
 
 
 @run_async

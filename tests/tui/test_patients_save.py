@@ -93,8 +93,8 @@ async def test_a_patient_file_changed_on_disk_is_never_overwritten_silently(work
         await pilot.click("#choice-mine")
         await settle(pilot)
         saved = path.read_text(encoding="utf-8")
-        # mine: my facts (weight back to 70, age 80); their change outside the facts is kept
-        assert saved == external.replace("age_years: 45", "age_years: 80").replace("weight_kg: 72", "weight_kg: 70")
+        # mine, merged: my change (age 80) onto the file as it is now; their weight 72 and their description stay
+        assert saved == external.replace("age_years: 45", "age_years: 80")
         assert not screen.dirty
 
 

@@ -283,6 +283,9 @@ class ClaimEditorScreen(EditorScreen):
         self.claim_id = snippet_doc.data["id"]
         super().action_save()
 
+    def base_text(self) -> str | None:
+        return self.doc.text if self.doc is not None else None
+
     def after_save(self, text: str) -> None:
         self.doc = load_text(text, str(self.path))
         self.index = claim_index(self.doc, self.claim_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -57,6 +58,10 @@ class EditorScreen(Guarded, Screen[None]):
     def reload_from_disk(self) -> None:
         """Discard the buffer and load the file again."""
 
+    def base_text(self) -> str | None:
+        """The file text the buffer was loaded from (the common ancestor of a merge), None when unknown."""
+        return None
+
     # ---------------------------------------------------- saving
 
     def action_save(self) -> None:
@@ -90,22 +95,57 @@ class EditorScreen(Guarded, Screen[None]):
                 self.reload_from_disk()
                 self.notify(f"Reloaded {self.path.name} from disk; your edit was discarded.", severity="warning")
             elif choice == "mine":
-                self._write(self.file_text_to_write(on_disk=None))
+                self.keep_mine()
             elif choice == "diff":
                 self.show_difference(then_ask=True)
 
         self.app.push_screen(ChoiceDialog(
             f"{self.path.name} was changed on disk after you opened it. Saving now would overwrite that change.",
-            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (overwrite)"), ("cancel", "Cancel")],
+            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (merge)"), ("cancel", "Cancel")],
         ), chosen)
+
+    def keep_mine(self) -> None:
+        """Save only what this editor changed onto the file as it is on disk now (engine.merge, claim by claim).
+
+        A claim (or the text outside the claims) changed both here and on disk
+        is shown, and nothing is written: the buffer stays as it is.
+        """
+        from engine.merge import merge_ruleset
+        from tui.screens.dialogs import TextDialog
+
+        base = self.base_text()
+        try:
+            mine = self.file_text_to_write()
+            theirs = _read_regular(self.path)
+        except (OSError, ValueError) as exc:
+            self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}. Your edit is still here.", title="Save failed", severity="error", timeout=10)
+            return
+        if base is None or theirs is None:
+            self.notify(f"Not saved: {self.path.name} cannot be merged (it was not readable when opened, or is gone now). Your edit is still here.",
+                        title="Save failed", severity="error", timeout=10)
+            return
+        merged = merge_ruleset(base, mine, theirs, str(self.path))
+        if merged.clean and merged.text is not None:
+            if self._write(merged.text) and merged.taken_from_disk:
+                self.notify(f"Merged: kept the change on disk to {', '.join(merged.taken_from_disk)}.", timeout=6)
+            return
+        if merged.clashes:
+            body = Text(f"Changed both here and on disk since you opened {self.path.name}:\n\n", style="bold")
+            for cid in merged.clashes:
+                body.append(f"  {cid}\n", style="bold yellow")
+            body.append("\nNothing was written; your edit is still here. Reload to take the file as it is on disk, "
+                        "or copy your version of these claims and edit them again after reloading.")
+        else:
+            body = Text(f"{merged.problem}.\n\nNothing was written; your edit is still here.")
+        self.app.push_screen(TextDialog(f"Not saved: {self.path.name} changed on disk", body))
 
     def show_difference(self, then_ask: bool = False) -> None:
         from tui.screens.dialogs import TextDialog
 
         try:
-            disk = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            disk = f"(cannot read: {exc.strerror or exc})\n"
+            disk = _read_regular(self.path) or "(the file is gone)\n"
+        except (OSError, ValueError) as exc:
+            disk = f"(cannot read: {getattr(exc, 'strerror', None) or exc})\n"
         mine = self.file_text_to_write()
         diff = "".join(difflib.unified_diff(disk.splitlines(True), mine.splitlines(True), f"{self.path.name} (on disk)", f"{self.path.name} (yours)"))
         body: Any = Syntax(diff or "No difference.\n", "diff", theme="ansi_dark", word_wrap=True)
@@ -149,3 +189,17 @@ class EditorScreen(Guarded, Screen[None]):
 
         self.app.push_screen(ChoiceDialog(f"{self.path.name} has unsaved changes.",
                                           [("save", "Save"), ("discard", "Discard"), ("cancel", "Keep editing")]), chosen)
+
+
+def _read_regular(path: Path) -> str | None:
+    """The file's text, None when it is gone; never opens a FIFO or device (that read would block)."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(f"{path.name} is not a regular file")
+    return path.read_text(encoding="utf-8")

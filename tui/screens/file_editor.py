@@ -131,8 +131,17 @@ class FileEditorScreen(EditorScreen):
     def file_text_to_write(self, on_disk: str | None = None) -> str:
         return self.query_one(TextArea).text
 
+    def base_text(self) -> str | None:
+        return self._saved_text if self.stamp is not None else None
+
     def after_save(self, text: str) -> None:
+        area = self.query_one(TextArea)
+        if area.text != text:  # a merged save: the buffer takes the change on disk too
+            cursor = area.cursor_location
+            area.load_text(text)
+            area.move_cursor(cursor)
         self._saved_text = text
+        self.dirty = False
         self._title()
 
     def palette_commands(self) -> Iterable[SystemCommand]:

@@ -362,7 +362,7 @@ class PatientsScreen(Guarded, Screen[None]):
                 if reload is not None:
                     reload()
             elif choice == "mine":
-                self._write_facts(patient, force=True)
+                self._keep_mine(patient)
             elif choice == "diff":
                 self._show_difference(patient, then=lambda: self._ask_changed_on_disk(patient))
                 return
@@ -372,8 +372,28 @@ class PatientsScreen(Guarded, Screen[None]):
 
         self.app.push_screen(ChoiceDialog(
             f"{name} ({patient.id}) was changed on disk after its facts were loaded. Saving now would overwrite that change to its facts.",
-            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (overwrite)"), ("cancel", "Cancel")],
+            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (merge)"), ("cancel", "Cancel")],
         ), chosen)
+
+    def _keep_mine(self, patient: Any) -> bool:
+        """Save only the facts edited here onto the facts on disk now (engine.merge.merge_facts); a fact changed on both sides is shown, not written."""
+        from engine.loader import LoadError, load_file
+        from engine.merge import merge_facts
+        from engine.patientedit import PatientEditError, facts_of
+
+        try:
+            disk = facts_of(load_file(patient.path))
+        except (LoadError, PatientEditError) as exc:
+            reason = exc.diagnostic.format() if isinstance(exc, LoadError) else str(exc)
+            self.notify(f"Not saved: {reason}. The edit of {patient.id} is still here.", title="Save failed", severity="error", timeout=10)
+            return False
+        merged, clashes = merge_facts(patient.facts, self.overrides[patient.id], disk)
+        if clashes:
+            self.notify(f"Not saved: {', '.join(clashes)} of {patient.id} changed both here and on disk. The edit is still here; "
+                        "reload (discard mine) to take the file's values, then edit again.", title="Changed on both sides", severity="error", timeout=12)
+            return False
+        self.overrides[patient.id] = merged
+        return self._write_facts(patient, force=True)
 
     def _show_difference(self, patient: Any, then: Any = None) -> None:
         import difflib
