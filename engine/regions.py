@@ -308,14 +308,42 @@ def question_partitions(question: str, claims: list[Claim], vocab: Vocabulary,
     return {n: partition(vocab.facts[n], cuts.get(n, ())) for n in names}, notes
 
 
+def _dense(column: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's rank among the column's distinct values (int64), and how many there are."""
+    uniq, inverse = np.unique(column, return_inverse=True)
+    return inverse.ravel().astype(np.int64, copy=False), len(uniq)
+
+
+def lex_rows(columns: list[np.ndarray], bounds: list[int | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of equal-length integer columns in lexicographic order: (first row of each, inverse).
+
+    np.unique(axis=0) sorts rows as structured records, one field compare at a
+    time (53 s on a 2.3M-cell grid of two words); ranking column by column and
+    folding the ranks into one int64 code sorts plain integers instead, in the
+    same order. `bounds[i]`, when known, says column i already holds ints in
+    [0, bound), so it needs no ranking of its own.
+    """
+    code, bound = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), 1
+    for i, column in enumerate(columns):
+        known = bounds[i] if bounds is not None else None
+        if known is None:
+            column, known = _dense(column)
+        if bound * max(known, 1) >= 1 << 62:
+            code, bound = _dense(code)
+        code = code * max(known, 1) + column.astype(np.int64, copy=False)
+        bound *= max(known, 1)
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
 def _row_classes(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of stacked uint64 words: (inverse per cell, representative words per class)."""
     if len(words) == 1:
         uniq, inverse = np.unique(words[0].ravel(), return_inverse=True)
         return inverse.reshape(words[0].shape), uniq.reshape(-1, 1)
-    stacked = np.stack([w.ravel() for w in words], axis=1)
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return inverse.reshape(words[0].shape), uniq
+    flat = [w.ravel() for w in words]
+    first, inverse = lex_rows(flat)
+    return inverse.reshape(words[0].shape), np.stack([f[first] for f in flat], axis=1)
 
 
 def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Vocabulary,
@@ -494,8 +522,8 @@ def _distinct_lines(classes: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndar
             code = code * n + column
         _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
         return lines[first], inverse.ravel(), shape
-    distinct, inverse = np.unique(lines, axis=0, return_inverse=True)
-    return distinct, inverse.ravel(), shape
+    first, inverse = lex_rows(list(lines.T), [n] * shape[-1])
+    return lines[first], inverse, shape
 
 
 def gaps(sc: SourceCells) -> list[Finding]:
