@@ -223,9 +223,9 @@ def test_many_bad_claims_are_capped_with_an_honest_note(tmp_path):
     folder = tmp_path / "r"
     folder.mkdir()
     (folder / "many-bad-claims.json").write_bytes((DATA / "many-bad-claims.json").read_bytes())
-    started = time.monotonic()
+    started = time.process_time()  # CPU, not wall: the bound is the work done, not the machine's load
     result = validate_paths([folder])
-    assert time.monotonic() - started < 3
+    assert time.process_time() - started < 3
     codes = [d.code for d in result.diagnostics]
     assert len(codes) == MAX_PER_FILE + 1 and codes[-1] == "E011"
     assert "more than 200 problems" in result.diagnostics[-1].message
