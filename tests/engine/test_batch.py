@@ -1,4 +1,4 @@
-"""engine.batch agrees with the scalar compiler (Accord semantics) row by row."""
+"""engine.jsonlogic.vectorised agrees with the scalar compiler (Accord semantics) row by row."""
 from __future__ import annotations
 
 import itertools
@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.batch import compile_mask
-from engine.compiler import UNKNOWN, CompileError, compiler, truthy
+from engine.jsonlogic.vectorised import compile_mask
+from engine.jsonlogic import UNKNOWN, CompileError, compiler, truthy
 
 FACTS = {
     "egfr": [None, 0, 29.9, 30, 45, 50, 60, 61],

@@ -1,4 +1,4 @@
-"""engine.batch returns masks the caller owns: never a view of an input, never shared between calls.
+"""engine.jsonlogic.vectorised returns masks the caller owns: never a view of an input, never shared between calls.
 
 (The copy-free fast path of compile_mask must not leak input arrays; the
 row-by-row agreement with the compiler is in test_differential_properties.py.)
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.batch import compile_mask
+from engine.jsonlogic.vectorised import compile_mask
 
 RULES = [
     {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}]},

@@ -1,9 +1,9 @@
 """The official JsonLogic conformance suite (tests/data/jsonlogic/tests.json, see SOURCE.md).
 
-* Every entry through engine.compiler in ``jsonlogic`` semantics: one named
+* Every entry through engine.jsonlogic in ``jsonlogic`` semantics: one named
   case per entry, the expected value compared as JSON (true is not 1).
 * The entries inside Accord's whitelist with scalar data through the batch
-  path (engine.batch.compile_mask, one-row columns): the batch answer must be
+  path (engine.jsonlogic.vectorised.compile_mask, one-row columns): the batch answer must be
   the entry's truthiness. Where batch refuses an entry (CompileError) Accord's
   rule checker must refuse it too: batch only narrows what checked rules need.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.compiler import CompileError, compiler, truthy
+from engine.jsonlogic import CompileError, compiler, truthy
 from engine.contract import allowed_operations, vocabulary
 from engine.rules import check_rule
 
@@ -107,7 +107,7 @@ def test_batch_selection_is_not_trivial():
 
 @pytest.mark.parametrize("rule,data,expected,facts", [e[1:] for e in BATCH], ids=[e[0] for e in BATCH])
 def test_official_suite_batch(rule, data, expected, facts):
-    from engine.batch import compile_mask
+    from engine.jsonlogic.vectorised import compile_mask
 
     try:
         fn = compile_mask(rule)

@@ -1,4 +1,4 @@
-"""Property tests: Accord's compiler, engine.batch and json-logic-qubit side by side.
+"""Property tests: Accord's compiler, engine.jsonlogic.vectorised and json-logic-qubit side by side.
 
 Rules are generated from Accord's whitelist (schema/rule.schema.json) over
 vocabulary facts (numbers, enums, booleans) and pass Accord's rule checker;
@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from json_logic import jsonLogic
 
-from engine.batch import compile_mask
-from engine.compiler import UNKNOWN, RuleError, compiler, truthy
+from engine.jsonlogic.vectorised import compile_mask
+from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.contract import allowed_operations, vocabulary
 from engine.rules import check_rule, operations_used
 

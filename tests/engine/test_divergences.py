@@ -20,7 +20,7 @@ from pathlib import Path
 import json_logic
 import pytest
 
-from engine.compiler import UNKNOWN, CompileError, RuleError, compiler
+from engine.jsonlogic import UNKNOWN, CompileError, RuleError, compiler
 from engine.contract import allowed_operations, vocabulary
 from engine.evaluate import evaluate_claim
 from engine.rules import check_rule, operations_used

@@ -4,7 +4,7 @@
   (1..64 JSON levels and beyond), compiles without SyntaxError/RecursionError
   and gives the value of an independent oracle (Python's own any/all/not);
 * width: `or`/`and` of 100,000 comparisons compile and evaluate in bounded
-  time and memory, in the compiler and in engine.batch, with the same answers
+  time and memory, in the compiler and in engine.jsonlogic.vectorised, with the same answers
   as the comparisons taken one by one;
 * numbers: a literal beyond float range is E207; arithmetic that overflows is
   a RuleError (compiler) and an unknown row (batch), never inf;
@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 
 from engine import cli
-from engine.batch import compile_mask
-from engine.compiler import UNKNOWN, CompileError, Compiler, RuleError, compiler, loose_equal
+from engine.jsonlogic.vectorised import compile_mask
+from engine.jsonlogic import UNKNOWN, CompileError, Compiler, RuleError, compiler, loose_equal
 from engine.contract import vocabulary
 from engine.model import Provenance
 from engine.provenance import reanchor
