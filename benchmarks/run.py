@@ -134,7 +134,7 @@ def corpus_rules() -> list[Any]:
 def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
     from json_logic import jsonLogic
 
-    from engine.compiler import UNKNOWN, Compiler, RuleError, compiler, truthy
+    from engine.jsonlogic import UNKNOWN, Compiler, RuleError, compiler, truthy
     from engine.contract import allowed_operations
 
     rules = corpus_rules()
@@ -189,8 +189,8 @@ def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
 def bench_batch(results: dict[str, Any], use_node: bool) -> None:
     import numpy as np
 
-    from engine.batch import compile_mask
-    from engine.compiler import compiler
+    from engine.jsonlogic.vectorised import compile_mask
+    from engine.jsonlogic import compiler
 
     n = 100_000
     rng = np.random.default_rng(7)
@@ -287,7 +287,7 @@ def bench_synth(results: dict[str, Any], sources: int = 20, claims: int = 1000) 
 
 def bench_growth(results: dict[str, Any], scales: list[int]) -> None:
     from benchmarks.synth import generate
-    from engine.compiler import Compiler
+    from engine.jsonlogic import Compiler
     from engine.validate import validate_paths
 
     people = patients(10, seed=3, missing=0.2)
@@ -406,7 +406,7 @@ def report(results: dict[str, Any], info: dict[str, str]) -> str:
         lines += [
             "## (b) Batch evaluation of numeric band rules",
             "",
-            f"{b['rules']} band rules over batches of {b['patients']:,} patients, 10% of each fact missing (present masks); `engine.batch.compile_mask`, best of 3 x 20 batches.",
+            f"{b['rules']} band rules over batches of {b['patients']:,} patients, 10% of each fact missing (present masks); `engine.jsonlogic.vectorised.compile_mask`, best of 3 x 20 batches.",
             "",
             "| Rule | rule-evals / s |",
             "|---|---:|",

@@ -8,7 +8,7 @@ For one source and one question the answer is:
                 lacks (named in `missing`); a missing fact is never 0 or false;
 * silent        no claim applies.
 
-Claims are compiled once (engine.compiler, Accord semantics: Kleene logic
+Claims are compiled once (engine.jsonlogic, Accord semantics: Kleene logic
 over missing facts) and cached by rule content.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
-from engine.compiler import UNKNOWN, RuleError, compiler, truthy
+from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
 from engine.model import Claim, Ruleset, value_key
 from engine.rules import facts_used

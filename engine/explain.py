@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.compiler import UNKNOWN, RuleError, compiler, truthy
+from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
 from engine.describe import describe
 from engine.evaluate import Answer, ClaimOutcome, combine, evaluate_claim, format_value

@@ -59,3 +59,148 @@ def test_nothing_reads_shared_at_run_time():
     for folder in ("engine", "tui", "schema"):
         for path in (REPO / folder).rglob("*.py"):
             assert "../shared" not in path.read_text(encoding="utf-8"), path
+
+
+# ---------------------------------------------------------------- import graph and exec
+
+import ast  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(name: str, source: str, is_package: bool, modules: set[str]) -> set[str]:
+    """engine modules `source` imports, at module level or inside functions (not `if TYPE_CHECKING:` blocks).
+
+    Importing engine.a.b runs engine.a's __init__ too, so a parent package counts,
+    except the module's own parents (a package re-exporting its submodules is no circle).
+    """
+    package = name if is_package else name.rpartition(".")[0]
+    tree = ast.parse(source)
+    skipped = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+               for n in ast.walk(block)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([node.module] if node.module else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    with_parents = {".".join(m.split(".")[:i]) for m in found for i in range(2, m.count(".") + 2)}
+    return {m for m in with_parents if m in modules and m != name and not name.startswith(m + ".")}
+
+
+def import_circles() -> list[list[str]]:
+    """Strongly connected groups of engine modules (Tarjan, iterative): each is an import circle."""
+    paths = {_module_name(p): p for p in (REPO / "engine").rglob("*.py")}
+    graph = {name: sorted(_runtime_imports(name, path.read_text(encoding="utf-8"), path.name == "__init__.py", set(paths)))
+             for name, path in paths.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            if i < len(graph[node]):
+                work.append((node, i + 1))
+                child = graph[node][i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    circles.append(sorted(group))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return sorted(circles)
+
+
+# Circles other rooms of issue 13 are removing. The list may only shrink: a new
+# circle fails, and so does an entry here that no longer exists (delete it).
+KNOWN_CIRCLES: list[list[str]] = [
+    ["engine.commands._patients", "engine.fhir"],                 # CLI glue out of engine.fhir
+    ["engine.conflicts", "engine.factored", "engine.regions"],    # engine/analysis/
+    ["engine.derive", "engine.patient_ranges"],
+    ["engine.report", "engine.review"],
+]
+
+
+def test_import_circles_in_engine_only_shrink():
+    circles = import_circles()
+    assert [c for c in circles if c not in KNOWN_CIRCLES] == [], "new import circle in engine/"
+    assert [c for c in KNOWN_CIRCLES if c not in circles] == [], "a known circle is gone: remove it from KNOWN_CIRCLES"
+
+
+def test_the_rule_language_has_no_import_circle():
+    assert [c for c in import_circles() if any(m.startswith("engine.jsonlogic") for m in c)] == []
+
+
+def test_import_finder_sees_lazy_imports_and_skips_type_checking():
+    """The finder itself: an import inside a function counts, one under TYPE_CHECKING does not."""
+    modules = {"engine.a", "engine.b", "engine.c", "engine.pkg", "engine.pkg.x"}
+    assert _runtime_imports("engine.a", "from engine import b\n", False, modules) == {"engine.b"}
+    assert _runtime_imports("engine.b", "def f():\n    import engine.a\n", False, modules) == {"engine.a"}
+    assert _runtime_imports("engine.c", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from engine import a\n", False, modules) == set()
+    assert _runtime_imports("engine.a", "from engine.pkg.x import y\n", False, modules) == {"engine.pkg", "engine.pkg.x"}
+    assert _runtime_imports("engine.pkg.x", "from engine.pkg import z\nfrom . import x\n", False, modules) == set()
+    assert _runtime_imports("engine.pkg", "from .x import y\n", True, modules) == {"engine.pkg.x"}
+
+
+EXECUTING_NAMES = {"exec", "eval", "compile", "__import__"}
+
+
+def _executing_uses(path: Path) -> list[tuple[int, str]]:
+    """Lines where `path` names exec/eval/compile/__import__ (a builtin, or an attribute of builtins)."""
+    uses = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Name) and node.id in EXECUTING_NAMES:
+            uses.append((node.lineno, node.id))
+        elif isinstance(node, ast.Attribute) and node.attr in EXECUTING_NAMES and ast.unparse(node.value) in ("builtins", "__builtins__"):
+            uses.append((node.lineno, node.attr))
+    return uses
+
+
+def test_exec_and_eval_appear_only_in_the_code_generator():
+    codegen = REPO / "engine" / "jsonlogic" / "codegen.py"
+    offenders = {str(p.relative_to(REPO)): _executing_uses(p) for p in (REPO / "engine").rglob("*.py") if p != codegen}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    assert sorted(name for _, name in _executing_uses(codegen)) == ["compile", "exec"]
+
+
+def test_generated_source_is_checked_before_it_is_compiled():
+    """In codegen.generate, check_generated runs before compile/exec, in the same try."""
+    tree = ast.parse((REPO / "engine" / "jsonlogic" / "codegen.py").read_text(encoding="utf-8"))
+    generate = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "generate")
+    calls = [n for n in ast.walk(generate) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    order = [(c.lineno, c.col_offset, c.func.id) for c in calls if c.func.id in ("check_generated", "compile", "exec")]
+    assert [name for _, _, name in sorted(order)] == ["check_generated", "exec", "compile"]
+    guarded = [t for t in ast.walk(generate) if isinstance(t, ast.Try)]
+    assert any({"check_generated", "exec"} <= {n.func.id for n in ast.walk(t) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)} for t in guarded)
