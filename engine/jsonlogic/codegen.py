@@ -564,8 +564,10 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
     data/rule/type/TypeError/OverflowError, locals v<n> (the only names
     assigned) and parameters b<n> (read only); the only attribute is
     `data.get`; a call may only be `type(x)`, `data.get(x)` or a parameter in
-    `callables`; constants are None, True, False, 0 and 1. Anything else is
-    an UnsafeSource, raised before the source is compiled.
+    `callables`; constants are None, True, False, 0 and 1; every loop is a
+    `while True:` left on every path (so it runs at most once: the work is
+    bounded by the source's length). Anything else is an UnsafeSource,
+    raised before the source is compiled.
     """
     try:
         tree = ast.parse(source)
@@ -611,7 +613,21 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
         elif isinstance(node, ast.ExceptHandler):
             if node.name is not None or not (isinstance(node.type, ast.Name) and node.type.id in _EXCEPTIONS):
                 raise _refuse(node, "only `except TypeError:` and `except OverflowError:` are allowed")
+        elif isinstance(node, ast.While):
+            if not (isinstance(node.test, ast.Constant) and node.test.value is True) or node.orelse or not _leaves(node.body):
+                raise _refuse(node, "a loop must be `while True:` left by break or return on every path (it runs once)")
+        elif isinstance(node, ast.Try):
+            if node.orelse or node.finalbody:
+                raise _refuse(node, "try may only have except handlers")
     return tuple(sorted(called))
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """Every path through `body` ends in break or return (so an enclosing `while True:` runs once)."""
+    last = body[-1]
+    if isinstance(last, (ast.Break, ast.Return)):
+        return True
+    return isinstance(last, ast.If) and bool(last.orelse) and _leaves(last.body) and _leaves(last.orelse)
 
 
 def _check_name(node: ast.Name, parameters: frozenset[str]) -> None:

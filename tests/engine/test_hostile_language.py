@@ -338,3 +338,79 @@ def test_deep_and_wide_corpus_runs_through_every_command(capsys, tmp_path):
     assert status == 0 and "contraindicated" in out, out
     status, out = run(capsys, "conflicts", "--rulesets", str(deep), "--out", str(tmp_path))
     assert status in (0, 1) and (tmp_path / "report.json").exists(), out
+
+
+# ---------------------------------------------------------------- generated code: the AST allow-list
+
+from engine.jsonlogic import codegen  # noqa: E402
+from engine.jsonlogic.codegen import UnsafeSource, callable_parameters, check_generated  # noqa: E402
+
+CODEGEN_CASES = sorted((CORPUS / "codegen").glob("*.txt"))
+
+
+def _case(path):
+    """(source, the refusal it must get, the parameters declared callable) of one hostile generated source."""
+    text = path.read_text(encoding="utf-8")
+    first, second = text.split("\n", 2)[:2]
+    callables = frozenset(name for name in second.removeprefix("# callables:").strip().split(",") if name)
+    return text, first.removeprefix("# refuse: "), callables
+
+
+def test_hostile_generated_source_corpus_is_not_empty():
+    assert len(CODEGEN_CASES) >= 50
+
+
+@pytest.mark.parametrize("path", CODEGEN_CASES, ids=[p.stem for p in CODEGEN_CASES])
+def test_hostile_generated_source_is_refused_before_compiling(path):
+    source, reason, callables = _case(path)
+    with pytest.raises(UnsafeSource) as refused:
+        check_generated(source, callables)
+    assert reason in str(refused.value)
+    assert isinstance(refused.value, CompileError)
+
+
+def test_the_allow_list_accepts_what_the_generator_emits():
+    """Control: a rule using every specialised shape generates code, and its source passes the check."""
+    rule = {"and": [
+        {"<": [{"var": "egfr"}, 30]}, {"<=": [1, {"var": "egfr"}, {"+": [{"var": "age_years"}, 2]}]},
+        {"in": [{"var": "sex"}, ["male", "female"]]}, {"!": {"==": [{"var": "sex"}, "x"]}},
+        {"if": [{"var": "pregnant"}, {"/": [{"var": "egfr"}, 2]}, {"-": [{"var": "egfr"}]}]},
+        {"or": [{"var": "x"}, {"*": [{"var": "egfr"}, 3]}, {"min": [1, 2]}]},
+    ]}
+    gen = codegen.CodeGen(Compiler("accord"))
+    source = gen.function(rule, lambda data: None)
+    called = check_generated(source, callable_parameters(gen.bound))
+    assert called and all(type(gen.bound[i]).__name__ == "function" for i in called)
+    assert ACCORD.compile(rule).__code__.co_filename == "<accord rule>"
+
+
+@pytest.mark.parametrize("path", [CORPUS / "codegen" / "globals_of_bound_closure.txt", CORPUS / "codegen" / "import_in_rule.txt"])
+def test_hostile_source_from_the_generator_falls_back_to_closures(monkeypatch, path, tmp_path):
+    """If the generator ever emitted hostile source, the rule still runs (on closures) and the source never does."""
+    source, _, _ = _case(path)
+    marker = tmp_path / "pwned"
+    source = source.replace("        return b0\n", f"        open({str(marker)!r}, 'w')\n        return b0\n", 1)
+    monkeypatch.setattr(codegen.CodeGen, "function", lambda self, rule, fallback: (self.bind(fallback), source)[1])
+    monkeypatch.setattr(codegen, "SHAPES", {})
+    fresh = Compiler("accord")
+    fn = fresh.compile(LT30)
+    assert fn.__code__.co_filename != "<accord rule>"
+    assert [kleene(fn(p)) for p in PATIENTS] == [True, False, True, True, "U"]
+    assert not marker.exists() and codegen.SHAPES == {}
+
+
+def test_a_shape_cached_with_a_function_is_not_called_with_data(monkeypatch):
+    """Same source, but the parameter the code calls holds a rule value: the rule runs on closures."""
+    rule = {"<": [{"var": "egfr"}, 30]}
+    gen = codegen.CodeGen(Compiler("accord"))
+    source = gen.function(rule, lambda data: None)
+    factory, called = codegen.SHAPES.get(source) or (None, ())
+    if factory is None:
+        ACCORD.compile(rule)
+        factory, called = codegen.SHAPES[source]
+    assert called
+    bound = list(gen.bound)
+    bound[called[0]] = "print"  # a string where a function was: never called
+    monkeypatch.setattr(codegen.CodeGen, "function", lambda self, r, fb: (self.bound.extend(bound), source)[1])
+    reference = object()
+    assert codegen.generate(Compiler("accord"), rule, reference) is reference  # type: ignore[arg-type]
