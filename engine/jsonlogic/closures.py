@@ -52,7 +52,7 @@ class Compiler:
             raise ValueError(f"unknown semantics {semantics!r}")
         self.strict = semantics == "accord"
         self.operations = operations
-        # accord rules are also generated into one flat function (see CodeGen below)
+        # accord rules are also generated into one flat function (engine.jsonlogic.codegen)
         self.generate = self.strict if generate is None else generate
         self._cache: dict[str, Closure] = {}
 

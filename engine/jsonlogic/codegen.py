@@ -32,7 +32,7 @@ class Reference(Protocol):
 # In ``accord`` semantics a compiled rule is, in addition, turned into one flat
 # Python function: no closure call per node, fact reads are dict lookups,
 # numeric comparisons are single Python comparisons, ``and``/``or`` of
-# comparisons are straight-line tests. The generic closure above stays the
+# comparisons are straight-line tests. The closure tree (closures.py) stays the
 # reference: the generated function is specialised for the common shapes and
 # hands anything else (an operation it does not specialise, a value of an
 # unexpected type) to that closure, so both always give the same answer.
