@@ -197,10 +197,10 @@ def load_text(text: str, name: str = "<string>", max_depth: int = MAX_DEPTH, as_
         fast = _load_json_fast(text, name, max_depth)
         if fast is not None:
             return fast
-    doc = _Builder(text, name, max_depth).build()
+    data = _build_data(text, name, max_depth)
     if as_json:
         _check_json_syntax(text, name)
-    return doc
+    return Document(name, text, data)
 
 
 class _NotPlainJSON(Exception):
@@ -290,14 +290,18 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
+_CONSTANTS: dict[str, Any] = {**dict.fromkeys(_NULL), **dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+_MISSING = object()
+_NUMBER_START = frozenset("0123456789+-.")
+
+
 def resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution of a plain scalar, JSON-compatible results only."""
-    if value in _NULL:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
+    constant = _CONSTANTS.get(value, _MISSING)
+    if constant is not _MISSING:
+        return constant
+    if value[0] not in _NUMBER_START:  # the common case, a word: no pattern to try
+        return value
     if _INT.match(value):
         try:
             return int(value)
@@ -314,6 +318,23 @@ _DEPTH_WORDS = re.compile(r"nest|depth|recursion", re.IGNORECASE)
 def _is_depth_limit(problem: str) -> bool:
     """A parser's message for its own nesting limit (libyaml: 'exceeded maximum nesting depth')."""
     return bool(_DEPTH_WORDS.search(problem or ""))
+
+
+def _parser_error(exc: yaml.YAMLError, text: str, name: str, max_depth: int) -> LoadError:
+    """A parser's exception as Accord's located diagnostic (E003 characters, E008 depth, E004 syntax)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        return LoadError(Diagnostic(name, line, col, "E003", f"control character {exc.character!r} is not allowed in text"))
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or exc.context or "syntax error"
+        if _is_depth_limit(problem):  # libyaml's own limit (1,000 since PyYAML 6.0.4) stopped first
+            return LoadError(Diagnostic(name, line, col, "E008", f"nesting is deeper than {max_depth} levels"))
+        return LoadError(Diagnostic(name, line, col, "E004", f"YAML syntax error: {problem}"))
+    return LoadError(Diagnostic(name, 1, 1, "E004", f"YAML error: {exc}"))
 
 
 def _span(event: Any, end_event: Any | None = None) -> Span:
@@ -363,21 +384,10 @@ class _Builder:
             for event in yaml.parse(self.text, Loader=EVENT_LOADER):
                 self._step(event)
                 yield
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or exc.context or "syntax error"
-            if _is_depth_limit(problem):  # libyaml's own limit (1,000 since PyYAML 6.0.4) stopped first
-                raise self.fail(mark, "E008", f"nesting is deeper than {self.max_depth} levels") from None
-            raise self.fail(mark, "E004", f"YAML syntax error: {problem}") from None
+        except yaml.YAMLError as exc:
+            raise _parser_error(exc, self.text, self.name, self.max_depth) from None
         except (RecursionError, MemoryError):  # a parser's own stack, whichever library stops first
             raise LoadError(Diagnostic(self.name, 1, 1, "E008", f"nesting is deeper than {self.max_depth} levels")) from None
-        except yaml.reader.ReaderError as exc:
-            before = self.text[: exc.position]
-            line = before.count("\n") + 1
-            col = exc.position - (before.rfind("\n") + 1) + 1
-            raise LoadError(Diagnostic(self.name, line, col, "E003", f"control character {exc.character!r} is not allowed in text")) from None
-        except yaml.YAMLError as exc:
-            raise LoadError(Diagnostic(self.name, 1, 1, "E004", f"YAML error: {exc}")) from None
 
     def _step(self, event: Any) -> None:
         stack = self.stack
@@ -456,6 +466,127 @@ class _Builder:
             parent.key = None
         else:
             parent.container.append(value)
+
+
+_NO_KEY = object()
+
+
+def _build_data(text: str, name: str, max_depth: int) -> Any:
+    """The data of a YAML text, with exactly _Builder's checks and messages but no spans.
+
+    Spans are most of the builder's cost (a tuple of parts and a Span per
+    node); a Document finds them later, from the same events, only as far
+    as a diagnostic needs (5 MB of 2.5 M bad claims: 11.6 s before, see
+    benchmarks/RESULTS.md). Every refusal is raised here, located at its event.
+    """
+    try:
+        with gc_paused():  # the tree is acyclic: see engine.gcpause
+            return _events_to_data(yaml.parse(text, Loader=EVENT_LOADER), name, max_depth)
+    except yaml.YAMLError as exc:
+        raise _parser_error(exc, text, name, max_depth) from None
+    except (RecursionError, MemoryError):  # a parser's own stack, whichever library stops first
+        raise LoadError(Diagnostic(name, 1, 1, "E008", f"nesting is deeper than {max_depth} levels")) from None
+
+
+def _refusal(name: str, event: Any, code: str, message: str) -> LoadError:
+    mark = event.start_mark
+    return LoadError(Diagnostic(name, mark.line + 1, mark.column + 1, code, message))
+
+
+def _events_to_data(events: Iterator[Any], name: str, max_depth: int) -> Any:
+    """One pass over the events with the open containers on an explicit stack (see _Builder._step)."""
+    scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    ends = (ev.MappingEndEvent, ev.SequenceEndEvent)
+    parents: list[tuple[Any, bool, Any, dict[str, Any] | None]] = []
+    top: Any = None  # the innermost open container
+    in_dict = False
+    key: Any = _NO_KEY  # the key waiting for its value, when `top` is a mapping
+    key_marks: dict[str, Any] = {}  # where each key of `top` was, for "first at line"
+    resolved: dict[str, Any] = {}  # plain scalars seen before (numbers, words repeat a lot)
+    root: Any = None
+    documents = 0
+    for event in events:
+        kind = type(event)
+        if kind is scalar:
+            if event.anchor is not None or event.tag is not None:
+                raise _property_refusal(name, event)
+            raw = event.value
+            plain = event.implicit[0] and not event.style
+            if in_dict and key is _NO_KEY:
+                _check_key(name, event, raw, plain, top, key_marks)
+                key = raw
+                key_marks[raw] = event.start_mark
+                continue
+            if plain:
+                value = resolved.get(raw, _MISSING)
+                if value is _MISSING:
+                    value = resolve_plain(raw)
+                    if value.__class__ is float and not math.isfinite(value):
+                        raise _refusal(name, event, "E004", f"number {clip(raw, 40)} is out of range (not a finite number)")
+                    if len(resolved) < 4096:
+                        resolved[raw] = value
+            else:
+                value = raw
+            if in_dict:
+                top[key] = value
+                key = _NO_KEY
+            elif top is not None:
+                top.append(value)
+            else:
+                root = value
+            continue
+        if kind in ends:
+            if parents:
+                top, in_dict, key, key_marks = parents.pop()
+            else:
+                top, in_dict = None, False
+            continue
+        if kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or event.tag is not None:
+                raise _property_refusal(name, event)
+            if in_dict and key is _NO_KEY:
+                raise _refusal(name, event, "E004", "mapping keys must be plain strings, not collections")
+            if len(parents) + (top is not None) >= max_depth:
+                raise _refusal(name, event, "E008", f"nesting is deeper than {max_depth} levels")
+            container: Any = {} if kind is mapping_start else []
+            if top is None:
+                root = container
+            else:
+                if in_dict:
+                    top[key] = container
+                else:
+                    top.append(container)
+                parents.append((top, in_dict, _NO_KEY, key_marks))
+            top, in_dict, key = container, kind is mapping_start, _NO_KEY
+            key_marks = {} if in_dict else key_marks
+            continue
+        if kind is ev.AliasEvent:
+            raise _refusal(name, event, "E006", f"alias *{clip(event.anchor, 40)} is not allowed (no anchors or aliases)")
+        if kind is ev.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _refusal(name, event, "E009", "a file must contain exactly one YAML document")
+    return root
+
+
+def _property_refusal(name: str, event: Any) -> LoadError:
+    """An anchor (E006) or a tag (E007) on a node, as _Builder reports them."""
+    if event.anchor is not None:
+        return _refusal(name, event, "E006", f"anchor &{clip(event.anchor, 40)} is not allowed (no anchors or aliases)")
+    return _refusal(name, event, "E007", f"tag {excerpt(event.tag)} is not allowed (plain data only)")
+
+
+def _check_key(name: str, event: Any, key: str, plain: bool, mapping: dict[str, Any], marks: dict[str, Any]) -> None:
+    """A mapping key must be a string, not a merge key, and new (E004, E006, E005)."""
+    if plain:
+        if key == "<<":
+            raise _refusal(name, event, "E006", "merge keys (<<) are not allowed")
+        if not isinstance(resolve_plain(key), str):
+            raise _refusal(name, event, "E004", f"mapping key {excerpt(key)} must be a string; quote it")
+    if key in mapping:
+        first = marks.get(key)
+        where = f" (first at line {first.line + 1})" if first is not None else ""
+        raise _refusal(name, event, "E005", f"duplicate key {excerpt(key)}{where}")
 
 
 def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, root: str | os.PathLike[str] | None = None) -> str:

@@ -184,3 +184,60 @@ def test_numbers_beyond_float_range_are_located_errors(name, text):
     with pytest.raises(LoadError) as info:
         load_text(text, name, as_json=name.endswith(".json"))
     assert info.value.diagnostic.code == "E004" and "out of range" in info.value.diagnostic.message
+
+
+# ---------------------------------------------------------------- the data-only YAML pass
+
+YAML_PIECES = st.sampled_from([
+    "a", "b", "1", "-2.5", "1e999", "no", "~", "''", '"x"', "<<", ": ", ":", "- ", "-", ", ", "[", "]", "{", "}",
+    "&x ", "*x", "!t ", "!!str ", "? ", "#c", "\n", "\n  ", "\t", "|\n  t\n", "---\n", "é", "\x07", "'a: b'",
+])
+
+
+def _builder_outcome(text: str):
+    from engine.loader import _Builder
+
+    try:
+        doc = _Builder(text, "y.yaml", 64).build()
+    except LoadError as refused:
+        return "refused", refused.diagnostic
+    return "data", doc
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(YAML_PIECES, max_size=14).map("".join))
+def test_data_only_pass_agrees_with_the_builder(text):
+    """Same data, same refusal (code, place, message) as the span-building builder, and the
+    lazy spans of an accepted text are the builder's own."""
+    kind, expected = _builder_outcome(text)
+    if kind == "refused":
+        with pytest.raises(LoadError) as info:
+            load_text(text, "y.yaml")
+        assert info.value.diagnostic == expected
+        return
+    doc = load_text(text, "y.yaml")
+    assert doc._spans is None
+    assert doc.data == expected.data
+    assert doc.spans == expected.spans and doc.key_spans == expected.key_spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from([None, True]))
+def test_data_only_pass_reads_dumped_yaml_like_the_builder(value, flow):
+    import yaml
+
+    text = yaml.safe_dump({"v": value}, default_flow_style=flow, allow_unicode=True)
+    kind, expected = _builder_outcome(text)
+    if kind == "refused":
+        with pytest.raises(LoadError) as info:
+            load_text(text, "y.yaml")
+        assert info.value.diagnostic == expected
+        return
+    assert load_text(text, "y.yaml").data == expected.data
+
+
+def test_duplicate_key_names_the_first_line_without_spans():
+    with pytest.raises(LoadError) as info:
+        load_text("a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\n", "y.yaml")
+    d = info.value.diagnostic
+    assert (d.code, d.line, d.col, d.message) == ("E005", 5, 3, "duplicate key 'c' (first at line 3)")
