@@ -3,7 +3,8 @@
 * semantics: JavaScript truthiness, coercions, equality and ordering, UNKNOWN (one copy).
 * shapes: the rule shapes both evaluators specialise (fact reads, runs of one-fact comparisons).
 * closures: `Compiler`, rules to closures (the reference), both semantics.
-* codegen: one generated function per rule shape, checked against an AST allow-list: the only `exec`.
+* emitter: writes the source of one flat function per rule shape (never runs it).
+* codegen: checks that source against an AST allow-list, then compiles it: the only `exec`.
 * vectorised: `compile_mask`, one rule over NumPy columns (imported lazily: NumPy stays off `accord validate`).
 """
 from __future__ import annotations
