@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 from tests.conftest import REPO
 
 LOCK_DIR = REPO / "requirements"
+LOCKS = ["run.lock", "fhir.lock", "test.lock"]
 
 
 def quick_start_commands() -> list[str]:
@@ -68,8 +69,8 @@ def top_level(lock: str) -> list[Requirement]:
     """What pyproject asks of each lock: runtime (+ build backend), and for tests the test extra too."""
     project = pyproject()
     wanted = [*project["project"]["dependencies"], *project["build-system"]["requires"]]
-    if lock == "test.lock":
-        wanted += project["project"]["optional-dependencies"]["test"]
+    if lock in ("test.lock", "fhir.lock"):
+        wanted += project["project"]["optional-dependencies"][lock.removesuffix(".lock")]
     return [Requirement(spec) for spec in wanted]
 
 
@@ -88,7 +89,7 @@ def test_readme_commands_install_from_the_hashed_locks():
     assert run.endswith("&& .venv/bin/accord") and test.endswith("&& .venv/bin/pytest")
 
 
-@pytest.mark.parametrize("lock", ["run.lock", "test.lock"])
+@pytest.mark.parametrize("lock", LOCKS)
 def test_every_pyproject_requirement_is_pinned_in_the_lock(lock):
     entries = lock_entries(LOCK_DIR / lock)
     for requirement in top_level(lock):
@@ -99,7 +100,7 @@ def test_every_pyproject_requirement_is_pinned_in_the_lock(lock):
             f"{lock} pins {name}=={version}, outside pyproject's {requirement}: run tools/lock")
 
 
-@pytest.mark.parametrize("lock", ["run.lock", "test.lock"])
+@pytest.mark.parametrize("lock", LOCKS)
 def test_locks_pin_every_package_with_hashes_from_the_registry(lock):
     entries = lock_entries(LOCK_DIR / lock)
     assert entries
@@ -110,11 +111,27 @@ def test_locks_pin_every_package_with_hashes_from_the_registry(lock):
     assert "file:" not in text and "--find-links" not in text and "--index-url" not in text
 
 
-def test_runtime_lock_is_the_tested_versions():
-    run, test = lock_entries(LOCK_DIR / "run.lock"), lock_entries(LOCK_DIR / "test.lock")
+@pytest.mark.parametrize("lock", ["run.lock", "fhir.lock"])
+def test_install_locks_are_the_tested_versions(lock):
+    run, test = lock_entries(LOCK_DIR / lock), lock_entries(LOCK_DIR / "test.lock")
     differ = {name: (run[name][0], test.get(name, ("missing",))[0])
               for name in run if test.get(name, ("",))[0] != run[name][0]}
     assert differ == {}
+
+
+def pip_installs(text: str) -> list[str]:
+    """Every `pip install ...` command in a text, up to the next && or line end."""
+    return [m.group(0).strip() for m in re.finditer(r"pip install[^&\n`]*", text)]
+
+
+@pytest.mark.parametrize("path", ["README.md", "docs/ci/github-workflow.yml", ".ci/run"])
+def test_every_documented_install_is_locked(path):
+    """No install line a user copies fetches unpinned versions: each reads a hashed lock or adds only the project."""
+    installs = pip_installs((REPO / path).read_text(encoding="utf-8"))
+    assert installs
+    for command in installs:
+        locked = re.search(r"--require-hashes -r requirements/(run|fhir|test)\.lock$", command)
+        assert locked or command.endswith("--no-deps --no-build-isolation -e ."), f"{path}: unlocked install: {command!r}"
 
 
 def test_build_in_is_pyprojects_build_system():
