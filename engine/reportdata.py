@@ -1,0 +1,200 @@
+"""The report, reviews and findings as types: what crosses from the engine to the CLI and the workbench.
+
+schema/report.schema.json and schema/reviews.schema.json are the contract the
+files are checked against; these TypedDicts say the same thing to the type
+checker, so a reader that probes a key the report does not have is a type
+error instead of a silent `None`. tests/engine/test_reportdata.py walks each
+schema beside its TypedDict and fails when either changes without the other.
+
+No `from __future__ import annotations` here: TypedDict decides which keys are
+NotRequired from the evaluated annotations.
+"""
+from typing import Any, Literal, NotRequired, TypedDict, Union, get_args
+
+Severity = Literal["high", "medium", "low"]
+Kind = Literal["between_sources", "within_source", "boundary", "gap"]
+Status = Literal["draft", "submitted", "under_review", "approved", "rejected"]
+AnswerStatus = Literal["answered", "conflicting", "indeterminate", "silent"]
+PlainDisposition = Literal["all_wrong", "not_a_conflict", "needs_expert"]
+
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+"""Most severe first: the one severity order (the vocabulary's and the report's enum; a test holds all three equal)."""
+SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key of a severity: high first; anything unknown after every known one."""
+    return SEVERITY_RANK.get(severity, len(SEVERITIES))
+
+
+# ---------------------------------------------------------------- reviews (conflicts/reviews.yaml)
+
+class SourceCorrect(TypedDict):
+    source_correct: str
+
+
+DispositionValue = Union[PlainDisposition, SourceCorrect]
+
+
+class DispositionEntry(TypedDict):
+    """One conflict's disposition, in reviews.yaml and copied onto the conflict in the report."""
+
+    disposition: DispositionValue
+    reviewer: str
+    date: str
+    note: NotRequired[str]
+
+
+# One step of a claim's review history; "from" (the status it left, absent in hand-written histories) is a
+# keyword, so the functional form is the only way to name the key.
+ReviewStep = TypedDict("ReviewStep", {
+    "from": NotRequired[Status],
+    "status": Status,
+    "reviewer": str,
+    "date": str,
+    "note": NotRequired[str],
+})
+
+
+class Reviews(TypedDict):
+    """reviews.yaml. Every key may be absent in the file; engine.review.load_reviews fills all three."""
+
+    accord: NotRequired[Literal[1]]
+    conflicts: NotRequired[dict[str, DispositionEntry]]
+    claims: NotRequired[dict[str, list[ReviewStep]]]
+
+
+# ---------------------------------------------------------------- findings (conflicts in report.json)
+
+class ValueGroupData(TypedDict):
+    value: Any
+    claims: list[str]
+
+
+class AnswerData(TypedDict):
+    """engine.evaluate.Answer.to_json(): one source's answer at the witness."""
+
+    source: str
+    question: str
+    status: AnswerStatus
+    values: list[ValueGroupData]
+    missing: list[str]
+    errors: NotRequired[list[str]]
+    subsumed: NotRequired[list[ValueGroupData]]
+
+
+class ConflictClaim(TypedDict):
+    id: str
+    source: str
+    value: Any
+    status: Status
+    quote: str
+    start: int
+    end: int
+
+
+class Constraint(TypedDict):
+    fact: str
+    text: str
+    low: NotRequired[float]
+    high: NotRequired[float]
+    low_inclusive: NotRequired[bool]
+    high_inclusive: NotRequired[bool]
+    values: NotRequired[list[Union[str, bool]]]
+
+
+class Region(TypedDict):
+    text: str
+    box: bool
+    cells: int
+    note: NotRequired[str]
+    constraints: list[Constraint]
+
+
+class Witness(TypedDict):
+    facts: dict[str, Union[float, str, bool]]
+
+
+class ConflictData(TypedDict):
+    """One conflict of the report (a finding, located, described and with its witness)."""
+
+    id: str
+    kind: Kind
+    question: str
+    severity: Severity
+    sources: list[str]
+    description: str
+    claims: list[ConflictClaim]
+    region: Region
+    witness: Witness
+    answers: list[AnswerData]
+    notes: list[str]
+    fact: NotRequired[str]
+    threshold: NotRequired[float]
+    disposition: NotRequired[DispositionEntry]
+
+
+# ---------------------------------------------------------------- the report (conflicts/report.json)
+
+class SourceAnalysed(TypedDict):
+    id: str
+    title: str
+    claims: int
+
+
+class QuestionAnalysed(TypedDict):
+    question: str
+    facts: list[str]
+    sources: list[str]
+    cells: int
+
+
+class NotAnalysed(TypedDict):
+    question: str
+    source: str
+    cells: int
+    facts: list[str]
+    claims: NotRequired[int]
+    reason: NotRequired[str]
+
+
+class AnalysisData(TypedDict):
+    cells_evaluated: int
+    questions: list[QuestionAnalysed]
+    notes: list[str]
+    max_cells: NotRequired[int]
+    not_analysed: NotRequired[list[NotAnalysed]]
+
+
+class Summary(TypedDict):
+    conflicts: int
+    by_severity: dict[str, int]
+    by_kind: dict[str, int]
+    by_question: dict[str, int]
+    high_without_disposition: list[str]
+
+
+class Truncated(TypedDict):
+    conflicts_found: int
+    conflicts_reported: int
+    max_findings: NotRequired[int]
+    max_report_bytes: NotRequired[int]
+    dispositions_not_shown: NotRequired[list[str]]
+
+
+class OrphanedDisposition(DispositionEntry):
+    """A disposition whose conflict no longer exists: its id and the entry from reviews.yaml."""
+
+    id: str
+
+
+class Report(TypedDict):
+    """report.json as `accord conflicts` writes it."""
+
+    accord: Literal[1]
+    sources: list[SourceAnalysed]
+    analysis: AnalysisData
+    summary: Summary
+    conflicts: list[ConflictData]
+    truncated: NotRequired[Truncated]
+    orphaned_dispositions: list[OrphanedDisposition]
