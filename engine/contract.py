@@ -54,7 +54,7 @@ def _registry() -> Any:
 def _rs_registry() -> Any:
     import jsonschema_rs
 
-    return jsonschema_rs.Registry(list(_schema_resources()))
+    return jsonschema_rs.Registry([(uri, strict_integers(contents)) for uri, contents in _schema_resources()])
 
 
 class ContractValidator:
@@ -66,6 +66,8 @@ class ContractValidator:
     diagnostics are built from. Valid files, the common case, never pay for
     the slow walk, and never import `jsonschema` at all. Any instance the fast
     validator cannot take (integers beyond 64 bits, for one) goes the slow way.
+    Both count only real ints as integers (1.0 is not one): jsonschema through
+    its type checker, jsonschema-rs through the STRICT_INTEGER keyword.
     """
 
     def __init__(self, schema: dict[str, Any], contract: bool = True) -> None:
@@ -77,7 +79,7 @@ class ContractValidator:
             import jsonschema_rs
 
             kwargs = {"registry": _rs_registry()} if contract else {}
-            self._fast = jsonschema_rs.Draft202012Validator(schema, **kwargs)
+            self._fast = jsonschema_rs.Draft202012Validator(strict_integers(schema), keywords={STRICT_INTEGER: _StrictInteger}, **kwargs)
         except Exception:  # noqa: BLE001 - no wheel for this platform, or a schema it rejects: use jsonschema alone
             self._fast = None
 
@@ -88,8 +90,7 @@ class ContractValidator:
         return self._slow
 
     def _fast_allowed(self, instance: Any) -> bool:
-        """jsonschema-rs counts 1.0 as an integer: a question's value holding a whole float goes the strict way."""
-        return self._fast is not None and (self._contract or not _has_whole_float(instance))
+        return self._fast is not None
 
     def is_valid(self, instance: Any) -> bool:
         """jsonschema's verdict; jsonschema-rs only short-cuts the "valid" answer.
@@ -127,18 +128,33 @@ def _strict_integer_validator() -> Any:
     return validators.extend(Draft202012Validator, type_checker=checker)
 
 
-def _has_whole_float(instance: Any) -> bool:
-    """True when a float with an integral value (1.0) occurs anywhere in `instance`."""
-    stack = [instance]
-    while stack:
-        node = stack.pop()
-        if type(node) is float and node.is_integer():
-            return True
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
+STRICT_INTEGER = "x-accord-strict-integer"
+
+
+class _StrictInteger:
+    """jsonschema-rs keyword added beside every `"type": "integer"`: refuses a float (1.0),
+    as the strict jsonschema validator does, so the two agree on every instance."""
+
+    def __init__(self, _parent: Any, value: Any, _path: Any) -> None:
+        self.on = bool(value)
+
+    def validate(self, instance: Any) -> None:
+        if self.on and type(instance) is float:
+            raise ValueError(f"{instance!r} is not an integer (write it without a fraction)")
+
+
+def strict_integers(schema: Any) -> Any:
+    """A copy of `schema` with STRICT_INTEGER next to each `type` that allows integers (and not numbers)."""
+    if isinstance(schema, list):
+        return [strict_integers(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: (value if key in ("enum", "const", "default", "examples") else strict_integers(value)) for key, value in schema.items()}
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "integer" in kinds and "number" not in kinds:
+        out[STRICT_INTEGER] = True
+    return out
 
 
 @cache

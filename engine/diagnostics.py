@@ -35,7 +35,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E204": ("bad-var", "A var must be a literal fact name (no computed names, paths or defaults)."),
     "E205": ("bad-arity", "An operation has the wrong number of arguments."),
     "E206": ("division-by-zero", "A division or modulo by the literal zero."),
-    "E207": ("number-out-of-range", "A number in a rule is beyond float range (about 1.8e308) or not finite."),
+    "E207": ("number-out-of-range", "A number in a rule or a value is beyond float range (about 1.8e308) or not finite."),
     "E210": ("unknown-question", "The claim answers a question the vocabulary does not define."),
     "E211": ("bad-value", "The claim's value is not a valid answer to its question."),
     "E300": ("duplicate-claim-id", "Two claims share an id."),

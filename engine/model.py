@@ -12,11 +12,15 @@ from typing import Any
 
 from engine.loader import Document
 from engine.rules import facts_used
+from engine.values import canonical
 
 
 def value_key(value: Any) -> str:
-    """Canonical text of a value, so {mg: 2, every_days: 1} equals {every_days: 1, mg: 2}."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical text of a value, so {mg: 2, every_days: 1} equals {every_days: 1, mg: 2.0}.
+
+    Every place that groups or compares answers keys them here (engine.values.canonical).
+    """
+    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

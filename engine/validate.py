@@ -21,6 +21,7 @@ from engine.patient_ranges import range_diagnostics
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
 from engine.rules import check_rule
 from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
+from engine.values import number_problems
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_PER_FILE = 200  # diagnostics reported one by one per file; the rest are counted (E011)
@@ -187,6 +188,9 @@ def _in_when(pointer: str, claims: set[int]) -> bool:
 
 
 def _value_diagnostics(doc: Document, parts: tuple[Any, ...], value_validator: Any, value: Any, question: str, code: str) -> list[Diagnostic]:
+    too_big = [doc.diagnostic(parts + rel, "E207", f"not a usable answer to {question!r}: {message}") for rel, message in number_problems(value)]
+    if too_big:  # before the schema: its messages would try to print the number
+        return too_big[:MAX_PER_FILE]
     error = next(iter(sorted(value_validator.iter_errors(value), key=lambda e: list(e.absolute_path))), None)
     if error is None:
         return []

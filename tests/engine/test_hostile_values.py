@@ -20,8 +20,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.cli import main
+from engine.conflicts import find_conflicts
 from engine.contract import _strict_integer_validator
+from engine.evaluate import evaluate_patient
 from engine.loader import load_file, load_text
+from engine.model import value_key
 from engine.validate import validate_paths, validate_ruleset_document
 from tests.conftest import REPO, write_ruleset
 
@@ -148,3 +152,96 @@ def test_hostile_retrieved_date_with_arabic_indic_digits_is_E100(tmp_path):
     path.write_bytes((DATA / "arabic-indic-date.yaml").read_bytes())
     result = validate_paths([folder])
     assert [(d.code, d.line, d.pointer) for d in result.diagnostics] == [("E100", 6, "/source/retrieved")]
+
+
+# ---------------------------------------------------------------- numbers in values
+
+def _two_sources(tmp_path: Path, first: dict[str, Any], second: dict[str, Any], same_source: bool = False) -> list[Any]:
+    if same_source:
+        write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": first}, {"question": "dose", "value": second}])
+    else:
+        write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": first}])
+        write_ruleset(tmp_path, "beta", TEXT, [{"question": "dose", "value": second}])
+    result = validate_paths([tmp_path], check_patients=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result.rulesets
+
+
+@pytest.mark.parametrize("same_source", [False, True])
+def test_an_integral_float_is_the_same_answer_as_the_int(tmp_path, same_source):
+    rulesets = _two_sources(tmp_path, {"mg": 2.0, "every_days": 1}, {"every_days": 1, "mg": 2}, same_source)
+    conflicts, _ = find_conflicts(rulesets)
+    assert conflicts == []
+    answer = evaluate_patient(rulesets, {"egfr": 50}).answers
+    assert all(a.status == "answered" and len(a.values) == 1 for a in answer if a.question == "dose")
+
+
+def test_different_numbers_still_conflict(tmp_path):
+    rulesets = _two_sources(tmp_path, {"mg": 2.5, "every_days": 1}, {"mg": 2, "every_days": 1})
+    conflicts, _ = find_conflicts(rulesets)
+    assert len(conflicts) == 1
+
+
+@pytest.mark.parametrize("value,expected", [
+    ({"mg": 2.0, "every_days": 1}, {"every_days": 1, "mg": 2}),
+    ([1.0, 2.5, True, {"a": -0.0}], [1, 2.5, True, {"a": 0}]),
+    (True, True),
+    (1e300, int(1e300)),
+])
+def test_value_keys_follow_numeric_equality(value, expected):
+    assert value_key(value) == value_key(expected)
+    assert value_key(True) != value_key(1)
+
+
+def test_a_huge_integer_in_a_claim_value_is_E207_located(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "sources").mkdir()
+    (folder / "sources" / "src.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "src.yaml").write_bytes((DATA / "huge-mg.yaml").read_bytes())
+    result = validate_paths([folder])
+    assert [(d.code, d.line, d.col, d.pointer) for d in result.diagnostics] == [("E207", 11, 9, "/claims/0/value/mg")]
+    assert "401 digits" in result.diagnostics[0].message
+
+
+def test_a_huge_integer_in_an_expected_value_is_E207(tmp_path):
+    write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": {"mg": 2, "every_days": 1}}])
+    (tmp_path / "patients").mkdir()
+    (tmp_path / "patients" / "p.yaml").write_text(
+        "id: p\nfacts: {egfr: 40}\nexpected: {alpha: {dose: {mg: " + "9" * 400 + ", every_days: 1}}}\n", encoding="utf-8")
+    result = validate_paths([tmp_path])
+    assert [(d.code, d.pointer) for d in result.diagnostics] == [("E207", "/expected/alpha/dose/mg")]
+
+
+def test_huge_mg_through_the_cli_is_one_located_error(tmp_path, capsys):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "sources").mkdir()
+    (folder / "sources" / "src.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "src.yaml").write_bytes((DATA / "huge-mg.yaml").read_bytes())
+    for argv in (["validate", str(folder)], ["conflicts", "--rulesets", str(folder), "--out", str(tmp_path / "out")]):
+        code = main(argv)
+        out = capsys.readouterr()
+        assert code != 0 and "Traceback" not in out.err + out.out
+        assert "E207" in out.out + out.err, argv
+
+
+@pytest.mark.parametrize("number", [1, 7, 10, 99, 100, 10**399, 10**400 - 1, -(10**400)])
+def test_digit_counts_are_exact(number):
+    from engine.values import _digits
+
+    assert _digits(number) == f"{len(str(abs(number))):,}"
+
+
+# ---------------------------------------------------------------- integers read back from report.json
+
+@pytest.mark.parametrize("where", ["cells_evaluated", "max_cells"])
+def test_report_integer_fields_written_as_floats_are_refused(where):
+    from engine.contract import validator
+
+    report = json.loads((REPO / "conflicts" / "report.json").read_text(encoding="utf-8"))
+    assert validator("report").is_valid(report)
+    report["analysis"][where] = float(report["analysis"][where])
+    assert not validator("report").is_valid(report)
+    errors = list(validator("report").iter_errors(report))
+    assert [list(e.absolute_path) for e in errors] == [["analysis", where]]
