@@ -164,22 +164,30 @@ def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, ch
                 seen[claim_id] = i
             if source_id and not claim_id.startswith(source_id + "/"):
                 diags.append(doc.diagnostic(here + ("id",), "E301", f"claim id {claim_id!r} must start with '{source_id}/'"))
-    # The rule checker explains a bad `when` better than the schema's anyOf.
-    diags = [d for d in diags if not (d.code == "E100" and _in_when(d.pointer, rule_problem_claims))]
+    # The rule checker explains a bad `when` better than the schema's anyOf, and E404 an offset
+    # written 0.0 better than "0.0 is not of type 'integer'".
+    offsets = [doc.diagnostic(parts, "E404", message) for parts, message in offset_problems(doc.data) if _is_whole_float(doc.data, parts)]
+    at_offsets = {d.pointer for d in offsets}
+    diags = [d for d in diags if not (d.code == "E100" and (_in_when(d.pointer, rule_problem_claims) or d.pointer in at_offsets))]
+    diags.extend(offsets)
 
     if source_id and doc.path not in ("<string>",):
         stem = Path(doc.path).stem
         if stem != source_id and not doc.path.startswith("<"):
             diags.append(doc.diagnostic(("source", "id"), "E302", f"source id {source_id!r} does not match the file name {Path(doc.path).name!r}"))
 
-    if not has_errors(diags):  # the schema admits 0.0 as an integer; slicing does not
-        diags.extend(doc.diagnostic(parts, "E404", message) for parts, message in offset_problems(doc.data))
     if has_errors(diags):
         return None, capped(doc, diags, stopped)
     ruleset = Ruleset.from_document(doc)
     if check_source:
         diags.extend(check_provenance(ruleset))
     return (None if has_errors(diags) else ruleset), capped(doc, diags, False)
+
+
+def _is_whole_float(data: Any, parts: tuple[Any, ...]) -> bool:
+    for part in parts:
+        data = data[part]
+    return type(data) is float and data.is_integer()
 
 
 def _in_when(pointer: str, claims: set[int]) -> bool:

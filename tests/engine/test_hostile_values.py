@@ -245,3 +245,12 @@ def test_report_integer_fields_written_as_floats_are_refused(where):
     assert not validator("report").is_valid(report)
     errors = list(validator("report").iter_errors(report))
     assert [list(e.absolute_path) for e in errors] == [["analysis", where]]
+
+
+def test_an_offset_written_as_a_float_is_E404_even_beside_other_errors(tmp_path):
+    path = write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": {"mg": 2, "every_days": 1}}])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["claims"][0]["provenance"]["end"] = 19.0
+    data["claims"][0]["status"] = "done"  # a schema error elsewhere: both validators now see 19.0 too
+    _, diags = validate_ruleset_document(load_text(yaml.safe_dump(data), str(path)), check_source=False)
+    assert sorted((d.code, d.pointer) for d in diags) == [("E100", "/claims/0/status"), ("E404", "/claims/0/provenance/end")]
