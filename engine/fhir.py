@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any, Iterable
 from engine.contract import Fact, Vocabulary, vocabulary
 from engine.fhir_dates import completed_years, full_date, instants, parse_date
 from engine.fhir_subjects import MAX_LISTED, Subject, Subjects, shown
+from engine.safefile import FileRefused, read_project_file
 
 UCUM = "http://unitsofmeasure.org"
 MAX_BUNDLE_BYTES = 5 * 1024 * 1024  # engine.loader.MAX_BYTES: parsing and validating more takes over 5 s
@@ -98,14 +97,14 @@ def is_bundle(data: Any) -> bool:
 def looks_like_bundle(path: str | Path) -> bool:
     """True when the file is JSON whose resourceType is Bundle (cheap sniff, no FHIR import).
 
-    Only a regular file is opened: a FIFO or device would block the sniff.
+    Read through engine.safefile like every project file: a FIFO or device is
+    never opened for reading (it would block), a link out of the file's folder
+    is not followed. A refused file is not a bundle; loading it as a patient
+    then says why, located.
     """
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
+        head = read_project_file(path, max_bytes=MAX_BUNDLE_BYTES)[:4096]
+    except FileRefused:
         return False
     return head.lstrip()[:1] == b"{" and re.search(rb'"resourceType"\s*:\s*"Bundle"', head) is not None
 

@@ -91,13 +91,16 @@ def warn_refusals(patient: Any) -> list[dict[str, Any]]:
 
 
 def print_json(data: Any, command: str) -> int:
-    """Print strict JSON (never NaN or Infinity, which JSON cannot carry): 0, or 1 with a message instead."""
+    """Print strict JSON through engine.output.json_text (DEL, C1 and bidi characters of quotes
+    escaped): 0, or 1 with a message when a non-finite number, which JSON cannot carry, got this far."""
     import json
 
+    from engine.output import json_text
+
     try:
-        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+        json.dumps(data, allow_nan=False)
     except ValueError as exc:  # a non-finite number slipped past the range checks: refuse, never print invalid JSON
         print(f"accord {command}: cannot write JSON output: {exc}", file=sys.stderr)
         return 1
-    print(text)
+    print(json_text(data))
     return 0

@@ -9,6 +9,7 @@ engine that decides. Files under tests/data/hostile/values/.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -254,3 +255,92 @@ def test_an_offset_written_as_a_float_is_E404_even_beside_other_errors(tmp_path)
     data["claims"][0]["status"] = "done"  # a schema error elsewhere: both validators now see 19.0 too
     _, diags = validate_ruleset_document(load_text(yaml.safe_dump(data), str(path)), check_source=False)
     assert sorted((d.code, d.pointer) for d in diags) == [("E100", "/claims/0/status"), ("E404", "/claims/0/provenance/end")]
+
+
+# ---------------------------------------------------------------- --patient is a project file like any other
+
+SECRET = "SECRET-TOKEN-9c1e"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    write_ruleset(folder, "alpha", TEXT, [{"question": "dose", "value": {"mg": 2, "every_days": 1}}])
+    (folder / "patients").mkdir()
+    return folder
+
+
+def _run(capsys: Any, *argv: str) -> tuple[int, str]:
+    import signal
+
+    def hung(*_: Any) -> None:
+        raise AssertionError("accord blocked on a read")
+
+    old = signal.signal(signal.SIGALRM, hung) if hasattr(signal, "SIGALRM") else None
+    if old is not None:
+        signal.alarm(5)
+    try:
+        code = main(list(argv))
+    finally:
+        if old is not None:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+COMMANDS = [["eval"], ["explain", "--source", "alpha", "--question", "dose"]]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("name", ["p.yaml", "bundle.json"])
+def test_a_fifo_patient_is_refused_without_blocking(project, capsys, command, name):
+    fifo = project / "patients" / name
+    os.mkfifo(fifo)
+    code, out = _run(capsys, *command, "--patient", str(fifo), "--rulesets", str(project))
+    assert code != 0 and "Traceback" not in out
+    assert f"{fifo}:1:1: error[E001]: is a FIFO" in out, out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("content", [
+    "id: leak\nfacts: {egfr: 40}\n# " + SECRET + "\n",
+    json.dumps({"resourceType": "Bundle", "type": "collection", "id": SECRET, "entry": []}),
+])
+def test_a_patient_linked_out_of_its_folder_prints_nothing_of_the_target(project, tmp_path, capsys, command, content):
+    outside = tmp_path / "elsewhere" / "secret.json"
+    outside.parent.mkdir()
+    outside.write_text(content, encoding="utf-8")
+    link = project / "patients" / "p.json"
+    link.symlink_to(outside)
+    code, out = _run(capsys, *command, "--patient", str(link), "--rulesets", str(project), "--format", "json")
+    assert code != 0 and SECRET not in out and "Traceback" not in out
+    assert f"{link}:1:1: error[E010]:" in out, out
+
+
+def test_the_bundle_sniff_reads_nothing_outside(tmp_path):
+    from engine.fhir import looks_like_bundle
+
+    outside = tmp_path / "secret.json"
+    outside.write_text(json.dumps({"resourceType": "Bundle"}), encoding="utf-8")
+    (tmp_path / "p").mkdir()
+    link = tmp_path / "p" / "b.json"
+    link.symlink_to(outside)
+    assert looks_like_bundle(outside) is True
+    assert looks_like_bundle(link) is False
+
+
+def test_explain_json_escapes_terminal_controls_in_quotes(tmp_path, capsys):
+    hostile = "Use 2 mg\u009b31m once\u202e daily. Avoid when eGFR is below 30."
+    folder = tmp_path / "r"
+    write_ruleset(folder, "alpha", hostile, [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Use 2 mg\u009b31m once\u202e daily"}])
+    (folder / "patients").mkdir()
+    patient = folder / "patients" / "p.yaml"
+    patient.write_text("id: p\nfacts: {egfr: 40}\n", encoding="utf-8")
+    code, out = _run(capsys, "explain", "--patient", str(patient), "--rulesets", str(folder), "--source", "alpha",
+                     "--question", "dose", "--format", "json")
+    assert code == 0, out
+    assert "\u009b" not in out and "\u202e" not in out
+    assert "\\u009b31m" in out and "\\u202e" in out
+    assert json.loads(out)["patient"] == "p"
