@@ -14,12 +14,15 @@ over missing facts) and cached by rule content.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence, cast
 
 from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
 from engine.model import Claim, Ruleset, value_key
 from engine.rules import facts_used
+
+if TYPE_CHECKING:
+    from engine.reportdata import AnswerData, AnswerStatus, ValueGroupData
 
 ANSWERED, CONFLICTING, INDETERMINATE, SILENT = "answered", "conflicting", "indeterminate", "silent"
 
@@ -46,7 +49,7 @@ class ValueGroup(NamedTuple):
     claims: tuple[str, ...]
     key: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ValueGroupData:
         return {"value": self.value, "claims": list(self.claims)}
 
 
@@ -66,11 +69,11 @@ class Answer:
     def value(self) -> Any:
         return self.values[0].value if self.status == ANSWERED else None
 
-    def to_json(self) -> dict[str, Any]:
-        data = {
+    def to_json(self) -> AnswerData:
+        data: AnswerData = {
             "source": self.source,
             "question": self.question,
-            "status": self.status,
+            "status": cast("AnswerStatus", self.status),
             "values": [v.to_json() for v in self.values],
             "missing": list(self.missing),
         }
@@ -81,14 +84,28 @@ class Answer:
         return data
 
     def summary(self) -> str:
-        """One short human line: the value, or the status with what is missing."""
-        if self.status == ANSWERED:
-            return format_value(self.values[0].value)
-        if self.status == CONFLICTING:
-            return "conflicting: " + " | ".join(format_value(v.value) for v in self.values)
-        if self.status == INDETERMINATE:
-            return "indeterminate (missing " + ", ".join(self.missing) + ")"
-        return SILENT
+        """One short human line: the value, or the status with what is missing (answer_text)."""
+        return answer_text(self.status, [v.value for v in self.values], self.missing)
+
+
+def answer_text(status: str, values: Sequence[Any], missing: Sequence[str] = ()) -> str:
+    """An answer in words, the one renderer: for an Answer, its JSON (report.json answers) and expectations.
+
+    answered: the value; conflicting: the values joined by |; indeterminate:
+    with the missing facts; silent: the word.
+    """
+    if status == ANSWERED:
+        return format_value(values[0])
+    if status == CONFLICTING:
+        return "conflicting: " + " | ".join(format_value(v) for v in values)
+    if status == INDETERMINATE:
+        return "indeterminate (missing " + ", ".join(missing) + ")"
+    return SILENT
+
+
+def answer_data_text(answer: AnswerData) -> str:
+    """answer_text of an answer as report.json holds it."""
+    return answer_text(answer["status"], [v["value"] for v in answer["values"]], answer["missing"])
 
 
 def format_value(value: Any) -> str:

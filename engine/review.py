@@ -18,12 +18,13 @@ import datetime as _dt
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
 from engine.filelock import locked
 from engine.loader import LoadError, load_file
+from engine.reportdata import ConflictData, DispositionEntry, DispositionValue, Report, Reviews, ReviewStep, Status
 from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
 
 T = TypeVar("T")
@@ -43,6 +44,14 @@ CONFLICT_ID = re.compile(r"C-[0-9a-f]{10}")
 
 class ReviewError(ValueError):
     """A review step that is not allowed or cannot be recorded; the message says why."""
+
+
+class ReviewsUnusable(ReviewError):
+    """reviews.yaml cannot be read or does not match its schema: `diagnostics` locate each problem."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
 
 
 # Reviewer names and notes end up in report.md and terminal output: one line, no control characters,
@@ -106,11 +115,11 @@ def today() -> str:
     return _dt.date.today().isoformat()
 
 
-def empty_reviews() -> dict[str, Any]:
+def empty_reviews() -> Reviews:
     return {"accord": 1, "conflicts": {}, "claims": {}}
 
 
-def load_reviews(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
+def load_reviews(path: str | os.PathLike[str]) -> tuple[Reviews, list[Diagnostic]]:
     """reviews.yaml as data (empty when the file does not exist) and any problems with it."""
     from engine.contract import validator
     from engine.validate import schema_diagnostics
@@ -127,13 +136,13 @@ def load_reviews(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Dia
     if diags:
         return empty_reviews(), diags
     data = empty_reviews()
-    data.update(doc.data)
+    data.update(cast(Reviews, doc.data))  # schema-valid: the types hold
     data.setdefault("conflicts", {})
     data.setdefault("claims", {})
     return data, []
 
 
-def dump_reviews(data: dict[str, Any]) -> str:
+def dump_reviews(data: Reviews) -> str:
     """Deterministic YAML: sorted keys, block style, every string quoted unless it is a plain word (engine.yamltext)."""
     def entry(item: Any) -> Any:
         return dict(sorted(item.items())) if isinstance(item, dict) else item
@@ -144,7 +153,7 @@ def dump_reviews(data: dict[str, Any]) -> str:
     return dump_block(ordered)
 
 
-def reviews_problems(data: dict[str, Any]) -> list[str]:
+def reviews_problems(data: Reviews) -> list[str]:
     """What makes `data` not a valid reviews.yaml, each with its JSON pointer (empty when valid)."""
     from engine.contract import validator
     from engine.loader import pointer
@@ -156,7 +165,7 @@ def reviews_problems(data: dict[str, Any]) -> list[str]:
     return out
 
 
-def reviews_text(data: dict[str, Any]) -> str:
+def reviews_text(data: Reviews) -> str:
     """The reviews.yaml text for `data`, checked: schema-valid and reads back as exactly `data`; ReviewError otherwise."""
     problems = reviews_problems(data)
     if problems:
@@ -171,7 +180,7 @@ def reviews_text(data: dict[str, Any]) -> str:
     return text
 
 
-def _sorted_like(data: dict[str, Any]) -> dict[str, Any]:
+def _sorted_like(data: Reviews) -> dict[str, Any]:
     def entry(item: Any) -> Any:
         return dict(sorted(item.items())) if isinstance(item, dict) else item
 
@@ -180,7 +189,7 @@ def _sorted_like(data: dict[str, Any]) -> dict[str, Any]:
             "conflicts": {k: entry(v) for k, v in sorted(data["conflicts"].items())}}
 
 
-def save_reviews(path: str | os.PathLike[str], data: dict[str, Any]) -> bool:
+def save_reviews(path: str | os.PathLike[str], data: Reviews) -> bool:
     """Write reviews.yaml atomically, only when its bytes change. True when written.
 
     Writes `data` as given: a caller that read the file earlier should use
@@ -195,7 +204,7 @@ def save_reviews(path: str | os.PathLike[str], data: dict[str, Any]) -> bool:
     return True
 
 
-def update_reviews(path: str | os.PathLike[str], change: Callable[[dict[str, Any]], T]) -> tuple[T, dict[str, Any]]:
+def update_reviews(path: str | os.PathLike[str], change: Callable[[Reviews], T]) -> tuple[T, Reviews]:
     """Read-modify-write of reviews.yaml under its lock: re-read, `change(data)`, check, write. (result, data).
 
     Nothing is written when `change` raises or the result would not be a
@@ -204,15 +213,20 @@ def update_reviews(path: str | os.PathLike[str], change: Callable[[dict[str, Any
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     with locked(p):
-        data, diags = load_reviews(p)
-        if diags:
-            raise ReviewError("; ".join(d.format() for d in diags))
+        data = _reviews_or_raise(p)
         result = change(data)
         save_reviews(p, data)
         return result, data
 
 
-def load_report(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+def _reviews_or_raise(path: Path) -> Reviews:
+    data, diags = load_reviews(path)
+    if diags:
+        raise ReviewsUnusable(diags)
+    return data
+
+
+def load_report(folder: str | os.PathLike[str]) -> Report | None:
     """The folder's report.json, checked against schema/report.schema.json; None when there is none.
 
     ReviewError (file, line:col or JSON pointer) when it cannot be read or does
@@ -240,20 +254,21 @@ def load_report(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
         if diags or not isinstance(doc.data, dict):
             shown = "; ".join(d.format() for d in diags[:3]) or f"{path}:1:1: not a report"
             raise ReviewError(f"{path} does not match schema/report.schema.json (run `accord conflicts` to rewrite it): {shown}")
+    report = cast(Report, doc.data)  # schema-valid: the types hold
     _checked_reports.clear()
-    _checked_reports[key] = doc.data
-    return doc.data
+    _checked_reports[key] = report
+    return report
 
 
-_checked_reports: dict[tuple[Any, ...], dict[str, Any]] = {}
+_checked_reports: dict[tuple[Any, ...], Report] = {}
 
 
-def _refreshed_report_files(folder: Path, report: dict[str, Any], reviews: dict[str, Any]) -> dict[str, str]:
+def _refreshed_report_files(folder: Path, report: Report, reviews: Reviews) -> dict[str, str]:
     """report.json and report.md with the dispositions from `reviews`, rendered before anything is written."""
     from engine.report import refresh_dispositions, rendered
 
     try:
-        return rendered(refresh_dispositions(report, reviews))
+        return rendered(refresh_dispositions(report, reviews))  # type: ignore[arg-type]  # engine.report still takes dict[str, Any]
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ReviewError(f"{folder / 'report.json'} cannot be refreshed ({type(exc).__name__}: {str(exc)[:80]}); "
                           "run `accord conflicts` to rewrite it") from None
@@ -261,28 +276,30 @@ def _refreshed_report_files(folder: Path, report: dict[str, Any], reviews: dict[
 
 def save_disposition(path: str | os.PathLike[str], conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
                      date: str | None = None, conflict_sources: list[str] | None = None,
-                     refresh_report: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Record one disposition in reviews.yaml at `path` under its lock; (entry, all reviews).
+                     refresh_report: bool = True) -> tuple[DispositionEntry, Reviews]:
+    """Record one disposition in reviews.yaml at `path` and refresh the report beside it: the one disposition flow.
 
-    With `refresh_report`, the report beside it (if any) is re-read under the
-    same lock, checked, and its copies of the dispositions rewritten, so two
-    concurrent reviewers never leave a report missing the other's disposition.
-    Everything is checked before anything is written.
+    `accord review conflict` and the workbench's conflicts screen both call
+    this. The arguments are checked first; then, under reviews.yaml's lock,
+    the report (if any, with `refresh_report`) and reviews.yaml are re-read and
+    checked, the conflict must be in the report and `source` one of its
+    sources, and only then are reviews.yaml and the report's copies of the
+    dispositions written: two concurrent reviewers never leave a report
+    missing the other's disposition. (entry, all reviews).
     """
+    check_disposition(conflict, kind, reviewer, note, source, date)
     p = Path(path)
     folder = p.parent
     folder.mkdir(parents=True, exist_ok=True)
     with locked(p):
-        data, diags = load_reviews(p)
-        if diags:
-            raise ReviewError("; ".join(d.format() for d in diags))
         report = load_report(folder) if refresh_report else None
+        data = _reviews_or_raise(p)
         sources = conflict_sources
         if report is not None:
-            known = {c["id"]: c for c in report.get("conflicts", [])}
-            if conflict not in known:
+            found = find_conflict(report, conflict)
+            if found is None:
                 raise ReviewError(f"no conflict {conflict} in {folder / 'report.json'}; run `accord conflicts` first")
-            sources = known[conflict]["sources"]
+            sources = found["sources"]
         entry = record_disposition(data, conflict, kind, reviewer, note, source, date, sources)
         text = reviews_text(data)
         files = _refreshed_report_files(folder, report, data) if report is not None else {}
@@ -295,7 +312,24 @@ def save_disposition(path: str | os.PathLike[str], conflict: str, kind: str, rev
     return entry, data
 
 
-def disposition_value(kind: str, source: str | None) -> Any:
+def find_conflict(report: Report, conflict: str) -> ConflictData | None:
+    """The report's conflict with id `conflict`, or None."""
+    return next((c for c in report["conflicts"] if c["id"] == conflict), None)
+
+
+def check_disposition(conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
+                      date: str | None = None) -> str:
+    """Every argument of a disposition checked before any file is read: the date (today when None), or ReviewError."""
+    date = check_date(date)
+    if not isinstance(conflict, str) or not CONFLICT_ID.fullmatch(conflict):
+        raise ReviewError(f"{conflict!r} is not a conflict id (C- and 10 hex digits)")
+    check_reviewer(reviewer)
+    check_note(note)
+    disposition_value(kind, source)
+    return date
+
+
+def disposition_value(kind: str, source: str | None) -> DispositionValue:
     if kind not in DISPOSITIONS:
         raise ReviewError(f"unknown disposition {kind!r}; one of {', '.join(DISPOSITIONS)}")
     if kind == "source_correct":
@@ -306,17 +340,17 @@ def disposition_value(kind: str, source: str | None) -> Any:
         return {"source_correct": source}
     if source:
         raise ReviewError(f"--source is only for source_correct, not {kind}")
-    return kind
+    return cast(DispositionValue, kind)
 
 
-def disposition_text(value: Any) -> str:
+def disposition_text(value: DispositionValue) -> str:
     if isinstance(value, dict) and "source_correct" in value:
         return f"source_correct: {value['source_correct']}"
     return str(value)
 
 
-def record_disposition(data: dict[str, Any], conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
-                       date: str | None = None, conflict_sources: list[str] | None = None) -> dict[str, Any]:
+def record_disposition(data: Reviews, conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
+                       date: str | None = None, conflict_sources: list[str] | None = None) -> DispositionEntry:
     """Set the disposition of a conflict in `data` (reviews) and return the entry (every field checked first)."""
     check_reviewer(reviewer)
     check_note(note)
@@ -326,14 +360,14 @@ def record_disposition(data: dict[str, Any], conflict: str, kind: str, reviewer:
     value = disposition_value(kind, source)
     if source and conflict_sources is not None and source not in conflict_sources:
         raise ReviewError(f"source {source!r} is not one of the conflict's sources ({', '.join(conflict_sources)})")
-    entry: dict[str, Any] = {"disposition": value, "reviewer": reviewer, "date": date}
+    entry: DispositionEntry = {"disposition": value, "reviewer": reviewer, "date": date}
     if note:
         entry["note"] = note
     data.setdefault("conflicts", {})[conflict] = entry
     return entry
 
 
-def orphaned(data: dict[str, Any], conflict_ids: set[str]) -> list[tuple[str, dict[str, Any]]]:
+def orphaned(data: Reviews, conflict_ids: set[str]) -> list[tuple[str, DispositionEntry]]:
     """Dispositions whose conflict no longer exists (kept, reported)."""
     return sorted((cid, entry) for cid, entry in (data.get("conflicts") or {}).items() if cid not in conflict_ids)
 
@@ -364,7 +398,7 @@ def find_claim(rulesets_dir: str | os.PathLike[str], claim_id: str) -> tuple[Pat
 
 
 def change_claim_status(rulesets_dir: str | os.PathLike[str], reviews_path: str | os.PathLike[str], claim_id: str, status: str,
-                        reviewer: str, note: str, date: str | None = None) -> dict[str, Any]:
+                        reviewer: str, note: str, date: str | None = None) -> ReviewStep:
     """Move a claim to `status`: check the transition, edit the ruleset in place, append the step.
 
     Holds the ruleset's lock, then reviews.yaml's (always in that order), and
@@ -400,10 +434,8 @@ def change_claim_status(rulesets_dir: str | os.PathLike[str], reviews_path: str 
             new_text = set_claim_status(doc, claim_id, status)
         except ValueError as exc:
             raise ReviewError(f"{path}: {exc}") from None
-        data, diags = load_reviews(rpath)
-        if diags:
-            raise ReviewError("; ".join(d.format() for d in diags))
-        step = {"from": current, "status": status, "reviewer": reviewer, "date": date, "note": note}
+        data = _reviews_or_raise(rpath)
+        step: ReviewStep = {"from": cast(Status, current), "status": cast(Status, status), "reviewer": reviewer, "date": date, "note": note}
         data.setdefault("claims", {}).setdefault(claim_id, []).append(step)
         text = reviews_text(data)
         write_atomic(path, new_text)

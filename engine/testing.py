@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine.derive import derive_facts
-from engine.evaluate import ANSWERED, CONFLICTING, INDETERMINATE, SILENT, Answer, answer, format_value, value_key
+from engine.evaluate import ANSWERED, CONFLICTING, INDETERMINATE, SILENT, Answer, answer, answer_text, format_value, value_key
 from engine.diagnostics import Diagnostic
 from engine.validate import validate_paths
 
@@ -40,14 +40,7 @@ class Outcome:
         if self.actual is None:
             return self.message or "no answer"
         a = self.actual
-        if a.status == ANSWERED:
-            text = format_value(a.values[0].value)
-        elif a.status == CONFLICTING:
-            text = "conflicting: " + " | ".join(format_value(v.value) for v in a.values)
-        elif a.status == INDETERMINATE:
-            text = "indeterminate (missing " + ", ".join(a.missing) + ")"
-        else:
-            text = SILENT
+        text = a.summary()
         claims = [c for v in a.values for c in v.claims]
         return text + (f" (claims {', '.join(claims)})" if claims else "")
 
@@ -92,7 +85,7 @@ def describe_expectation(expected: Any) -> str:
     if expected in (SILENT, INDETERMINATE):
         return expected
     if isinstance(expected, dict) and set(expected) == {"conflicting"}:
-        return "conflicting: " + " | ".join(format_value(v) for v in expected["conflicting"])
+        return answer_text(CONFLICTING, expected["conflicting"])
     return format_value(expected)
 
 

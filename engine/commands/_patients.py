@@ -15,12 +15,11 @@ def report(diagnostics: list[Diagnostic]) -> None:
 
 def load_inputs(patient_path: str, rulesets_path: str) -> tuple[Any, Any] | None:
     """(patient, validation result) or None after printing why not."""
-    from engine.validate import load_patient, validate_paths
+    from engine.commands._rulesets import valid_rulesets
+    from engine.validate import load_patient
 
-    result = validate_paths([rulesets_path], check_patients=False)
-    if not result.ok:
-        report([d for d in result.diagnostics if d.severity == "error"])
-        print(f"accord: the rulesets in {rulesets_path} have errors; run `accord validate {rulesets_path}`", file=sys.stderr)
+    result = valid_rulesets(rulesets_path)
+    if result is None:
         return None
     patient, diagnostics = load_patient(patient_path)
     if patient is None:

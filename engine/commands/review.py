@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 HELP = "Review conflicts (dispositions) and claims (draft -> submitted -> under_review -> approved | rejected)."
 EXAMPLE = "accord review conflict C-0123456789 --disposition source_correct --source lucius-label --reviewer ana --note 'label wins'"
@@ -36,15 +35,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything (date, names, ids, the report) before writing anything; locked read-modify-write."""
-    from engine.report import REVIEWS
-    from engine.review import (ReviewError, change_claim_status, check_date, check_note, check_reviewer, disposition_text,
-                               disposition_value, load_report, load_reviews, orphaned, save_disposition)
+    from engine.folders import REVIEWS, conflicts_folder
+    from engine.review import (ReviewError, ReviewsUnusable, change_claim_status, check_date, disposition_text, load_report,
+                               load_reviews, orphaned, save_disposition)
     from engine.yamltext import UnwritableText
 
     if args.action is None:
         print("accord review: choose an action: conflict, claim or list", file=sys.stderr)
         return 2
-    out = Path(args.out)
+    out = conflicts_folder(args.rulesets, args.out)
     reviews_path = out / REVIEWS
     try:
         if getattr(args, "date", None) is not None:
@@ -54,12 +53,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"{_safe(args.id)}: {step['from']} -> {step['status']} (recorded in {_safe(str(reviews_path))}); "
                   "run `accord conflicts` to refresh the report")
             return 0
+        if args.action == "conflict":
+            if not re.fullmatch(r"C-[0-9a-f]{10}", args.id):
+                print(f"accord review: {_safe(args.id)!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
+                return 2
+            # engine.review.save_disposition checks every argument, then the report and reviews.yaml under the lock
+            save_disposition(reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date)
+            print(f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {_safe(str(reviews_path))})")
+            return 0
         report = load_report(out)
         reviews, diags = load_reviews(reviews_path)
         if diags:
-            for d in diags:
-                print(d.format(), file=sys.stderr)
-            return 1
+            raise ReviewsUnusable(diags)
         known = {c["id"]: c for c in report["conflicts"]} if report else {}
         if args.action == "list":
             for cid, entry in sorted((reviews.get("conflicts") or {}).items()):
@@ -72,22 +77,12 @@ def run(args: argparse.Namespace) -> int:
                 n = len(orphaned(reviews, set(known)))
                 print(f"accord: {len(reviews.get('conflicts') or {})} dispositions ({n} orphaned)", file=sys.stderr)
             return 0
-        # conflict: every argument checked here, and again under the lock by save_disposition
-        if not re.fullmatch(r"C-[0-9a-f]{10}", args.id):
-            print(f"accord review: {_safe(args.id)!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
-            return 2
-        check_reviewer(args.reviewer)
-        check_note(args.note)
-        disposition_value(args.disposition, args.source)
-        if report is not None and args.id not in known:
-            print(f"accord review: no conflict {args.id} in {_safe(str(out / 'report.json'))}; run `accord conflicts` first", file=sys.stderr)
-            return 1
-        sources = known[args.id]["sources"] if args.id in known else None
-        if args.source and sources is not None and args.source not in sources:
-            raise ReviewError(f"source {args.source!r} is not one of the conflict's sources ({', '.join(sources)})")
-        save_disposition(reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date, sources)
-        print(f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {_safe(str(reviews_path))})")
-        return 0
+        print(f"accord review: unknown action {_safe(str(args.action))}", file=sys.stderr)
+        return 2
+    except ReviewsUnusable as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
     except (ReviewError, UnwritableText) as exc:
         print(f"accord review: {_safe(str(exc))}", file=sys.stderr)
         return 1
