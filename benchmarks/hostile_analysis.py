@@ -87,8 +87,27 @@ def huge_threshold(folder: Path) -> None:
     _bands(folder, "beta", [({">=": [{"var": "egfr"}, 30]}, {"mg": 3, "every_days": 1})])
 
 
+def overlapping(folder: Path, n: int = 3000) -> None:
+    """One source, n claims each above its own egfr threshold with its own dose: every cell folds all the claims below it."""
+    _bands(folder, "alpha", [({">=": [{"var": "egfr"}, i * 200 / n]}, {"mg": i + 1, "every_days": 1}) for i in range(n)])
+
+
+def overlapping_10k(folder: Path) -> None:
+    """As overlapping with 10,000 claims (a minute and more before the work budget)."""
+    overlapping(folder, 10_000)
+
+
+def labels_on_big_grids(folder: Path, n: int = 40) -> None:
+    """Two sources banding egfr and crcl together (n x n boxes, every dose different): n^2 regions, each located on both grids."""
+    for s, offset in (("alpha", 0), ("beta", 100_000)):
+        pairs = [({"and": [_band("egfr", i * 200 / n, (i + 1) * 200 / n), _band("crcl", j * 250 / n, (j + 1) * 250 / n)]},
+                  {"mg": 1 + offset + i * n + j, "every_days": 1}) for i in range(n) for j in range(n)]
+        _bands(folder, s, pairs)
+
+
 CASES: dict[str, Callable[[Path], None]] = {
     "combiner": combiner, "grid_at_budget": grid_at_budget, "grid_at_bytes": grid_at_bytes, "many_conflicts": many_conflicts, "huge_threshold": huge_threshold,
+    "overlapping": overlapping, "overlapping_10k": overlapping_10k, "labels_on_big_grids": labels_on_big_grids,
 }
 
 

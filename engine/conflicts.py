@@ -22,7 +22,7 @@ from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
-from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_BYTES, MAX_CELLS, Analysis, Finding, RegionCells, analyse
+from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis, Finding, RegionCells, analyse
 from engine.rules import facts_used
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -271,8 +271,10 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
 
 def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None,
                    on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
-                   max_bytes: int = MAX_BYTES, max_findings: int = MAX_FINDINGS) -> tuple[list[Conflict], Analysis]:
+                   max_bytes: int = MAX_BYTES, max_findings: int = MAX_FINDINGS,
+                   max_work: int = MAX_WORK) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
     vocab = vocab or vocabulary()
-    analysis = analyse(rulesets, vocab, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes, max_findings=max_findings)
+    analysis = analyse(rulesets, vocab, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes, max_findings=max_findings,
+                       max_work=max_work)
     return build_conflicts(rulesets, analysis, vocab, max_findings), analysis

@@ -33,7 +33,8 @@ from engine.model import Claim, Ruleset
 from engine.partition import Partition
 from engine.regions import (
     BETWEEN, BOUNDARY, MAX_BYTES, WITHIN, Cuts, Finding, Grid, RegionCells, _is_box, _point_count, _row_classes, _shared_point,
-    claim_words, gaps, grid_bytes, merged_thresholds, over_budget, row_bits, set_claims, source_cells,
+    FOLD_UNITS, Work, claim_words, gaps, grid_bytes, grid_work, merged_thresholds, over_budget, popcount, row_claims,
+    source_cells,
 )
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
@@ -122,7 +123,7 @@ def components(claim_groups: Iterable[list[Claim]]) -> list[tuple[list[str], lis
 
 
 def component_table(question: str, parts: dict[str, Partition], facts: list[str], sides: list[list[Claim]], max_cells: int,
-                    max_bytes: int = MAX_BYTES) -> dict[State, Cells]:
+                    max_bytes: int = MAX_BYTES, work: Work | None = None) -> dict[State, Cells]:
     """Evaluate one component's claims on its own grid and summarise its cells by state."""
     grid = Grid(question, [parts[n] for n in facts])
     claims = [c for side in sides for c in side]
@@ -130,8 +131,12 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
     if over_budget(cells, len(claims), max_cells) or grid_bytes(cells, len(claims)) > max_bytes:
         raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {cells:,} cells")
     side_of = [s for s, side in enumerate(sides) for _ in side]
+    if work is not None:
+        work.take(grid_work(cells, len(claims), len(facts)), f"a group of {len(facts)} linked facts ({cells:,} cells) for {len(claims):,} claims")
     words, _ = claim_words(grid, claims)
     inverse, reps = _row_classes(words)
+    if work is not None:
+        work.take(popcount(reps) * FOLD_UNITS, f"folding {len(reps):,} distinct combinations of {len(claims):,} claims")
     flat = inverse.ravel()
     points = _point_count(grid).ravel()
     order = np.argsort(flat, kind="stable")
@@ -141,7 +146,8 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
         applied: list[set[str]] = [set() for _ in sides]
         unknown: list[set[str]] = [set() for _ in sides]
         by_value: tuple[dict[str, set[str]], ...] = tuple({} for _ in sides)
-        for i, applies in set_claims(row_bits(row)):
+        applies_at, unknown_at = row_claims(row)
+        for i, applies in sorted([(i, True) for i in applies_at] + [(i, False) for i in unknown_at]):
             claim, s = claims[i], side_of[i]
             if applies:
                 applied[s].add(claim.value_key)
@@ -171,7 +177,7 @@ def _items(table: dict[State, Cells]) -> int:
     return sum(sum(map(len, c.indices.values())) + sum(len(ids) for side in c.claims for ids in side.values()) for c in table.values())
 
 
-def combine(tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_BYTES) -> dict[State, Cells]:
+def combine(tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_BYTES, work: Work | None = None) -> dict[State, Cells]:
     """The states of whole patients: every combination of component states, unioned; cells multiply.
 
     Each step's cost is known before it runs: len(acc) x len(table) pairs, each
@@ -187,6 +193,8 @@ def combine(tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_B
         items = len(table) * acc_items + len(acc) * table_items  # an upper bound: merged states share their sets
         if pairs > MAX_PAIRS or items * ITEM_BYTES > max_bytes:
             raise TooWide(f"{len(acc):,} x {len(table):,} combinations of claim values ({items:,} set entries)")
+        if work is not None:  # each pair unions its states and copies its sets in Python
+            work.take((pairs * sides + items) * FOLD_UNITS, f"combining {len(acc):,} x {len(table):,} states of independent facts")
         nxt: dict[State, Cells] = {}
         for s1, c1 in acc.items():
             for s2, c2 in table.items():
@@ -242,10 +250,10 @@ def _source_facts(claims: list[Claim]) -> list[str]:
 # ---------------------------------------------------------------- findings
 
 def within_source(question: str, parts: dict[str, Partition], source: str, claims: list[Claim], max_cells: int,
-                  max_bytes: int = MAX_BYTES) -> list[Finding]:
-    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes) for facts, sides in components([claims])]
+                  max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
+    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes, work) for facts, sides in components([claims])]
     labelled: dict[tuple[str, ...], Cells] = {}
-    for state, cells in combine(tables, 1, max_bytes).items():
+    for state, cells in combine(tables, 1, max_bytes, work).items():
         answer = _answer(source, question, claims, state[0])
         if answer.status != CONFLICTING:
             continue
@@ -258,7 +266,7 @@ def within_source(question: str, parts: dict[str, Partition], source: str, claim
 
 
 def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Any, max_cells: int,
-                max_bytes: int = MAX_BYTES) -> list[Finding]:
+                max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
     """engine.regions.gaps on each component alone: the other components are constant along any line."""
     comps = components([claims])
     facts = _source_facts(claims)
@@ -269,7 +277,7 @@ def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, cl
         size = math.prod(len(parts[n].cells) for n in names)
         if size > max_cells or grid_bytes(size, len(comp_claims)) > max_bytes:
             raise TooWide(f"a component of {len(names)} linked facts is over the budget")
-        sc, _ = source_cells(question, parts, ruleset, comp_claims, vocab)
+        sc, _ = source_cells(question, parts, ruleset, comp_claims, vocab, work=work)
         others = [n for n in facts if n not in names]
         scale = math.prod(len(parts[n].cells) for n in others)
         extra_witness = {n: _interior(parts[n]) for n in others}
@@ -292,11 +300,11 @@ def _interior(part: Partition) -> int:
 
 
 def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, list[Claim], Cuts], b: tuple[str, list[Claim], Cuts],
-                    max_cells: int, max_bytes: int = MAX_BYTES) -> list[Finding]:
+                    max_cells: int, max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
     (sa, ca, ta), (sb, cb, tb) = a, b
-    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes) for facts, sides in components([ca, cb])]
+    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes, work) for facts, sides in components([ca, cb])]
     labelled: dict[tuple[tuple[str, ...], tuple[str, ...]], Cells] = {}
-    for state, cells in combine(tables, 2, max_bytes).items():
+    for state, cells in combine(tables, 2, max_bytes, work).items():
         x, y = _answer(sa, question, ca, state[0]), _answer(sb, question, cb, state[1])
         if x.status not in (ANSWERED, CONFLICTING) or y.status not in (ANSWERED, CONFLICTING):
             continue
@@ -378,8 +386,9 @@ class FactoredQuestion:
 
 def analyse_factored(question: str, parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]],
                      per_claim: dict[str, tuple[Cuts, list[str]]], vocab: Any, max_cells: int,
-                     max_bytes: int = MAX_BYTES) -> FactoredQuestion:
-    """All findings of one question, source by source and pair by pair, in engine.regions' order. Raises TooWide."""
+                     max_bytes: int = MAX_BYTES, work: Work | None = None) -> FactoredQuestion:
+    """All findings of one question, source by source and pair by pair, in engine.regions' order.
+    Raises TooWide, or engine.regions.OverWork when a step does not fit the work budget."""
     out = FactoredQuestion()
     info = {r.source_id: (r.source_id, claims, merged_thresholds(claims, per_claim)[0]) for r, claims in per_source}
     ids = sorted(info)
@@ -389,8 +398,8 @@ def analyse_factored(question: str, parts: dict[str, Partition], per_source: lis
         out.cells[source] = math.prod(len(parts[n].cells) for n in _source_facts(claims))
     for i, source in enumerate(ids):
         ruleset, claims = by_id[source]
-        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes))
-        out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes))
+        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes, work))
+        out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes, work))
         for other in ids[i + 1:]:
-            out.findings.extend(between_sources(question, parts, info[source], info[other], max_cells, max_bytes))
+            out.findings.extend(between_sources(question, parts, info[source], info[other], max_cells, max_bytes, work))
     return out

@@ -60,7 +60,53 @@ WORDS_PER_CELL = 4  # at MAX_CELLS cells: 256 claims, 512 MB of claim bits
 # are bounded in bytes as well, estimated before any is built (grid_bytes), and this many in
 # all keeps peak RSS under 1 GiB (benchmarks/hostile_analysis.py measures it).
 MAX_BYTES = 320 << 20
+# Bytes bound memory, not time: the largest grid MAX_BYTES admits took 53 s, and 3,000 claims
+# each above its own threshold fold 9 M claim visits in Python. So the whole analysis has a work
+# budget, counted in units of about one array element operation and estimated before each step
+# (a grid: cells x (claims + words + axes); a fold: claims visited, FOLD_UNITS each; a pair: passes
+# over both grids). Counting, not timing, keeps the report the same on every machine. The default
+# is about 3 s of analysis on 2 idle cores, leaving room for witnesses and the report; the bundled
+# corpus needs 88 M, the synthetic corpus (20 x 1,000 claims) 82 M.
+MAX_WORK = 1_200_000_000
+LABEL_UNITS = 5000  # one distinct disagreement of a pair named, ranked and counted
+FOLD_UNITS = 1000  # one claim visited by the Python fold (and the labelling after it) costs about as much as 1,000 array element operations
 KINDS = (BETWEEN, WITHIN, BOUNDARY, GAP)
+
+
+class OverWork(Exception):
+    """A step's estimated work exceeds what is left of the analysis's work budget."""
+
+    def __init__(self, what: str, units: int, left: int, limit: int) -> None:
+        super().__init__(f"{what} needs about {units:,} units of work, over the {max(left, 0):,} left of the work budget "
+                         f"({limit:,}); raise it with --max-work")
+        self.units, self.left, self.limit = units, left, limit
+
+
+@dataclass
+class Work:
+    """The analysis's work budget, spent step by step in question order (so deterministic)."""
+
+    limit: int = MAX_WORK
+    spent: int = 0
+
+    def take(self, units: int, what: str) -> None:
+        """Spend `units`, or raise OverWork (spending nothing) when they do not fit."""
+        if self.spent + units > self.limit:
+            raise OverWork(what, units, self.limit - self.spent, self.limit)
+        self.spent += units
+
+
+def grid_work(cells: int, claims: int, axes: int) -> int:
+    """Units to evaluate `claims` on a grid, sort its rows of claim words and scan its lines along each axis."""
+    return cells * (max(claims, 1) + 16 * _words(claims) + 4 * max(axes, 1))
+
+
+def popcount(rows: np.ndarray) -> int:
+    """Set bits in an array of uint64 words (claims a fold would visit, two bits for an unknown one)."""
+    if hasattr(np, "bitwise_count"):
+        return int(np.bitwise_count(rows).sum(dtype=np.int64))
+    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)  # NumPy < 2.0
+    return int(table[np.ascontiguousarray(rows).view(np.uint8)].sum())
 
 
 @dataclass
@@ -260,6 +306,8 @@ class Analysis:
     # Set by engine.conflicts.build_conflicts when more conflicts were found than it may build.
     truncated: dict[str, Any] | None = None
     conflict_ids: frozenset[str] = frozenset()  # every conflict found, built or not (no disposition of a cut one is orphaned)
+    max_work: int = MAX_WORK
+    work: int = 0  # units of the work budget spent
 
     @property
     def not_analysed(self) -> list[NotAnalysed]:
@@ -347,39 +395,80 @@ def _row_classes(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Vocabulary,
-                 per_claim: dict[str, tuple[Cuts, list[str]]] | None = None) -> tuple[SourceCells, int]:
-    """Evaluate one source's claims on every cell of its own grid (the facts its claims read)."""
+                 per_claim: dict[str, tuple[Cuts, list[str]]] | None = None, work: Work | None = None) -> tuple[SourceCells, int]:
+    """Evaluate one source's claims on every cell of its own grid (the facts its claims read). Raises OverWork."""
     facts = sorted({n for c in claims for n in c.facts})
     grid = Grid(question, [parts[n] for n in facts])
+    if work is not None:
+        work.take(grid_work(grid.size, len(claims), len(facts)), f"its grid of {grid.size:,} cells for {len(claims):,} claims")
     words, evaluations = claim_words(grid, claims)
     inverse, reps = _row_classes(words)
+    if work is not None:
+        work.take(popcount(reps) * FOLD_UNITS, f"folding its {len(reps):,} distinct combinations of {len(claims):,} claims")
     answers: list[Answer] = []
     applied: list[int] = []
     for row in reps:
-        answer, applies_bits = _fold_row(ruleset.source_id, question, claims, row_bits(row))
+        answer, applies_bits = _fold_row(ruleset.source_id, question, claims, row)
         answers.append(answer)
         applied.append(applies_bits)
     cuts, _ = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
     return SourceCells(ruleset.source_id, claims, grid, inverse, answers, applied, cuts, set(facts)), evaluations
 
 
-def _fold_row(source: str, question: str, claims: list[Claim], bits: int) -> tuple[Answer, int]:
-    """One cell class's Answer from its bits (applies, unknown per claim), and which claims apply.
+def _fold_row(source: str, question: str, claims: list[Claim], row: np.ndarray) -> tuple[Answer, int]:
+    """One cell class's Answer from its words (applies, unknown per claim), and which claims apply.
 
     Only the claims with a bit set are visited (a handful of a source's
     thousands): a claim that does not apply takes no part in the answer.
     """
     applied: dict[str, list[Claim]] = {}
     unknown: list[ClaimOutcome] = []
-    applies_bits = 0
-    for i, applies in set_claims(bits):
+    applies, unknowns = row_claims(row)
+    for i in applies:
         claim = claims[i]
-        if applies:
+        applied.setdefault(claim.value_key, []).append(claim)
+    for i in unknowns:
+        claim = claims[i]
+        unknown.append(ClaimOutcome(claim, None, claim.facts))
+    if len(row) <= SMALL_ROW:
+        applies_bits = 0
+        for i in applies:
             applies_bits |= 1 << i
-            applied.setdefault(claim.value_key, []).append(claim)
-        else:
-            unknown.append(ClaimOutcome(claim, None, claim.facts))
+    else:
+        mask = np.zeros(len(claims), dtype=bool)
+        mask[applies] = True
+        applies_bits = int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
     return fold(source, question, applied, unknown), applies_bits
+
+
+def row_claims(row: np.ndarray) -> tuple[list[int], list[int]]:
+    """The claims one cell class's words say apply, and those left unknown (each ascending).
+
+    Walking the set bits of one big int costs a pass over the int per bit:
+    cheap for a few words, cubic in the claims for thousands (3,000 overlapping
+    claims: 124 s). Past SMALL_ROW words the row is read with NumPy in one pass.
+    """
+    if len(row) <= SMALL_ROW:
+        bits = 0
+        for k, word in enumerate(row.tolist()):
+            bits |= word << (64 * k)
+        applies, unknown = [], []
+        while bits:
+            low = bits & -bits
+            bit = low.bit_length() - 1
+            if bit & 1 == 0:
+                applies.append(bit >> 1)
+                bits &= ~(0b11 << bit)
+            else:
+                unknown.append(bit >> 1)
+                bits ^= low
+        return applies, unknown
+    bits = np.unpackbits(np.ascontiguousarray(row, dtype="<u8").view(np.uint8), bitorder="little")
+    pairs = bits[: 2 * (len(bits) // 2)].reshape(-1, 2)
+    return np.flatnonzero(pairs[:, 0]).tolist(), np.flatnonzero(pairs[:, 1] & (pairs[:, 0] ^ 1)).tolist()
+
+
+SMALL_ROW = 4  # words (128 claims) up to which row_claims walks one int
 
 
 def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]:
@@ -396,28 +485,6 @@ def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]
                 w = words[bit // 64]
                 w |= (mask.astype(np.uint64) << np.uint64(bit % 64))
     return words, evaluations
-
-
-def row_bits(row: np.ndarray) -> int:
-    """One cell class's words as a single int."""
-    bits = 0
-    for k, word in enumerate(row):
-        bits |= int(word) << (64 * k)
-    return bits
-
-
-def set_claims(bits: int) -> Iterator[tuple[int, bool]]:
-    """(claim index, applies) for each claim with a bit set, in claim order; only those are visited
-    (a handful of a source's thousands). A claim that applies has no unknown bit."""
-    while bits:
-        low = bits & -bits
-        bit = low.bit_length() - 1
-        if bit & 1 == 0:
-            yield bit >> 1, True
-            bits &= ~(0b11 << bit)
-        else:
-            yield bit >> 1, False
-            bits ^= low
 
 
 # ---------------------------------------------------------------- regions
@@ -652,7 +719,7 @@ def _equi_join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
-                    cut: list[tuple[str, ...]] | None = None) -> list[Finding]:
+                    cut: list[tuple[str, ...]] | None = None, work: Work | None = None) -> list[Finding]:
     """Cells where both sources answer, differently; one finding per pair of value sets.
 
     Facts only one source reads vary freely, so the pair is analysed on each
@@ -681,6 +748,9 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
     if not keep.any():
         return []
     join_a, join_b, row_label = join_a[keep], join_b[keep], row_label[keep]
+    if work is not None:  # naming, ranking and counting every label is Python work, located or not
+        work.take(len(labels) * LABEL_UNITS + 8 * (len(join_a) + a.grid.size + b.grid.size),
+                  f"comparing it with {a.source} ({len(labels):,} distinct disagreements)")
     label_list = list(labels)
     claims_of = _claims_of(label_list, ((0, x, join_a), (1, y, join_b)), row_label)
     counts = np.bincount(row_label, weights=x.row_cells[join_a] * y.row_cells[join_b], minlength=len(labels))
@@ -698,6 +768,9 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
         chosen = sorted(ranked[:limit])
         if cut is not None:  # the claims of each label not located: their conflict ids stay known
             cut.extend(tuple(sorted(claims_of[index])) for _, index in ranked[limit:])
+    if work is not None:  # each region located costs a pass over both grids and the joined rows
+        size = a.grid.size + b.grid.size + len(join_a)
+        work.take(size * len(chosen), f"locating {len(chosen):,} regions of its disagreements with {a.source} on {size:,} cells and rows")
     for label, index in chosen:
         rows = np.nonzero(row_label == index)[0]
         ra, rb = join_a[rows], join_b[rows]
@@ -787,9 +860,12 @@ def _shared_point(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[
 # ---------------------------------------------------------------- driver
 
 def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS,
-                     method: str = "auto", max_bytes: int = MAX_BYTES, max_findings: int | None = None) -> QuestionAnalysis:
+                     method: str = "auto", max_bytes: int = MAX_BYTES, max_findings: int | None = None,
+                     work: Work | None = None) -> QuestionAnalysis:
     """Findings of one question. `method`: "auto" picks components when they pay off
-    (engine.factored.pays_off), "grid" forces full grids (the reference the tests compare with)."""
+    (engine.factored.pays_off), "grid" forces full grids (the reference the tests compare with).
+    `work`: the budget shared by the whole analysis; a source (or the question, by components)
+    whose next step does not fit is named in not_analysed with the work it needed."""
     vocab = vocab or vocabulary()
     per_source = [(r, r.claims_for(question)) for r in sorted(rulesets, key=lambda r: r.source_id)]
     per_source = [(r, cs) for r, cs in per_source if cs]
@@ -805,9 +881,16 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
 
     if method == "auto" and factored.pays_off(parts, per_source, max_cells, max_bytes):
         try:
-            by_components = factored.analyse_factored(question, parts, per_source, per_claim, vocab, max_cells, max_bytes)
+            by_components = factored.analyse_factored(question, parts, per_source, per_claim, vocab, max_cells, max_bytes, work)
         except factored.TooWide:
             pass  # too wide even by components: full grids, sources over the budget left out
+        except OverWork as exc:  # the full grids would cost more still: every source of the question is left out
+            for ruleset, claims in per_source:
+                facts = tuple(sorted({n for c in claims for n in c.facts}))
+                result.not_analysed.append(NotAnalysed(
+                    question, ruleset.source_id, math.prod(len(parts[n].cells) for n in facts), facts, len(claims),
+                    f"the question's analysis by independent groups of facts stopped: {exc}"))
+            return result
         else:
             result.findings, result.cells, result.method = by_components.findings, by_components.cells, "components"
             return result
@@ -825,8 +908,12 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
                 f"its grid of {cells:,} cells for {len(claims):,} claims needs about {need >> 20:,} MiB of arrays "
                 f"(with the question's other grids), over the {max_bytes >> 20:,} MiB budget; raise it with --max-memory"))
             continue
+        try:
+            sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim, work)
+        except OverWork as exc:
+            result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts, len(claims), str(exc)))
+            continue
         held += retained_bytes(cells)
-        sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim)
         result.sources[ruleset.source_id] = sc
         result.cells[ruleset.source_id] = sc.grid.size
         result.evaluations += evaluations
@@ -837,22 +924,28 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
         findings.extend(within_source(sc))
         findings.extend(gaps(sc))
         for b in ids[i + 1:]:
-            findings.extend(between_sources(sc, result.sources[b], max_findings, result.findings_cut))
+            other = result.sources[b]
+            try:
+                findings.extend(between_sources(sc, other, max_findings, result.findings_cut, work))
+            except OverWork as exc:
+                result.not_analysed.append(NotAnalysed(question, b, other.grid.size, tuple(sorted(other.facts)), len(other.claims), str(exc)))
     result.findings = findings
     return result
 
 
 def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None,
             on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
-            max_bytes: int = MAX_BYTES, max_findings: int | None = None) -> Analysis:
+            max_bytes: int = MAX_BYTES, max_findings: int | None = None, max_work: int = MAX_WORK) -> Analysis:
     """Region analysis of every question any ruleset answers (or of `questions`).
 
     `on_question(name, total)` is called before each question, so a caller can show progress.
     A source whose grid on a question exceeds `max_cells` cells or `max_bytes` bytes of arrays is
     left out of it (Analysis.not_analysed); so is a question whose rules cannot be computed on
-    (a number beyond float range that validation let through): said, never a traceback.
+    (a number beyond float range that validation let through): said, never a traceback. All
+    questions share one budget of `max_work` units (see MAX_WORK), spent in question order.
     """
     vocab = vocab or vocabulary()
+    work = Work(max_work)
     started = time.perf_counter()
     wanted = sorted(set(questions) if questions is not None else {q for r in rulesets for q in r.questions})
     out = {}
@@ -861,10 +954,10 @@ def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions:
             if on_question is not None:
                 on_question(q, len(wanted))
             try:
-                out[q] = analyse_question(q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings)
+                out[q] = analyse_question(q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work)
             except (ArithmeticError, RecursionError) as exc:
                 out[q] = _refused(q, rulesets, vocab, exc)
-    return Analysis(out, time.perf_counter() - started, max_cells, max_bytes)
+    return Analysis(out, time.perf_counter() - started, max_cells, max_bytes, max_work=max_work, work=work.spent)
 
 
 def _refused(question: str, rulesets: list[Ruleset], vocab: Vocabulary, exc: BaseException) -> QuestionAnalysis:

@@ -18,7 +18,7 @@ from engine.conflicts import MAX_FINDINGS, SEVERITY_RANK, Conflict, find_conflic
 from engine.evaluate import format_value
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
-from engine.regions import KINDS, MAX_BYTES, MAX_CELLS, Analysis
+from engine.regions import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.review import disposition_text, orphaned
 
 REPORT_JSON, REPORT_MD, REVIEWS = "report.json", "report.md", "reviews.yaml"
@@ -99,10 +99,11 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
 
 def fresh_report(rulesets: list[Ruleset], reviews: dict[str, Any], max_cells: int = MAX_CELLS,
                  on_question: Callable[[str, int], None] | None = None, max_bytes: int = MAX_BYTES,
-                 max_findings: int = MAX_FINDINGS, max_report_bytes: int = MAX_REPORT_BYTES) -> tuple[dict[str, Any], Analysis]:
+                 max_findings: int = MAX_FINDINGS, max_report_bytes: int = MAX_REPORT_BYTES,
+                 max_work: int = MAX_WORK) -> tuple[dict[str, Any], Analysis]:
     """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
     conflicts, analysis = find_conflicts(rulesets, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes,
-                                         max_findings=max_findings)
+                                         max_findings=max_findings, max_work=max_work)
     return build_report(rulesets, conflicts, analysis, reviews, max_report_bytes), analysis
 
 

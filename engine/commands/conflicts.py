@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-memory", type=_positive_int, default=None, metavar="MIB",
                         help="budget in MiB for the arrays of one question's grids, estimated before they are built; a source "
                              "over it is not analysed there, said in the report, and --check fails (default: 320)")
+    parser.add_argument("--max-work", type=_positive_int, default=None, metavar="N",
+                        help="work budget of the whole analysis, in units of about one array operation per cell and claim, "
+                             "estimated before each step; a source or question over what is left is not analysed there, said in "
+                             "the report, and --check fails (default: 1,200,000,000, a few seconds)")
     parser.add_argument("--max-findings", type=_positive_int, default=None, metavar="N",
                         help="conflicts built and reported, in report order; the rest are counted in a Truncated section, "
                              "with a warning, and --check fails (default: 2,000)")
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.progress import progress
 
     from engine.conflicts import MAX_FINDINGS
-    from engine.regions import MAX_BYTES, MAX_CELLS
+    from engine.regions import MAX_BYTES, MAX_CELLS, MAX_WORK
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
@@ -76,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         report, analysis = fresh_report(
             rulesets, reviews, max_cells,
             on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"),
-            max_bytes=max_bytes, max_findings=getattr(args, "max_findings", None) or MAX_FINDINGS)
+            max_bytes=max_bytes, max_findings=getattr(args, "max_findings", None) or MAX_FINDINGS,
+            max_work=getattr(args, "max_work", None) or MAX_WORK)
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
     truncated = truncation_message(report)

@@ -10,18 +10,19 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from benchmarks.hostile_analysis import combiner, many_conflicts
+from benchmarks.hostile_analysis import combiner, many_conflicts, overlapping
 from engine import cli
 from engine.conflicts import find_conflicts
 from engine.contract import vocabulary
 from engine.factored import MAX_PAIRS, Cells, TooWide, combine
 from engine.mdescape import code_span, md_cell, md_text
 from engine.partition import numeric_partition, thresholds
-from engine.regions import QuestionAnalysis, analyse, grid_bytes
+from engine.regions import FOLD_UNITS, QuestionAnalysis, analyse, grid_bytes, lex_rows, popcount, row_claims
 from engine.report import build_report, render_json, render_markdown
 from engine.validate import validate_paths
 from tests.conftest import REPO, write_ruleset
@@ -229,3 +230,90 @@ def test_refreshing_dispositions_of_a_truncated_report_orphans_none_of_the_cut(t
     assert [o["id"] for o in refreshed["orphaned_dispositions"]] == ["C-0000000000"]
     assert refreshed["truncated"]["dispositions_not_shown"] == [cut]
     assert refreshed["conflicts"][0]["disposition"] == entry
+
+
+# ---------------------------------------------------------------- work budget (time, deterministically)
+
+def test_lex_rows_orders_and_groups_rows_as_np_unique_does():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n, k = int(rng.integers(1, 300)), int(rng.integers(1, 6))
+        high = int(rng.choice([2, 5, 1 << 40]))
+        words = rng.integers(0, high, size=(n, k)).astype(np.uint64) << np.uint64(int(rng.integers(0, 20)))
+        uniq, inverse = np.unique(words, axis=0, return_inverse=True)
+        first, inv = lex_rows(list(words.T))
+        assert (words[first] == uniq).all() and (inv == inverse.ravel()).all()
+        small = rng.integers(0, 7, size=(n, k))
+        uniq, inverse = np.unique(small, axis=0, return_inverse=True)
+        first, inv = lex_rows(list(small.T), [7] * k)
+        assert (small[first] == uniq).all() and (inv == inverse.ravel()).all()
+
+
+def test_row_claims_reads_the_two_bits_of_every_claim():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        claims = int(rng.integers(1, 400))
+        state = rng.integers(0, 3, size=claims)  # 0 no, 1 applies, 2 unknown
+        words = np.zeros(max(1, (2 * claims + 63) // 64), dtype=np.uint64)
+        for i, s in enumerate(state.tolist()):
+            if s:
+                bit = 2 * i + (s - 1)
+                words[bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+        applies, unknown = row_claims(words)
+        assert applies == np.flatnonzero(state == 1).tolist()  # both readings: one int (few words), NumPy (many)
+        assert unknown == np.flatnonzero(state == 2).tolist()
+        assert popcount(words) == int((state > 0).sum())
+
+
+def test_overlapping_claims_over_the_work_budget_are_not_analysed_and_said(tmp_path):
+    overlapping(tmp_path, 60)  # every cell folds all the claims below it: 60 x 121 / 2 claim visits
+    rulesets = load(tmp_path)
+    whole = analyse(rulesets)
+    assert not whole.not_analysed and whole.work > 60 * 60 * FOLD_UNITS // 2
+    assert whole.work == analyse(rulesets).work  # counted, not timed: the same on every run and machine
+    assert not analyse(rulesets, max_work=whole.work).not_analysed  # exactly enough is enough
+    short = analyse(rulesets, max_work=whole.work - 1)
+    [refused] = short.not_analysed
+    assert (refused.question, refused.source, refused.claims) == ("dose", "alpha", 60)
+    assert refused.reason.startswith("folding its") and "work budget (" in refused.reason and "--max-work" in refused.reason
+    assert not short.questions["dose"].findings
+
+
+def test_a_pair_over_the_work_budget_names_the_second_source(tmp_path):
+    many_conflicts(tmp_path, 20)  # 10 x 10 distinct disagreements between alpha and beta
+    rulesets = load(tmp_path)
+    whole = analyse(rulesets, max_findings=2000)
+    labels = analyse(rulesets, max_work=whole.work - 1, max_findings=2000)
+    [refused] = labels.not_analysed
+    assert refused.source == "beta" and refused.reason.startswith("locating 100 regions of its disagreements with alpha")
+    few = analyse(rulesets, max_work=whole.work - 100 * 5000, max_findings=2000)
+    assert [n.reason.split(" (")[0] for n in few.not_analysed] == ["comparing it with alpha"]
+    assert not few.questions["dose"].findings
+
+
+def test_the_work_budget_holds_questions_analysed_by_components(tmp_path, monkeypatch):
+    combiner(tmp_path, 40)  # independent bands
+    rulesets = load(tmp_path)
+    monkeypatch.setattr("engine.factored.pays_off", lambda *a, **k: True)  # small grids would take the full-grid path
+    assert analyse(rulesets).questions["dose"].method == "components"
+    short = analyse(rulesets, max_work=1000)
+    assert sorted(n.source for n in short.not_analysed) == ["alpha", "beta"]
+    assert all(n.reason.startswith("the question's analysis by independent groups of facts stopped") for n in short.not_analysed)
+
+
+def test_max_work_through_the_cli_warns_writes_not_analysed_and_check_fails(tmp_path, capsys):
+    overlapping(tmp_path / "rs", 30)
+    out = tmp_path / "out"
+    args = ["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "-q"]
+    assert cli.main(args + ["--max-work", "1,000"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: dose: alpha was not analysed: its grid of 60 cells for 30 claims needs about" in err and "--max-work" in err
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Not analysed" in md and "work budget (1,000); raise it with --max-work" in md
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert not list(Draft202012Validator(SCHEMA).iter_errors(report))
+    assert cli.main(args + ["--max-work", "1000", "--check"]) == 1
+    assert cli.main(args) == 0 and "## Not analysed" not in (out / "report.md").read_text(encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(args + ["--max-work", "0"])
