@@ -344,3 +344,25 @@ def test_explain_json_escapes_terminal_controls_in_quotes(tmp_path, capsys):
     assert "\u009b" not in out and "\u202e" not in out
     assert "\\u009b31m" in out and "\\u202e" in out
     assert json.loads(out)["patient"] == "p"
+
+
+# ---------------------------------------------------------------- a YAML flood: data in one pass, spans on demand
+
+def test_yaml_flood_is_capped_and_locates_only_what_it_reports(tmp_path):
+    import time
+
+    from engine.validate import MAX_PER_FILE
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "many-bad-claims.yaml").write_bytes((DATA / "many-bad-claims.yaml").read_bytes())
+    started = time.process_time()
+    result = validate_paths([folder])
+    assert time.process_time() - started < 2
+    assert [d.code for d in result.diagnostics] == ["E100"] * MAX_PER_FILE + ["E011"]
+    first = next(d for d in result.diagnostics if d.pointer == "/claims/0")
+    assert (first.line, first.col) == (2, 10)
+    doc = load_file(folder / "many-bad-claims.yaml")
+    assert doc._spans is None  # the data came without spans
+    assert doc.diagnostic(("claims", 7), "E100", "x").col == 10 + 3 * 7
+    assert len(doc._spans) < 100  # only the events up to claim 7 were read again
