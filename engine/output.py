@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from engine import __version__
 from engine.diagnostics import CODES, Diagnostic
+from engine.reportdata import ConflictData, severity_rank
 from engine.textsafe import escape_controls, escape_json_text
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -421,26 +422,19 @@ CONFLICT_RULES = [
     Rule("gap", "gap", "A source's bands along a numeric fact leave a hole: claims end just below a range and others begin just above it.", "warning"),
     Rule("boundary", "boundary", "Two sources use the same threshold but disagree on which side the threshold value itself belongs to.", "warning"),
 ]
-SEVERITY_LEVELS = {"high": "error", "medium": "warning", "low": "warning"}
 
 
-def _conflict_claims(conflict: Mapping[str, Any]) -> list[str]:
-    out: list[str] = []
-    raw = conflict.get("claims")
-    if isinstance(raw, list):
-        out += [str(c.get("id")) if isinstance(c, dict) else str(c) for c in raw]
-    for side in conflict.get("answers") or conflict.get("sides") or []:
-        if isinstance(side, dict):
-            out += [str(c) for c in side.get("claims", []) if str(c) not in out]
-    return [c for c in dict.fromkeys(out) if c and c != "None"]
+def _conflict_level(severity: str) -> str:
+    """A conflict's annotation level: the most severe (high) is an error, the rest warnings."""
+    return "error" if severity_rank(severity) == 0 else "warning"
 
 
-def conflict_diagnostics(conflicts: Iterable[Any], rulesets: Iterable[Any]) -> tuple[list[Diagnostic], list[dict[str, Any]]]:
+def conflict_diagnostics(conflicts: Iterable[ConflictData], rulesets: Iterable[Any]) -> tuple[list[Diagnostic], list[dict[str, Any]]]:
     """One diagnostic per conflict, located at its first involved claim, and a SARIF property bag for each.
 
-    `conflicts` are report records (dicts as in conflicts/report.json, or
-    objects with to_json()); `rulesets` are engine.model.Ruleset, used to find
-    each claim's file and line.
+    `conflicts` are report.json conflicts (engine.reportdata.ConflictData,
+    checked against schema/report.schema.json); `rulesets` are
+    engine.model.Ruleset, used to find each claim's file and line.
     """
     homes: dict[str, tuple[str, int, int]] = {}
     for ruleset in rulesets:
@@ -450,29 +444,24 @@ def conflict_diagnostics(conflicts: Iterable[Any], rulesets: Iterable[Any]) -> t
             homes[claim.id] = (ruleset.path, span.line if span else 1, span.col if span else 1)
     diagnostics: list[Diagnostic] = []
     bags: list[dict[str, Any]] = []
-    for raw in conflicts:
-        conflict = raw.to_json() if hasattr(raw, "to_json") else dict(raw)
-        claims = _conflict_claims(conflict)
-        kind = str(conflict.get("kind") or "between_sources")
-        cid = str(conflict.get("id") or "")
-        question = str(conflict.get("question") or "")
+    for conflict in conflicts:
+        claims = [c for c in dict.fromkeys(claim["id"] for claim in conflict["claims"]) if c]
+        kind, cid, question = conflict["kind"], conflict["id"], conflict["question"]
         path, line, col = next((homes[c] for c in claims if c in homes), ("rulesets", 1, 1))
-        summary = conflict.get("summary") or conflict.get("title") or conflict.get("description") or ""
         message = f"{kind.replace('_', ' ')} conflict {cid} on {question}".strip()
-        if summary:
-            message += f": {summary}"
+        if conflict["description"]:
+            message += f": {conflict['description']}"
         if claims:
             message += f" (claims {', '.join(claims)})"
-        severity = "error" if SEVERITY_LEVELS.get(str(conflict.get("severity", "medium"))) == "error" else "warning"
-        diagnostics.append(Diagnostic(path, line, col, kind, message, severity))  # type: ignore[arg-type]
-        bag = {"conflictId": cid, "question": question, "claims": claims}
-        if conflict.get("disposition") or conflict.get("review"):
-            bag["disposition"] = conflict.get("disposition") or conflict.get("review")
+        diagnostics.append(Diagnostic(path, line, col, kind, message, _conflict_level(conflict["severity"])))  # type: ignore[arg-type]
+        bag: dict[str, Any] = {"conflictId": cid, "question": question, "claims": claims}
+        if "disposition" in conflict:
+            bag["disposition"] = conflict["disposition"]
         bags.append(bag)
     return diagnostics, bags
 
 
-def emit_conflicts(conflicts: Iterable[Any], rulesets: Iterable[Any], fmt: str, stream: TextIO | None = None) -> None:
+def emit_conflicts(conflicts: Iterable[ConflictData], rulesets: Iterable[Any], fmt: str, stream: TextIO | None = None) -> None:
     """`accord conflicts` in sarif or github format: each conflict at the first involved claim's file and line."""
     stream = sys.stdout if stream is None else stream
     diagnostics, bags = conflict_diagnostics(conflicts, rulesets)

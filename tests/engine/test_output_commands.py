@@ -80,8 +80,12 @@ def test_conflicts_as_sarif_and_github(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = validate_paths(["rs"])
     assert result.ok
-    conflicts = [{"id": "dose-1", "kind": "between_sources", "question": "dose", "severity": "high",
-                  "claims": ["src-b/c0", "src-a/c0"], "summary": "2 mg vs 4 mg"}]
+    claim = {"source": "src-b", "value": {"mg": 4, "every_days": 1}, "status": "draft", "quote": "Use 4 mg, daily", "start": 0, "end": 15}
+    conflicts = [{"id": "C-0123456789", "kind": "between_sources", "question": "dose", "severity": "high", "sources": ["src-a", "src-b"],
+                  "description": "src-a says 2 mg once daily but src-b says 4 mg once daily where always",
+                  "claims": [{**claim, "id": "src-b/c0"}, {**claim, "id": "src-a/c0", "source": "src-a"}],
+                  "region": {"text": "always", "box": True, "cells": 1, "constraints": []}, "witness": {"facts": {}},
+                  "answers": [], "notes": []}]
     out = io.StringIO()
     emit_conflicts(conflicts, result.rulesets, "sarif", out)
     log = json.loads(out.getvalue())
@@ -93,8 +97,10 @@ def test_conflicts_as_sarif_and_github(tmp_path: Path, monkeypatch: pytest.Monke
     assert loc["artifactLocation"]["uri"] == "rs/src-b.yaml"
     line = next(i for i, text in enumerate((folder / "src-b.yaml").read_text().splitlines(), 1) if "src-b/c0" in text)
     assert loc["region"]["startLine"] == line
-    assert res["properties"]["conflictId"] == "dose-1"
+    assert res["properties"]["conflictId"] == "C-0123456789" and res["properties"]["claims"] == ["src-b/c0", "src-a/c0"]
+    assert "disposition" not in res["properties"]
+    assert res["message"]["text"].startswith("between sources conflict C-0123456789 on dose: src-a says 2 mg")
     out = io.StringIO()
     emit_conflicts(conflicts, result.rulesets, "github", out)
     assert out.getvalue().startswith(f"::error file=rs/src-b.yaml,line={line},")
-    assert "title=between_sources dose-1::" in out.getvalue()
+    assert "title=between_sources C-0123456789::" in out.getvalue()
