@@ -27,6 +27,7 @@ from engine.contract import Fact, Vocabulary, vocabulary
 from engine.fhir_dates import completed_years, full_date, instants, parse_date
 from engine.fhir_subjects import MAX_LISTED, Subject, Subjects, shown
 from engine.safefile import FileRefused, read_project_file
+from engine.values import canonical
 
 UCUM = "http://unitsofmeasure.org"
 MAX_BUNDLE_BYTES = 5 * 1024 * 1024  # engine.loader.MAX_BYTES: parsing and validating more takes over 5 s
@@ -447,7 +448,7 @@ def _decide(readings: list[_Reading], vocab: Vocabulary, notes: list[Note]) -> d
     for name, group in by_fact.items():
         fact = vocab.facts[name]
         candidates = _latest(group) if fact.type == "number" else group
-        distinct = {json.dumps(r.value) for r in candidates}
+        distinct = {json.dumps(canonical(r.value)) for r in candidates}  # 40 and 40.0 mL/min agree
         if len(distinct) > 1:
             listed = "; ".join(f"{json.dumps(r.value)} from {r.how}" for r in candidates[:MAX_LISTED])
             what = "readings of the same time disagree" if fact.type == "number" else "the resources disagree"

@@ -366,3 +366,21 @@ def test_yaml_flood_is_capped_and_locates_only_what_it_reports(tmp_path):
     assert doc._spans is None  # the data came without spans
     assert doc.diagnostic(("claims", 7), "E100", "x").col == 10 + 3 * 7
     assert len(doc._spans) < 100  # only the events up to claim 7 were read again
+
+
+def test_same_time_fhir_readings_of_40_and_40_point_0_agree():
+    pytest.importorskip("fhir.resources")
+    from engine.fhir import facts_from_bundle
+
+    def weight(ident: str, value: Any) -> dict[str, Any]:
+        return {"resource": {"resourceType": "Observation", "id": ident, "status": "final",
+                             "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                             "effectiveDateTime": "2024-05-01", "subject": {"reference": "Patient/p1"},
+                             "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": "kg"}}}
+
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-05-15"}},
+        weight("w-int", 70), weight("w-float", 70.0)]}
+    facts, notes = facts_from_bundle(bundle, as_of="2024-05-01")
+    assert facts["weight_kg"] == 70
+    assert not any("disagree" in str(n) for n in notes)
