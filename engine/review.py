@@ -23,6 +23,7 @@ from typing import Any, Callable, TypeVar, cast
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
 from engine.filelock import locked
+from engine.folders import REVIEWS
 from engine.loader import LoadError, load_file
 from engine.reportdata import ConflictData, DispositionEntry, DispositionValue, Report, Reviews, ReviewStep, Status
 from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
@@ -310,6 +311,29 @@ def save_disposition(path: str | os.PathLike[str], conflict: str, kind: str, rev
         for name, body in files.items():
             write_if_changed(folder / name, body)
     return entry, data
+
+
+def write_report_with_reviews(folder: str | os.PathLike[str], report: Report,
+                              reviews_path: str | os.PathLike[str] | None = None) -> tuple[list[str], Report]:
+    """Write an analysed report with the dispositions reviews.yaml holds now, under its lock; (changed files, report).
+
+    The analysis takes a while and its copy of the reviews is as old as its
+    start: a disposition recorded meanwhile is in the file, not in the copy.
+    Re-reading under the lock save_disposition takes means the report written
+    never drops it. ReviewsUnusable (located) when reviews.yaml is broken:
+    then nothing is written.
+    """
+    from engine.report import refresh_dispositions, write_report
+
+    out = Path(folder)
+    p = Path(reviews_path) if reviews_path is not None else out / REVIEWS
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with locked(p):
+        reviews = _reviews_or_raise(p)
+        fresh = cast(Report, refresh_dispositions(report, reviews))  # type: ignore[arg-type]  # engine.report takes dict[str, Any]
+        out.mkdir(parents=True, exist_ok=True)
+        changed = write_report(out, fresh)  # type: ignore[arg-type]
+    return changed, fresh
 
 
 def find_conflict(report: Report, conflict: str) -> ConflictData | None:

@@ -185,3 +185,33 @@ def test_broken_rulesets_refused_once_with_the_folder_escaped(tmp_path, capsys):
     lines = err.splitlines()
     assert "error[E004]" in lines[0] and lines[-1].startswith("accord: the rulesets in ") and lines[-1].endswith("`")
     assert sum("have errors" in line for line in lines) == 1
+
+
+# ---------------------------------------------------------------- the report written after an analysis
+
+def test_report_written_after_analysis_keeps_a_disposition_recorded_meanwhile(tmp_path):
+    import json
+
+    from engine.review import load_report, write_report_with_reviews
+
+    out = _project(tmp_path)
+    analysed = json.loads((HOSTILE / "report_one_conflict.json").read_text(encoding="utf-8"))  # the analysis's copy: no disposition
+    save_disposition(out / "reviews.yaml", CONFLICT, "not_a_conflict", "bo", date="2026-01-03")  # recorded while it ran
+    changed, written = write_report_with_reviews(out, analysed)
+    assert sorted(changed) == ["report.json", "report.md"]
+    on_disk = load_report(out)
+    assert on_disk is not None and on_disk == written
+    assert on_disk["conflicts"][0]["disposition"] == {"disposition": "not_a_conflict", "reviewer": "bo", "date": "2026-01-03"}
+    assert on_disk["summary"]["high_without_disposition"] == []
+    assert write_report_with_reviews(out, analysed)[0] == []  # same bytes: nothing rewritten
+
+
+def test_report_not_written_over_unusable_reviews(tmp_path):
+    from engine.review import write_report_with_reviews
+
+    out = _project(tmp_path, reviews="reviews_unknown_disposition.yaml")
+    before = _files(out)
+    with pytest.raises(ReviewsUnusable) as caught:
+        write_report_with_reviews(out, {"accord": 1})  # type: ignore[typeddict-item]
+    assert [(d.code, d.line, d.col) for d in caught.value.diagnostics] == [("E100", 4, 18)]
+    assert _files(out) == before
