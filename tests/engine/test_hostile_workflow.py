@@ -196,11 +196,13 @@ def test_report_written_after_analysis_keeps_a_disposition_recorded_meanwhile(tm
 
     out = _project(tmp_path)
     analysed = json.loads((HOSTILE / "report_one_conflict.json").read_text(encoding="utf-8"))  # the analysis's copy: no disposition
+    analysed["conflicts"][0]["description"] += " (analysed again)"
     save_disposition(out / "reviews.yaml", CONFLICT, "not_a_conflict", "bo", date="2026-01-03")  # recorded while it ran
     changed, written = write_report_with_reviews(out, analysed)
     assert sorted(changed) == ["report.json", "report.md"]
     on_disk = load_report(out)
     assert on_disk is not None and on_disk == written
+    assert on_disk["conflicts"][0]["description"].endswith(" (analysed again)")
     assert on_disk["conflicts"][0]["disposition"] == {"disposition": "not_a_conflict", "reviewer": "bo", "date": "2026-01-03"}
     assert on_disk["summary"]["high_without_disposition"] == []
     assert write_report_with_reviews(out, analysed)[0] == []  # same bytes: nothing rewritten
