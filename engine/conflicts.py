@@ -245,6 +245,7 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
         kept = sorted(merged, key=rank)[:max_findings]
         analysis.truncated = {"conflicts_found": len(merged) + cut, "max_findings": max_findings}
         merged = {cid: merged[cid] for cid in kept}
+    merged = _within_witness_work(merged, analysis, rulesets, vocab, len(merged) + cut)
     out = []
     ask = Answers(by_source)
     for cid, findings in merged.items():
@@ -267,6 +268,43 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
         ))
     out.sort(key=lambda c: c.sort_key)
     return out
+
+
+WITNESS_UNITS = 1000  # one claim evaluated for a witness, in the work units of engine.regions.MAX_WORK
+
+
+def _within_witness_work(merged: dict[str, list[Finding]], analysis: Analysis, rulesets: list[Ruleset], vocab: Vocabulary,
+                         found: int) -> dict[str, list[Finding]]:
+    """The conflicts whose witnesses fit what the analysis left of its work budget, first in report order.
+
+    A witness evaluates every claim of its sources on the question once, then once
+    more per fact it tries to drop: 1,600 conflicts of two 1,600-claim sources are
+    15 M claim evaluations. Counted before any is built; the rest are cut under
+    Truncated (max_work), as --max-findings cuts.
+    """
+    left = analysis.max_work - analysis.work
+    per: dict[tuple[str, str], int] = {}
+    for r in rulesets:
+        for c in r.claims:
+            per[(r.source_id, c.question)] = per.get((r.source_id, c.question), 0) + 1
+
+    def rank(cid: str) -> tuple[Any, ...]:
+        f = merged[cid][0]
+        q = vocab.questions.get(f.question)
+        return (SEVERITY_RANK.get(q.severity if q else "medium", 9), f.question, KIND_RANK.get(f.kind, 9), list(f.sources), cid)
+
+    kept: list[str] = []
+    for cid in sorted(merged, key=rank):
+        f = merged[cid][0]
+        cost = (1 + len(f.region.witness)) * sum(per.get((s, f.question), 0) for s in f.sources) * WITNESS_UNITS
+        if cost > left:
+            break
+        left -= cost
+        kept.append(cid)
+    if len(kept) == len(merged):
+        return merged
+    analysis.truncated = {**(analysis.truncated or {"conflicts_found": found}), "max_work": analysis.max_work}
+    return {cid: merged[cid] for cid in kept}
 
 
 def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None,

@@ -129,15 +129,22 @@ class Grid:
         return int(np.prod(self.shape, dtype=np.int64)) if self.partitions else 1
 
     def mesh(self, names: Iterable[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Open-mesh columns and presence for `names` (each shaped along its own axis)."""
-        ndim = len(self.partitions)
+        """Open-mesh columns and presence for `names` (each shaped along its own axis).
+
+        Each fact's column is built once per grid: rebuilt per claim, 10,000 claims
+        on a 20,001-cell axis converted 200 M values in Python before any budget check."""
         columns: dict[str, np.ndarray] = {}
         present: dict[str, np.ndarray] = {}
         wanted = set(names)
         for axis, part in enumerate(self.partitions):
-            if part.fact not in wanted:
-                continue
-            shape = [1] * ndim
+            if part.fact in wanted:
+                columns[part.fact], present[part.fact] = self._column(axis, part)
+        return columns, present
+
+    def _column(self, axis: int, part: Partition) -> tuple[np.ndarray, np.ndarray]:
+        cache = self.__dict__.setdefault("_columns", {})
+        if axis not in cache:
+            shape = [1] * len(self.partitions)
             shape[axis] = len(part.cells)
             if part.type == "number":
                 column = np.array([float(v) for v in part.values], dtype=float)
@@ -145,9 +152,11 @@ class Grid:
                 column = np.array(part.values, dtype=bool)
             else:
                 column = np.array(part.values, dtype=object)
-            columns[part.fact] = column.reshape(shape)
-            present[part.fact] = np.ones(shape, dtype=bool)
-        return columns, present
+            column.flags.writeable = False
+            presence = np.ones(shape, dtype=bool)
+            presence.flags.writeable = False
+            cache[axis] = (column.reshape(shape), presence)
+        return cache[axis]
 
     def cell_index(self, flat: int) -> tuple[int, ...]:
         return tuple(int(i) for i in np.unravel_index(flat, self.shape)) if self.partitions else ()

@@ -117,6 +117,8 @@ def truncation_message(report: dict[str, Any]) -> str | None:
         limits.append(f"--max-findings {t['max_findings']:,}")
     if "max_report_bytes" in t:
         limits.append(f"{t['max_report_bytes']:,} bytes of conflicts")
+    if "max_work" in t:
+        limits.append(f"--max-work {t['max_work']:,}, with the witnesses' claim evaluations")
     return (f"the report is truncated: {t['conflicts_reported']:,} of {t['conflicts_found']:,} conflicts are in it "
             f"(limit: {' and '.join(limits)}); the rest are not reported")
 

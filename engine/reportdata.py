@@ -179,6 +179,7 @@ class Truncated(TypedDict):
     conflicts_reported: int
     max_findings: NotRequired[int]
     max_report_bytes: NotRequired[int]
+    max_work: NotRequired[int]
     dispositions_not_shown: NotRequired[list[str]]
 
 

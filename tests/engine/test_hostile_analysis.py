@@ -317,3 +317,18 @@ def test_max_work_through_the_cli_warns_writes_not_analysed_and_check_fails(tmp_
     capsys.readouterr()
     with pytest.raises(SystemExit):
         cli.main(args + ["--max-work", "0"])
+
+
+def test_witnesses_over_what_the_analysis_left_of_the_work_budget_are_truncated(tmp_path):
+    many_conflicts(tmp_path, 20)  # 100 conflicts, each witness of crcl and egfr over 10 + 10 claims
+    rulesets = load(tmp_path)
+    whole, analysis = find_conflicts(rulesets)
+    assert len(whole) == 100 and analysis.truncated is None
+    per_witness = (1 + 2) * 20 * 1000  # (1 + facts tried) x claims of both sources x WITNESS_UNITS
+    conflicts, cut = find_conflicts(rulesets, max_work=analysis.work + 7 * per_witness)
+    assert [c.id for c in conflicts] == [c.id for c in whole][:7]  # the first in report order
+    report = build_report(rulesets, conflicts, cut, {})
+    assert report["truncated"] == {"conflicts_found": 100, "conflicts_reported": 7, "max_work": analysis.work + 7 * per_witness,
+                                   "dispositions_not_shown": []}
+    assert not list(Draft202012Validator(SCHEMA).iter_errors(report))
+    assert "--max-work" in render_markdown(report) and not cut.not_analysed
