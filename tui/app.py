@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
 
+from tui.base import WorkbenchScreen, WorkspaceChanged
 from tui.guard import ControlFilter, DaemonExecutor, Guarded, guarded, printable, report_exception
 from tui.workspace import Workspace
 
@@ -158,10 +159,12 @@ class AccordApp(Guarded, App[int]):
 
     def open_source(self, source_id: str, offset: int | None = None) -> None:
         """Show a ruleset's source text (from any screen)."""
+        from tui.screens.sources import SourcesScreen
+
         self.switch_mode("sources")
         screen = self.screen
-        if hasattr(screen, "show_source"):
-            screen.show_source(source_id, offset)  # type: ignore[attr-defined]
+        if isinstance(screen, SourcesScreen):
+            screen.show_source(source_id, offset)
 
     # ------------------------------------------------------------ data
 
@@ -186,9 +189,10 @@ class AccordApp(Guarded, App[int]):
         self.call_from_thread(setattr, self, "workspace", ws)
 
     def watch_workspace(self, workspace: Workspace | None) -> None:
+        """Every screen of every mode hears of the new snapshot (WorkspaceChanged, handled by WorkbenchScreen)."""
         for screen in self._all_screens():
-            if hasattr(screen, "workspace_changed"):
-                screen.workspace_changed(workspace)  # type: ignore[attr-defined]
+            if isinstance(screen, WorkbenchScreen):
+                screen.post_message(WorkspaceChanged(workspace))
 
     def _all_screens(self) -> Iterable[Screen[Any]]:
         seen: set[int] = set()
@@ -215,9 +219,8 @@ class AccordApp(Guarded, App[int]):
         if self.workspace is not None:
             for entry in self.workspace.entries:
                 yield SystemCommand(f"Open source: {entry.source_id}", entry.title or str(entry.path), lambda s=entry.source_id: self.open_source(s))
-        provider = getattr(screen, "palette_commands", None)
-        if provider is not None:
-            yield from provider()
+        if isinstance(screen, WorkbenchScreen):
+            yield from screen.palette_commands()
         for command in super().get_system_commands(screen):
             if command.title not in ("Quit the application",):
                 yield command
@@ -225,23 +228,23 @@ class AccordApp(Guarded, App[int]):
 
     # ------------------------------------------------------------ quitting
 
-    def unsaved_screens(self) -> list[Screen[Any]]:
-        return [s for s in self._all_screens() if getattr(s, "dirty", False)]
+    def unsaved_screens(self) -> list[WorkbenchScreen]:
+        return [s for s in self._all_screens() if isinstance(s, WorkbenchScreen) and s.dirty]
 
     async def action_quit(self) -> None:
         from tui.screens.dialogs import ConfirmDialog
 
         unsaved = self.unsaved_screens()
-        if not unsaved or getattr(self.screen, "quit_question", False):
+        if not unsaved or (isinstance(self.screen, ConfirmDialog) and self.screen.quit_question):
             self.exit(0)  # ctrl+q on the "quit and lose them?" question: yes
             return
 
-        names = ", ".join(getattr(s, "title_for_quit", "an edit") for s in unsaved)
+        names = ", ".join(s.title_for_quit for s in unsaved)
 
         def decided(really: bool | None) -> None:
             if really:
                 self.exit(0)
 
         dialog = ConfirmDialog(f"Unsaved changes in {names}.", "Quit and lose them? (ctrl+q again quits)", yes="Quit without saving", no="Keep editing")
-        dialog.quit_question = True  # type: ignore[attr-defined]
+        dialog.quit_question = True
         self.push_screen(dialog, decided)

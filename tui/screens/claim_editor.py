@@ -331,7 +331,7 @@ class ClaimEditorScreen(EditorScreen):
             return
         from tui.screens.review import review_claim
 
-        review_claim(self.app, self.claim_id, after=self.reload_from_disk)
+        review_claim(self.workbench, self.claim_id, after=self.reload_from_disk)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Save claim", "Write the claim into its ruleset file (ctrl+s)", self.action_save)

@@ -15,10 +15,9 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui.guard import Guarded
+from tui.base import WorkbenchScreen
 from tui.widgets.filter_button import FilterButton
 from tui.workspace import Workspace
 
@@ -67,8 +66,11 @@ def fit_widths(natural: dict[str, int], available: int, padding: int = 2) -> dic
     return widths
 
 
-class ConflictsScreen(Guarded, Screen[None]):
+class ConflictsScreen(WorkbenchScreen):
     """Conflicts with filters, a side-by-side detail and dispositions."""
+
+    _ready = False  # set on mount: the widgets a workspace fills exist
+    _fitted_for: int | None = None  # the width the columns were last fitted to
 
     TITLE = "Conflicts"
     BINDINGS = [
@@ -112,7 +114,7 @@ class ConflictsScreen(Guarded, Screen[None]):
     def on_mount(self) -> None:
         self._ready = True
         table = self.query_one(DataTable)
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         if ws is not None:
             self.workspace_changed(ws)
         table.focus()
@@ -134,12 +136,12 @@ class ConflictsScreen(Guarded, Screen[None]):
 
     def filter_options(self, name: str) -> list[tuple[str, str]]:
         """A filter's menu, built when it is opened: `all` and every value present in the report."""
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         values = self._values(ws)[name] if ws is not None else []
         return [(f"{name}: all", ALL)] + [(f"{name}: {v}", v) for v in values]
 
     def workspace_changed(self, ws: Workspace | None) -> None:
-        if ws is None or not getattr(self, "_ready", False):
+        if ws is None or not self._ready:
             return
         if any(v != ALL for v in self.filters.values()):
             # A chosen value that is no longer in the report would hide every row: back to all.
@@ -188,7 +190,7 @@ class ConflictsScreen(Guarded, Screen[None]):
         self.stale = stale_files(conflicts_folder(ws.folder), self._fresh)
 
     def action_rewrite_report(self) -> None:
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         if ws is None:
             return
         if any(e.errors for e in ws.entries):
@@ -239,7 +241,7 @@ class ConflictsScreen(Guarded, Screen[None]):
         return True
 
     def refill(self) -> None:
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         table = self.query_one(DataTable)
         keep = table.cursor_row
         if ws is None:
@@ -302,7 +304,7 @@ class ConflictsScreen(Guarded, Screen[None]):
             table.add_column(label, key=key, width=widths[key])
 
     def on_resize(self, _event: Any) -> None:
-        if getattr(self, "_ready", False) and self.shown and self.size.width != getattr(self, "_fitted_for", None):
+        if self._ready and self.shown and self.size.width != self._fitted_for:
             self.refill()
 
     @staticmethod
@@ -323,7 +325,7 @@ class ConflictsScreen(Guarded, Screen[None]):
         return tuple(Text(text, style=style, no_wrap=True, overflow="ellipsis") for text, style in cells)
 
     def _add_rest(self, generation: int, first: int) -> None:
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         if generation != self._generation or ws is None or not self.is_mounted:
             return  # a newer refill replaced these rows
         self.query_one(DataTable).add_rows([self._row(cells) for cells in self._cells[first:]])
@@ -349,7 +351,7 @@ class ConflictsScreen(Guarded, Screen[None]):
     def _show_detail(self) -> None:
         from engine.evaluate import format_value
 
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         detail = self.query_one("#conflicts-detail", Static)
         sides = self.query_one("#conflicts-sides", Horizontal)
         c = self.current()
@@ -425,7 +427,7 @@ class ConflictsScreen(Guarded, Screen[None]):
 
     def action_dispose(self) -> None:
         c = self.current()
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         if c is None or ws is None:
             self.notify("No conflict selected.", severity="warning")
             return
@@ -442,7 +444,7 @@ class ConflictsScreen(Guarded, Screen[None]):
             disposition, note = result
             kind, _, source = disposition.partition(":")
             try:  # locked read-modify-write of reviews.yaml and the report beside it (engine.review)
-                save_disposition(path, c["id"], kind.strip(), self.app.reviewer, note,  # type: ignore[attr-defined]
+                save_disposition(path, c["id"], kind.strip(), self.workbench.reviewer, note,
                                  source=source.strip() or None, conflict_sources=c["sources"])
             except (OSError, ValueError) as exc:
                 self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
@@ -472,16 +474,16 @@ class ConflictsScreen(Guarded, Screen[None]):
     def action_review_claim(self) -> None:
         from tui.screens.review import review_claim
 
-        self._pick_claim(lambda claim_id: review_claim(self.app, claim_id))
+        self._pick_claim(lambda claim_id: review_claim(self.workbench, claim_id))
 
     def action_open_quote(self) -> None:
         def go(claim_id: str) -> None:
-            ws = self.app.workspace  # type: ignore[attr-defined]
+            ws = self.workbench.workspace
             claim = ws.claim(claim_id) if ws else None
             if claim is None:
                 self.notify(f"{claim_id} is not in the rulesets.", severity="warning")
                 return
-            self.app.open_source(claim.source, claim.provenance.start)  # type: ignore[attr-defined]
+            self.workbench.open_source(claim.source, claim.provenance.start)
 
         self._pick_claim(go)
 

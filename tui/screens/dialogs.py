@@ -19,6 +19,7 @@ class ConfirmDialog(Guarded, ModalScreen[bool]):
     """Yes/no question; escape answers no."""
 
     BINDINGS = [Binding("escape", "answer(False)", "Cancel"), Binding("y", "answer(True)", "Yes", show=False)]
+    quit_question = False  # True on "quit and lose the unsaved edits?": ctrl+q there answers yes
 
     def __init__(self, message: str, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()

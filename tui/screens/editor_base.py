@@ -13,13 +13,12 @@ from typing import Any
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.binding import Binding
-from textual.screen import Screen
 
 from engine.atomic import FileStamp, changed_since, write_atomic
-from tui.guard import Guarded
+from tui.base import WorkbenchScreen
 
 
-class EditorScreen(Guarded, Screen[None]):
+class EditorScreen(WorkbenchScreen):
     """Base for screens that edit one file through a text buffer."""
 
     BINDINGS = [
@@ -42,7 +41,7 @@ class EditorScreen(Guarded, Screen[None]):
         return self.path.name
 
     def on_mount(self) -> None:
-        interval = getattr(self.app, "poll_interval", None)
+        interval = self.workbench.poll_interval
         if interval:
             self.set_interval(min(interval, self.POLL_SECONDS), self.check_external_change)
 
@@ -82,9 +81,7 @@ class EditorScreen(Guarded, Screen[None]):
         self._external_warned = False
         self.after_save(text)
         self.notify(f"Saved {self.path.name}.", timeout=3)
-        reload = getattr(self.app, "reload_workspace", None)
-        if reload is not None:
-            reload()
+        self.workbench.reload_workspace()
         return True
 
     def _ask_changed_on_disk(self) -> None:

@@ -18,17 +18,18 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from tui.guard import Guarded
+from tui.base import WorkbenchScreen
 from tui.workspace import Workspace
 
 STATUS_STYLE = {"answered": "", "conflicting": "bold magenta", "indeterminate": "yellow", "silent": "dim"}
 
 
-class PatientsScreen(Guarded, Screen[None]):
+class PatientsScreen(WorkbenchScreen):
     """Patients × sources for a question."""
+
+    _ready = False  # set on mount: the widgets a workspace fills exist
 
     TITLE = "Patients"
     BINDINGS = [
@@ -62,7 +63,7 @@ class PatientsScreen(Guarded, Screen[None]):
 
     def on_mount(self) -> None:
         self._ready = True
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         if ws is not None:
             self.workspace_changed(ws)
         self.query_one(DataTable).focus()
@@ -91,11 +92,11 @@ class PatientsScreen(Guarded, Screen[None]):
                             title="Changed on disk", severity="warning", timeout=8)
 
     def _patient(self, pid: str) -> Any:
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         return next((p for p in ws.patients if p.id == pid), None) if ws is not None else None
 
     def workspace_changed(self, ws: Workspace | None) -> None:
-        if ws is None or not getattr(self, "_ready", False):
+        if ws is None or not self._ready:
             return
         self.check_external_change()
         counts: dict[str, int] = {}
@@ -125,7 +126,7 @@ class PatientsScreen(Guarded, Screen[None]):
     def rebuild(self) -> None:
         from engine.evaluate import evaluate_patient
 
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         table = self.query_one(DataTable)
         keep = table.cursor_coordinate
         table.clear(columns=True)
@@ -251,7 +252,7 @@ class PatientsScreen(Guarded, Screen[None]):
             return
         from tui.screens.explain import ExplainScreen
 
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         entry = ws.entry(source) if ws else None
         if entry is None or entry.ruleset is None:
             return
@@ -334,7 +335,7 @@ class PatientsScreen(Guarded, Screen[None]):
         from dataclasses import replace
 
         saved = replace(patient, facts=dict(facts), document=load_text(text, patient.path))
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
+        ws: Workspace | None = self.workbench.workspace
         for patients in ((ws.patients if ws is not None else []), self._patients):
             for i, p in enumerate(patients):
                 if p is patient:
@@ -342,9 +343,7 @@ class PatientsScreen(Guarded, Screen[None]):
         self._forget_edit(patient.id)
         what = "; ".join(c.describe() for c in changes) if changes else "facts as on disk"
         self.notify(f"Saved {patient.id}: {what}.", timeout=4)
-        reload = getattr(self.app, "reload_workspace", None)
-        if reload is not None:
-            reload()
+        self.workbench.reload_workspace()
         return True
 
     def _ask_changed_on_disk(self, patient: Any) -> None:
@@ -358,9 +357,7 @@ class PatientsScreen(Guarded, Screen[None]):
             if choice == "reload":
                 self._forget_edit(patient.id)
                 self.notify(f"Discarded the edit of {patient.id}; its facts are read from disk again.", severity="warning")
-                reload = getattr(self.app, "reload_workspace", None)
-                if reload is not None:
-                    reload()
+                self.workbench.reload_workspace()
             elif choice == "mine":
                 self._keep_mine(patient)
             elif choice == "diff":
@@ -427,7 +424,7 @@ class PatientsScreen(Guarded, Screen[None]):
         yield SystemCommand("Save edited facts to the patient files", "Atomic; only the changed facts' lines are touched (ctrl+s)", self.action_save_facts)
         yield SystemCommand("Show the difference a save would make", "Unified diff of the highlighted patient's file", self.action_diff_facts)
         yield SystemCommand("Choose the question", "Which question the table shows (q)", self.action_focus_question)
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         if ws is not None:
             for q in sorted({c.question for r in ws.rulesets for c in r.claims}):
                 yield SystemCommand(f"Patients: show question {q}", "Evaluate every patient for this question", lambda q=q: self._set_question(q))

@@ -8,10 +8,10 @@ ruleset file and appends the step to conflicts/reviews.yaml
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -19,6 +19,9 @@ from textual.widgets import Input, Static
 
 from engine.review import TRANSITIONS, ReviewError, change_claim_status, find_claim
 from tui.guard import Guarded
+
+if TYPE_CHECKING:
+    from tui.app import AccordApp
 
 LABELS = {
     "submitted": "Submit for review",
@@ -57,11 +60,11 @@ class NoteDialog(Guarded, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def review_claim(app: App[Any], claim_id: str, after: Callable[[], None] | None = None) -> None:
+def review_claim(app: AccordApp, claim_id: str, after: Callable[[], None] | None = None) -> None:
     """Ask for the next status of a claim and a note, then let engine.review record it."""
     from tui.screens.dialogs import ChoiceDialog
 
-    ws = getattr(app, "workspace", None)
+    ws = app.workspace
     if ws is None:
         app.notify("No rulesets folder is open.", severity="error")
         return
@@ -87,15 +90,15 @@ def review_claim(app: App[Any], claim_id: str, after: Callable[[], None] | None 
     app.push_screen(ChoiceDialog(f"{claim_id} is {current}. Move it to:", choices), chosen)
 
 
-def set_status(app: App[Any], claim_id: str, current: str, status: str, note: str) -> bool:
+def set_status(app: AccordApp, claim_id: str, current: str, status: str, note: str) -> bool:
     """engine.review.change_claim_status: checks the move, edits the ruleset in place, appends the step."""
     from tui.workspace import conflicts_folder
 
-    ws = getattr(app, "workspace", None)
+    ws = app.workspace
     folder = Path(ws.folder) if ws is not None else Path("rulesets")
     reviews = conflicts_folder(folder) / "reviews.yaml"
     try:
-        change_claim_status(folder, reviews, claim_id, status, reviewer=getattr(app, "reviewer", "editor"), note=note)
+        change_claim_status(folder, reviews, claim_id, status, reviewer=app.reviewer, note=note)
     except ReviewError as exc:
         app.notify(f"Status not changed: {exc}", severity="error")
         return False
@@ -103,7 +106,5 @@ def set_status(app: App[Any], claim_id: str, current: str, status: str, note: st
         app.notify(f"Could not save: {exc.strerror or exc}. Nothing was changed.", title="Save failed", severity="error", timeout=10)
         return False
     app.notify(f"{claim_id}: {current} → {status}.", timeout=3)
-    reload = getattr(app, "reload_workspace", None)
-    if reload is not None:
-        reload()
+    app.reload_workspace()
     return True

@@ -7,15 +7,16 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui.guard import Guarded
+from tui.base import WorkbenchScreen
 from tui.workspace import RulesetEntry, Workspace
 
 
-class RulesetsScreen(Guarded, Screen[None]):
+class RulesetsScreen(WorkbenchScreen):
     """The rulesets of the folder: claims, errors, warnings, coverage."""
+
+    _ready = False  # set on mount: the widgets a workspace fills exist
 
     TITLE = "Rulesets"
     BINDINGS = [
@@ -42,11 +43,11 @@ class RulesetsScreen(Guarded, Screen[None]):
         table.add_column("Coverage", key="coverage")
         table.add_column("State", key="state")
         table.focus()
-        if self.app.workspace is not None:  # type: ignore[attr-defined]
-            self.workspace_changed(self.app.workspace)  # type: ignore[attr-defined]
+        if self.workbench.workspace is not None:
+            self.workspace_changed(self.workbench.workspace)
 
     def workspace_changed(self, ws: Workspace | None) -> None:
-        if ws is None or not getattr(self, "_ready", False):
+        if ws is None or not self._ready:
             return
         table = self.query_one(DataTable)
         keep = table.cursor_row
@@ -82,7 +83,7 @@ class RulesetsScreen(Guarded, Screen[None]):
         ]
 
     def _current(self) -> RulesetEntry | None:
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         table = self.query_one(DataTable)
         if ws is None or not ws.entries or table.cursor_row < 0:
             return None
@@ -115,7 +116,7 @@ class RulesetsScreen(Guarded, Screen[None]):
     def action_open_source(self) -> None:
         entry = self._current()
         if entry is not None:
-            self.app.open_source(entry.source_id)  # type: ignore[attr-defined]
+            self.workbench.open_source(entry.source_id)
 
     def action_edit_first_error(self) -> None:
         entry = self._current()

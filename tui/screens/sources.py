@@ -13,10 +13,9 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
-from tui.guard import Guarded
+from tui.base import WorkbenchScreen
 from tui.widgets.source_view import Mark, SourceView
 from tui.workspace import RulesetEntry, Workspace
 
@@ -42,8 +41,10 @@ REASON_HELP = {
 }
 
 
-class SourcesScreen(Guarded, Screen[None]):
+class SourcesScreen(WorkbenchScreen):
     """A source text with claim highlights, the claims under the cursor and coverage figures."""
+
+    _ready = False  # set on mount: the widgets a workspace fills exist
 
     TITLE = "Sources"
     BINDINGS = [
@@ -85,7 +86,7 @@ class SourcesScreen(Guarded, Screen[None]):
     def on_mount(self) -> None:
         self._ready = True
         self.query_one("#sources-legend", Static).update(self._legend())
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         if ws is not None:
             self.workspace_changed(ws)
         self.query_one(SourceView).focus()
@@ -107,7 +108,7 @@ class SourcesScreen(Guarded, Screen[None]):
     # ------------------------------------------------------------ data
 
     def workspace_changed(self, ws: Workspace | None) -> None:
-        if ws is None or not getattr(self, "_ready", False):
+        if ws is None or not self._ready:
             return
         select = self.query_one("#sources-select", Select)
         options = [(e.source_id, e.source_id) for e in ws.entries]
@@ -129,12 +130,12 @@ class SourcesScreen(Guarded, Screen[None]):
             self.query_one(SourceView).focus()
 
     def entry(self) -> RulesetEntry | None:
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         return ws.entry(self.source_id) if ws is not None and self.source_id else None
 
     def show_source(self, source_id: str, offset: int | None = None, keep_cursor: bool = False) -> None:
-        ws: Workspace | None = self.app.workspace  # type: ignore[attr-defined]
-        if ws is None or not getattr(self, "_ready", False):
+        ws: Workspace | None = self.workbench.workspace
+        if ws is None or not self._ready:
             self.source_id, self._pending_offset = source_id, offset
             return
         entry = ws.entry(source_id)
@@ -187,12 +188,12 @@ class SourcesScreen(Guarded, Screen[None]):
         self._claim_spans.sort(key=lambda t: (t[0], t[1]))
         cursor = view.cursor if keep_cursor and not changed_source else (offset or 0)
         if keep_cursor and not changed_source:
-            anchor = view.anchor
+            anchor = view.selection_anchor
             view.text = text
             view.set_marks(marks)
             view._wrap_width = 0
             view._rewrap()
-            view.anchor = anchor
+            view.selection_anchor = anchor
             view.set_cursor(min(cursor, len(text)), select=anchor is not None)
         else:
             view.set_text(text, marks, cursor)
@@ -233,7 +234,7 @@ class SourcesScreen(Guarded, Screen[None]):
             t.append(f"Selected {sel[1] - sel[0]} characters ({sel[0]}–{sel[1]}).\n", style="bold")
             t.append("Press n to start a claim with this quote, x to exclude it.\n\n", style="italic")
         found = self.claims_at(offset)
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         conflicts_by_claim: dict[str, list[str]] = {}
         if ws is not None:
             for c in ws.conflicts:
@@ -378,7 +379,7 @@ class SourcesScreen(Guarded, Screen[None]):
         except ChangedOnDisk:
             self.notify(f"{entry.path.name} changed on disk since it was loaded; nothing was written. Reloading: select the text again.",
                         title="Changed on disk", severity="warning", timeout=8)
-            self.app.reload_workspace()  # type: ignore[attr-defined]
+            self.workbench.reload_workspace()
             return
         except OSError as exc:
             self.notify(f"Could not save {entry.path.name}: {exc.strerror or exc}. Nothing was excluded.", title="Save failed", severity="error", timeout=10)
@@ -392,7 +393,7 @@ class SourcesScreen(Guarded, Screen[None]):
             message += f" Sentences it shares with {', '.join(overlapping)} stay claimed."
         self.notify(message, timeout=5)
         self.query_one(SourceView).action_clear_selection()
-        self.app.reload_workspace()  # type: ignore[attr-defined]
+        self.workbench.reload_workspace()
 
     def action_new_claim(self) -> None:
         entry = self.entry()
@@ -413,7 +414,7 @@ class SourcesScreen(Guarded, Screen[None]):
             self.notify("The selection is only whitespace.", severity="warning")
             return
         prov = selector(self.text, start, end)
-        ws = self.app.workspace  # type: ignore[attr-defined]
+        ws = self.workbench.workspace
         taken = {c.id for r in ws.rulesets for c in r.claims} if ws else set()
         claim_id = unique_id(entry.source_id, slugify(prov.exact), taken)
         snippet = new_claim_snippet(claim_id, prov)
@@ -444,7 +445,7 @@ class SourcesScreen(Guarded, Screen[None]):
             return
         from tui.screens.review import review_claim
 
-        review_claim(self.app, claim.id)
+        review_claim(self.workbench, claim.id)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("New claim from selection", "Start a draft claim with the selected quote (n)", self.action_new_claim)

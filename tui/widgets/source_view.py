@@ -86,7 +86,7 @@ class SourceView(Guarded, ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.text = text
         self.marks: list[Mark] = []
-        self.anchor: int | None = None
+        self.selection_anchor: int | None = None
         self._rows: list[tuple[int, int]] = [(0, 0)]
         self._starts: list[int] = [0]
         self._wrap_width = 0
@@ -98,7 +98,7 @@ class SourceView(Guarded, ScrollView, can_focus=True):
     def set_text(self, text: str, marks: list[Mark] | None = None, cursor: int = 0) -> None:
         self.text = text
         self.marks = sorted(marks or [], key=lambda m: (m.start, m.end))
-        self.anchor = None
+        self.selection_anchor = None
         self._wrap_width = 0
         self._rewrap()
         self.set_cursor(cursor, select=False, center=True)
@@ -109,13 +109,13 @@ class SourceView(Guarded, ScrollView, can_focus=True):
 
     @property
     def selection(self) -> tuple[int, int] | None:
-        if self.anchor is None or self.anchor == self.cursor:
+        if self.selection_anchor is None or self.selection_anchor == self.cursor:
             return None
-        return (min(self.anchor, self.cursor), max(self.anchor, self.cursor))
+        return (min(self.selection_anchor, self.cursor), max(self.selection_anchor, self.cursor))
 
     def select(self, start: int, end: int) -> None:
         """Select [start, end) and put the cursor at its end."""
-        self.anchor = max(0, min(start, len(self.text)))
+        self.selection_anchor = max(0, min(start, len(self.text)))
         self.set_cursor(end, select=True)
 
     # ------------------------------------------------------------ layout
@@ -177,10 +177,10 @@ class SourceView(Guarded, ScrollView, can_focus=True):
         offset = max(0, min(offset, len(self.text)))
         old_selection = self.selection
         if select:
-            if self.anchor is None:
-                self.anchor = self.cursor
+            if self.selection_anchor is None:
+                self.selection_anchor = self.cursor
         else:
-            self.anchor = None
+            self.selection_anchor = None
         self.cursor = offset
         self.scroll_to_cursor(center=center)
         self.refresh()
@@ -266,7 +266,7 @@ class SourceView(Guarded, ScrollView, can_focus=True):
         offset = self._event_offset(event)
         self.set_cursor(offset, select=event.shift)
         if not event.shift:
-            self.anchor = offset
+            self.selection_anchor = offset
         self._dragging = True
         self.capture_mouse()
 
@@ -279,7 +279,7 @@ class SourceView(Guarded, ScrollView, can_focus=True):
             self._dragging = False
             self.release_mouse()
             if self.selection is None:
-                self.anchor = None
+                self.selection_anchor = None
 
     # ------------------------------------------------------------ rendering
 
