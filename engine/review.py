@@ -264,6 +264,18 @@ def load_report(folder: str | os.PathLike[str]) -> Report | None:
 _checked_reports: dict[tuple[Any, ...], Report] = {}
 
 
+def report_or_problem(folder: str | os.PathLike[str]) -> tuple[Report | None, str | None]:
+    """load_report for readers that show rather than refuse (the workbench): (report, None), (None, why), or (None, None) when absent.
+
+    The report is checked against its schema here, in the engine, so no
+    screen parses report.json itself or reads a key the contract does not promise.
+    """
+    try:
+        return load_report(folder), None
+    except ReviewError as exc:
+        return None, str(exc)
+
+
 def _refreshed_report_files(folder: Path, report: Report, reviews: Reviews) -> dict[str, str]:
     """report.json and report.md with the dispositions from `reviews`, rendered before anything is written."""
     from engine.report import refresh_dispositions, rendered

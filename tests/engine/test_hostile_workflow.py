@@ -217,3 +217,23 @@ def test_report_not_written_over_unusable_reviews(tmp_path):
         write_report_with_reviews(out, {"accord": 1})  # type: ignore[typeddict-item]
     assert [(d.code, d.line, d.col) for d in caught.value.diagnostics] == [("E100", 4, 18)]
     assert _files(out) == before
+
+
+@pytest.mark.parametrize("text, problem", [
+    (None, None),
+    ("{ not json", "report.json:2:1: error[E004]"),
+    ('{"accord": 1, "conflicts": "x"}', "does not match schema/report.schema.json"),
+    ("[]", "is not of type 'object'"),
+])
+def test_the_workbench_reads_the_report_through_the_engine(tmp_path, text, problem):
+    from engine.review import report_or_problem
+
+    out = _project(tmp_path, report=None)
+    if text is not None:
+        (out / "report.json").write_text(text, encoding="utf-8")
+    report, why = report_or_problem(out)
+    assert report is None
+    assert (why is None) if problem is None else (why is not None and problem in why and str(out) in why)
+    shutil.copy(HOSTILE / "report_one_conflict.json", out / "report.json")
+    report, why = report_or_problem(out)
+    assert why is None and report is not None and report["conflicts"][0]["id"] == CONFLICT
