@@ -6,7 +6,6 @@ these snapshots and never validates or evaluates on its own.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,22 +131,16 @@ def load_conflicts(ws: Workspace) -> None:
     ws.conflicts = []
     ws.conflicts_problem = None
     ws.not_analysed = []
-    if report.is_file():
-        from engine.contract import validator
+    from engine.review import ReviewError, load_report, load_reviews
 
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            ws.conflicts_problem = f"{report}: unreadable ({exc})"
-        else:
-            # The report's contract (schema/report.schema.json) makes every field the screens read certain.
-            error = next(iter(validator("report").iter_errors(data)), None)
-            if error is not None:
-                where = "/".join(str(p) for p in error.absolute_path) or "top level"
-                ws.conflicts_problem = f"{report} does not match schema/report.schema.json at {where}: {error.message}. Run `accord conflicts` to rewrite it."
-            else:
-                ws.conflicts = list(data["conflicts"])
-                ws.not_analysed = list(data["analysis"].get("not_analysed", []))
-    from engine.review import load_reviews
-
+    try:
+        # The engine reads it (engine.safefile: a regular file inside the folder) and holds it to
+        # schema/report.schema.json, so every field the screens read is certain; a problem is located.
+        data = load_report(folder)
+    except ReviewError as exc:
+        ws.conflicts_problem = str(exc)
+    else:
+        if data is not None:
+            ws.conflicts = list(data["conflicts"])
+            ws.not_analysed = list(data["analysis"].get("not_analysed", []))
     ws.reviews, _problems = load_reviews(folder / "reviews.yaml")

@@ -24,20 +24,6 @@ from tui.workspace import Workspace
 NO_REVIEW = "unreviewed"
 
 
-def _refresh_report(folder: Any, reviews: dict[str, Any]) -> None:
-    """As `accord review conflict` does: the report's copies of the dispositions follow reviews.yaml."""
-    import json
-
-    from engine.report import REPORT_JSON, refresh_dispositions, write_report
-
-    try:
-        report = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if isinstance(report, dict):
-        write_report(folder, refresh_dispositions(report, reviews))
-
-
 def review_state(c: dict[str, Any], reviews: dict[str, Any]) -> str:
     """The conflict's disposition in reviews.yaml (the live file, not the report's copy), or 'unreviewed'."""
     from engine.review import disposition_text

@@ -14,7 +14,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.binding import Binding
 
-from engine.atomic import FileStamp, changed_since, write_atomic
+from engine.atomic import ChangedOnDisk, FileStamp, changed_since, write_if_unchanged
 from tui.base import WorkbenchScreen
 
 
@@ -35,6 +35,11 @@ class EditorScreen(WorkbenchScreen):
         self.stamp: FileStamp | None = None
         self.dirty = False
         self._external_warned = False
+
+    @property
+    def project_folder(self) -> Path:
+        """The folder the workbench was opened on: the editor reads nothing outside it."""
+        return self.workbench.folder
 
     @property
     def title_for_quit(self) -> str:
@@ -69,9 +74,18 @@ class EditorScreen(WorkbenchScreen):
             return
         self._write(self.file_text_to_write())
 
-    def _write(self, text: str) -> bool:
+    def _write(self, text: str, expected: FileStamp | None = None, *, force: bool = False) -> bool:
+        """Write `text` under the file's lock if the file is still as `expected` (default: as loaded).
+
+        engine.atomic.write_if_unchanged checks and writes while holding the
+        lock `accord review claim` and the other writers take, so a change that
+        lands between our check and our write is seen (asked about), not lost.
+        """
         try:
-            self.stamp = write_atomic(self.path, text)
+            self.stamp = write_if_unchanged(self.path, text, self.stamp if expected is None else expected, force=force)
+        except ChangedOnDisk:
+            self._ask_changed_on_disk()
+            return False
         except OSError as exc:
             reason = exc.strerror or str(exc)
             self.notify(f"Could not save {self.path.name}: {reason}. Your edit is still here; fix the problem and press ctrl+s again.",
@@ -113,7 +127,7 @@ class EditorScreen(WorkbenchScreen):
         base = self.base_text()
         try:
             mine = self.file_text_to_write()
-            theirs = _read_regular(self.path)
+            theirs = read_project_text(self.path, self.project_folder)
         except (OSError, ValueError) as exc:
             self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}. Your edit is still here.", title="Save failed", severity="error", timeout=10)
             return
@@ -123,7 +137,8 @@ class EditorScreen(WorkbenchScreen):
             return
         merged = merge_ruleset(base, mine, theirs, str(self.path))
         if merged.clean and merged.text is not None:
-            if self._write(merged.text) and merged.taken_from_disk:
+            # Written only if the file is still the one just merged with (compared by content).
+            if self._write(merged.text, FileStamp.of_content(theirs)) and merged.taken_from_disk:
                 self.notify(f"Merged: kept the change on disk to {', '.join(merged.taken_from_disk)}.", timeout=6)
             return
         if merged.clashes:
@@ -140,7 +155,7 @@ class EditorScreen(WorkbenchScreen):
         from tui.screens.dialogs import TextDialog
 
         try:
-            disk = _read_regular(self.path) or "(the file is gone)\n"
+            disk = read_project_text(self.path, self.project_folder) or "(the file is gone)\n"
         except (OSError, ValueError) as exc:
             disk = f"(cannot read: {getattr(exc, 'strerror', None) or exc})\n"
         mine = self.file_text_to_write()
@@ -188,15 +203,20 @@ class EditorScreen(WorkbenchScreen):
                                           [("save", "Save"), ("discard", "Discard"), ("cancel", "Keep editing")]), chosen)
 
 
-def _read_regular(path: Path) -> str | None:
-    """The file's text, None when it is gone; never opens a FIFO or device (that read would block)."""
-    import os
-    import stat
+def read_project_text(path: Path, root: Path | None) -> str | None:
+    """The file's text through engine.loader (engine.safefile), None when it is gone.
 
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
+    Only a regular file inside the project folder `root` is read (a FIFO or
+    device is refused without blocking; a link out of the folder is refused
+    and nothing of its target is shown): ValueError with the located message.
+    """
+    import os
+
+    from engine.loader import LoadError, read_text
+
+    if not os.path.lexists(path):
         return None
-    if not stat.S_ISREG(st.st_mode):
-        raise OSError(f"{path.name} is not a regular file")
-    return path.read_text(encoding="utf-8")
+    try:
+        return read_text(path, root=root)
+    except LoadError as exc:
+        raise ValueError(exc.diagnostic.format()) from None

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.screens.editor_base import EditorScreen
+from tui.screens.editor_base import EditorScreen, read_project_text
 from tui.widgets.yaml_editor import MarkedTextArea, markers_for, yaml_editor
 
 
@@ -55,11 +55,12 @@ class FileEditorScreen(EditorScreen):
         from engine.atomic import FileStamp
 
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"Cannot read {self.path}: {exc.strerror or exc}", severity="error")
-            text = ""
-        self.stamp = FileStamp.of(self.path)
+            read = read_project_text(self.path, self.project_folder)
+        except ValueError as exc:  # refused (not a regular file, outside the folder): never stamped, so never overwritten unasked
+            self.notify(f"Cannot read {exc}", severity="error")
+            read = None
+        text = read or ""
+        self.stamp = FileStamp.of(self.path) if read is not None else None
         self._saved_text = text
         self.query_one(TextArea).load_text(text)
         self.dirty = False

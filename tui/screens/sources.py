@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -160,13 +161,47 @@ class SourcesScreen(WorkbenchScreen):
             self.query_one("#sources-coverage", Static).update(Text("invalid ruleset", style="bold red"))
             self._show_claims_at(0)
             return
+        if ruleset.source_text is None:  # validation read it; if not, read it off the UI thread (a huge file, a FIFO)
+            view.set_text(f"Reading {ruleset.text_path}…")
+            self.text = ""
+            self.coverage = None
+            self._claim_spans = []
+            self.read_source_text(source_id, ruleset, ws.folder, offset, keep_cursor)
+            return
+        self._show_text(ws, ruleset, ruleset.source_text, offset, keep_cursor, changed_source)
+
+    @work(exclusive=True, thread=True, exit_on_error=False, group="source-read")
+    def read_source_text(self, source_id: str, ruleset: Any, root: Any, offset: int | None, keep_cursor: bool) -> None:
+        """The source text through engine.loader (engine.safefile: regular files inside the project folder only)."""
+        from engine.loader import LoadError, read_text
+
+        try:
+            text = read_text(ruleset.resolve_text_path(), root=root)
+        except LoadError as exc:
+            self.app.call_from_thread(self._source_refused, source_id, exc.diagnostic.format())
+            return
+        ruleset.source_text = text
+        self.app.call_from_thread(self._source_read, source_id, ruleset, text, offset, keep_cursor)
+
+    def _source_read(self, source_id: str, ruleset: Any, text: str, offset: int | None, keep_cursor: bool) -> None:
+        ws = self.workbench.workspace
+        entry = ws.entry(source_id) if ws is not None else None
+        if ws is None or entry is None or entry.ruleset is not ruleset or self.source_id != source_id:
+            return  # another source (or a newer workspace) is shown by now
+        self._show_text(ws, ruleset, text, offset, False, True)  # the view showed "Reading…": a fresh start
+
+    def _source_refused(self, source_id: str, message: str) -> None:
+        if self.source_id != source_id:
+            return
+        self.query_one(SourceView).set_text(f"The source text cannot be shown:\n\n{message}")
+        self.query_one("#sources-coverage", Static).update(Text("source text refused", style="bold red"))
+        self._show_claims_at(0)
+
+    def _show_text(self, ws: Workspace, ruleset: Any, text: str, offset: int | None, keep_cursor: bool, changed_source: bool) -> None:
+        """The text with its claim, exclusion and unclaimed-sentence marks, and the coverage figures."""
         from engine.coverage import coverage
 
-        text = ruleset.source_text
-        if text is None:
-            from engine.loader import read_text
-
-            text = read_text(ruleset.resolve_text_path())
+        view = self.query_one(SourceView)
         self.text = text
         self.coverage = coverage(ruleset, text)
         in_conflict = {claim["id"] for c in ws.conflicts for claim in c["claims"]}
