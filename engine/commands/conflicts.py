@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
     truncated = truncation_message(report)
     if truncated:
-        print(f"accord: warning: {truncated}; raise --max-findings to see them", file=sys.stderr)
+        print(f"accord: warning: {truncated}; raise the limit named to see them", file=sys.stderr)
     if args.format in ("sarif", "github"):
         from engine.output import emit_conflicts
 
