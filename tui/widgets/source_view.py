@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.guard import Guarded
+from tui.guard import Guarded, printable
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,9 @@ class SourceView(Guarded, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         start, end = self._rows[row]
         raw = self.text[start:end]
-        shown = raw.replace("\t", " ").replace("\r", " ")
+        # One character for one: tabs and carriage returns as spaces, every other control as a visible
+        # picture (␛, ␇, U+FFFD for C1 and bidi controls), so the marks' offsets still line up.
+        shown = printable(raw.replace("\t", " ").replace("\r", " "), keep_newlines=False)
         content = Content(shown)
         for mark in self.marks:
             if mark.start >= end:
