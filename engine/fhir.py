@@ -254,7 +254,6 @@ class BundleFacts:
 
 
 MAPPED = ("Observation", "Condition")
-MAX_PRINTED_WARNINGS = 50
 MAX_MAPPED_RESOURCES = 2_000  # validated resources per bundle: about 1 ms each in fhir.resources
 
 
@@ -592,38 +591,12 @@ def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, refere
     return out
 
 
-def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None = None, verbose: bool = False, quiet: bool = False,
-                       patient_id: str | None = None) -> tuple[Any, Any] | None:
-    """(patient, validation result) for commands taking --patient, when the file is a FHIR Bundle.
 
-    Mapping warnings (each unmapped resource, code or unit) go to stderr unless
-    `quiet`; how each fact was obtained too with `verbose`. None after a
-    one-line error (not a Bundle, no fhir extra, several patients and no
-    --patient-id, invalid rulesets).
-    """
-    import sys
-
-    from engine.commands._patients import report
+def bundle_patient(read: BundleFacts, bundle_path: str | Path) -> Any:
+    """The engine.model.Patient a read Bundle stands for: named after the file (and the Patient id when it holds several)."""
     from engine.model import Patient
-    from engine.validate import validate_paths
 
-    try:
-        read = read_bundle(bundle_path, as_of=as_of, patient_id=patient_id)
-    except FhirError as exc:
-        print(f"accord: {escape_controls(str(exc))}", file=sys.stderr)
-        return None
-    shown_notes = [n for n in read.notes if verbose or (n.level == "warning" and not quiet)]
-    limit = len(shown_notes) if verbose else MAX_PRINTED_WARNINGS
-    for note in shown_notes[:limit]:
-        print(f"{bundle_path}: {note}", file=sys.stderr)
-    if len(shown_notes) > limit:
-        print(f"{bundle_path}: ... and {len(shown_notes) - limit:,} more warnings (--verbose prints every note)", file=sys.stderr)
-    result = validate_paths([rulesets_path], check_patients=False)
-    if not result.ok:
-        report([d for d in result.diagnostics if d.severity == "error"])
-        print(f"accord: the rulesets in {rulesets_path} have errors; run `accord validate {rulesets_path}`", file=sys.stderr)
-        return None
     name = Path(bundle_path).stem
     if read.patients > 1:
         name = f"{name}/{read.patient.id or read.patient.label}"
-    return Patient(name, read.facts, path=str(bundle_path)), result
+    return Patient(name, read.facts, path=str(bundle_path))

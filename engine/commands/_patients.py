@@ -38,13 +38,44 @@ def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | N
     from engine.fhir import looks_like_bundle
 
     if looks_like_bundle(patient_path):
-        from engine.fhir import load_bundle_inputs
-
         return load_bundle_inputs(patient_path, rulesets_path, as_of, verbose, quiet, patient_id)
     if patient_id is not None:
         print(f"accord: --patient-id picks a patient of a FHIR Bundle; {patient_path} is a patient file", file=sys.stderr)
         return None
     return load_inputs(patient_path, rulesets_path)
+
+
+MAX_PRINTED_WARNINGS = 50
+
+
+def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None = None, verbose: bool = False, quiet: bool = False,
+                       patient_id: str | None = None) -> tuple[Any, Any] | None:
+    """(patient, validation result) for commands taking --patient, when the file is a FHIR Bundle.
+
+    engine.fhir reads the Bundle and returns notes; this prints them. Mapping
+    warnings (each unmapped resource, code or unit) go to stderr unless
+    `quiet`; how each fact was obtained too with `verbose`, else at most
+    MAX_PRINTED_WARNINGS. None after a one-line error (not a Bundle, no fhir
+    extra, several patients and no --patient-id) or the rulesets' errors.
+    """
+    from engine.commands._rulesets import valid_rulesets
+    from engine.fhir import FhirError, bundle_patient, escape_controls, read_bundle
+
+    try:
+        read = read_bundle(bundle_path, as_of=as_of, patient_id=patient_id)
+    except FhirError as exc:
+        print(f"accord: {escape_controls(str(exc))}", file=sys.stderr)
+        return None
+    shown_notes = [n for n in read.notes if verbose or (n.level == "warning" and not quiet)]
+    limit = len(shown_notes) if verbose else MAX_PRINTED_WARNINGS
+    for note in shown_notes[:limit]:
+        print(f"{bundle_path}: {note}", file=sys.stderr)
+    if len(shown_notes) > limit:
+        print(f"{bundle_path}: ... and {len(shown_notes) - limit:,} more warnings (--verbose prints every note)", file=sys.stderr)
+    result = valid_rulesets(rulesets_path)
+    if result is None:
+        return None
+    return bundle_patient(read, bundle_path), result
 
 
 def add_patient_arguments(parser: argparse.ArgumentParser) -> None:

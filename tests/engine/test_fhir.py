@@ -217,12 +217,12 @@ def test_too_many_mapped_resources_is_refused_before_validating(monkeypatch: pyt
 
 
 def test_printed_warnings_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.fhir as fhir
+    import engine.commands._patients as patients
 
-    monkeypatch.setattr(fhir, "MAX_PRINTED_WARNINGS", 2)
+    monkeypatch.setattr(patients, "MAX_PRINTED_WARNINGS", 2)
     path = tmp_path / "b.json"
     path.write_text(json.dumps(_bundle(PATIENT, *[_obs("2345-7", 95, "mg/dL")] * 5)), encoding="utf-8")
-    assert fhir.load_bundle_inputs(str(path), str(REPO / "rulesets"), as_of="2024-05-01") is not None
+    assert patients.load_bundle_inputs(str(path), str(REPO / "rulesets"), as_of="2024-05-01") is not None
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3 and err[-1] == f"{path}: ... and 3 more warnings (--verbose prints every note)"
 
@@ -244,3 +244,26 @@ def test_age_from_birth_date_outranks_an_older_age_observation_and_must_agree_wi
     assert "age_years" not in facts and any("age_years: readings of the same time disagree" in str(n) for n in notes)
     agreeing = _obs("30525-0", 53, "a", when="2024-05-01")
     assert facts_from_bundle(_bundle(PATIENT, agreeing), as_of="2024-05-01")[0]["age_years"] == 53
+
+
+def test_fhir_modules_return_notes_and_never_print_or_reach_the_cli() -> None:
+    """The domain modules of FHIR reading give data and notes; only engine/commands prints them."""
+    for name in ("fhir.py", "fhir_subjects.py", "fhir_dates.py"):
+        tree = ast.parse((REPO / "engine" / name).read_text(encoding="utf-8"))
+        calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        imports = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imports |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert "print" not in calls, name
+        assert not {m for m in imports if m in ("sys", "argparse") or m.startswith("engine.commands")}, name
+
+
+def test_a_bundle_with_broken_rulesets_is_refused_once_with_the_folder_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.commands._patients import load_bundle_inputs
+
+    folder = tmp_path / "rules\x1b]0;x"
+    folder.mkdir()
+    (folder / "r.yaml").write_text("source: [\n", encoding="utf-8")
+    assert load_bundle_inputs(str(DATA / "full-patient.json"), str(folder), as_of="2024-05-01") is None
+    err = capsys.readouterr().err
+    assert "\x1b" not in err.splitlines()[-1] and err.count("have errors; run `accord validate") == 1
+    assert err.splitlines()[-1].startswith("accord: the rulesets in ") and "\\x1b]0;x" in err.splitlines()[-1]
