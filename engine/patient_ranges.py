@@ -6,10 +6,11 @@ non-finite one is not a measurement Accord can reason about: evaluating it
 would give a confident answer for a patient who cannot exist. The policy,
 applied in this one place: such a value is dropped from the facts (so the
 rules see it as missing and answer indeterminate where it matters), and a
-Refusal says which value and why, for `accord validate` (W502, located),
-eval, explain and their JSON output. engine.derive calls screen() before and
-after deriving, so every evaluation path (eval, explain, test, conflicts,
-the workbench) gets the same treatment.
+Refusal says which value and why, for `accord validate` (W502, located by
+engine.range_warnings), eval, explain and their JSON output. engine.derive
+calls screen() before and after deriving, so every evaluation path (eval,
+explain, test, conflicts, the workbench) gets the same treatment. This module
+imports no other patient module: derive and range_warnings build on it.
 """
 from __future__ import annotations
 
@@ -92,25 +93,3 @@ def screen(facts: dict[str, Any], vocab: Vocabulary | None = None, derived: bool
             refused.append(Refusal(name, value, reason, derived))
     return kept, refused
 
-
-def range_diagnostics(doc: Any, vocab: Vocabulary | None = None) -> list[Any]:
-    """W502 warnings for a patient document: each given value out of range, and each derived one.
-
-    A derived value is located at the first input it was computed from.
-    """
-    from engine.derive import derivation
-
-    data = doc.data if isinstance(doc.data, dict) else {}
-    facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
-    vocab = vocab or vocabulary()
-    typed = {k: v for k, v in facts.items() if k in vocab.facts}
-    result = derivation(typed, vocab)
-    out = []
-    for refusal in result.refused:
-        if refusal.derived:
-            inputs = [n for n in (vocab.facts[refusal.fact].derived or {}).get("from", []) if n in facts]
-            parts: tuple[str, ...] = ("facts", inputs[0]) if inputs else ("facts",)
-        else:
-            parts = ("facts", refusal.fact)
-        out.append(doc.diagnostic(parts, RANGE_CODE, refusal.message(), "warning"))
-    return out

@@ -102,7 +102,8 @@ def refusals(patient: Any) -> tuple[list[Any], list[str]]:
     evaluation by engine.derive; this only says so.
     """
     from engine.derive import derivation
-    from engine.patient_ranges import RANGE_CODE, range_diagnostics
+    from engine.patient_ranges import RANGE_CODE
+    from engine.range_warnings import range_diagnostics
 
     refused = derivation(patient.facts).refused
     if patient.document is not None:
