@@ -13,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 # ru_maxrss is KiB on Linux, bytes on macOS
 _RSS_UNIT = 1 if sys.platform == "darwin" else 1024

@@ -32,9 +32,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -238,8 +238,9 @@ class Result:
 
 def _generate(tmp: str) -> None:
     """In a child of its own: write every case's files under tmp and their list to tmp/cases.json."""
-    import tests.conftest
     import yaml
+
+    import tests.conftest
 
     def fast_dump(data: object) -> str:  # libyaml; a JSON round trip first so no object is shared (no aliases)
         return yaml.dump(json.loads(json.dumps(data)), Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)

@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -81,7 +82,7 @@ def machine() -> dict[str, str]:
         "NumPy": numpy.__version__,
         "json-logic-qubit": qubit,
         "Node": _node_version() or "absent",
-        "Date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "Date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -134,8 +135,8 @@ def corpus_rules() -> list[Any]:
 def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
     from json_logic import jsonLogic
 
-    from engine.jsonlogic import UNKNOWN, Compiler, RuleError, compiler, truthy
     from engine.contract import allowed_operations
+    from engine.jsonlogic import UNKNOWN, Compiler, RuleError, compiler, truthy
 
     rules = corpus_rules()
     allowed = allowed_operations()
@@ -189,8 +190,8 @@ def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
 def bench_batch(results: dict[str, Any], use_node: bool) -> None:
     import numpy as np
 
-    from engine.jsonlogic.vectorised import compile_mask
     from engine.jsonlogic import compiler
+    from engine.jsonlogic.vectorised import compile_mask
 
     n = 100_000
     rng = np.random.default_rng(7)
@@ -203,7 +204,7 @@ def bench_batch(results: dict[str, Any], use_node: bool) -> None:
     per_rule = []
     trues = []
     for f in fns:
-        seconds = best_of(lambda: [f(columns, present) for _ in range(repeats)], 3) / repeats
+        seconds = best_of(lambda f=f: [f(columns, present) for _ in range(repeats)], 3) / repeats
         per_rule.append(n / seconds)
         trues.append(int(f(columns, present)[0].sum()))
     total_rate = len(fns) * n / sum(n / r for r in per_rule)

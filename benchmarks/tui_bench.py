@@ -179,7 +179,7 @@ async def conflicts_open(tmp: Path, runs: int = 3, timeout_s: float = 30.0) -> d
     for _ in range(runs):
         marks: dict[str, float] = {}
 
-        def hooked(self: App, screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        def hooked(self: App, screen, renderable, marks: dict[str, float] = marks) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
             display(self, screen, renderable)
             if renderable is None or not isinstance(screen, ConflictsScreen) or not screen.is_mounted:
                 return

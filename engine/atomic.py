@@ -26,7 +26,7 @@ class FileStamp:
     sha256: str
 
     @classmethod
-    def of(cls, path: str | os.PathLike[str]) -> "FileStamp | None":
+    def of(cls, path: str | os.PathLike[str]) -> FileStamp | None:
         """The file's stamp, or None when it does not exist."""
         try:
             st = os.stat(path)
@@ -37,7 +37,7 @@ class FileStamp:
         return cls(st.st_mtime_ns, st.st_size, digest)
 
     @classmethod
-    def of_content(cls, text: str, encoding: str = "utf-8") -> "FileStamp":
+    def of_content(cls, text: str, encoding: str = "utf-8") -> FileStamp:
         """The stamp of a file as it held `text` when it was read (maybe long ago).
 
         No modification time (-1), so changed_since always compares the content:
@@ -47,7 +47,7 @@ class FileStamp:
         return cls(-1, len(data), hashlib.sha256(data).hexdigest())
 
     @classmethod
-    def of_text(cls, text: str, path: str | os.PathLike[str]) -> "FileStamp":
+    def of_text(cls, text: str, path: str | os.PathLike[str]) -> FileStamp:
         st = os.stat(path)
         return cls(st.st_mtime_ns, st.st_size, hashlib.sha256(text.encode("utf-8")).hexdigest())
 

@@ -17,7 +17,16 @@ from typing import Any
 from engine.diagnostics import Diagnostic
 from engine.loader import Document, LoadError, load_text, pointer
 from engine.model import Provenance
-from engine.yamltext import UnwritableText, is_json_path, json_block, json_indent_unit, line_indent, plain_or_quoted, quoted, reads_back
+from engine.yamltext import (
+    UnwritableText,
+    is_json_path,
+    json_block,
+    json_indent_unit,
+    line_indent,
+    plain_or_quoted,
+    quoted,
+    reads_back,
+)
 
 STATUSES = ("draft", "submitted", "under_review", "approved", "rejected")
 

@@ -3,8 +3,20 @@ lives in engine.jsonlogic. Remove once those callers import engine.jsonlogic dir
 from __future__ import annotations
 
 from engine.jsonlogic import (
-    MAX_NESTING, STANDARD_OPERATIONS, UNKNOWN, Closure, CompileError, Compiler, RuleError, compiler, loose_equal,
-    parse_float, strict_equal, to_number, to_string, truthy,
+    MAX_NESTING,
+    STANDARD_OPERATIONS,
+    UNKNOWN,
+    Closure,
+    CompileError,
+    Compiler,
+    RuleError,
+    compiler,
+    loose_equal,
+    parse_float,
+    strict_equal,
+    to_number,
+    to_string,
+    truthy,
 )
 
 __all__ = [

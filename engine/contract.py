@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Iterator
+from typing import Any
 
 from schema import SCHEMA_DIR
 

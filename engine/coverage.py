@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 _END = re.compile(r"[.!?]+(?=\s)")
 

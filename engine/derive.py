@@ -12,8 +12,9 @@ derived: the fact stays missing and a Refusal says why. Deriving never raises.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from engine.contract import Vocabulary, vocabulary
 from engine.patient_ranges import Refusal, screen

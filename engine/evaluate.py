@@ -13,11 +13,12 @@ over missing facts) and cached by rule content.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Sequence, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
+from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.model import Claim, Ruleset, value_key
 from engine.rules import facts_used
 

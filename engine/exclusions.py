@@ -17,7 +17,16 @@ from typing import Any
 from engine.atomic import ChangedOnDisk, FileStamp, changed_since, write_atomic
 from engine.filelock import locked
 from engine.loader import Document, LoadError, load_file, load_text
-from engine.yamltext import UnwritableText, is_json_path, json_block, json_indent_unit, line_end, line_indent, line_start, quoted
+from engine.yamltext import (
+    UnwritableText,
+    is_json_path,
+    json_block,
+    json_indent_unit,
+    line_end,
+    line_indent,
+    line_start,
+    quoted,
+)
 
 
 class ExclusionError(ValueError):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.derive import derive_facts
 from engine.describe import describe
 from engine.evaluate import Answer, ClaimOutcome, combine, evaluate_claim, format_value
+from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.model import Claim, Ruleset
 from engine.rules import facts_used
 from engine.textsafe import escape_controls
@@ -29,7 +29,7 @@ class ConditionTrace:
     text: str
     state: str
     values: dict[str, Any] = field(default_factory=dict)
-    parts: tuple["ConditionTrace", ...] = ()
+    parts: tuple[ConditionTrace, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"condition": self.text, "state": self.state, "values": self.values}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T.*)?")
@@ -48,8 +48,8 @@ def _days(value: Any) -> tuple[date, date] | None:
 def _utc(moment: datetime) -> datetime:
     """The instant in UTC (a time without a zone is taken as UTC); may raise OverflowError."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def instants(value: Any) -> tuple[datetime, datetime] | None:
@@ -63,7 +63,7 @@ def instants(value: Any) -> tuple[datetime, datetime] | None:
     days = parse_date(value)
     if days is None:
         return None
-    return datetime.combine(days[0], time.min, timezone.utc), datetime.combine(days[1], time.max, timezone.utc)
+    return datetime.combine(days[0], time.min, UTC), datetime.combine(days[1], time.max, UTC)
 
 
 def full_date(text: str) -> date | None:

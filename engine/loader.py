@@ -15,8 +15,9 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml import events as ev
@@ -61,7 +62,7 @@ class Document:
     _spans: dict[Parts, Span] | None = field(default=None, repr=False)
     _key_spans: dict[Parts, Span] | None = field(default=None, repr=False)
     _steps: Iterator[None] | None = field(default=None, repr=False)
-    _open: list["_Frame"] = field(default_factory=list, repr=False)
+    _open: list[_Frame] = field(default_factory=list, repr=False)
 
     @property
     def spans(self) -> dict[Parts, Span]:
@@ -197,7 +198,12 @@ def load_text(text: str, name: str = "<string>", max_depth: int = MAX_DEPTH, as_
         fast = _load_json_fast(text, name, max_depth)
         if fast is not None:
             return fast
-    data = _build_data(text, name, max_depth)
+    try:
+        data = _build_data(text, name, max_depth)
+    except LoadError as exc:
+        if as_json and exc.diagnostic.code == "E004":
+            raise _json_syntax_error(text, name) or exc from None
+        raise
     if as_json:
         _check_json_syntax(text, name)
     return Document(name, text, data)
@@ -281,6 +287,25 @@ def _check_json_syntax(text: str, name: str) -> None:
         raise LoadError(Diagnostic(name, line, col, "E004", f"invalid JSON: {exc} is not a JSON number")) from None
     except RecursionError:  # pragma: no cover - depth is limited before this runs
         raise LoadError(Diagnostic(name, 1, 1, "E008", "nesting too deep")) from None
+
+
+def _json_syntax_error(text: str, name: str) -> LoadError | None:
+    """The JSON parser's located E004 for a .json file the YAML builder found malformed, or None.
+
+    A .json file is read as JSON, so its syntax error is JSON's, at JSON's
+    line and column (YAML reports the same slip elsewhere: a missing `]` at
+    the next line's start). The builder's own refusals (E003 characters,
+    E008 nesting, duplicate keys) keep coming first; when JSON accepts the
+    text (a key libyaml will not read) or runs out of stack, the YAML
+    diagnostic stands.
+    """
+    try:
+        _check_json_syntax(text, name)
+    except LoadError as exc:
+        return exc if exc.diagnostic.code == "E004" else None
+    except RecursionError:
+        return None
+    return None
 
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")

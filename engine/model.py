@@ -34,7 +34,7 @@ class Provenance:
     suffix: str = ""
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Provenance":
+    def from_json(cls, data: dict[str, Any]) -> Provenance:
         return cls(data["exact"], data["start"], data["end"], data.get("prefix", ""), data.get("suffix", ""))
 
     def to_json(self) -> dict[str, Any]:
@@ -111,7 +111,7 @@ class Ruleset:
         return sorted({c.question for c in self.claims})
 
     @classmethod
-    def from_document(cls, doc: Document) -> "Ruleset":
+    def from_document(cls, doc: Document) -> Ruleset:
         data = doc.data
         source = data["source"]
         claims = [
@@ -143,6 +143,6 @@ class Patient:
     document: Document | None = None
 
     @classmethod
-    def from_document(cls, doc: Document) -> "Patient":
+    def from_document(cls, doc: Document) -> Patient:
         data = doc.data
         return cls(data["id"], dict(data.get("facts", {})), dict(data.get("expected", {})), data.get("description", ""), doc.path, doc)

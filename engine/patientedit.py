@@ -178,7 +178,7 @@ def write_facts(doc: Document, facts: dict[str, Any]) -> str:
     return text
 
 
-def stamp_of_loaded(doc: Document) -> "FileStamp":
+def stamp_of_loaded(doc: Document) -> FileStamp:
     """The stamp of the file as `doc` was read from it: a later change on disk no longer matches."""
     from engine.atomic import FileStamp
 
@@ -196,7 +196,7 @@ def facts_file_text(path: str | os.PathLike[str], facts: dict[str, Any]) -> tupl
     return doc.text, write_facts(doc, facts)
 
 
-def save_facts(path: str | os.PathLike[str], facts: dict[str, Any], expected: "FileStamp | None", *, force: bool = False) -> tuple[str, "FileStamp"]:
+def save_facts(path: str | os.PathLike[str], facts: dict[str, Any], expected: FileStamp | None, *, force: bool = False) -> tuple[str, FileStamp]:
     """Write `facts` into the patient file at `path`, atomically; returns (new text, new stamp).
 
     Unless `force`, raises ChangedOnDisk when the file no longer matches

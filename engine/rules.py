@@ -9,7 +9,8 @@ thresholds a rule uses, which region analysis and the TUI build on.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from engine.contract import Vocabulary, allowed_operations
 

@@ -9,13 +9,24 @@ produced the actual answer.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from engine.derive import derive_facts
-from engine.evaluate import ANSWERED, CONFLICTING, INDETERMINATE, SILENT, Answer, answer, answer_text, format_value, value_key
 from engine.diagnostics import Diagnostic
+from engine.evaluate import (
+    ANSWERED,
+    CONFLICTING,
+    INDETERMINATE,
+    SILENT,
+    Answer,
+    answer,
+    answer_text,
+    format_value,
+    value_key,
+)
 from engine.validate import validate_paths
 
 

@@ -8,9 +8,10 @@ its source text. Every finding is a located Diagnostic; nothing raises.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterable
+from typing import Any
 
 from engine.contract import Vocabulary, validator, vocabulary
 from engine.diagnostics import Diagnostic, has_errors

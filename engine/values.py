@@ -10,7 +10,8 @@ with number_problems() before any of that happens.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 Parts = tuple[Any, ...]
 

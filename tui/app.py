@@ -8,8 +8,9 @@ engine so the first paint is immediate.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand

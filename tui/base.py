@@ -9,7 +9,8 @@ and a freshly loaded workspace arrives as a Textual Message, handled by
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from textual.app import SystemCommand
 from textual.dom import DOMNode

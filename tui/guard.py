@@ -20,8 +20,9 @@ import inspect
 import re
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from rich.segment import Segment
 from textual.color import Color

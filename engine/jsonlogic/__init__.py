@@ -13,7 +13,16 @@ from typing import Any
 
 from engine.jsonlogic.closures import MAX_NESTING, STANDARD_OPERATIONS, Compiler, compiler
 from engine.jsonlogic.semantics import (
-    UNKNOWN, Closure, CompileError, RuleError, loose_equal, parse_float, strict_equal, to_number, to_string, truthy,
+    UNKNOWN,
+    Closure,
+    CompileError,
+    RuleError,
+    loose_equal,
+    parse_float,
+    strict_equal,
+    to_number,
+    to_string,
+    truthy,
 )
 
 __all__ = [

@@ -22,12 +22,27 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.jsonlogic.codegen import generate
 from engine.jsonlogic.semantics import (
-    UNKNOWN, Closure, CompileError, RuleError, as_number, finite, in_values, is_missing, is_scalar, js_less,
-    loose_equal, lookup, parse_float, strict_equal, to_string, truthy,
+    UNKNOWN,
+    Closure,
+    CompileError,
+    RuleError,
+    as_number,
+    finite,
+    in_values,
+    is_missing,
+    is_scalar,
+    js_less,
+    lookup,
+    loose_equal,
+    parse_float,
+    strict_equal,
+    to_string,
+    truthy,
 )
 from engine.jsonlogic.shapes import MIRROR, ORDER_OPS, RUN_MIN, fact_comparison
 

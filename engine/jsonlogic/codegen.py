@@ -13,7 +13,8 @@ contains is ever executed" is checkable in this one file.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine.jsonlogic.emitter import CodeGen, Reference, TooDeep
 from engine.jsonlogic.semantics import Closure, CompileError

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from engine.jsonlogic.semantics import FLOAT_MAX, FLOAT_MIN, UNKNOWN, Closure, in_values, js_less, loose_equal, strict_equal, truthy
+from engine.jsonlogic.semantics import (
+    FLOAT_MAX,
+    FLOAT_MIN,
+    UNKNOWN,
+    Closure,
+    in_values,
+    js_less,
+    loose_equal,
+    strict_equal,
+    truthy,
+)
 from engine.jsonlogic.shapes import plain_fact
 
 

@@ -8,7 +8,8 @@ Nothing here executes, imports or looks up attributes by a rule's text.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Closure = Callable[[Any], Any]
 

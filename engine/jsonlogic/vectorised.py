@@ -36,7 +36,8 @@ Compiled functions are cached by rule content.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -478,7 +479,7 @@ def _if(op: str, raw: Any) -> _Node:
         for _, (k, _, _) in chosen:
             kinds.add(k)
         kind = kinds.pop() if len(kinds) == 1 else "lit"
-        for take, (k, v, u) in reversed(chosen):
+        for take, (_k, v, u) in reversed(chosen):
             result = v if result is _UNSET else np.where(take, v, result)
             unknown = unknown | (take & u)
         if kind == "lit" and isinstance(result, np.ndarray):

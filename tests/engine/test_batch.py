@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.jsonlogic.vectorised import compile_mask
 from engine.jsonlogic import UNKNOWN, CompileError, compiler, truthy
+from engine.jsonlogic.vectorised import compile_mask
 
 FACTS = {
     "egfr": [None, 0, 29.9, 30, 45, 50, 60, 61],

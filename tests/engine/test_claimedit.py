@@ -9,7 +9,13 @@ import pytest
 
 from engine.atomic import FileStamp, changed_since, write_atomic
 from engine.claimedit import (
-    check_claim_snippet, claim_snippet, new_claim_snippet, set_claim_status, slugify, splice_claim, unique_id,
+    check_claim_snippet,
+    claim_snippet,
+    new_claim_snippet,
+    set_claim_status,
+    slugify,
+    splice_claim,
+    unique_id,
 )
 from engine.describe import describe
 from engine.loader import load_file, load_text

@@ -175,7 +175,7 @@ def test_non_dict_data_is_handled_like_the_reference():
 
 
 GRID_VALUES = [None, 0, 29.9, 30, 30.0, 45, 50, True, False, "30", "male", "", [30], {"b": 1}, float("nan")]
-SHAPES = [
+RULE_SHAPES = [
     {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}]},
     {"or": [{"<": [{"var": "egfr"}, 30]}, {"var": "x"}, {">": [{"var": "crcl"}, 45]}]},
     {"<=": [30, {"var": "egfr"}, 50]}, {"<": [30, {"var": "egfr"}, {"var": "crcl"}]},
@@ -194,7 +194,7 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("rule", SHAPES, ids=[str(i) for i in range(len(SHAPES))])
+@pytest.mark.parametrize("rule", RULE_SHAPES, ids=[str(i) for i in range(len(RULE_SHAPES))])
 def test_generated_function_agrees_on_a_value_grid(rule):
     reference, generated = REFERENCE.compile(rule), compiler("accord").compile(rule)
     for egfr in GRID_VALUES:

@@ -95,7 +95,7 @@ def test_conflicts_as_github_annotations_and_sarif(tmp_path, ruleset_writer, cap
     args = ["conflicts", "--rulesets", str(tmp_path), "--out", str(tmp_path / "conflicts")]
     assert cli.main(args + ["--format", "github"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines and all(l.startswith("::") and "file=" in l and "line=" in l and " C-" in l for l in lines)
+    assert lines and all(line.startswith("::") and "file=" in line and "line=" in line and " C-" in line for line in lines)
     assert cli.main(args + ["--format", "sarif"]) == 0
     log = json.loads(capsys.readouterr().out)
     results = log["runs"][0]["results"]
@@ -125,3 +125,24 @@ def test_every_bundled_witness_reproduces_through_eval(tmp_path):
         for expected in item["answers"]:
             got = evaluation.get(expected["source"], item["question"])
             assert got is not None and got.to_json() == expected, (item["id"], expected["source"])
+
+
+def test_conflicts_and_review_find_the_same_folder_without_out(tmp_path, capsys):
+    """No --out: both commands use conflicts/ beside the rulesets folder (engine.folders), wherever the shell is."""
+    from tests.conftest import write_ruleset
+
+    rulesets = tmp_path / "project" / "rulesets"
+    rulesets.mkdir(parents=True)
+    base(lambda source, text, claims: write_ruleset(rulesets, source, text, claims))
+    assert cli.main(["conflicts", "--rulesets", str(rulesets)]) == 0
+    out = tmp_path / "project" / "conflicts"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert f"{out / 'report.md'}" in capsys.readouterr().err
+    cid = report["conflicts"][0]["id"]
+    assert cli.main(["review", "conflict", cid, "--disposition", "needs_expert", "--reviewer", "t", "--rulesets", str(rulesets),
+                     "--date", "2026-01-01"]) == 0
+    assert cid in (out / "reviews.yaml").read_text(encoding="utf-8")
+    assert cli.main(["conflicts", "--rulesets", str(rulesets)]) == 0
+    written = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert next(c for c in written["conflicts"] if c["id"] == cid)["disposition"]["disposition"] == "needs_expert"
+    assert not (rulesets / "conflicts").exists()

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.jsonlogic import CompileError, compiler, truthy
 from engine.contract import allowed_operations, vocabulary
+from engine.jsonlogic import CompileError, compiler, truthy
 from engine.rules import check_rule
 
 SUITE = Path(__file__).resolve().parents[1] / "data" / "jsonlogic" / "tests.json"

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from json_logic import jsonLogic
 
-from engine.jsonlogic.vectorised import compile_mask
-from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.contract import allowed_operations, vocabulary
+from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
+from engine.jsonlogic.vectorised import compile_mask
 from engine.rules import check_rule, operations_used
 
 VOCAB = vocabulary()

@@ -20,9 +20,9 @@ from pathlib import Path
 import json_logic
 import pytest
 
-from engine.jsonlogic import UNKNOWN, CompileError, RuleError, compiler
 from engine.contract import allowed_operations, vocabulary
 from engine.evaluate import evaluate_claim
+from engine.jsonlogic import UNKNOWN, CompileError, RuleError, compiler
 from engine.rules import check_rule, operations_used
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rule-language.md"

@@ -4,7 +4,16 @@ from __future__ import annotations
 import pytest
 
 from engine.coverage import coverage_of_text
-from engine.exclusions import ChangedOnDisk, ExclusionError, Span, add_exclusion, exclude, reasons, save_exclusion, trim_span
+from engine.exclusions import (
+    ChangedOnDisk,
+    ExclusionError,
+    Span,
+    add_exclusion,
+    exclude,
+    reasons,
+    save_exclusion,
+    trim_span,
+)
 from engine.loader import load_file, load_text
 
 SOURCE = "Heading\n\nThe dose is 2 mg. Buy now!\nAsk your doctor.\n"

@@ -47,7 +47,7 @@ def test_hostile_file_rejected(name, tmp_path):
     proc, seconds = run_validate(HOSTILE / name, tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    lines = [l for l in proc.stdout.splitlines() if l]
+    lines = [line for line in proc.stdout.splitlines() if line]
     assert lines, proc.stderr
     for line in lines:
         match = LOCATED.match(line)

@@ -26,9 +26,9 @@ import numpy as np
 import pytest
 
 from engine import cli
-from engine.jsonlogic.vectorised import compile_mask
-from engine.jsonlogic import UNKNOWN, CompileError, Compiler, RuleError, compiler, loose_equal
 from engine.contract import vocabulary
+from engine.jsonlogic import UNKNOWN, CompileError, Compiler, RuleError, compiler
+from engine.jsonlogic.vectorised import compile_mask
 from engine.model import Provenance
 from engine.provenance import reanchor
 from engine.rules import check_rule

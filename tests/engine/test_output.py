@@ -12,8 +12,17 @@ from jsonschema import Draft4Validator
 from engine.cli import main
 from engine.diagnostics import CODES, Diagnostic
 from engine.output import (
-    Rule, TestCase, TestSuite, artifact_uri, escape_data, escape_property, format_text, github_annotation,
-    junit_xml, sarif_log, use_color,
+    Rule,
+    TestCase,
+    TestSuite,
+    artifact_uri,
+    escape_data,
+    escape_property,
+    format_text,
+    github_annotation,
+    junit_xml,
+    sarif_log,
+    use_color,
 )
 from engine.progress import Progress
 

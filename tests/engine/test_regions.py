@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from engine.conflicts import build_conflicts, conflict_id
+from engine.contract import vocabulary
 from engine.evaluate import evaluate_patient
 from engine.partition import partition
-from engine.contract import vocabulary
 from engine.regions import analyse
 from engine.validate import validate_paths
 

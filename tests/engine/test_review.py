@@ -4,7 +4,16 @@ from __future__ import annotations
 import pytest
 
 from engine import cli
-from engine.review import TRANSITIONS, ReviewError, allowed, change_claim_status, load_reviews, orphaned, record_disposition, save_reviews
+from engine.review import (
+    TRANSITIONS,
+    ReviewError,
+    allowed,
+    change_claim_status,
+    load_reviews,
+    orphaned,
+    record_disposition,
+    save_reviews,
+)
 
 TEXT = "Alpha says one thing. Beta says another."
 

@@ -70,7 +70,7 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
         row = lines.index("value: ")
         area.move_cursor((row, len("value: ")))
         area.insert('"contraindicated"')
-        row = next(i for i, l in enumerate(area.text.split("\n")) if l.startswith("when:"))
+        row = next(i for i, line in enumerate(area.text.split("\n")) if line.startswith("when:"))
         area.replace('when: {"==": [{"var": "child_pugh"}, "C"]}', (row, 0), (row, len(area.document.get_line(row))))
         await settle(pilot)
         assert editor.check is not None and editor.check.ok, editor.check.diagnostics

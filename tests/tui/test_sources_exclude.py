@@ -7,7 +7,6 @@ from engine.loader import load_file
 from engine.validate import validate_paths
 from tests.tui.conftest import make_app, open_source, run_async, settle, workbench
 
-
 SENTENCE = "Article Review Status"  # a dr-oracle sentence no claim covers and nothing excludes yet
 
 

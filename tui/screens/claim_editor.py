@@ -6,8 +6,9 @@ at the claim's place (engine.claimedit), leaving everything else as it was.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -245,7 +246,7 @@ class ClaimEditorScreen(EditorScreen):
             key = "question" if kind == "question" else "value"
             text = value if kind == "question" else json.dumps(value, ensure_ascii=False)
             lines = area.text.split("\n")
-            target = next((i for i, l in enumerate(lines) if l.startswith(f"{key}:")), None)
+            target = next((i for i, line in enumerate(lines) if line.startswith(f"{key}:")), None)
             if target is not None:
                 old = area.document.get_line(target)
                 area.replace(f"{key}: {text}", (target, 0), (target, len(old)))

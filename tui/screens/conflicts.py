@@ -8,7 +8,8 @@ the report is stale and `g` rewrites it (what `accord conflicts` does).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import work

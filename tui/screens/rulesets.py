@@ -1,7 +1,8 @@
 """Home screen: every ruleset in the folder with its validation state."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand

@@ -7,7 +7,8 @@ as excluded from coverage, with a reason and an optional note (engine.exclusions
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import work

@@ -10,7 +10,7 @@ narrows it to the matching options.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from textual import events
 from textual.app import ComposeResult
@@ -177,13 +177,13 @@ class FilterButton(Guarded, Widget, can_focus=True):
     class Changed(Message):
         """The user chose another value."""
 
-        def __init__(self, button: "FilterButton", value: str) -> None:
+        def __init__(self, button: FilterButton, value: str) -> None:
             super().__init__()
             self.button = button
             self.value = value
 
         @property
-        def control(self) -> "FilterButton":
+        def control(self) -> FilterButton:
             return self.button
 
     def __init__(self, label: str, options: Callable[[], Options], value: str, *, default: str = "", id: str | None = None, classes: str | None = None) -> None:

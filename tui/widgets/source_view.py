@@ -71,13 +71,13 @@ class SourceView(Guarded, ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
     class CursorMoved(Message):
-        def __init__(self, view: "SourceView", offset: int) -> None:
+        def __init__(self, view: SourceView, offset: int) -> None:
             super().__init__()
             self.view = view
             self.offset = offset
 
     class SelectionChanged(Message):
-        def __init__(self, view: "SourceView", selection: tuple[int, int] | None) -> None:
+        def __init__(self, view: SourceView, selection: tuple[int, int] | None) -> None:
             super().__init__()
             self.view = view
             self.selection = selection
