@@ -23,9 +23,9 @@ from engine.evaluate import combine, evaluate_claim, format_value
 from engine.model import Claim, Ruleset
 from engine.partition import Partition
 from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis, Finding, RegionCells, analyse
+from engine.reportdata import SEVERITY_RANK
 from engine.rules import facts_used
 
-SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 # Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
 # The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
 MAX_FINDINGS = 2000

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.atomic import write_atomic
-from engine.conflicts import MAX_FINDINGS, SEVERITY_RANK, Conflict, find_conflicts
-from engine.evaluate import format_value
+from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts
+from engine.evaluate import answer_data_text, format_value
+from engine.folders import REVIEWS
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
 from engine.regions import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
-from engine.review import disposition_text, orphaned
+from engine.reportdata import SEVERITY_RANK, disposition_text, orphaned
 
-REPORT_JSON, REPORT_MD, REVIEWS = "report.json", "report.md", "reviews.yaml"
+REPORT_JSON, REPORT_MD = "report.json", "report.md"
 # The conflicts' share of report.json, in bytes: past it the rest are cut (and said to be).
 MAX_REPORT_BYTES = 32 << 20
 # Analysis notes kept per ruleset (one file): the rest are counted in one closing note.
@@ -187,16 +188,6 @@ def render_json(report: dict[str, Any]) -> str:
 _cell = md_cell
 
 
-def _said(answer: dict[str, Any]) -> str:
-    if answer["status"] == "answered":
-        return format_value(answer["values"][0]["value"])
-    if answer["status"] == "conflicting":
-        return "conflicting: " + " | ".join(format_value(v["value"]) for v in answer["values"])
-    if answer["status"] == "indeterminate":
-        return "indeterminate (missing " + ", ".join(answer["missing"]) + ")"
-    return "silent"
-
-
 def render_markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines = ["# Accord conflict report", ""]
@@ -284,7 +275,7 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
     lines.append(f"**Witness patient:** {code_span('{' + facts + '}')}")
     lines.append("")
     for answer in item["answers"]:
-        lines.append(f"- {md_cell(answer['source'])}: {_cell(_said(answer))}")
+        lines.append(f"- {md_cell(answer['source'])}: {_cell(answer_data_text(answer))}")
     lines.append("")
     if "disposition" in item:
         d = item["disposition"]

@@ -199,3 +199,18 @@ class Report(TypedDict):
     conflicts: list[ConflictData]
     truncated: NotRequired[Truncated]
     orphaned_dispositions: list[OrphanedDisposition]
+
+
+# ---------------------------------------------------------------- reading the data (report and review both need these)
+
+
+def disposition_text(value: DispositionValue) -> str:
+    """A disposition in words: 'source_correct: NAME' or the plain kind."""
+    if isinstance(value, dict) and "source_correct" in value:
+        return f"source_correct: {value['source_correct']}"
+    return str(value)
+
+
+def orphaned(data: Reviews, conflict_ids: set[str]) -> list[tuple[str, DispositionEntry]]:
+    """Dispositions whose conflict no longer exists (kept, reported)."""
+    return sorted((cid, entry) for cid, entry in (data.get("conflicts") or {}).items() if cid not in conflict_ids)

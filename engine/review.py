@@ -26,6 +26,7 @@ from engine.filelock import locked
 from engine.folders import REVIEWS
 from engine.loader import LoadError, load_file
 from engine.reportdata import ConflictData, DispositionEntry, DispositionValue, Report, Reviews, ReviewStep, Status
+from engine.reportdata import disposition_text, orphaned  # noqa: F401  # here for importers of engine.review
 from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
 
 T = TypeVar("T")
@@ -379,12 +380,6 @@ def disposition_value(kind: str, source: str | None) -> DispositionValue:
     return cast(DispositionValue, kind)
 
 
-def disposition_text(value: DispositionValue) -> str:
-    if isinstance(value, dict) and "source_correct" in value:
-        return f"source_correct: {value['source_correct']}"
-    return str(value)
-
-
 def record_disposition(data: Reviews, conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
                        date: str | None = None, conflict_sources: list[str] | None = None) -> DispositionEntry:
     """Set the disposition of a conflict in `data` (reviews) and return the entry (every field checked first)."""
@@ -401,11 +396,6 @@ def record_disposition(data: Reviews, conflict: str, kind: str, reviewer: str, n
         entry["note"] = note
     data.setdefault("conflicts", {})[conflict] = entry
     return entry
-
-
-def orphaned(data: Reviews, conflict_ids: set[str]) -> list[tuple[str, DispositionEntry]]:
-    """Dispositions whose conflict no longer exists (kept, reported)."""
-    return sorted((cid, entry) for cid, entry in (data.get("conflicts") or {}).items() if cid not in conflict_ids)
 
 
 # ---------------------------------------------------------------- claims

@@ -157,7 +157,6 @@ def import_circles() -> list[list[str]]:
 # circle fails, and so does an entry here that no longer exists (delete it).
 KNOWN_CIRCLES: list[list[str]] = [
     ["engine.conflicts", "engine.factored", "engine.regions"],    # engine/analysis/
-    ["engine.report", "engine.review"],
 ]
 
 

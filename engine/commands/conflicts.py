@@ -11,7 +11,9 @@ EXAMPLE = "accord conflicts --check            # exit 1 if conflicts/report.* is
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
-    parser.add_argument("--out", default="conflicts", metavar="DIR", help="report folder, also holding reviews.yaml (default: conflicts)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="report folder, also holding reviews.yaml (default: conflicts/ beside the rulesets folder, "
+                             "else inside it; the folder accord review and the workbench use)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition")
     parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
     parser.add_argument("--max-cells", type=_positive_int, default=None, metavar="N",
@@ -41,29 +43,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def load_rulesets(folder: str) -> tuple[list, int]:
-    """Valid rulesets of `folder`; prints located diagnostics and returns the error count."""
-    from engine.validate import validate_paths
-
-    if not Path(folder).is_dir():
-        print(f"accord: {folder}: no such rulesets folder", file=sys.stderr)
-        return [], 1
-    result = validate_paths([folder], check_patients=False)
-    errors = [d for d in result.diagnostics if d.severity == "error"]
-    for d in errors:
-        print(d.format(), file=sys.stderr)
-    return result.rulesets, len(errors)
-
-
 def run(args: argparse.Namespace) -> int:
-    from engine.report import REVIEWS, disposition_problems, fresh_report, stale_files, truncation_message, write_report
-    from engine.review import load_reviews
+    from engine.commands._rulesets import valid_rulesets
+    from engine.folders import REVIEWS, conflicts_folder
+    from engine.report import disposition_problems, fresh_report, stale_files, truncation_message
+    from engine.review import ReviewsUnusable, load_reviews, write_report_with_reviews
+    from engine.textsafe import escape_controls
 
-    rulesets, errors = load_rulesets(args.rulesets)
-    if errors:
-        print(f"accord: {errors} errors in {args.rulesets}; fix them first (accord validate {args.rulesets})", file=sys.stderr)
+    if not Path(args.rulesets).is_dir():
+        print(f"accord: {escape_controls(str(args.rulesets))}: no such rulesets folder", file=sys.stderr)
         return 1
-    reviews_path = Path(args.reviews or Path(args.out) / REVIEWS)
+    result = valid_rulesets(args.rulesets)
+    if result is None:
+        return 1
+    rulesets = result.rulesets
+    out = conflicts_folder(args.rulesets, args.out)  # the same folder accord review and the workbench use
+    reviews_path = Path(args.reviews) if args.reviews else out / REVIEWS
     reviews, diags = load_reviews(reviews_path)
     if diags:
         for d in diags:
@@ -106,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
         for problem in disposition_problems(report, str(reviews_path)):
             print(problem, file=sys.stderr)
             failed = True
-        for name in stale_files(args.out, report):
-            print(f"{Path(args.out) / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
+        for name in stale_files(out, report):
+            print(f"{out / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
             failed = True
         for item in report["conflicts"]:
             if item["severity"] == "high" and "disposition" not in item:
@@ -117,10 +112,15 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
         return 1 if failed else 0
     try:
-        changed = write_report(args.out, report)
+        # reviews.yaml re-read under its lock: a disposition recorded while the analysis ran is kept
+        changed, _ = write_report_with_reviews(out, report, reviews_path)
+    except ReviewsUnusable as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
     except OSError as exc:
-        print(f"accord: cannot write the report in {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"accord: cannot write the report in {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(line, file=sys.stderr)
-    print(f"accord: {', '.join(str(Path(args.out) / n) for n in changed) if changed else 'report unchanged'}", file=sys.stderr)
+    print(f"accord: {', '.join(str(out / n) for n in changed) if changed else 'report unchanged'}", file=sys.stderr)
     return 0

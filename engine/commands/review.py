@@ -10,7 +10,8 @@ EXAMPLE = "accord review conflict C-0123456789 --disposition source_correct --so
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="conflicts", metavar="DIR", help="report folder holding reviews.yaml (default: conflicts)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="report folder holding reviews.yaml (default: conflicts/ beside the rulesets folder, else inside it)")
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     c = sub.add_parser("conflict", help="record a disposition for a conflict id")
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (c, k):
         p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
     for p in (c, k, lst):
-        p.add_argument("--out", default=argparse.SUPPRESS, metavar="DIR", help="report folder holding reviews.yaml (default: conflicts)")
+        p.add_argument("--out", default=argparse.SUPPRESS, metavar="DIR", help="report folder holding reviews.yaml (default: conflicts/ beside the rulesets folder, else inside it)")
         p.add_argument("--rulesets", default=argparse.SUPPRESS, metavar="DIR", help="rulesets folder (default: rulesets)")
 
 

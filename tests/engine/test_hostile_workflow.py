@@ -164,9 +164,12 @@ def test_every_answer_form_renders_through_one_function():
         assert words == answer_text(a.status, [v.value for v in a.values], a.missing)
         assert Outcome("p", "p.yaml", a.source, a.question, "silent", a, False).describe_actual().startswith(words)
     report = json.loads((ROOT / "conflicts" / "report.json").read_text(encoding="utf-8"))
+    from engine.mdescape import md_cell
+
+    markdown = report_module.render_markdown(report)
     for conflict in report["conflicts"]:
-        for a in conflict["answers"]:  # report.md's renderer says the same
-            assert report_module._said(a) == answer_data_text(a)
+        for a in conflict["answers"]:  # report.md says each answer in the same words
+            assert f"- {md_cell(a['source'])}: {md_cell(answer_data_text(a))}" in markdown
     assert hostile[0].summary() == "conflicting: a\x1b[31m | 5 mg every 2 days"
     assert hostile[1].summary() == "indeterminate (missing egfr, age_years)"
 
