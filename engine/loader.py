@@ -201,7 +201,7 @@ def load_text(text: str, name: str = "<string>", max_depth: int = MAX_DEPTH, as_
     try:
         data = _build_data(text, name, max_depth)
     except LoadError as exc:
-        if as_json and exc.diagnostic.code == "E004":
+        if as_json and exc.diagnostic.message.startswith(("YAML syntax error", "YAML error")):
             raise _json_syntax_error(text, name) or exc from None
         raise
     if as_json:
@@ -296,14 +296,14 @@ def _json_syntax_error(text: str, name: str) -> LoadError | None:
     line and column (YAML reports the same slip elsewhere: a missing `]` at
     the next line's start). The builder's own refusals (E003 characters,
     E008 nesting, duplicate keys) keep coming first; when JSON accepts the
-    text (a key libyaml will not read) or runs out of stack, the YAML
-    diagnostic stands.
+    text (a key libyaml will not read) or gives up (stack, integer digits),
+    the YAML diagnostic stands.
     """
     try:
         _check_json_syntax(text, name)
     except LoadError as exc:
         return exc if exc.diagnostic.code == "E004" else None
-    except RecursionError:
+    except (RecursionError, ValueError):  # too deep for json, or an integer past its digit limit: YAML's account stands
         return None
     return None
 

@@ -224,7 +224,7 @@ def test_report_not_written_over_unusable_reviews(tmp_path):
 
 @pytest.mark.parametrize("text, problem", [
     (None, None),
-    ("{ not json", "report.json:2:1: error[E004]"),
+    ("{ not json", "report.json:1:3: error[E004]: invalid JSON: Expecting property name"),
     ('{"accord": 1, "conflicts": "x"}', "does not match schema/report.schema.json"),
     ("[]", "is not of type 'object'"),
 ])

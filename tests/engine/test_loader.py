@@ -241,3 +241,43 @@ def test_duplicate_key_names_the_first_line_without_spans():
         load_text("a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\n", "y.yaml")
     d = info.value.diagnostic
     assert (d.code, d.line, d.col, d.message) == ("E005", 5, 3, "duplicate key 'c' (first at line 3)")
+
+
+def _error(text: str, name: str) -> str:
+    with pytest.raises(LoadError) as info:
+        load_text(text, name, as_json=name.endswith(".json"))
+    return info.value.diagnostic.format()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": [1, 2}\n', "r.json:1:12: error[E004]: invalid JSON: Expecting ',' delimiter"),
+    ('{\n  "a": 1\n  "b": 2\n}\n', "r.json:3:3: error[E004]: invalid JSON: Expecting ',' delimiter"),
+    ('{\n  "a": [1, 2,,]\n}\n', "r.json:2:14: error[E004]: invalid JSON: Expecting value"),
+    ('{"a": NaN,,}', "r.json:1:7: error[E004]: invalid JSON: NaN is not a JSON number"),
+])
+def test_a_json_file_syntax_error_is_json_s_at_json_s_position(text: str, expected: str) -> None:
+    """The YAML builder reads .json files too, but a slip in one is reported as JSON, where JSON sees it."""
+    assert _error(text, "r.json") == expected
+    assert "YAML syntax error" in _error(text, "r.yaml")  # a YAML file keeps YAML's account
+
+
+def test_a_report_json_missing_a_comma_is_located_where_json_stops() -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "conflicts" / "report.json").read_text(encoding="utf-8")
+    cut = text.index(",\n", len(text) // 2)
+    broken = text[:cut] + text[cut + 1:]
+    try:
+        json.loads(broken)
+    except json.JSONDecodeError as exc:
+        where = f"{exc.lineno}:{exc.colno}"
+    assert _error(broken, "report.json") == f"report.json:{where}: error[E004]: invalid JSON: Expecting ',' delimiter"
+
+
+@pytest.mark.parametrize("text, code", [
+    ('{"a": "\x07",,}', "E003"),          # a control character: the builder's refusal comes first
+    ("[" * 200 + ",", "E008"),            # too deep, and broken
+    ('{"a": 1, "a": 2,,}', "E005"),       # a duplicate key before the syntax error
+])
+def test_builder_refusals_still_come_first_in_a_broken_json_file(text: str, code: str) -> None:
+    assert f"error[{code}]" in _error(text, "r.json")
