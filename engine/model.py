@@ -67,8 +67,8 @@ class Claim:
 
     @cached_property
     def test(self) -> Any:
-        """`when` compiled (engine.compiler, accord semantics): call it with a patient's facts."""
-        from engine.compiler import compiler
+        """`when` compiled (engine.jsonlogic, accord semantics): call it with a patient's facts."""
+        from engine.jsonlogic import compiler
 
         return compiler("accord").compile(self.when)
 

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from engine.compiler import RuleError, compiler
+from engine.jsonlogic import RuleError, compiler
 from engine.contract import Fact, Vocabulary
 from engine.rules import facts_used
 

@@ -2,7 +2,7 @@
 
 For each question the facts its claims read are cut into cells
 (engine.partition); the grid is their product. Every claim is evaluated once
-on the grid with engine.batch (an open mesh, so a claim reading one fact costs
+on the grid with engine.jsonlogic.vectorised (an open mesh, so a claim reading one fact costs
 one small array), and each source's answer per cell is folded exactly as
 engine.evaluate.combine does for a single patient. Cells are then compared:
 
@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from engine.batch import compile_mask
+from engine.jsonlogic.vectorised import compile_mask
 from engine.contract import Vocabulary, vocabulary
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.gcpause import gc_paused
@@ -481,7 +481,7 @@ SMALL_ROW = 4  # words (128 claims) up to which row_claims walks one int
 
 
 def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]:
-    """Every claim evaluated on every cell of `grid` (engine.batch), packed two bits a claim
+    """Every claim evaluated on every cell of `grid` (engine.jsonlogic.vectorised), packed two bits a claim
     (applies at 2i, unknown at 2i+1) into uint64 words; and the number of evaluations."""
     words = [np.zeros(grid.shape, dtype=np.uint64) for _ in range(_words(len(claims)))]
     evaluations = 0
