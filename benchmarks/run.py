@@ -269,7 +269,7 @@ def bench_synth(results: dict[str, Any], sources: int = 20, claims: int = 1000) 
         t_validate = time.perf_counter() - start
         errors = [d.format() for d in validation.diagnostics if d.severity == "error"]
         try:
-            from engine.regions import analyse
+            from engine.analysis.driver import analyse
         except ImportError:
             results["c"] = {"claims": corpus.claims, "validate": t_validate, "analyse": None, "found": None, "errors": errors[:3]}
             return
@@ -432,7 +432,7 @@ def report(results: dict[str, Any], info: dict[str, str]) -> str:
             "",
             "| Step | seconds |", "|---|---:|",
             f"| validate (`engine.validate.validate_paths`) | {c['validate']:.2f} |",
-            f"| analyse (`engine.regions.analyse`) | {c['analyse']:.2f} |" if c["analyse"] is not None else "| analyse | engine.regions absent |",
+            f"| analyse (`engine.analysis.driver.analyse`) | {c['analyse']:.2f} |" if c["analyse"] is not None else "| analyse | engine.analysis absent |",
             f"| **total** | **{total:.2f}** (target < 10 s: {_ok(total < 10)}) |",
             "",
             f"Planted conflicts found: {c.get('found')}/{c.get('planted')} ({c.get('kinds', '')})." + (f" Validation errors: {c['errors']}" if c["errors"] else ""),
@@ -482,7 +482,7 @@ NOTES = [
     "  (engine.gcpause). What remains is mostly engine.rules' semantic check of every rule and the provenance check.",
     "* (e) `accord conflicts --check` covers about 1.5 million grid cells on the bundled corpus, 1.3 million of them in one question",
     "  (initiation: lucius-label reads 18 facts). Those facts are mostly independent, so that question is analysed by components",
-    "  (engine/factored.py) instead of on the full grid; the rest of the time is interpreter start, imports, loading and the report.",
+    "  (engine/analysis/components.py) instead of on the full grid; the rest of the time is interpreter start, imports, loading and the report.",
     "",
 ]
 

@@ -172,7 +172,7 @@ def _write(folder: Path, source_id: str, items: list[tuple[str, Any, dict[str, A
 
 
 def found_planted(corpus: Corpus, analysis: Any) -> list[tuple[Planted, bool]]:
-    """Which planted conflicts engine.regions found (a finding of the kind naming the claims and sources)."""
+    """Which planted conflicts engine.analysis found (a finding of the kind naming the claims and sources)."""
     out = []
     for planted in corpus.planted:
         q = analysis.questions.get(planted.question)

@@ -13,16 +13,28 @@ it is reported, so it reproduces by construction.
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from engine.analysis.driver import analyse
+from engine.analysis.model import (
+    BETWEEN,
+    BOUNDARY,
+    GAP,
+    MAX_BYTES,
+    MAX_CELLS,
+    MAX_WORK,
+    WITHIN,
+    Analysis,
+    Finding,
+    RegionCells,
+    conflict_id,
+)
+from engine.analysis.partition import Partition
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value
 from engine.model import Claim, Ruleset
-from engine.partition import Partition
-from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis, Finding, RegionCells, analyse
 from engine.reportdata import SEVERITY_RANK
 from engine.rules import facts_used
 
@@ -30,12 +42,6 @@ from engine.rules import facts_used
 # The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
 MAX_FINDINGS = 2000
 KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3}
-
-
-def conflict_id(kind: str, question: str, claims: list[str] | tuple[str, ...]) -> str:
-    """Stable id from the kind, the question and the sorted claim ids."""
-    text = "\n".join([kind, question, *sorted(claims)])
-    return "C-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
 # ---------------------------------------------------------------- regions in words
@@ -270,7 +276,7 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
     return out
 
 
-WITNESS_UNITS = 1000  # one claim evaluated for a witness, in the work units of engine.regions.MAX_WORK
+WITNESS_UNITS = 1000  # one claim evaluated for a witness, in the work units of engine.analysis.model.MAX_WORK
 
 
 def _within_witness_work(merged: dict[str, list[Finding]], analysis: Analysis, rulesets: list[Ruleset], vocab: Vocabulary,

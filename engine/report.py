@@ -13,13 +13,12 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
 from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts
 from engine.evaluate import answer_data_text, format_value
-from engine.folders import REVIEWS
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
-from engine.regions import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.reportdata import SEVERITY_RANK, disposition_text, orphaned
 
 REPORT_JSON, REPORT_MD = "report.json", "report.md"

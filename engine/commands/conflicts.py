@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.progress import progress
 
     from engine.conflicts import MAX_FINDINGS
-    from engine.regions import MAX_BYTES, MAX_CELLS, MAX_WORK
+    from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_WORK
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES

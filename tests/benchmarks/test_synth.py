@@ -32,7 +32,7 @@ def test_corpus_is_valid_with_exact_provenance(corpus):
 
 
 def test_every_planted_conflict_is_found(corpus):
-    regions = pytest.importorskip("engine.regions")
+    regions = pytest.importorskip("engine.analysis.driver")
     result = validate_paths([corpus.folder], check_patients=False)
     analysis = regions.analyse(result.rulesets)
     found = found_planted(corpus, analysis)

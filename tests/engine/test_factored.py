@@ -1,4 +1,4 @@
-"""engine.factored against engine.regions: the same findings, without the full grid."""
+"""engine.analysis.components against engine.analysis.grid: the same findings, without the full grid."""
 from __future__ import annotations
 
 import tempfile
@@ -7,10 +7,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.analysis.cells import claim_thresholds, question_partitions
+from engine.analysis.components import analyse_factored, components
+from engine.analysis.driver import analyse_question
+from engine.analysis.model import BETWEEN, BOUNDARY, GAP, WITHIN
 from engine.contract import vocabulary
 from engine.evaluate import answer
-from engine.factored import analyse_factored, components
-from engine.regions import BETWEEN, BOUNDARY, GAP, WITHIN, analyse_question, claim_thresholds, question_partitions
 from engine.validate import validate_paths
 from tests.conftest import write_ruleset
 

@@ -17,12 +17,14 @@ from jsonschema import Draft202012Validator
 
 from benchmarks.hostile_analysis import combiner, many_conflicts, overlapping
 from engine import cli
+from engine.analysis.cells import lex_rows, popcount, row_claims
+from engine.analysis.components import MAX_PAIRS, Cells, TooWide, combine
+from engine.analysis.driver import analyse
+from engine.analysis.model import FOLD_UNITS, QuestionAnalysis, grid_bytes
+from engine.analysis.partition import numeric_partition, thresholds
 from engine.conflicts import find_conflicts
 from engine.contract import vocabulary
-from engine.factored import MAX_PAIRS, Cells, TooWide, combine
 from engine.mdescape import code_span, md_cell, md_text
-from engine.partition import numeric_partition, thresholds
-from engine.regions import FOLD_UNITS, QuestionAnalysis, analyse, grid_bytes, lex_rows, popcount, row_claims
 from engine.report import build_report, render_json, render_markdown
 from engine.validate import validate_paths
 from tests.conftest import REPO, write_ruleset
@@ -64,7 +66,7 @@ def test_independent_bands_over_the_byte_budget_are_not_analysed_and_said(tmp_pa
 def test_the_grid_budget_is_in_bytes_and_counts_every_grid_of_the_question(tmp_path, monkeypatch):
     combiner(tmp_path, 8)
     rulesets = load(tmp_path)
-    monkeypatch.setattr("engine.factored.pays_off", lambda *a, **k: False)  # full grids: the path this budget guards
+    monkeypatch.setattr("engine.analysis.components.pays_off", lambda *a, **k: False)  # full grids: the path this budget guards
     cells = 9 * 9  # egfr and crcl, 4 bands each: 9 cells each
     need = grid_bytes(cells, 8)
     assert need == cells * 8 * (3 * 1 + 12)
@@ -132,8 +134,8 @@ def test_a_question_that_cannot_be_evaluated_is_not_analysed_not_a_traceback(tmp
 
     def overflow(*_args, **_kwargs):
         raise OverflowError("int too large to convert to float")
-    monkeypatch.setattr("engine.regions.source_cells", overflow)
-    monkeypatch.setattr("engine.factored.pays_off", lambda *a, **k: False)
+    monkeypatch.setattr("engine.analysis.driver.source_cells", overflow)
+    monkeypatch.setattr("engine.analysis.components.pays_off", lambda *a, **k: False)
     [skipped] = analyse(rulesets).not_analysed
     assert (skipped.question, skipped.source) == ("dose", "alpha") and "OverflowError" in skipped.reason
 
@@ -203,7 +205,7 @@ def test_check_fails_on_a_disposition_naming_a_source_not_in_the_conflict(tmp_pa
 
 
 def test_analysis_notes_are_capped_per_ruleset_with_a_count_of_the_rest():
-    from engine.regions import Analysis
+    from engine.analysis.model import Analysis
     from engine.report import _capped_notes
 
     notes = [f"dose: alpha/c{i:02}: cannot cut egfr exactly" for i in range(30)] + ["dose: beta/c0: cannot cut crcl exactly"]
@@ -294,7 +296,7 @@ def test_a_pair_over_the_work_budget_names_the_second_source(tmp_path):
 def test_the_work_budget_holds_questions_analysed_by_components(tmp_path, monkeypatch):
     combiner(tmp_path, 40)  # independent bands
     rulesets = load(tmp_path)
-    monkeypatch.setattr("engine.factored.pays_off", lambda *a, **k: True)  # small grids would take the full-grid path
+    monkeypatch.setattr("engine.analysis.components.pays_off", lambda *a, **k: True)  # small grids would take the full-grid path
     assert analyse(rulesets).questions["dose"].method == "components"
     short = analyse(rulesets, max_work=1000)
     assert sorted(n.source for n in short.not_analysed) == ["alpha", "beta"]

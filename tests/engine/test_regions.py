@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from engine.analysis.driver import analyse
+from engine.analysis.partition import partition
 from engine.conflicts import build_conflicts, conflict_id
 from engine.contract import vocabulary
 from engine.evaluate import evaluate_patient
-from engine.partition import partition
-from engine.regions import analyse
 from engine.validate import validate_paths
 
 TEXT = "Alpha says one thing. Beta says another. Gamma says a third. Delta adds a fourth. Epsilon closes."
@@ -261,7 +261,7 @@ def test_hostile_width_never_allocates_its_grid(tmp_path, ruleset_writer, capsys
 
 def test_many_claims_on_a_large_grid_are_bounded_too(tmp_path, ruleset_writer):
     """Two bits per claim per cell: 300 claims need 10 words a cell, over the 4-word budget at the limit."""
-    from engine.regions import over_budget
+    from engine.analysis.model import over_budget
 
     assert not over_budget(1 << 24, 128, 1 << 24) and over_budget(1 << 24, 129, 1 << 24)
     assert not over_budget(1 << 20, 2000, 1 << 24)  # 63 words on a million cells: allowed

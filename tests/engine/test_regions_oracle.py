@@ -1,6 +1,6 @@
 """Region analysis against brute force: every cell of the joint grid, one patient at a time.
 
-engine.regions compares sources on reduced, joined tables (keys, value-set
+engine.analysis.grid compares sources on reduced, joined tables (keys, value-set
 rows, distinct lines) for speed; this module re-derives the same findings the
 slow, obvious way with engine.evaluate.answer on every cell of the product
 of both sources' partitions, for many generated rulesets (hypothesis).
@@ -15,8 +15,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.analysis.driver import analyse
+from engine.analysis.grid import _distinct_lines, _neighbour_runs, _projections
+from engine.analysis.model import BETWEEN, BOUNDARY, GAP
 from engine.evaluate import ANSWERED, CONFLICTING, answer
-from engine.regions import BETWEEN, BOUNDARY, GAP, _distinct_lines, _neighbour_runs, _projections, analyse
 from engine.validate import validate_paths
 from tests.conftest import write_ruleset
 

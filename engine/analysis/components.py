@@ -1,11 +1,11 @@
-"""Region analysis by independent components: engine.regions' findings without the full grid.
+"""Region analysis by independent components: engine.analysis.grid' findings without the full grid.
 
 A source's grid on a question is the product of the cells of every fact its
 claims read, so it doubles with every boolean fact: 25 facts are 33 million
 cells, 40 are a trillion. But two facts never read by one claim cannot
 interact: whether a claim applies depends only on its own facts. So the
 facts are grouped into components (facts linked by a claim of a source being
-compared), each component's small grid is evaluated as engine.regions does,
+compared), each component's small grid is evaluated as engine.analysis.grid does,
 and its cells are summarised by *state*: per source, the values of the claims
 that apply and of those left unknown. A source's answer depends on nothing
 else (engine.evaluate.fold), and the state of a whole patient is the union of
@@ -15,9 +15,9 @@ grows with the number of distinct states, not with the product of cells.
 Per state the combination carries what a finding needs: the number of cells,
 the cell indices of every fact, the claims giving each value, and a witness.
 The findings (kind, claims, cell count, indices, fact, threshold) are those
-engine.regions reports on the full grid, which tests/engine/test_factored.py
+engine.analysis.grid reports on the full grid, which tests/engine/test_factored.py
 checks on generated rulesets; witnesses may be other cells of the same region.
-engine.regions.analyse_question uses this path when it pays off (pays_off:
+engine.analysis.driver uses this path when it pays off (pays_off:
 the facts fall apart into small groups) or when a full grid is over budget.
 """
 from __future__ import annotations
@@ -28,14 +28,36 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
-from engine.model import Claim, Ruleset
-from engine.partition import Partition
-from engine.regions import (
-    BETWEEN, BOUNDARY, MAX_BYTES, WITHIN, Cuts, Finding, Grid, RegionCells, _is_box, _point_count, _row_classes, _shared_point,
-    FOLD_UNITS, Work, claim_words, gaps, grid_bytes, grid_work, merged_thresholds, over_budget, popcount, row_claims,
+from engine.analysis.cells import (
+    Grid,
+    claim_words,
+    is_box,
+    merged_thresholds,
+    point_count,
+    popcount,
+    row_claims,
+    row_classes,
+    shared_threshold,
     source_cells,
 )
+from engine.analysis.grid import gaps
+from engine.analysis.model import (
+    BETWEEN,
+    BOUNDARY,
+    FOLD_UNITS,
+    MAX_BYTES,
+    WITHIN,
+    Cuts,
+    Finding,
+    RegionCells,
+    Work,
+    grid_bytes,
+    grid_work,
+    over_budget,
+)
+from engine.analysis.partition import Partition
+from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
+from engine.model import Claim, Ruleset
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
 MAX_STATES = 1 << 16
@@ -84,7 +106,7 @@ class TooWide(Exception):
 
 @dataclass
 class _SourceInfo:
-    """What boundary detection needs of a source (engine.regions._shared_point)."""
+    """What boundary detection needs of a source (engine.analysis.grid.shared_threshold)."""
 
     facts: set[str]
     thresholds: Cuts
@@ -134,11 +156,11 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
     if work is not None:
         work.take(grid_work(cells, len(claims), len(facts)), f"a group of {len(facts)} linked facts ({cells:,} cells) for {len(claims):,} claims")
     words, _ = claim_words(grid, claims)
-    inverse, reps = _row_classes(words)
+    inverse, reps = row_classes(words)
     if work is not None:
         work.take(popcount(reps) * FOLD_UNITS, f"folding {len(reps):,} distinct combinations of {len(claims):,} claims")
     flat = inverse.ravel()
-    points = _point_count(grid).ravel()
+    points = point_count(grid).ravel()
     order = np.argsort(flat, kind="stable")
     bounds = np.searchsorted(flat[order], np.arange(len(reps) + 1))
     table: dict[State, Cells] = {}
@@ -240,7 +262,7 @@ def _region(parts: dict[str, Partition], facts: list[str], cells: Cells) -> Regi
     used = {n: parts[n] for n in facts}
     indices = {n: sorted(cells.indices.get(n, ())) for n in sorted(facts)}
     witness = {n: parts[n].cells[cells.witness[n]].value for n in sorted(facts)}
-    return RegionCells(used, indices, cells.count, _is_box(used, indices, cells.count), witness)
+    return RegionCells(used, indices, cells.count, is_box(used, indices, cells.count), witness)
 
 
 def _source_facts(claims: list[Claim]) -> list[str]:
@@ -267,7 +289,7 @@ def within_source(question: str, parts: dict[str, Partition], source: str, claim
 
 def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Any, max_cells: int,
                 max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
-    """engine.regions.gaps on each component alone: the other components are constant along any line."""
+    """engine.analysis.grid.gaps on each component alone: the other components are constant along any line."""
     comps = components([claims])
     facts = _source_facts(claims)
     out: list[Finding] = []
@@ -289,7 +311,7 @@ def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, cl
             witness = {**region.witness, **{n: parts[n].cells[i].value for n, i in extra_witness.items()}}
             count = region.count * scale
             out.append(Finding(finding.kind, question, finding.sources, finding.claims,
-                               RegionCells(used, indices, count, _is_box(used, indices, count), {n: witness[n] for n in sorted(witness)}),
+                               RegionCells(used, indices, count, is_box(used, indices, count), {n: witness[n] for n in sorted(witness)}),
                                finding.fact, finding.threshold, finding.ending, finding.beginning))
     return out
 
@@ -323,7 +345,7 @@ def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, li
         region = _region(parts, facts, cells)
         claims = tuple(sorted({c for side in cells.claims for ids in side.values() for c in ids}))
         kind, fact, threshold = BETWEEN, None, None
-        shared_point = _shared_point(region, info_a, info_b)  # type: ignore[arg-type]
+        shared_point = shared_threshold(region, info_a, info_b)  # type: ignore[arg-type]
         if shared_point is not None:
             kind, (fact, threshold) = BOUNDARY, shared_point
         findings.append(Finding(kind, question, (sa, sb), claims, region, fact, threshold))
@@ -341,7 +363,7 @@ def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[C
     initiation question reads 18 mostly independent facts. When every claim
     links the same facts (the synthetic corpus), each pair would re-evaluate
     both sources' claims on the same grid: there the full grids win (3 s
-    against 36 s), since engine.regions evaluates each source once.
+    against 36 s), since engine.analysis.grid evaluates each source once.
     """
     def size(names: Iterable[str]) -> int:
         return math.prod(len(parts[n].cells) for n in names)
@@ -387,8 +409,8 @@ class FactoredQuestion:
 def analyse_factored(question: str, parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]],
                      per_claim: dict[str, tuple[Cuts, list[str]]], vocab: Any, max_cells: int,
                      max_bytes: int = MAX_BYTES, work: Work | None = None) -> FactoredQuestion:
-    """All findings of one question, source by source and pair by pair, in engine.regions' order.
-    Raises TooWide, or engine.regions.OverWork when a step does not fit the work budget."""
+    """All findings of one question, source by source and pair by pair, in engine.analysis.grid' order.
+    Raises TooWide, or engine.analysis.model.OverWork when a step does not fit the work budget."""
     out = FactoredQuestion()
     info = {r.source_id: (r.source_id, claims, merged_thresholds(claims, per_claim)[0]) for r, claims in per_source}
     ids = sorted(info)

@@ -19,8 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from engine.jsonlogic import RuleError, compiler
 from engine.contract import Fact, Vocabulary
+from engine.jsonlogic import RuleError, compiler
 from engine.rules import facts_used
 
 _COMPARISONS = {"<", "<=", ">", ">=", "==", "===", "!=", "!=="}
