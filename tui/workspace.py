@@ -69,11 +69,10 @@ class Workspace:
 
 
 def conflicts_folder(folder: Path) -> Path:
-    """conflicts/ sits beside the rulesets folder (repository layout), or inside it."""
-    for candidate in (folder.parent / "conflicts", folder / "conflicts"):
-        if candidate.is_dir():
-            return candidate
-    return folder.parent / "conflicts"
+    """The project's conflicts/ folder by the rule `accord conflicts` and `accord review` use (engine.folders)."""
+    from engine.folders import conflicts_folder as engine_conflicts_folder
+
+    return engine_conflicts_folder(folder)
 
 
 def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
