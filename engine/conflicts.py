@@ -13,8 +13,9 @@ it is reported, so it reproduces by construction.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from engine.analysis.driver import analyse
 from engine.analysis.model import (

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
 from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts
 from engine.evaluate import answer_data_text, format_value
+from engine.folders import REVIEWS  # noqa: F401  # tui/screens/conflicts.py imports it from here
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
 from engine.reportdata import SEVERITY_RANK, disposition_text, orphaned

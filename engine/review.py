@@ -17,16 +17,26 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
 from engine.filelock import locked
 from engine.folders import REVIEWS
 from engine.loader import LoadError, load_file
-from engine.reportdata import ConflictData, DispositionEntry, DispositionValue, Report, Reviews, ReviewStep, Status
-from engine.reportdata import disposition_text, orphaned  # noqa: F401  # here for importers of engine.review
+from engine.reportdata import (  # noqa: F401  # here for importers of engine.review
+    ConflictData,
+    DispositionEntry,
+    DispositionValue,
+    Report,
+    Reviews,
+    ReviewStep,
+    Status,
+    disposition_text,
+    orphaned,
+)
 from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
 
 T = TypeVar("T")

@@ -7,6 +7,7 @@ import sys
 
 from tests.conftest import REPO
 
+
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
     """`code` in a fresh interpreter at the repo root: what it imports is what a user's command imports."""
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})

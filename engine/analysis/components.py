@@ -23,8 +23,9 @@ the facts fall apart into small groups) or when a full grid is over budget.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -84,11 +85,11 @@ class Cells:
     points: int  # threshold points of the witness (interiors preferred)
 
     @classmethod
-    def none(cls, sides: int) -> "Cells":
+    def none(cls, sides: int) -> Cells:
         """No cells yet: what a label starts from before absorbing its states."""
         return cls(0, {}, tuple({} for _ in range(sides)), {}, math.inf)  # type: ignore[arg-type]
 
-    def absorb(self, other: "Cells") -> None:
+    def absorb(self, other: Cells) -> None:
         """Add another group of cells with the same state."""
         self.count += other.count
         for name, idx in other.indices.items():
@@ -341,7 +342,7 @@ def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, li
     facts = sorted(set(_source_facts(ca)) | set(_source_facts(cb)))
     info_a, info_b = _SourceInfo(set(_source_facts(ca)), ta), _SourceInfo(set(_source_facts(cb)), tb)
     findings = []
-    for label, cells in sorted(labelled.items()):
+    for _label, cells in sorted(labelled.items()):
         region = _region(parts, facts, cells)
         claims = tuple(sorted({c for side in cells.claims for ids in side.values() for c in ids}))
         kind, fact, threshold = BETWEEN, None, None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from engine.analysis import components
 from engine.analysis.cells import claim_thresholds, question_partitions, source_cells

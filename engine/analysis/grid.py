@@ -33,8 +33,9 @@ picks it when it pays off, or when a full grid would be over the budget).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -276,7 +277,7 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
     if work is not None:  # each region located costs a pass over both grids and the joined rows
         size = a.grid.size + b.grid.size + len(join_a)
         work.take(size * len(chosen), f"locating {len(chosen):,} regions of its disagreements with {a.source} on {size:,} cells and rows")
-    for label, index in chosen:
+    for _label, index in chosen:
         rows = np.nonzero(row_label == index)[0]
         ra, rb = join_a[rows], join_b[rows]
         indices: dict[str, set[int]] = {}

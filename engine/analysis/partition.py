@@ -16,8 +16,9 @@ reported as notes so nobody mistakes the analysis for complete.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from engine.contract import Fact, Vocabulary
 from engine.jsonlogic import RuleError, compiler

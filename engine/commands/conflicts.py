@@ -64,10 +64,9 @@ def run(args: argparse.Namespace) -> int:
         for d in diags:
             print(d.format(), file=sys.stderr)
         return 1
-    from engine.progress import progress
-
-    from engine.conflicts import MAX_FINDINGS
     from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_WORK
+    from engine.conflicts import MAX_FINDINGS
+    from engine.progress import progress
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
