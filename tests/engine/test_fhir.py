@@ -142,7 +142,7 @@ def test_not_a_bundle_is_a_clean_error(data) -> None:
 def test_bad_files_are_clean_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(FhirError, match=r"bad\.json:2:1: error\[E004\]"):
+    with pytest.raises(FhirError, match=r"bad\.json:1:2: error\[E004\]: invalid JSON"):
         facts_from_bundle(bad)
     with pytest.raises(FhirError):
         facts_from_bundle(tmp_path / "missing.json")
