@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from engine.contract import Fact, Vocabulary, vocabulary
 from engine.fhir_dates import completed_years, full_date, instants, parse_date

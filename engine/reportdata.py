@@ -9,7 +9,7 @@ schema beside its TypedDict and fails when either changes without the other.
 No `from __future__ import annotations` here: TypedDict decides which keys are
 NotRequired from the evaluated annotations.
 """
-from typing import Any, Literal, NotRequired, TypedDict, Union, get_args
+from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 Severity = Literal["high", "medium", "low"]
 Kind = Literal["between_sources", "within_source", "boundary", "gap"]
@@ -33,7 +33,7 @@ class SourceCorrect(TypedDict):
     source_correct: str
 
 
-DispositionValue = Union[PlainDisposition, SourceCorrect]
+DispositionValue = PlainDisposition | SourceCorrect
 
 
 class DispositionEntry(TypedDict):
@@ -100,7 +100,7 @@ class Constraint(TypedDict):
     high: NotRequired[float]
     low_inclusive: NotRequired[bool]
     high_inclusive: NotRequired[bool]
-    values: NotRequired[list[Union[str, bool]]]
+    values: NotRequired[list[str | bool]]
 
 
 class Region(TypedDict):
@@ -112,7 +112,7 @@ class Region(TypedDict):
 
 
 class Witness(TypedDict):
-    facts: dict[str, Union[float, str, bool]]
+    facts: dict[str, float | str | bool]
 
 
 class ConflictData(TypedDict):

@@ -18,8 +18,8 @@ from engine.diagnostics import Diagnostic, has_errors
 from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
 from engine.model import Patient, Provenance, Ruleset
-from engine.range_warnings import range_diagnostics
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
+from engine.range_warnings import range_diagnostics
 from engine.rules import check_rule
 from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
 from engine.values import number_problems

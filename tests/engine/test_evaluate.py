@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.jsonlogic import UNKNOWN, RuleError, compiler
 from engine.derive import ckd_epi_2021, cockcroft_gault, derive_facts
 from engine.evaluate import evaluate_patient
+from engine.jsonlogic import UNKNOWN, RuleError, compiler
 from engine.validate import validate_paths
 
 TEXT = "A. B. C. D."

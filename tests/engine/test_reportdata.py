@@ -9,6 +9,7 @@ checking nothing.
 
 import copy
 import json
+import types
 import typing
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
@@ -27,7 +28,7 @@ def _schema(name: str) -> dict[str, Any]:
 
 def _members(tp: Any) -> list[Any]:
     """A Union's members, with a Literal of several values kept as one member."""
-    return list(get_args(tp)) if get_origin(tp) is Union else [tp]
+    return list(get_args(tp)) if get_origin(tp) in (Union, types.UnionType) else [tp]
 
 
 def mismatches(node: dict[str, Any], tp: Any, where: str, root: dict[str, Any]) -> list[str]:
@@ -176,7 +177,7 @@ def conforms(value: Any, tp: Any) -> bool:
     origin = get_origin(tp)
     if origin is Literal:
         return value in get_args(tp)
-    if origin is Union:
+    if origin in (Union, types.UnionType):
         return any(conforms(value, m) for m in get_args(tp))
     if origin is list:
         return isinstance(value, list) and all(conforms(v, get_args(tp)[0]) for v in value)
