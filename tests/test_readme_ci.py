@@ -86,7 +86,7 @@ def test_readme_commands_install_from_the_hashed_locks():
         assert f"--require-hashes -r requirements/{lock}" in command
         # the project itself adds nothing unlocked: no dependencies, no isolated build env to fetch
         assert "--no-deps --no-build-isolation -e ." in command
-    assert run.endswith("&& .venv/bin/accord") and test.endswith("&& .venv/bin/pytest")
+    assert run.endswith("&& .venv/bin/accord") and test.endswith("&& .venv/bin/pytest -n auto")
 
 
 @pytest.mark.parametrize("lock", LOCKS)
