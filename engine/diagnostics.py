@@ -36,6 +36,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E205": ("bad-arity", "An operation has the wrong number of arguments."),
     "E206": ("division-by-zero", "A division or modulo by the literal zero."),
     "E207": ("number-out-of-range", "A number in a rule or a value is beyond float range (about 1.8e308) or not finite."),
+    "E208": ("rule-too-large", "A rule has more than 1,000 operations (engine.rules.MAX_OPERATIONS); it is refused before it is checked or evaluated."),
     "E210": ("unknown-question", "The claim answers a question the vocabulary does not define."),
     "E211": ("bad-value", "The claim's value is not a valid answer to its question."),
     "E300": ("duplicate-claim-id", "Two claims share an id."),

@@ -12,8 +12,11 @@
 * re-anchoring: linear on a 4 MiB text, same spans as the old quadratic scan.
 
 The corpus in tests/data/hostile/language/ (deep/: a valid ruleset whose rules
-are 20 and 28 levels deep and 2,000 wide, with two patients; invalid/: one
-file per refused number or offset) is run through the CLI once.
+are 20 and 28 levels deep and 499 wide, 999 operations, the most a rule may
+have, with two patients; invalid/: one file per refused number or offset, and
+one rule an operation over the limit, E208) is run through the CLI once. The
+100,000-wide cases call the compiler and the vectorised evaluator directly:
+through the CLI such a rule is refused (E208) before anything walks it.
 """
 from __future__ import annotations
 
@@ -317,6 +320,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     ("float-offset.yaml", "E404", "/claims/0/provenance/start"),
     ("float-exclusion.yaml", "E404", "/excluded/0/end"),
     ("float-every-days.yaml", "E211", "/claims/0/value/every_days"),
+    ("too-many-operations.yaml", "E208", "/claims/0/when"),
 ])
 def test_refused_numbers_and_offsets_are_located(capsys, name, code, where):
     status, out = run(capsys, "validate", str(CORPUS / "invalid" / name))
@@ -338,6 +342,27 @@ def test_deep_and_wide_corpus_runs_through_every_command(capsys, tmp_path):
     assert status == 0 and "contraindicated" in out, out
     status, out = run(capsys, "conflicts", "--rulesets", str(deep), "--out", str(tmp_path))
     assert status in (0, 1) and (tmp_path / "report.json").exists(), out
+
+
+def test_a_rule_over_the_operation_limit_is_refused_by_every_command(capsys, tmp_path):
+    folder = tmp_path / "rulesets"
+    (folder / "sources").mkdir(parents=True)
+    for name in ("too-many-operations.yaml", "sources/too-many-operations.txt"):
+        (folder / name).write_bytes((CORPUS / "invalid" / name).read_bytes())
+    patient = CORPUS / "deep" / "patients" / "egfr-20.yaml"
+    for argv in (["validate", str(folder)], ["test", str(folder)], ["eval", "--patient", str(patient), "--rulesets", str(folder)],
+                 ["conflicts", "--rulesets", str(folder), "--out", str(tmp_path / "out")]):
+        status, out = run(capsys, *argv)
+        errors = [line for line in out.splitlines() if "error[" in line]
+        assert status != 0 and len(errors) == 1 and "error[E208]" in errors[0] and "(at /claims/0/when)" in errors[0], (argv, out)
+    assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_the_refusal_of_a_hundred_thousand_wide_rule_is_cheap():
+    rule = {"or": [{"==": [{"var": "age_years"}, i]} for i in range(100_000)] + [{"var": "no_such_fact"}]}
+    start = time.process_time()
+    assert [code for _, code, _ in check_rule(rule, vocabulary())] == ["E208"]
+    assert time.process_time() - start < 0.5  # the checker alone took 1.6 s; the count stops at 1,001
 
 
 # ---------------------------------------------------------------- generated code: the AST allow-list

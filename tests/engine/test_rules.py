@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine.contract import allowed_operations, vocabulary
-from engine.rules import check_rule, facts_used
+from engine.rules import MAX_OPERATIONS, check_rule, facts_used, operation_count
 
 
 def codes(rule):
@@ -76,3 +76,45 @@ def test_operations_used_at_any_depth():
     rule = {"and": [{"<": [{"var": "egfr"}, 30]}, {"!": {"method": ["", "__class__"]}}]}
     assert operations_used(rule) == {"and", "<", "var", "!", "method"}
     assert operations_used([[[[{"in": [1, [1]]}]]]]) == {"in"}
+
+
+# ---------------------------------------------------------------- size (E208)
+
+def wide_or(comparisons):
+    """An `or` of comparisons: 1 + 2 x comparisons operations (each comparison holds a var)."""
+    return {"or": [{"<": [{"var": "egfr"}, 30 - i]} for i in range(comparisons)]}
+
+
+def test_operations_are_objects_and_literal_lists_add_none():
+    assert operation_count(True) == 0 and operation_count([1, 2, [3]]) == 0
+    assert operation_count({"<": [{"var": "egfr"}, 30]}) == 2
+    assert operation_count({"in": [{"var": "indication"}, [f"x{i}" for i in range(50_000)]]}) == 2
+    assert operation_count({"if": [{"!": [{"var": "pregnant"}]}, [{"+": [1, 2]}], {"var": "egfr"}]}) == 5
+    assert operation_count(wide_or(10)) == 21
+
+
+def test_a_rule_at_the_limit_is_checked_and_one_over_is_e208_alone():
+    at_limit = {"or": [*wide_or((MAX_OPERATIONS - 1) // 2)["or"]] + ([{"var": "pregnant"}] if MAX_OPERATIONS % 2 == 0 else [])}
+    assert operation_count(at_limit, 10**9) == MAX_OPERATIONS
+    assert check_rule(at_limit, vocabulary()) == []
+    over = {"or": [*at_limit["or"], {"var": "pregnant"}]}
+    assert operation_count(over, 10**9) == MAX_OPERATIONS + 1
+    # E208 at the rule itself, and nothing else: the checker does not walk it (its unknown fact is not reported)
+    over["or"].append({"var": "no_such_fact"})
+    (path, code, message), = check_rule(over, vocabulary())
+    assert (path, code) == ((), "E208") and f"{MAX_OPERATIONS:,}" in message
+
+
+def test_counting_stops_at_the_limit():
+    huge = wide_or(100_000)
+    assert operation_count(huge) == MAX_OPERATIONS + 1
+    assert operation_count(huge, 10) == 11
+    assert operation_count(huge, 10**9) == 200_001
+
+
+def test_any_nesting_is_counted_without_recursion():
+    deep: object = {"var": "egfr"}
+    for _ in range(50_000):
+        deep = {"!": [deep]}
+    assert operation_count(deep, 10**9) == 50_001
+    assert codes(deep) == [("E208", "")]

@@ -93,6 +93,9 @@ def case_E206(tmp):
 def case_E207(tmp):
     base(tmp, when={"<": [{"var": "egfr"}, 10 ** 400]})
 
+def case_E208(tmp):
+    base(tmp, when={"or": [{"<": [{"var": "egfr"}, 30 - i]} for i in range(500)]})  # 1,001 operations
+
 def case_E210(tmp):
     base(tmp, question="dosage")
 
