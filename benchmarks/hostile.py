@@ -12,8 +12,9 @@ bounds of issue 12 on all of them at once). Cases:
 * the hostile reviews.yaml and report.json files of writes/ through `conflicts --check`,
   `review list` and `review conflict`;
 * the generated region-analysis cases of benchmarks/hostile_analysis.py through `conflicts`;
-* generated big cases: a 50 MiB file, 5 MB of 2.5 M bad claims, a 100,000-wide `or`,
-  twenty nested `and`, a misplaced quote in 4 MiB, a FIFO source text, rulesets,
+* generated big cases: a 50 MiB file, 5 MB of 2.5 M bad claims, a 100,000-wide `or`
+  (refused, E208: over 1,000 operations), 100 claims of 999 operations each (the most
+  one rule may have), twenty nested `and`, a misplaced quote in 4 MiB, a FIFO source text, rulesets,
   patients and reviews that are symlinks out of the project (the target's text must
   never be printed).
 
@@ -60,6 +61,7 @@ class Case:
     cwd: Path
     slow: bool = False
     forbid: list[str] = field(default_factory=list)
+    expect: list[str] = field(default_factory=list)  # must appear in the output (the refusal's code)
 
 
 def _copy_project(src_files: list[Path], dest: Path) -> Path:
@@ -145,11 +147,12 @@ def _patient(folder: Path, facts: dict) -> Path:
     return path
 
 
-def _all_commands(group: str, label: str, folder: Path, patient: Path, tmp: Path) -> Iterator[Case]:
-    yield Case(group, f"validate {label}", ["validate", str(folder)], tmp)
-    yield Case(group, f"test {label}", ["test", str(folder)], tmp)
-    yield Case(group, f"eval {label}", ["eval", "--patient", str(patient), "--rulesets", str(folder)], tmp)
-    yield Case(group, f"conflicts {label}", ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"], tmp)
+def _all_commands(group: str, label: str, folder: Path, patient: Path, tmp: Path, expect: list[str] | None = None) -> Iterator[Case]:
+    must = expect or []
+    yield Case(group, f"validate {label}", ["validate", str(folder)], tmp, expect=must)
+    yield Case(group, f"test {label}", ["test", str(folder)], tmp, expect=must)
+    yield Case(group, f"eval {label}", ["eval", "--patient", str(patient), "--rulesets", str(folder)], tmp, expect=must)
+    yield Case(group, f"conflicts {label}", ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"], tmp, expect=must)
 
 
 def generated_cases(tmp: Path) -> Iterator[Case]:
@@ -169,7 +172,14 @@ def generated_cases(tmp: Path) -> Iterator[Case]:
     wide = gen / "wide" / "rulesets"
     write_ruleset(wide, "wide", "Wide rule. Second.", [
         {"question": "dose", "value": DOSE, "quote": "Wide rule.", "when": {"or": [{"==": [{"var": "age_years"}, i]} for i in range(100_000)]}}])
-    yield from _all_commands("generated", "100,000-wide or", wide, _patient(wide, {"age_years": 5, "egfr": 40}), tmp)
+    yield from _all_commands("generated", "100,000-wide or", wide, _patient(wide, {"age_years": 5, "egfr": 40}), tmp, ["E208"])
+
+    many = gen / "many-wide" / "rulesets"  # under the per-rule limit, 100 times over (2 MB)
+    write_ruleset(many, "many", "Wide rule. Second.", [
+        {"question": "dose", "value": {"mg": 1 + k % 2, "every_days": 1}, "quote": "Wide rule.",
+         "when": {"or": [{"==": [{"var": "age_years"}, (i * 7 + k) % 120]} if i % 2 else {"<": [{"var": "egfr"}, (i + k) % 200]}
+                         for i in range(499)]}} for k in range(100)])
+    yield from _all_commands("generated", "100 claims x 999 operations", many, _patient(many, {"age_years": 5, "egfr": 40}), tmp)
 
     nested: dict = {"<": [{"var": "egfr"}, 30]}
     for _ in range(20):
@@ -233,6 +243,7 @@ class Result:
         if r.peak_rss >= RSS_LIMIT:
             found.append("over 1 GiB")
         found += [f"printed {s[:12]}..." for s in self.case.forbid if s in out]
+        found += [f"did not print {s}" for s in self.case.expect if s not in out]
         return found
 
 
