@@ -44,7 +44,7 @@ from engine.jsonlogic.semantics import (
     to_string,
     truthy,
 )
-from engine.jsonlogic.shapes import MIRROR, ORDER_OPS, RUN_MIN, fact_comparison
+from engine.jsonlogic.shapes import MIRROR, RUN_MIN, Found, comparison_runs
 
 MAX_NESTING = 256  # JSON levels (an operation is two); compiling recurses ~1.5 frames a level, evaluating ~0.5
 
@@ -218,45 +218,21 @@ class Compiler:
         return junction
 
     def _grouped_args(self, op: str, raw_args: Any) -> list[Closure]:
-        """The junction's arguments, runs of one-fact equalities folded into _EqualityRun closures."""
+        """The junction's arguments, runs of one-fact comparisons folded into one closure each."""
         items = raw_args if isinstance(raw_args, list) else [raw_args]
-        wanted = ("==", "===") if op == "or" else ("!=", "!==")
         out: list[Closure] = []
-        run: list[tuple[str, Any, bool]] = []  # (op, literal, literal first)
-        run_fact: str | None = None
-        run_kind = ""
-
-        def flush() -> None:
-            if len(run) >= RUN_MIN:
-                if run_kind == "order":
-                    out.append(_comparison_run(run_fact, run, every=op == "and"))  # type: ignore[arg-type]
-                else:
-                    out.append(_equality_run(run_fact, run, negate=op == "and"))  # type: ignore[arg-type]
-            else:
-                out.extend(self._compile({o: ([c, {"var": run_fact}] if flipped else [{"var": run_fact}, c])}) for o, c, flipped in run)
-            run.clear()
-
-        for item in items:
-            found = fact_comparison(item, wanted)
-            kind = "equal"
-            if found is None:
-                found = fact_comparison(item, ORDER_OPS)
-                kind = "order"
-                if found is not None and not (type(found[2]) in (int, float) and found[2] == found[2]):
-                    found = None  # thresholds are numbers (what the checker requires); anything else one by one
-            if found is not None and (found[0] != run_fact or kind != run_kind or not run):
-                run_kind = kind
-                if run:
-                    flush()
-                run_fact = found[0]
-            if found is not None:
-                run.append(found[1:])
+        for key, members in comparison_runs(op, items, _closure_run_key):
+            if key is None:
+                out.append(self._compile(members[0][0]))
                 continue
-            if run:
-                flush()
-            out.append(self._compile(item))
-        if run:
-            flush()
+            fact, kind = key
+            run = [found[1:] for _, found in members]  # (op, literal, literal first)
+            if len(run) < RUN_MIN:
+                out.extend(self._compile({o: ([c, {"var": fact}] if flipped else [{"var": fact}, c])}) for o, c, flipped in run)
+            elif kind == "order":
+                out.append(_comparison_run(fact, run, every=op == "and"))
+            else:
+                out.append(_equality_run(fact, run, negate=op == "and"))
         return out
 
     def _not(self, op: str, raw_args: Any) -> Closure:
@@ -489,6 +465,14 @@ class Compiler:
         while len(args) < 2:
             args.append(lambda data: None)
         return args[0], args[1]
+
+
+def _closure_run_key(kind: str, found: Found) -> tuple[str, str] | None:
+    """The run a comparison joins in the closures: its fact and kind; thresholds must be numbers."""
+    literal = found[2]
+    if kind == "order" and not (type(literal) in (int, float) and literal == literal):
+        return None  # thresholds are numbers (what the checker requires); anything else one by one
+    return (found[0], kind)
 
 
 def _equality_run(fact: str, run: list[tuple[str, Any, bool]], negate: bool) -> Closure:

@@ -6,6 +6,7 @@ they must recognise the same runs, so the recognisers live here, once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.jsonlogic.semantics import is_scalar
@@ -13,7 +14,7 @@ from engine.jsonlogic.semantics import is_scalar
 RUN_MIN = 8  # equalities on one fact in a row before a junction folds them into one set lookup
 
 
-def fact_comparison(rule: Any, ops: tuple[str, str]) -> tuple[str, str, Any, bool] | None:
+def fact_comparison(rule: Any, ops: tuple[str, ...]) -> tuple[str, str, Any, bool] | None:
     """(fact, op, literal, literal first) when `rule` is `{op: [{"var": fact}, literal]}` (either order)."""
     if type(rule) is not dict or len(rule) != 1:
         return None
@@ -43,3 +44,37 @@ def plain_fact(args: Any) -> str | None:
         return name
     return None
 
+
+
+Found = tuple[str, str, Any, bool]  # what fact_comparison returns
+
+
+def comparison_runs(op: str, items: list[Any], run_key: Callable[[str, Found], Any]) -> Iterator[tuple[Any, list[tuple[Any, Found]]]]:
+    """A junction's arguments split into maximal runs of one-fact comparisons with literals.
+
+    `run_key(kind, found)` ("equal" or "order", and fact_comparison's tuple)
+    names the run an argument may join, or None when it joins none; each
+    evaluator keys runs by what its folded form can take. Yields (key,
+    [(argument, found), ...]) per run, and (None, [(argument, None)]) per
+    argument outside every run, in order, so both evaluators split alike.
+    """
+    wanted = ("==", "===") if op == "or" else ("!=", "!==")
+    run: list[tuple[Any, Found]] = []
+    key: Any = None
+    for item in items:
+        found = fact_comparison(item, wanted)
+        kind = "equal"
+        if found is None:
+            found = fact_comparison(item, ORDER_OPS)
+            kind = "order"
+        this = None if found is None else run_key(kind, found)
+        if run and this != key:
+            yield key, run
+            run = []
+        key = this
+        if this is None:
+            yield None, [(item, None)]  # type: ignore[list-item]
+        else:
+            run.append((item, found))  # type: ignore[arg-type]
+    if run:
+        yield key, run

@@ -43,7 +43,7 @@ import numpy as np
 
 from engine.jsonlogic.semantics import CompileError, loose_equal, strict_equal, to_number, truthy
 from engine.jsonlogic.semantics import kind as value_kind
-from engine.jsonlogic.shapes import MIRROR, ORDER_OPS, RUN_MIN, fact_comparison
+from engine.jsonlogic.shapes import MIRROR, RUN_MIN, Found, comparison_runs, fact_comparison
 
 Columns = dict[str, np.ndarray]
 MaskFn = Callable[[Columns, Columns], tuple[np.ndarray, np.ndarray]]
@@ -173,41 +173,22 @@ def _grouped(op: str, items: list[Any]) -> list[_Node]:
     comparison with the loosest threshold, so a 100,000-wide `or` costs one
     array operation instead of 100,000 (the closures fold the same runs).
     """
-    wanted = ("==", "===") if op == "or" else ("!=", "!==")
     out: list[_Node] = []
-    run: list[Any] = []
-    key: tuple[str, str] | None = None
-
-    def flush() -> None:
-        if len(run) >= RUN_MIN and key is not None:
-            out.append(_run_node(op, key, list(run)))
+    for key, members in comparison_runs(op, items, _vector_run_key):
+        if key is not None and len(members) >= RUN_MIN:
+            out.append(_run_node(op, key, [item for item, _ in members]))
         else:
-            out.extend(_compile(r) for r in run)
-        run.clear()
-
-    for item in items:
-        found = fact_comparison(item, wanted)
-        kind = "equal"
-        if found is None:
-            found = fact_comparison(item, ORDER_OPS)
-            kind = "order"
-        this = None
-        if found is not None:
-            literal = found[2]
-            lit_kind = _kind_of_literal(literal)
-            if lit_kind in ("num", "str") and literal == literal and not (kind == "order" and lit_kind != "num"):
-                this = (found[0], kind + ":" + lit_kind)
-        if this is None or this != key:
-            if run:
-                flush()
-            key = this
-        if this is None:
-            out.append(_compile(item))
-        else:
-            run.append(item)
-    if run:
-        flush()
+            out.extend(_compile(item) for item, _ in members)
     return out
+
+
+def _vector_run_key(kind: str, found: Found) -> tuple[str, str] | None:
+    """The run a comparison joins here: its fact, kind and literal kind (one array operation per run)."""
+    literal = found[2]
+    lit_kind = _kind_of_literal(literal)
+    if lit_kind in ("num", "str") and literal == literal and not (kind == "order" and lit_kind != "num"):
+        return (found[0], kind + ":" + lit_kind)
+    return None
 
 
 def _run_node(op: str, key: tuple[str, str], rules: list[Any]) -> _Node:
