@@ -6,6 +6,7 @@ returns the child's own rusage, so a test can bound the work the child did (CPU)
 keep a generous wall-clock timeout only as a hang guard. Used by tests/engine/test_hostile.py
 and benchmarks/hostile.py; standard library only.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,14 @@ class Measured:
         return self.stdout + self.stderr
 
 
-def run_child(command: Sequence[str], *, timeout: float = 30.0, cwd: str | os.PathLike | None = None,
-              env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> Measured:
+def run_child(
+    command: Sequence[str],
+    *,
+    timeout: float = 30.0,
+    cwd: str | os.PathLike | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> Measured:
     """Run `command` to completion (killed after `timeout` wall seconds) and return its measurements.
 
     Output goes to temporary files, not pipes, so a child that prints megabytes never blocks
@@ -49,8 +56,9 @@ def run_child(command: Sequence[str], *, timeout: float = 30.0, cwd: str | os.Pa
             inp.write(stdin)
             inp.seek(0)
         started = time.perf_counter()
-        proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env) if env is not None else None,
-                                stdin=inp, stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            list(command), cwd=cwd, env=dict(env) if env is not None else None, stdin=inp, stdout=out, stderr=err
+        )
         deadline = started + timeout
         timed_out = False
         delay = 0.001
@@ -72,6 +80,10 @@ def run_child(command: Sequence[str], *, timeout: float = 30.0, cwd: str | os.Pa
         err.seek(0)
         return Measured(
             returncode=None if timed_out else code,
-            stdout=out.read().decode("utf-8", "replace"), stderr=err.read().decode("utf-8", "replace"),
-            wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_rss=usage.ru_maxrss * _RSS_UNIT,
-            timed_out=timed_out)
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+            wall=wall,
+            cpu=usage.ru_utime + usage.ru_stime,
+            peak_rss=usage.ru_maxrss * _RSS_UNIT,
+            timed_out=timed_out,
+        )

@@ -24,6 +24,7 @@ nothing of a file outside the project. Wall time on a loaded machine includes wa
 a core: run it when the machine is quiet (the load average is printed with the table).
 `--write` records the table in benchmarks/HOSTILE.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,24 +94,49 @@ def corpus_cases(tmp: Path) -> Iterator[Case]:
         yield Case("ruleset", f"validate --format github {label}", ["validate", "--format", "github", str(f)], tmp)
         yield Case("ruleset", f"coverage {label}", ["coverage", str(f)], tmp)
         yield Case("ruleset", f"test {label}", ["test", str(folder)], tmp)
-        yield Case("ruleset", f"conflicts {label}", ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"], tmp)
+        yield Case(
+            "ruleset",
+            f"conflicts {label}",
+            ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"],
+            tmp,
+        )
 
     deep = tmp / "deep"
     shutil.copytree(HOSTILE / "language" / "deep", deep)
     yield Case("language", "validate language/deep", ["validate", str(deep)], tmp)
     yield Case("language", "test language/deep", ["test", str(deep)], tmp)
     for patient in sorted((deep / "patients").iterdir()):
-        yield Case("language", f"eval language/deep {patient.name}", ["eval", "--patient", str(patient), "--rulesets", str(deep)], tmp)
-    yield Case("language", "conflicts language/deep", ["conflicts", "--rulesets", str(deep), "--out", str(tmp / "deep-out"), "-q"], tmp)
+        yield Case(
+            "language",
+            f"eval language/deep {patient.name}",
+            ["eval", "--patient", str(patient), "--rulesets", str(deep)],
+            tmp,
+        )
+    yield Case(
+        "language",
+        "conflicts language/deep",
+        ["conflicts", "--rulesets", str(deep), "--out", str(tmp / "deep-out"), "-q"],
+        tmp,
+    )
 
     for p in sorted((HOSTILE / "patients").iterdir()):
         label = f"patients/{p.name}"
         yield Case("patient", f"eval {label}", ["eval", "--patient", str(p), "--rulesets", str(BUNDLED)], tmp)
-        yield Case("patient", f"eval --format json {label}", ["eval", "--format", "json", "--patient", str(p), "--rulesets", str(BUNDLED)], tmp)
+        yield Case(
+            "patient",
+            f"eval --format json {label}",
+            ["eval", "--format", "json", "--patient", str(p), "--rulesets", str(BUNDLED)],
+            tmp,
+        )
         if p.suffix == ".yaml":
             yield Case("patient", f"validate {label}", ["validate", str(p)], tmp)
     bundle = HOSTILE / "patients" / "partial-birthdates.json"
-    yield Case("patient", "eval --as-of 2024-02-30 (impossible date)", ["eval", "--as-of", "2024-02-30", "--patient", str(bundle), "--rulesets", str(BUNDLED)], tmp)
+    yield Case(
+        "patient",
+        "eval --as-of 2024-02-30 (impossible date)",
+        ["eval", "--as-of", "2024-02-30", "--patient", str(bundle), "--rulesets", str(BUNDLED)],
+        tmp,
+    )
 
     for w in sorted((HOSTILE / "writes").iterdir()):
         out = tmp / "writes" / w.stem
@@ -123,21 +149,50 @@ def corpus_cases(tmp: Path) -> Iterator[Case]:
             shutil.copy(w, out / "report.json")
             (out / "reviews.yaml").write_text("accord: 1\nclaims: {}\nconflicts: {}\n", encoding="utf-8")
         label = f"writes/{w.name}"
-        yield Case("writes", f"conflicts --check {label}", ["conflicts", "--check", "--rulesets", str(BUNDLED), "--out", str(out)], tmp)
-        yield Case("writes", f"review list {label}", ["review", "--out", str(out), "--rulesets", str(BUNDLED), "list"], tmp)
-        yield Case("writes", f"review conflict {label}", ["review", "--out", str(out), "--rulesets", str(BUNDLED), "conflict", "C-0000000001",
-                                                          "--disposition", "all_wrong", "--reviewer", "ana"], tmp)
+        yield Case(
+            "writes",
+            f"conflicts --check {label}",
+            ["conflicts", "--check", "--rulesets", str(BUNDLED), "--out", str(out)],
+            tmp,
+        )
+        yield Case(
+            "writes", f"review list {label}", ["review", "--out", str(out), "--rulesets", str(BUNDLED), "list"], tmp
+        )
+        yield Case(
+            "writes",
+            f"review conflict {label}",
+            [
+                "review",
+                "--out",
+                str(out),
+                "--rulesets",
+                str(BUNDLED),
+                "conflict",
+                "C-0000000001",
+                "--disposition",
+                "all_wrong",
+                "--reviewer",
+                "ana",
+            ],
+            tmp,
+        )
 
 
 def analysis_cases(tmp: Path) -> Iterator[Case]:
     """benchmarks/hostile_analysis.py's generated region-analysis cases, through `accord conflicts`."""
     from benchmarks import hostile_analysis
+
     for name, build in hostile_analysis.CASES.items():
         folder = tmp / "analysis" / name / "rulesets"
         folder.mkdir(parents=True)
         build(folder)
-        yield Case("analysis", f"conflicts {name}", ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"], tmp,
-                   slow=name == "grid_at_bytes")
+        yield Case(
+            "analysis",
+            f"conflicts {name}",
+            ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"],
+            tmp,
+            slow=name == "grid_at_bytes",
+        )
 
 
 def _patient(folder: Path, facts: dict) -> Path:
@@ -147,17 +202,26 @@ def _patient(folder: Path, facts: dict) -> Path:
     return path
 
 
-def _all_commands(group: str, label: str, folder: Path, patient: Path, tmp: Path, expect: list[str] | None = None) -> Iterator[Case]:
+def _all_commands(
+    group: str, label: str, folder: Path, patient: Path, tmp: Path, expect: list[str] | None = None
+) -> Iterator[Case]:
     must = expect or []
     yield Case(group, f"validate {label}", ["validate", str(folder)], tmp, expect=must)
     yield Case(group, f"test {label}", ["test", str(folder)], tmp, expect=must)
     yield Case(group, f"eval {label}", ["eval", "--patient", str(patient), "--rulesets", str(folder)], tmp, expect=must)
-    yield Case(group, f"conflicts {label}", ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"], tmp, expect=must)
+    yield Case(
+        group,
+        f"conflicts {label}",
+        ["conflicts", "--rulesets", str(folder), "--out", str(folder.parent / "out"), "-q"],
+        tmp,
+        expect=must,
+    )
 
 
 def generated_cases(tmp: Path) -> Iterator[Case]:
     """Big and tricky inputs made on the fly (too big, or not representable, as committed files)."""
     from tests.conftest import write_ruleset  # the fixtures' writer: exact provenance
+
     gen = tmp / "gen"
     gen.mkdir()
     big = gen / "big-50mib.yaml"
@@ -170,28 +234,67 @@ def generated_cases(tmp: Path) -> Iterator[Case]:
     yield Case("generated", "validate 2.5 M bad claims (5 MB)", ["validate", str(bad)], tmp)
 
     wide = gen / "wide" / "rulesets"
-    write_ruleset(wide, "wide", "Wide rule. Second.", [
-        {"question": "dose", "value": DOSE, "quote": "Wide rule.", "when": {"or": [{"==": [{"var": "age_years"}, i]} for i in range(100_000)]}}])
-    yield from _all_commands("generated", "100,000-wide or", wide, _patient(wide, {"age_years": 5, "egfr": 40}), tmp, ["E208"])
+    write_ruleset(
+        wide,
+        "wide",
+        "Wide rule. Second.",
+        [
+            {
+                "question": "dose",
+                "value": DOSE,
+                "quote": "Wide rule.",
+                "when": {"or": [{"==": [{"var": "age_years"}, i]} for i in range(100_000)]},
+            }
+        ],
+    )
+    yield from _all_commands(
+        "generated", "100,000-wide or", wide, _patient(wide, {"age_years": 5, "egfr": 40}), tmp, ["E208"]
+    )
 
     many = gen / "many-wide" / "rulesets"  # under the per-rule limit, 100 times over (2 MB)
-    write_ruleset(many, "many", "Wide rule. Second.", [
-        {"question": "dose", "value": {"mg": 1 + k % 2, "every_days": 1}, "quote": "Wide rule.",
-         "when": {"or": [{"==": [{"var": "age_years"}, (i * 7 + k) % 120]} if i % 2 else {"<": [{"var": "egfr"}, (i + k) % 200]}
-                         for i in range(499)]}} for k in range(100)])
-    yield from _all_commands("generated", "100 claims x 999 operations", many, _patient(many, {"age_years": 5, "egfr": 40}), tmp)
+    write_ruleset(
+        many,
+        "many",
+        "Wide rule. Second.",
+        [
+            {
+                "question": "dose",
+                "value": {"mg": 1 + k % 2, "every_days": 1},
+                "quote": "Wide rule.",
+                "when": {
+                    "or": [
+                        {"==": [{"var": "age_years"}, (i * 7 + k) % 120]}
+                        if i % 2
+                        else {"<": [{"var": "egfr"}, (i + k) % 200]}
+                        for i in range(499)
+                    ]
+                },
+            }
+            for k in range(100)
+        ],
+    )
+    yield from _all_commands(
+        "generated", "100 claims x 999 operations", many, _patient(many, {"age_years": 5, "egfr": 40}), tmp
+    )
 
     nested: dict = {"<": [{"var": "egfr"}, 30]}
     for _ in range(20):
         nested = {"and": [nested, {">=": [{"var": "age_years"}, 18]}]}
     deep = gen / "nested" / "rulesets"
-    write_ruleset(deep, "nested", "Nested rule. Second.", [{"question": "dose", "value": DOSE, "quote": "Nested rule.", "when": nested}])
+    write_ruleset(
+        deep,
+        "nested",
+        "Nested rule. Second.",
+        [{"question": "dose", "value": DOSE, "quote": "Nested rule.", "when": nested}],
+    )
     yield from _all_commands("generated", "20 nested and", deep, _patient(deep, {"age_years": 40, "egfr": 20}), tmp)
 
     moved = gen / "moved" / "rulesets"
     text = "a" * (4 << 20)
     path = write_ruleset(moved, "moved", text, [{"question": "dose", "value": DOSE, "quote": "a" * 2000}])
-    raw = path.read_text(encoding="utf-8").replace("start: 0\n", "start: 5\n", 1).replace("end: 2000\n", "end: 2005\n", 1)
+    raw = (
+        path.read_text(encoding="utf-8").replace("start: 0\n", "start: 5\n", 1).replace("end: 2000\n", "end: 2005\n", 1)
+    )
     path.write_text(raw.replace("prefix: ''", "prefix: " + "q" * 32, 1), encoding="utf-8")
     yield Case("generated", "validate misplaced 2,000-char quote in 4 MiB", ["validate", str(moved)], tmp)
     yield Case("generated", "coverage misplaced 2,000-char quote in 4 MiB", ["coverage", str(moved)], tmp)
@@ -204,14 +307,38 @@ def generated_cases(tmp: Path) -> Iterator[Case]:
     (links / "patients").mkdir()
     os.symlink(outside, links / "patients" / "link-out.yaml")
     for fmt in ("text", "json", "github", "sarif"):
-        yield Case("generated", f"validate --format {fmt} symlinks out", ["validate", "--format", fmt, str(links)], tmp, forbid=[SECRET])
+        yield Case(
+            "generated",
+            f"validate --format {fmt} symlinks out",
+            ["validate", "--format", fmt, str(links)],
+            tmp,
+            forbid=[SECRET],
+        )
     yield Case("generated", "test symlinks out", ["test", str(links)], tmp, forbid=[SECRET])
-    yield Case("generated", "eval --patient symlink out", ["eval", "--patient", str(links / "patients" / "link-out.yaml"), "--rulesets", str(links)], tmp, forbid=[SECRET])
+    yield Case(
+        "generated",
+        "eval --patient symlink out",
+        ["eval", "--patient", str(links / "patients" / "link-out.yaml"), "--rulesets", str(links)],
+        tmp,
+        forbid=[SECRET],
+    )
     out = gen / "links" / "conflicts"
     out.mkdir()
     os.symlink(outside, out / "reviews.yaml")
-    yield Case("generated", "conflicts reviews.yaml symlink out", ["conflicts", "--rulesets", str(links), "--out", str(out), "-q"], tmp, forbid=[SECRET])
-    yield Case("generated", "review list reviews.yaml symlink out", ["review", "--out", str(out), "--rulesets", str(links), "list"], tmp, forbid=[SECRET])
+    yield Case(
+        "generated",
+        "conflicts reviews.yaml symlink out",
+        ["conflicts", "--rulesets", str(links), "--out", str(out), "-q"],
+        tmp,
+        forbid=[SECRET],
+    )
+    yield Case(
+        "generated",
+        "review list reviews.yaml symlink out",
+        ["review", "--out", str(out), "--rulesets", str(links), "list"],
+        tmp,
+        forbid=[SECRET],
+    )
 
     if hasattr(os, "mkfifo"):
         fifo = gen / "fifo" / "rulesets"
@@ -220,7 +347,12 @@ def generated_cases(tmp: Path) -> Iterator[Case]:
         os.mkfifo(fifo / "sources" / "fifo.txt")
         yield Case("generated", "validate FIFO source text", ["validate", str(fifo)], tmp)
         yield Case("generated", "coverage FIFO source text", ["coverage", str(fifo)], tmp)
-        yield Case("generated", "conflicts FIFO source text", ["conflicts", "--rulesets", str(fifo), "--out", str(fifo.parent / "out"), "-q"], tmp)
+        yield Case(
+            "generated",
+            "conflicts FIFO source text",
+            ["conflicts", "--rulesets", str(fifo), "--out", str(fifo.parent / "out"), "-q"],
+            tmp,
+        )
 
 
 @dataclass
@@ -265,8 +397,12 @@ def _generate(tmp: str) -> None:
 def generate(tmp: Path, env: dict[str, str]) -> list[Case]:
     """The cases, made in a separate process: building them takes hundreds of MiB, and on Linux a child's
     peak RSS (ru_maxrss) starts from its parent's at fork, so the measuring process must stay small."""
-    made = run_child([sys.executable, "-c", f"from benchmarks.hostile import _generate; _generate({str(tmp)!r})"],
-                     cwd=REPO, env=env, timeout=600)
+    made = run_child(
+        [sys.executable, "-c", f"from benchmarks.hostile import _generate; _generate({str(tmp)!r})"],
+        cwd=REPO,
+        env=env,
+        timeout=600,
+    )
     if made.returncode != 0:
         raise SystemExit(f"generating the cases failed:\n{made.output}")
     return [Case(**{**c, "cwd": Path(c["cwd"])}) for c in json.loads((tmp / "cases.json").read_text(encoding="utf-8"))]
@@ -283,7 +419,10 @@ def run_all(only: str | None, skip_slow: bool, timeout: float) -> list[Result]:
             result = Result(case, run)
             results.append(result)
             verdict = "FAIL " + ", ".join(result.problems) if result.problems else "PASS"
-            print(f"{verdict:5} {run.wall:6.2f} s {run.cpu:6.2f} s cpu {run.peak_rss / 2**20:6.0f} MiB  exit {run.returncode}  {case.name}", flush=True)
+            print(
+                f"{verdict:5} {run.wall:6.2f} s {run.cpu:6.2f} s cpu {run.peak_rss / 2**20:6.0f} MiB  exit {run.returncode}  {case.name}",
+                flush=True,
+            )
     return results
 
 
@@ -292,7 +431,9 @@ def table(results: list[Result]) -> str:
     for r in results:
         verdict = "FAIL: " + ", ".join(r.problems) if r.problems else "PASS"
         name = r.case.name.replace("|", "\\|")
-        rows.append(f"| {r.case.group}: `{name}` | {r.run.returncode} | {r.run.wall:.2f} | {r.run.cpu:.2f} | {r.run.peak_rss / 2**20:.0f} | {verdict} |")
+        rows.append(
+            f"| {r.case.group}: `{name}` | {r.run.returncode} | {r.run.wall:.2f} | {r.run.cpu:.2f} | {r.run.peak_rss / 2**20:.0f} | {verdict} |"
+        )
     return "\n".join(rows)
 
 
@@ -300,10 +441,12 @@ def summary(results: list[Result]) -> str:
     failed = [r for r in results if r.problems]
     worst_wall = max(results, key=lambda r: r.run.wall)
     worst_rss = max(results, key=lambda r: r.run.peak_rss)
-    return (f"{len(results)} runs, {len(results) - len(failed)} PASS, {len(failed)} FAIL; "
-            f"slowest {worst_wall.run.wall:.2f} s wall ({worst_wall.case.name}), "
-            f"largest {worst_rss.run.peak_rss / 2**20:.0f} MiB peak RSS ({worst_rss.case.name}); "
-            f"no Traceback: {not any('Traceback' in r.run.output for r in results)}")
+    return (
+        f"{len(results)} runs, {len(results) - len(failed)} PASS, {len(failed)} FAIL; "
+        f"slowest {worst_wall.run.wall:.2f} s wall ({worst_wall.case.name}), "
+        f"largest {worst_rss.run.peak_rss / 2**20:.0f} MiB peak RSS ({worst_rss.case.name}); "
+        f"no Traceback: {not any('Traceback' in r.run.output for r in results)}"
+    )
 
 
 def write_markdown(results: list[Result], load: str, seconds: float) -> Path:
@@ -315,7 +458,9 @@ def write_markdown(results: list[Result], load: str, seconds: float) -> Path:
         "outside the project. CPU is the child's own user+sys (os.wait4); wall includes waiting for a core.\n\n"
         f"Python {sys.version.split()[0]} on {os.cpu_count()} cores; load average before the run: {load}; "
         f"whole run {seconds:.0f} s.\n\n"
-        f"**{summary(results)}**\n\n" + table(results) + "\n", encoding="utf-8")
+        f"**{summary(results)}**\n\n" + table(results) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -324,7 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="record the table in benchmarks/HOSTILE.md")
     parser.add_argument("--only", help="run only cases whose name contains this")
     parser.add_argument("--skip-slow", action="store_true", help="skip grid_at_bytes (analysed in full, ~50 s)")
-    parser.add_argument("--timeout", type=float, default=120, help="wall seconds before a child is killed (default 120)")
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="wall seconds before a child is killed (default 120)"
+    )
     args = parser.parse_args(argv)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     started = time.perf_counter()

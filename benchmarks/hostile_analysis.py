@@ -26,6 +26,7 @@ they are the bound checked (--max-seconds). Before -> after, CPU unless marked w
   overlapping_10k      minutes                           -> 5.5 s CPU, Not analysed (50 G units)
   labels_on_big_grids  24.7 s CPU (1,600 witnesses)      -> 6.9 s CPU, Truncated at 117 (max_work), most of it validating 3,200 claims
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,15 @@ GIB = 1 << 30
 
 def _bands(folder: Path, source: str, pairs: list[tuple[dict, object]]) -> None:
     text = " ".join(f"S{i}." for i in range(len(pairs)))
-    write_ruleset(folder, source, text, [
-        {"id": f"{source}/c{i}", "question": "dose", "value": value, "when": when, "quote": f"S{i}."}
-        for i, (when, value) in enumerate(pairs)])
+    write_ruleset(
+        folder,
+        source,
+        text,
+        [
+            {"id": f"{source}/c{i}", "question": "dose", "value": value, "when": when, "quote": f"S{i}."}
+            for i, (when, value) in enumerate(pairs)
+        ],
+    )
 
 
 def _band(fact: str, lo: float, hi: float) -> dict:
@@ -61,8 +68,14 @@ def combiner(folder: Path, n: int = 1000) -> None:
     """Two sources, each banding egfr and crcl independently in n/2 bands: the component product is n^2/4 states."""
     half = n // 2
     for s, offset in (("alpha", 0), ("beta", 1)):
-        pairs = [(_band("egfr", i * 200 / half, (i + 1) * 200 / half), {"mg": 1 + i + offset, "every_days": 1}) for i in range(half)]
-        pairs += [(_band("crcl", i * 250 / half, (i + 1) * 250 / half), {"mg": 5000 + i + offset, "every_days": 1}) for i in range(half)]
+        pairs = [
+            (_band("egfr", i * 200 / half, (i + 1) * 200 / half), {"mg": 1 + i + offset, "every_days": 1})
+            for i in range(half)
+        ]
+        pairs += [
+            (_band("crcl", i * 250 / half, (i + 1) * 250 / half), {"mg": 5000 + i + offset, "every_days": 1})
+            for i in range(half)
+        ]
         _bands(folder, s, pairs)
 
 
@@ -86,20 +99,36 @@ def grid_at_bytes(folder: Path) -> None:
 def many_conflicts(folder: Path, n: int = 600) -> None:
     """300 crcl bands against 300 egfr bands, every value different: 90,000 between-source conflicts."""
     half = n // 2
-    _bands(folder, "alpha", [(_band("crcl", i * 250 / half, (i + 1) * 250 / half), {"mg": i + 1, "every_days": 1}) for i in range(half)])
-    _bands(folder, "beta", [(_band("egfr", i * 200 / half, (i + 1) * 200 / half), {"mg": 1000 + i, "every_days": 1}) for i in range(half)])
+    _bands(
+        folder,
+        "alpha",
+        [(_band("crcl", i * 250 / half, (i + 1) * 250 / half), {"mg": i + 1, "every_days": 1}) for i in range(half)],
+    )
+    _bands(
+        folder,
+        "beta",
+        [(_band("egfr", i * 200 / half, (i + 1) * 200 / half), {"mg": 1000 + i, "every_days": 1}) for i in range(half)],
+    )
 
 
 def huge_threshold(folder: Path) -> None:
     """A 401-digit integer threshold (the loader accepts it; float() of it overflows)."""
-    _bands(folder, "alpha", [({">=": [{"var": "egfr"}, 10 ** 400]}, {"mg": 1, "every_days": 1}),
-                             ({"<": [{"var": "egfr"}, 30]}, {"mg": 2, "every_days": 1})])
+    _bands(
+        folder,
+        "alpha",
+        [
+            ({">=": [{"var": "egfr"}, 10**400]}, {"mg": 1, "every_days": 1}),
+            ({"<": [{"var": "egfr"}, 30]}, {"mg": 2, "every_days": 1}),
+        ],
+    )
     _bands(folder, "beta", [({">=": [{"var": "egfr"}, 30]}, {"mg": 3, "every_days": 1})])
 
 
 def overlapping(folder: Path, n: int = 3000) -> None:
     """One source, n claims each above its own egfr threshold with its own dose: every cell folds all the claims below it."""
-    _bands(folder, "alpha", [({">=": [{"var": "egfr"}, i * 200 / n]}, {"mg": i + 1, "every_days": 1}) for i in range(n)])
+    _bands(
+        folder, "alpha", [({">=": [{"var": "egfr"}, i * 200 / n]}, {"mg": i + 1, "every_days": 1}) for i in range(n)]
+    )
 
 
 def overlapping_10k(folder: Path) -> None:
@@ -110,14 +139,26 @@ def overlapping_10k(folder: Path) -> None:
 def labels_on_big_grids(folder: Path, n: int = 40) -> None:
     """Two sources banding egfr and crcl together (n x n boxes, every dose different): n^2 regions, each located on both grids."""
     for s, offset in (("alpha", 0), ("beta", 100_000)):
-        pairs = [({"and": [_band("egfr", i * 200 / n, (i + 1) * 200 / n), _band("crcl", j * 250 / n, (j + 1) * 250 / n)]},
-                  {"mg": 1 + offset + i * n + j, "every_days": 1}) for i in range(n) for j in range(n)]
+        pairs = [
+            (
+                {"and": [_band("egfr", i * 200 / n, (i + 1) * 200 / n), _band("crcl", j * 250 / n, (j + 1) * 250 / n)]},
+                {"mg": 1 + offset + i * n + j, "every_days": 1},
+            )
+            for i in range(n)
+            for j in range(n)
+        ]
         _bands(folder, s, pairs)
 
 
 CASES: dict[str, Callable[[Path], None]] = {
-    "combiner": combiner, "grid_at_budget": grid_at_budget, "grid_at_bytes": grid_at_bytes, "many_conflicts": many_conflicts, "huge_threshold": huge_threshold,
-    "overlapping": overlapping, "overlapping_10k": overlapping_10k, "labels_on_big_grids": labels_on_big_grids,
+    "combiner": combiner,
+    "grid_at_budget": grid_at_budget,
+    "grid_at_bytes": grid_at_bytes,
+    "many_conflicts": many_conflicts,
+    "huge_threshold": huge_threshold,
+    "overlapping": overlapping,
+    "overlapping_10k": overlapping_10k,
+    "labels_on_big_grids": labels_on_big_grids,
 }
 
 
@@ -139,20 +180,50 @@ def run_case(name: str, limit: int, timeout: float = 120) -> dict:
         CASES[name](folder)
         started = time.perf_counter()
         try:
-            proc = subprocess.run([sys.executable, "-c", f"from benchmarks.hostile_analysis import _child; _child({str(folder)!r}, {str(out)!r}, {limit})"],
-                                  cwd=REPO, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"from benchmarks.hostile_analysis import _child; _child({str(folder)!r}, {str(out)!r}, {limit})",
+                ],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
-            return {"case": name, "exit": None, "seconds": timeout, "cpu": timeout, "peak_mib": 0, "report_kib": 0, "not_analysed": False,
-                    "truncated": False, "traceback": False, "tail": [f"timed out after {timeout:.0f} s"]}
+            return {
+                "case": name,
+                "exit": None,
+                "seconds": timeout,
+                "cpu": timeout,
+                "peak_mib": 0,
+                "report_kib": 0,
+                "not_analysed": False,
+                "truncated": False,
+                "traceback": False,
+                "tail": [f"timed out after {timeout:.0f} s"],
+            }
         seconds = time.perf_counter() - started
         peak = next((int(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("peak_kib=")), 0)
-        cpu = next((float(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("cpu_s=")), seconds)
+        cpu = next(
+            (float(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("cpu_s=")), seconds
+        )
         md = (out / "report.md").read_text(encoding="utf-8") if (out / "report.md").exists() else ""
         return {
-            "case": name, "exit": proc.returncode, "seconds": round(seconds, 2), "cpu": cpu, "peak_mib": round(peak / 1024),
-            "report_kib": round(len(md.encode()) / 1024 + ((out / "report.json").stat().st_size / 1024 if (out / "report.json").exists() else 0)),
-            "not_analysed": "## Not analysed" in md, "truncated": "## Truncated" in md,
-            "traceback": "Traceback" in proc.stderr, "tail": [line for line in proc.stderr.strip().splitlines() if "=" not in line[:9]][-3:],
+            "case": name,
+            "exit": proc.returncode,
+            "seconds": round(seconds, 2),
+            "cpu": cpu,
+            "peak_mib": round(peak / 1024),
+            "report_kib": round(
+                len(md.encode()) / 1024
+                + ((out / "report.json").stat().st_size / 1024 if (out / "report.json").exists() else 0)
+            ),
+            "not_analysed": "## Not analysed" in md,
+            "truncated": "## Truncated" in md,
+            "traceback": "Traceback" in proc.stderr,
+            "tail": [line for line in proc.stderr.strip().splitlines() if "=" not in line[:9]][-3:],
         }
 
 
@@ -161,16 +232,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="*", default=list(CASES))
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a run is stopped (default 120)")
     parser.add_argument("--limit-gb", type=float, default=3.0, help="address-space limit of each run (default 3)")
-    parser.add_argument("--max-seconds", type=float, default=5.0, help="time bound of a case, on the CPU time of its process "
-                        "(default 5; on a shared machine wall time runs over it while CPU time does not)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=5.0,
+        help="time bound of a case, on the CPU time of its process "
+        "(default 5; on a shared machine wall time runs over it while CPU time does not)",
+    )
     args = parser.parse_args(argv)
     failed = False
     for name in args.cases:
         r = run_case(name, int(args.limit_gb * GIB), args.timeout)
         ok = not r["traceback"] and r["cpu"] < args.max_seconds and r["peak_mib"] < 1024
         failed |= not ok
-        print(f"{'ok  ' if ok else 'FAIL'} {name:19} exit {r['exit']}  {r['seconds']:6.2f} s wall {r['cpu']:6.2f} s CPU  {r['peak_mib']:5} MiB peak  "
-              f"report {r['report_kib']:,} KiB  not_analysed={r['not_analysed']} truncated={r['truncated']}", flush=True)
+        print(
+            f"{'ok  ' if ok else 'FAIL'} {name:19} exit {r['exit']}  {r['seconds']:6.2f} s wall {r['cpu']:6.2f} s CPU  {r['peak_mib']:5} MiB peak  "
+            f"report {r['report_kib']:,} KiB  not_analysed={r['not_analysed']} truncated={r['truncated']}",
+            flush=True,
+        )
         print("     " + "\n     ".join(r["tail"]), flush=True)
     return 1 if failed else 0
 

@@ -14,6 +14,7 @@
 
 --write updates benchmarks/RESULTS.md. Nothing here is collected by pytest.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,6 +58,7 @@ def best_of(fn: Callable[[], Any], repeats: int = 3) -> float:
 
 # ---------------------------------------------------------------- machine
 
+
 def machine() -> dict[str, str]:
     import numpy
 
@@ -98,6 +100,7 @@ def _node_version() -> str | None:
 
 # ---------------------------------------------------------------- patients
 
+
 def patients(n: int, seed: int = 1, missing: float = 0.0) -> list[dict[str, Any]]:
     """Patients over every number, enum and boolean fact of the vocabulary."""
     from engine.contract import vocabulary
@@ -132,6 +135,7 @@ def corpus_rules() -> list[Any]:
 
 # ---------------------------------------------------------------- (a)
 
+
 def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
     from json_logic import jsonLogic
 
@@ -142,7 +146,9 @@ def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
     allowed = allowed_operations()
     from engine.rules import operations_used
 
-    assert all(operations_used(r) <= allowed for r in rules)  # qubit only runs whitelisted rules (its `method` runs code)
+    assert all(
+        operations_used(r) <= allowed for r in rules
+    )  # qubit only runs whitelisted rules (its `method` runs code)
     people = patients(2000, seed=1)
     start = time.perf_counter()
     fresh = Compiler("accord")
@@ -178,14 +184,22 @@ def bench_compiled_vs_qubit(results: dict[str, Any]) -> None:
             if ours is UNKNOWN or truthy(ours) != bool(jsonLogic(r, p)):
                 disagree += 1
     results["a"] = {
-        "rules": len(rules), "patients": len(people), "evals": evals,
-        "generated_ns": t_gen / evals * 1e9, "reference_ns": t_ref / evals * 1e9, "qubit_ns": t_qubit / evals * 1e9,
-        "ratio": t_qubit / t_gen, "ratio_reference": t_qubit / t_ref,
-        "compile_us": compile_seconds / len(rules) * 1e6, "disagree": disagree, "compared": compared,
+        "rules": len(rules),
+        "patients": len(people),
+        "evals": evals,
+        "generated_ns": t_gen / evals * 1e9,
+        "reference_ns": t_ref / evals * 1e9,
+        "qubit_ns": t_qubit / evals * 1e9,
+        "ratio": t_qubit / t_gen,
+        "ratio_reference": t_qubit / t_ref,
+        "compile_us": compile_seconds / len(rules) * 1e6,
+        "disagree": disagree,
+        "compared": compared,
     }
 
 
 # ---------------------------------------------------------------- (b)
+
 
 def bench_batch(results: dict[str, Any], use_node: bool) -> None:
     import numpy as np
@@ -229,8 +243,14 @@ def bench_batch(results: dict[str, Any], use_node: bool) -> None:
     elif not use_node:
         node_note = "skipped (--no-node)"
     results["b"] = {
-        "patients": n, "rules": len(fns), "per_rule": per_rule, "rate": total_rate, "scalar_rate": scalar_rate,
-        "node_rate": node_rate, "node_note": node_note, "trues": trues,
+        "patients": n,
+        "rules": len(fns),
+        "per_rule": per_rule,
+        "rate": total_rate,
+        "scalar_rate": scalar_rate,
+        "node_rate": node_rate,
+        "node_note": node_note,
+        "trues": trues,
     }
 
 
@@ -240,14 +260,21 @@ def _node_batch(rows: list[dict[str, Any]]) -> tuple[float | None, str]:
         npm = shutil.which("npm")
         if not npm:
             return None, "npm absent"
-        proc = subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=HERE / "node", capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund"], cwd=HERE / "node", capture_output=True, text=True, timeout=300
+        )
         if proc.returncode != 0:
             return None, "npm install failed: " + " ".join(proc.stderr.split())[-200:]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump({"rules": BAND_RULES, "patients": rows, "repeats": 5}, handle)
         path = handle.name
     try:
-        proc = subprocess.run([shutil.which("node") or "node", str(HERE / "node" / "band.js"), path], capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [shutil.which("node") or "node", str(HERE / "node" / "band.js"), path],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         os.unlink(path)
     if proc.returncode != 0:
@@ -257,6 +284,7 @@ def _node_batch(rows: list[dict[str, Any]]) -> tuple[float | None, str]:
 
 
 # ---------------------------------------------------------------- (c)
+
 
 def bench_synth(results: dict[str, Any], sources: int = 20, claims: int = 1000) -> None:
     from benchmarks.synth import found_planted, generate
@@ -271,20 +299,32 @@ def bench_synth(results: dict[str, Any], sources: int = 20, claims: int = 1000) 
         try:
             from engine.analysis.driver import analyse
         except ImportError:
-            results["c"] = {"claims": corpus.claims, "validate": t_validate, "analyse": None, "found": None, "errors": errors[:3]}
+            results["c"] = {
+                "claims": corpus.claims,
+                "validate": t_validate,
+                "analyse": None,
+                "found": None,
+                "errors": errors[:3],
+            }
             return
         start = time.perf_counter()
         analysis = analyse(validation.rulesets)
         t_analyse = time.perf_counter() - start
         found = found_planted(corpus, analysis)
     results["c"] = {
-        "sources": sources, "claims": corpus.claims, "validate": t_validate, "analyse": t_analyse,
-        "found": sum(hit for _, hit in found), "planted": len(found),
-        "kinds": ", ".join(f"{p.kind} {'found' if hit else 'MISSED'}" for p, hit in found), "errors": errors[:3],
+        "sources": sources,
+        "claims": corpus.claims,
+        "validate": t_validate,
+        "analyse": t_analyse,
+        "found": sum(hit for _, hit in found),
+        "planted": len(found),
+        "kinds": ", ".join(f"{p.kind} {'found' if hit else 'MISSED'}" for p, hit in found),
+        "errors": errors[:3],
     }
 
 
 # ---------------------------------------------------------------- (d)
+
 
 def bench_growth(results: dict[str, Any], scales: list[int]) -> None:
     from benchmarks.synth import generate
@@ -310,12 +350,21 @@ def bench_growth(results: dict[str, Any], scales: list[int]) -> None:
             for p in people:
                 f(p)
         t_eval = time.perf_counter() - start
-        rows.append({"claims": corpus.claims, "validate": t_validate, "compile": t_compile, "evaluate": t_eval,
-                     "patients": len(people), "per_claim_ms": (t_validate + t_compile + t_eval) / corpus.claims * 1e3})
+        rows.append(
+            {
+                "claims": corpus.claims,
+                "validate": t_validate,
+                "compile": t_compile,
+                "evaluate": t_eval,
+                "patients": len(people),
+                "per_claim_ms": (t_validate + t_compile + t_eval) / corpus.claims * 1e3,
+            }
+        )
     results["d"] = rows
 
 
 # ---------------------------------------------------------------- (e) and (f)
+
 
 def bench_cli(results: dict[str, Any]) -> None:
     from engine.cli import COMMANDS
@@ -341,20 +390,39 @@ def bench_cli(results: dict[str, Any]) -> None:
             best[command] = min(best[command], took)
             codes[command] = proc.returncode
         best_pair = min(best_pair, pair)
-    rows += [{"command": "conflicts --check" if command == "conflicts" else command, "seconds": best[command], "exit": codes[command]}
-             for command, _ in argvs]
+    rows += [
+        {
+            "command": "conflicts --check" if command == "conflicts" else command,
+            "seconds": best[command],
+            "exit": codes[command],
+        }
+        for command, _ in argvs
+    ]
     if len(argvs) == 2:
-        rows.append({"command": "validate + accord conflicts --check", "seconds": best_pair, "exit": max(codes.values()), "pair": True})
+        rows.append(
+            {
+                "command": "validate + accord conflicts --check",
+                "seconds": best_pair,
+                "exit": max(codes.values()),
+                "pair": True,
+            }
+        )
     results["e"] = rows
 
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "engine.cli", "validate", "rulesets"], cwd=REPO,
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "engine.cli", "validate", "rulesets"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     top: list[tuple[int, str]] = []
     total = 0
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = line[len("import time:"):].split("|")
+        _, cumulative, name = line[len("import time:") :].split("|")
         if not cumulative.strip().isdigit():
             continue
         depth = (len(name) - len(name.lstrip())) // 2
@@ -370,6 +438,7 @@ def bench_cli(results: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------- report
 
+
 def _fmt_rate(rate: float | None) -> str:
     if rate is None:
         return "-"
@@ -381,7 +450,12 @@ def _ok(flag: bool) -> str:
 
 
 def report(results: dict[str, Any], info: dict[str, str]) -> str:
-    lines = ["# Benchmark results", "", "Written by `python -m benchmarks --write`; every number below comes from one run.", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m benchmarks --write`; every number below comes from one run.",
+        "",
+    ]
     lines += ["| Machine | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()] + [""]
     if "a" in results:
         a = results["a"]
@@ -404,24 +478,32 @@ def report(results: dict[str, Any], info: dict[str, str]) -> str:
         b = results["b"]
         ratio_scalar = b["rate"] / b["scalar_rate"]
         node = f"{_fmt_rate(b['node_rate'])} ({b['node_note']})" if b["node_rate"] else f"- ({b['node_note']})"
-        lines += [
-            "## (b) Batch evaluation of numeric band rules",
-            "",
-            f"{b['rules']} band rules over batches of {b['patients']:,} patients, 10% of each fact missing (present masks); `engine.jsonlogic.vectorised.compile_mask`, best of 3 x 20 batches.",
-            "",
-            "| Rule | rule-evals / s |",
-            "|---|---:|",
-        ] + [f"| `{json.dumps(r, separators=(',', ':'))}` | {_fmt_rate(rate)} |" for r, rate in zip(BAND_RULES, b["per_rule"])] + [
-            "",
-            "| Evaluator (same rules, same patients) | rule-evals / s | batch is |",
-            "|---|---:|---:|",
-            f"| **Accord batch (NumPy, one core)** | **{_fmt_rate(b['rate'])}** | target >= 100M/s: {_ok(b['rate'] >= 100e6)} |",
-            f"| Accord compiled, one dict per patient | {_fmt_rate(b['scalar_rate'])} | {ratio_scalar:,.0f}x faster |",
-            f"| json-logic-engine, Node | {node} | " + (f"{b['rate'] / b['node_rate']:,.1f}x faster |" if b["node_rate"] else "- |"),
-            "",
-            "json-logic-engine reads a missing fact as null (JsonLogic), Accord as unknown: the speed is comparable, the answers on patients with missing facts are not.",
-            "",
-        ]
+        lines += (
+            [
+                "## (b) Batch evaluation of numeric band rules",
+                "",
+                f"{b['rules']} band rules over batches of {b['patients']:,} patients, 10% of each fact missing (present masks); `engine.jsonlogic.vectorised.compile_mask`, best of 3 x 20 batches.",
+                "",
+                "| Rule | rule-evals / s |",
+                "|---|---:|",
+            ]
+            + [
+                f"| `{json.dumps(r, separators=(',', ':'))}` | {_fmt_rate(rate)} |"
+                for r, rate in zip(BAND_RULES, b["per_rule"])
+            ]
+            + [
+                "",
+                "| Evaluator (same rules, same patients) | rule-evals / s | batch is |",
+                "|---|---:|---:|",
+                f"| **Accord batch (NumPy, one core)** | **{_fmt_rate(b['rate'])}** | target >= 100M/s: {_ok(b['rate'] >= 100e6)} |",
+                f"| Accord compiled, one dict per patient | {_fmt_rate(b['scalar_rate'])} | {ratio_scalar:,.0f}x faster |",
+                f"| json-logic-engine, Node | {node} | "
+                + (f"{b['rate'] / b['node_rate']:,.1f}x faster |" if b["node_rate"] else "- |"),
+                "",
+                "json-logic-engine reads a missing fact as null (JsonLogic), Accord as unknown: the speed is comparable, the answers on patients with missing facts are not.",
+                "",
+            ]
+        )
     if "c" in results:
         c = results["c"]
         total = c["validate"] + (c["analyse"] or 0)
@@ -430,45 +512,77 @@ def report(results: dict[str, Any], info: dict[str, str]) -> str:
             "",
             f"{c.get('sources', '?')} sources, {c['claims']:,} claims, written as rulesets + source texts (sha256, offsets) into a temp folder.",
             "",
-            "| Step | seconds |", "|---|---:|",
+            "| Step | seconds |",
+            "|---|---:|",
             f"| validate (`engine.validate.validate_paths`) | {c['validate']:.2f} |",
-            f"| analyse (`engine.analysis.driver.analyse`) | {c['analyse']:.2f} |" if c["analyse"] is not None else "| analyse | engine.analysis absent |",
+            f"| analyse (`engine.analysis.driver.analyse`) | {c['analyse']:.2f} |"
+            if c["analyse"] is not None
+            else "| analyse | engine.analysis absent |",
             f"| **total** | **{total:.2f}** (target < 10 s: {_ok(total < 10)}) |",
             "",
-            f"Planted conflicts found: {c.get('found')}/{c.get('planted')} ({c.get('kinds', '')})." + (f" Validation errors: {c['errors']}" if c["errors"] else ""),
+            f"Planted conflicts found: {c.get('found')}/{c.get('planted')} ({c.get('kinds', '')})."
+            + (f" Validation errors: {c['errors']}" if c["errors"] else ""),
             "",
         ]
     if "d" in results:
         rows = results["d"]
-        lines += [
-            "## (d) Growth",
-            "",
-            "Synthetic corpora (1,000 claims per source); compile = fresh compiler over every `when`; evaluate = every claim on "
-            f"{rows[0]['patients']} patients.",
-            "",
-            "| Claims | validate s | compile s | evaluate s | total ms / claim |", "|---:|---:|---:|---:|---:|",
-        ] + [f"| {r['claims']:,} | {r['validate']:.2f} | {r['compile']:.2f} | {r['evaluate']:.3f} | {r['per_claim_ms']:.3f} |" for r in rows] + [""]
+        lines += (
+            [
+                "## (d) Growth",
+                "",
+                "Synthetic corpora (1,000 claims per source); compile = fresh compiler over every `when`; evaluate = every claim on "
+                f"{rows[0]['patients']} patients.",
+                "",
+                "| Claims | validate s | compile s | evaluate s | total ms / claim |",
+                "|---:|---:|---:|---:|---:|",
+            ]
+            + [
+                f"| {r['claims']:,} | {r['validate']:.2f} | {r['compile']:.2f} | {r['evaluate']:.3f} | {r['per_claim_ms']:.3f} |"
+                for r in rows
+            ]
+            + [""]
+        )
         if len(rows) > 1:
             growth = rows[-1]["per_claim_ms"] / rows[0]["per_claim_ms"]
-            lines += [f"Cost per claim at {rows[-1]['claims']:,} claims is {growth:.2f}x the cost at {rows[0]['claims']:,} (1.0 = linear).", ""]
+            lines += [
+                f"Cost per claim at {rows[-1]['claims']:,} claims is {growth:.2f}x the cost at {rows[0]['claims']:,} (1.0 = linear).",
+                "",
+            ]
     if "e" in results:
-        lines += ["## (e) Bundled corpus end to end", "", "Subprocesses `python -m engine.cli COMMAND rulesets`, interpreter start included, best of 3;"
-                  " the last row is both commands one after the other (the target).", "",
-                  "| Command | seconds | exit | target |", "|---|---:|---:|---|"]
+        lines += [
+            "## (e) Bundled corpus end to end",
+            "",
+            "Subprocesses `python -m engine.cli COMMAND rulesets`, interpreter start included, best of 3;"
+            " the last row is both commands one after the other (the target).",
+            "",
+            "| Command | seconds | exit | target |",
+            "|---|---:|---:|---|",
+        ]
         for r in results["e"]:
             if r["seconds"] is None:
                 lines.append(f"| accord {r['command']} | - | - | command not available yet |")
             elif r.get("pair"):
-                lines.append(f"| **accord {r['command']}** | **{r['seconds']:.2f}** | {r['exit']} | < 1 s: {_ok(r['seconds'] < 1)} |")
+                lines.append(
+                    f"| **accord {r['command']}** | **{r['seconds']:.2f}** | {r['exit']} | < 1 s: {_ok(r['seconds'] < 1)} |"
+                )
             else:
                 lines.append(f"| accord {r['command']} | {r['seconds']:.2f} | {r['exit']} | |")
         lines.append("")
     if "f" in results:
         f = results["f"]
-        lines += ["## (f) Import time of `accord validate`", "",
-                  f"`python -X importtime -m engine.cli validate rulesets`: {f['total_ms']:.0f} ms of imports "
-                  f"(bare interpreter start: {f['bare_python'] * 1000:.0f} ms). Largest top-level imports:", "",
-                  "| Module | ms (cumulative) |", "|---|---:|"] + [f"| {n} | {ms:.1f} |" for n, ms in f["top"]] + [""]
+        lines += (
+            [
+                "## (f) Import time of `accord validate`",
+                "",
+                f"`python -X importtime -m engine.cli validate rulesets`: {f['total_ms']:.0f} ms of imports "
+                f"(bare interpreter start: {f['bare_python'] * 1000:.0f} ms). Largest top-level imports:",
+                "",
+                "| Module | ms (cumulative) |",
+                "|---|---:|",
+            ]
+            + [f"| {n} | {ms:.1f} |" for n, ms in f["top"]]
+            + [""]
+        )
     lines += NOTES
     return "\n".join(lines)
 
@@ -488,7 +602,9 @@ NOTES = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     parser.add_argument("--quick", action="store_true", help="growth at 1k and 10k claims only")
     parser.add_argument("--no-node", action="store_true", help="skip the json-logic-engine column")

@@ -16,6 +16,7 @@ provenance offsets, prefix/suffix and the text's sha256 exact.
 
     python benchmarks/synth.py --sources 20 --claims 1000 [--out DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-INDICATIONS = ["rheumatoid_arthritis", "covid19", "alopecia_areata", "atopic_dermatitis",
-               "psoriatic_arthritis", "systemic_lupus_erythematosus", "juvenile_idiopathic_arthritis"]
+INDICATIONS = [
+    "rheumatoid_arthritis",
+    "covid19",
+    "alopecia_areata",
+    "atopic_dermatitis",
+    "psoriatic_arthritis",
+    "systemic_lupus_erythematosus",
+    "juvenile_idiopathic_arthritis",
+]
 CHILD_PUGH = ["A", "B", "C"]
 SEXES = ["female", "male"]
 DOSES = [{"mg": 1, "every_days": 2}, {"mg": 1, "every_days": 1}, {"mg": 2, "every_days": 1}, {"mg": 4, "every_days": 1}]
@@ -89,7 +97,11 @@ def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: in
     available = max(3, min(len(combos), claims // bands))  # combinations that get all their bands
     pick = (seed * 7919) % available
     contra_combo, overlap_combo, gap_combo = (combos[(pick + k * available // 3) % available] for k in range(3))
-    contra_band, overlap_band, gap_band = bands // 2, max(1, bands // 3), max(1, min(bands - 2, bands // 2))  # inner bands
+    contra_band, overlap_band, gap_band = (
+        bands // 2,
+        max(1, bands // 3),
+        max(1, min(bands - 2, bands // 2)),
+    )  # inner bands
 
     for s, source_id in enumerate(ids):
         items: list[tuple[str, Any, dict[str, Any], str]] = []  # (id, value, when, sentence)
@@ -121,11 +133,16 @@ def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: in
 
     if sources > 1:
         others = tuple(i for i in ids if i != ids[1])
-        corpus.planted.append(Planted("between_sources", "dose", (ids_for(ids[1], contra_combo, contra_band),), (ids[1],) + others[:1]))
+        corpus.planted.append(
+            Planted("between_sources", "dose", (ids_for(ids[1], contra_combo, contra_band),), (ids[1],) + others[:1])
+        )
     if sources > 2:
         corpus.planted.append(Planted("within_source", "dose", (f"{ids[2]}/overlap",), (ids[2],)))
     if sources > 3:
-        below, above = ids_for(ids[3], gap_combo, gap_band - 1), ids_for(ids[3], gap_combo, gap_band)  # numbering shifts after the hole
+        below, above = (
+            ids_for(ids[3], gap_combo, gap_band - 1),
+            ids_for(ids[3], gap_combo, gap_band),
+        )  # numbering shifts after the hole
         corpus.planted.append(Planted("gap", "dose", (below, above), (ids[3],)))
     return corpus
 
@@ -136,8 +153,13 @@ def _fmt(x: float | None) -> str:
 
 def _sentence(combo: tuple[str, str, str], lo: float | None, hi: float | None, value: dict[str, Any]) -> str:
     indication, child_pugh, sex = combo
-    band = (f"eGFR {_fmt(lo)} to below {_fmt(hi)}" if lo is not None and hi is not None
-            else f"eGFR below {_fmt(hi)}" if hi is not None else f"eGFR {_fmt(lo)} or more")
+    band = (
+        f"eGFR {_fmt(lo)} to below {_fmt(hi)}"
+        if lo is not None and hi is not None
+        else f"eGFR below {_fmt(hi)}"
+        if hi is not None
+        else f"eGFR {_fmt(lo)} or more"
+    )
     every = "once daily" if value["every_days"] == 1 else f"every {value['every_days']} days"
     return f"In {indication.replace('_', ' ')}, Child-Pugh {child_pugh}, {sex} patients with {band}: {value['mg']} mg {every}."
 
@@ -154,16 +176,31 @@ def _write(folder: Path, source_id: str, items: list[tuple[str, Any, dict[str, A
     claims = []
     for (claim_id, value, when, sentence), (start, end) in zip(items, offsets):
         assert text[start:end] == sentence
-        claims.append({
-            "id": claim_id, "question": "dose", "value": value, "when": when,
-            "provenance": {"exact": sentence, "prefix": text[max(0, start - CONTEXT):start], "suffix": text[end:end + CONTEXT],
-                           "start": start, "end": end},
-            "status": "submitted",
-        })
+        claims.append(
+            {
+                "id": claim_id,
+                "question": "dose",
+                "value": value,
+                "when": when,
+                "provenance": {
+                    "exact": sentence,
+                    "prefix": text[max(0, start - CONTEXT) : start],
+                    "suffix": text[end : end + CONTEXT],
+                    "start": start,
+                    "end": end,
+                },
+                "status": "submitted",
+            }
+        )
     ruleset = {
         "accord": 1,
-        "source": {"id": source_id, "title": f"Synthetic source {source_id}", "kind": "other",
-                   "text": f"sources/{source_id}.txt", "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()},
+        "source": {
+            "id": source_id,
+            "title": f"Synthetic source {source_id}",
+            "kind": "other",
+            "text": f"sources/{source_id}.txt",
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        },
         "drug": "baricitinib",
         "claims": claims,
     }
@@ -177,7 +214,7 @@ def found_planted(corpus: Corpus, analysis: Any) -> list[tuple[Planted, bool]]:
     for planted in corpus.planted:
         q = analysis.questions.get(planted.question)
         hit = False
-        for f in (q.findings if q else []):
+        for f in q.findings if q else []:
             if f.kind != planted.kind:
                 continue
             if not set(planted.sources[:1]) <= set(f.sources):
@@ -198,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="accord-synth-"))
     corpus = generate(out, args.sources, args.claims)
-    print(f"{out}: {len(corpus.sources)} sources, {corpus.claims} claims, planted: " + ", ".join(p.kind for p in corpus.planted))
+    print(
+        f"{out}: {len(corpus.sources)} sources, {corpus.claims} claims, planted: "
+        + ", ".join(p.kind for p in corpus.planted)
+    )
     return 0
 
 

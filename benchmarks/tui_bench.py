@@ -9,6 +9,7 @@
 
 Targets: < 1 s, < 50 ms, < 300 ms (the table showing its rows, and all 1,000 of them). Prints one JSON object; exit 1 when a target is missed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,9 @@ def first_paint(folder: Path, runs: int = 3) -> dict[str, float]:
     rulesets = 0
     for _ in range(runs):
         start = time.time()
-        out = subprocess.run([sys.executable, "-c", CHILD, str(folder)], capture_output=True, text=True, cwd=REPO, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(folder)], capture_output=True, text=True, cwd=REPO, check=True
+        )
         painted, validated, rulesets = out.stdout.split()[-3:]
         best_paint = min(best_paint, float(painted) - start)
         best_valid = min(best_valid, float(validated) - start)
@@ -150,7 +153,9 @@ def big_report(tmp: Path, count: int = 1000) -> Path:
     summary["conflicts"] = count
     summary["by_severity"] = {s: sum(c["severity"] == s for c in conflicts) for s in ("high", "medium", "low")}
     summary["by_kind"] = {k: sum(c["kind"] == k for c in conflicts) for k in sorted({c["kind"] for c in conflicts})}
-    summary["by_question"] = {q: sum(c["question"] == q for c in conflicts) for q in sorted({c["question"] for c in conflicts})}
+    summary["by_question"] = {
+        q: sum(c["question"] == q for c in conflicts) for q in sorted({c["question"] for c in conflicts})
+    }
     summary["high_without_disposition"] = [c["id"] for c in conflicts if c["severity"] == "high"]
     error = next(iter(validator("report").iter_errors(report)), None)
     assert error is None, f"benchmark report breaks the contract: {error.message}"
@@ -211,7 +216,11 @@ async def conflicts_open(tmp: Path, runs: int = 3, timeout_s: float = 30.0) -> d
             App._display = display  # type: ignore[method-assign]
         best_open = min(best_open, marks["open"] - start)
         best_all = min(best_all, marks["all"] - start)
-    return {"conflicts": 1000, "conflicts_open_ms": round(best_open * 1000, 1), "conflicts_all_rows_ms": round(best_all * 1000, 1)}
+    return {
+        "conflicts": 1000,
+        "conflicts_open_ms": round(best_open * 1000, 1),
+        "conflicts_all_rows_ms": round(best_all * 1000, 1),
+    }
 
 
 def main(argv: list[str]) -> int:

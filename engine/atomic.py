@@ -10,6 +10,7 @@ tells whether someone else wrote it since, so a save can ask first.
 write_if_unchanged: that check and the write together, under the file's
 advisory lock (engine.filelock), for saves that race other writers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -118,7 +119,9 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_if_unchanged(path: str | os.PathLike[str], text: str, expected: FileStamp | None, *, force: bool = False) -> FileStamp:
+def write_if_unchanged(
+    path: str | os.PathLike[str], text: str, expected: FileStamp | None, *, force: bool = False
+) -> FileStamp:
     """Under the file's lock: ChangedOnDisk when it no longer matches `expected` (unless `force`), else write_atomic.
 
     The check and the write happen while the lock is held, so a concurrent

@@ -6,6 +6,7 @@ validation) and spliced back at the same place, so comments, key order and
 formatting of everything else are untouched. No third-party imports
 beyond the engine's own.
 """
+
 from __future__ import annotations
 
 import copy
@@ -87,7 +88,7 @@ def locate_claim(doc: Document, index: int) -> ClaimLocation:
     end = span.end
     # A block mapping ends where the next token starts: trim trailing blank lines and
     # comment lines so they stay with what follows.
-    chunk = text[span.start:end]
+    chunk = text[span.start : end]
     lines = chunk.split("\n")
     while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
         lines.pop()
@@ -102,7 +103,7 @@ def locate_claim(doc: Document, index: int) -> ClaimLocation:
 def claim_snippet(doc: Document, index: int) -> str:
     """The claim's YAML text, dedented so its keys start at column 0."""
     loc = locate_claim(doc, index)
-    return _dedent(doc.text[loc.start:loc.end], loc.indent) + "\n"
+    return _dedent(doc.text[loc.start : loc.end], loc.indent) + "\n"
 
 
 def _dedent(text: str, indent: int) -> str:
@@ -131,13 +132,13 @@ def splice_claim(doc: Document, snippet: str, index: int | None) -> str:
             return spliced
     if index is not None:
         loc = locate_claim(doc, index)
-        return text[:loc.start] + _indent(snippet, loc.indent) + text[loc.end:]
+        return text[: loc.start] + _indent(snippet, loc.indent) + text[loc.end :]
     claims = doc.data.get("claims") if isinstance(doc.data, dict) else None
     if isinstance(claims, list) and claims:
         last = locate_claim(doc, len(claims) - 1)
         pad = " " * last.dash_indent
         body = _indent(snippet, last.dash_indent + 2)
-        return text[:last.end] + "\n" + pad + "- " + body + text[last.end:]
+        return text[: last.end] + "\n" + pad + "- " + body + text[last.end :]
     # No claims yet: `claims: []` (or an empty value) becomes a block list.
     key = doc.key_spans.get(("claims",))
     if key is None:
@@ -163,11 +164,16 @@ def _splice_claim_json(doc: Document, snippet: str, index: int | None) -> str | 
     if index is not None:
         span = doc.spans[("claims", index)]
         base = line_indent(text, span.start) if unit else ""
-        return text[:span.start] + json_block(claim, unit, base, "the claim") + text[span.end:]
+        return text[: span.start] + json_block(claim, unit, base, "the claim") + text[span.end :]
     if isinstance(claims, list) and claims:
         last = doc.spans[("claims", len(claims) - 1)]
         base = line_indent(text, last.start) if unit else ""
-        return text[:last.end] + (",\n" + base if unit else ", ") + json_block(claim, unit, base, "the claim") + text[last.end:]
+        return (
+            text[: last.end]
+            + (",\n" + base if unit else ", ")
+            + json_block(claim, unit, base, "the claim")
+            + text[last.end :]
+        )
     new = dict(doc.data)
     new["claims"] = [claim]
     return json_block(new, unit, "", "the ruleset") + ("\n" if text.endswith("\n") else "")
@@ -182,7 +188,7 @@ def set_scalar(doc: Document, parts: tuple[Any, ...], value: Any) -> str:
     span = doc.spans[tuple(parts)]
     as_json = is_json_path(doc.path)
     rendered = _q(value) if as_json else plain_or_quoted(value)
-    text = doc.text[:span.start] + rendered + doc.text[span.end:]
+    text = doc.text[: span.start] + rendered + doc.text[span.end :]
     expected = copy.deepcopy(doc.data)
     node = expected
     for part in parts[:-1]:
@@ -263,9 +269,23 @@ def check_claim_snippet(snippet: str, doc: Document, index: int | None, path: st
             span = snip_doc.spans.get(("id",))
             line, col = (span.line, span.col) if span else (1, 1)
             where = doc.locate(("claims", other, "id")).line
-            mine.append(Diagnostic(name, line, col, "E300", f"duplicate claim id {data['id']!r} (used at line {where} of the file)", "error", "/id"))
+            mine.append(
+                Diagnostic(
+                    name,
+                    line,
+                    col,
+                    "E300",
+                    f"duplicate claim id {data['id']!r} (used at line {where} of the file)",
+                    "error",
+                    "/id",
+                )
+            )
     if not isinstance(data, dict):
-        mine.append(Diagnostic(name, 1, 1, "E100", "a claim must be a mapping (id:, question:, value:, when:, provenance:, status:)"))
+        mine.append(
+            Diagnostic(
+                name, 1, 1, "E100", "a claim must be a mapping (id:, question:, value:, when:, provenance:, status:)"
+            )
+        )
     mine.sort()
     return SnippetCheck(mine, data, elsewhere)
 

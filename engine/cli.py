@@ -2,6 +2,7 @@
 
 Exit codes: 0 success, 1 findings (errors, mismatches, stale reports), 2 usage errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,10 +38,14 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     existing = parser._option_string_actions  # noqa: SLF001 - argparse has no public lookup
     if "--quiet" not in existing:
         flags = [f for f in ("-q", "--quiet") if f not in existing]
-        parser.add_argument(*flags, dest="quiet", action="store_true", help="print only problems and results, no summary or progress")
+        parser.add_argument(
+            *flags, dest="quiet", action="store_true", help="print only problems and results, no summary or progress"
+        )
     if "--verbose" not in existing:
         flags = [f for f in ("-v", "--verbose") if f not in existing]
-        parser.add_argument(*flags, dest="verbose", action="store_true", help="print more detail about what is being done")
+        parser.add_argument(
+            *flags, dest="verbose", action="store_true", help="print more detail about what is being done"
+        )
 
 
 def build_parser(load_all: bool = True) -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ only the facts that matter plus those the sources need to answer. Every
 witness is checked with engine.evaluate (the code `accord eval` runs) before
 it is reported, so it reproduces by construction.
 """
+
 from __future__ import annotations
 
 import copy
@@ -47,6 +48,7 @@ KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3}
 
 # ---------------------------------------------------------------- regions in words
 
+
 def _num(x: Any) -> str:
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
@@ -57,7 +59,13 @@ def numeric_constraint(part: Partition, lo_i: int, hi_i: int) -> dict[str, Any]:
     """The hull of cells lo_i..hi_i of a numeric partition, as bounds and text."""
     low, high = part.cells[lo_i], part.cells[hi_i]
     name = part.fact
-    out: dict[str, Any] = {"fact": name, "low": low.low, "low_inclusive": low.low_closed, "high": high.high, "high_inclusive": high.high_closed}
+    out: dict[str, Any] = {
+        "fact": name,
+        "low": low.low,
+        "low_inclusive": low.low_closed,
+        "high": high.high,
+        "high_inclusive": high.high_closed,
+    }
     if low.low == high.high:
         out["text"] = f"{name} = {_num(low.low)}"
         return out
@@ -65,7 +73,9 @@ def numeric_constraint(part: Partition, lo_i: int, hi_i: int) -> dict[str, Any]:
     has_low = not (low.low == rng[0] and low.low_closed)
     has_high = not (high.high == rng[1] and high.high_closed)
     if has_low and has_high:
-        out["text"] = f"{_num(low.low)} {'<=' if low.low_closed else '<'} {name} {'<=' if high.high_closed else '<'} {_num(high.high)}"
+        out["text"] = (
+            f"{_num(low.low)} {'<=' if low.low_closed else '<'} {name} {'<=' if high.high_closed else '<'} {_num(high.high)}"
+        )
     elif has_low:
         out["text"] = f"{name} {'>=' if low.low_closed else '>'} {_num(low.low)}"
     elif has_high:
@@ -93,11 +103,14 @@ def describe_region(region: RegionCells) -> dict[str, Any]:
     text = " and ".join(c["text"] for c in constraints) or "every patient"
     out = {"text": text, "box": region.box, "cells": region.count, "constraints": constraints}
     if not region.box:
-        out["note"] = "the region is not one box: the constraints give its hull, and some patients inside the hull are outside the region"
+        out["note"] = (
+            "the region is not one box: the constraints give its hull, and some patients inside the hull are outside the region"
+        )
     return out
 
 
 # ---------------------------------------------------------------- witnesses
+
 
 class Answers:
     """engine.evaluate.answer for witnesses, remembered per source by the facts its claims read.
@@ -132,8 +145,9 @@ class Answers:
         return out
 
 
-def minimal_witness(rulesets: dict[str, Ruleset], finding: Finding, constrained: set[str],
-                    answers: Answers | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def minimal_witness(
+    rulesets: dict[str, Ruleset], finding: Finding, constrained: set[str], answers: Answers | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The witness cell's patient with every unconstrained fact dropped that the answers do not need."""
     ask = answers or Answers(rulesets)
     facts = dict(finding.region.witness)
@@ -148,6 +162,7 @@ def minimal_witness(rulesets: dict[str, Ruleset], finding: Finding, constrained:
 
 
 # ---------------------------------------------------------------- conflicts
+
 
 @dataclass
 class Conflict:
@@ -167,9 +182,17 @@ class Conflict:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "id": self.id, "kind": self.kind, "question": self.question, "severity": self.severity,
-            "sources": self.sources, "description": self.description, "claims": self.claims,
-            "region": self.region, "witness": {"facts": self.witness}, "answers": self.answers, "notes": self.notes,
+            "id": self.id,
+            "kind": self.kind,
+            "question": self.question,
+            "severity": self.severity,
+            "sources": self.sources,
+            "description": self.description,
+            "claims": self.claims,
+            "region": self.region,
+            "witness": {"facts": self.witness},
+            "answers": self.answers,
+            "notes": self.notes,
         }
         if self.fact is not None:
             data["fact"] = self.fact
@@ -183,8 +206,15 @@ class Conflict:
 
 
 def _claim_json(claim: Claim) -> dict[str, Any]:
-    return {"id": claim.id, "source": claim.source, "value": claim.value, "status": claim.status, "quote": claim.provenance.exact,
-            "start": claim.provenance.start, "end": claim.provenance.end}
+    return {
+        "id": claim.id,
+        "source": claim.source,
+        "value": claim.value,
+        "status": claim.status,
+        "quote": claim.provenance.exact,
+        "start": claim.provenance.start,
+        "end": claim.provenance.end,
+    }
 
 
 def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:
@@ -197,7 +227,9 @@ def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:
     notes = []
     for measure, names in sorted(by_measure.items()):
         if len(names) > 1:
-            notes.append(f"compared on patients carrying both {' and '.join(sorted(names))}; these measures are not equated ({measure})")
+            notes.append(
+                f"compared on patients carrying both {' and '.join(sorted(names))}; these measures are not equated ({measure})"
+            )
     return notes
 
 
@@ -208,23 +240,33 @@ def _describe(finding: Finding, answers: list[dict[str, Any]], region_text: str,
         if a["status"] == "conflicting":
             return " and ".join(format_value(v["value"]) for v in a["values"])
         return a["status"]
+
     if finding.kind == WITHIN:
         return f"{finding.sources[0]} gives different answers where {region_text}: {said(answers[0])}"
     if finding.kind == GAP:
         ending = ", ".join(f"{c} ({format_value(claims[c].value)})" for c in finding.ending)
         beginning = ", ".join(f"{c} ({format_value(claims[c].value)})" for c in finding.beginning)
-        there = "is silent there" if answers[0]["status"] == "silent" else f"answers {said(answers[0])} there only through claims that span the hole"
-        return (f"{finding.sources[0]} leaves a hole along {finding.fact}: {ending} ends just below and {beginning} begins just above "
-                f"{region_text}; the source {there}")
+        there = (
+            "is silent there"
+            if answers[0]["status"] == "silent"
+            else f"answers {said(answers[0])} there only through claims that span the hole"
+        )
+        return (
+            f"{finding.sources[0]} leaves a hole along {finding.fact}: {ending} ends just below and {beginning} begins just above "
+            f"{region_text}; the source {there}"
+        )
     a, b = answers
     text = f"{a['source']} says {said(a)} but {b['source']} says {said(b)} where {region_text}"
     if finding.kind == BOUNDARY:
-        text += f"; both use {finding.fact} {_num(finding.threshold)} as a threshold but put the point on different sides"
+        text += (
+            f"; both use {finding.fact} {_num(finding.threshold)} as a threshold but put the point on different sides"
+        )
     return text
 
 
-def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabulary | None = None,
-                    max_findings: int = MAX_FINDINGS) -> list[Conflict]:
+def build_conflicts(
+    rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabulary | None = None, max_findings: int = MAX_FINDINGS
+) -> list[Conflict]:
     """Turn findings into conflicts: merged by id, described, with checked witnesses.
 
     Only the first `max_findings` in report order are built (ordering needs no
@@ -239,16 +281,28 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
             merged.setdefault(conflict_id(finding.kind, finding.question, finding.claims), []).append(finding)
     # Findings the analysis did not locate (over the limit for one pair) are conflicts all the same: their
     # ids (between or boundary, which only the region would decide) keep their dispositions from being orphaned.
-    cut_ids = {conflict_id(kind, qa.question, claims_of)
-               for qa in analysis.questions.values() for claims_of in qa.findings_cut for kind in (BETWEEN, BOUNDARY)}
+    cut_ids = {
+        conflict_id(kind, qa.question, claims_of)
+        for qa in analysis.questions.values()
+        for claims_of in qa.findings_cut
+        for kind in (BETWEEN, BOUNDARY)
+    }
     cut = sum(len(qa.findings_cut) for qa in analysis.questions.values())
     analysis.conflict_ids = frozenset(merged) | frozenset(cut_ids)
     analysis.truncated = None
     if len(merged) > max_findings or cut:
+
         def rank(cid: str) -> tuple[Any, ...]:
             f = merged[cid][0]
             q = vocab.questions.get(f.question)
-            return (SEVERITY_RANK.get(q.severity if q else "medium", 9), f.question, KIND_RANK.get(f.kind, 9), list(f.sources), cid)
+            return (
+                SEVERITY_RANK.get(q.severity if q else "medium", 9),
+                f.question,
+                KIND_RANK.get(f.kind, 9),
+                list(f.sources),
+                cid,
+            )
+
         kept = sorted(merged, key=rank)[:max_findings]
         analysis.truncated = {"conflicts_found": len(merged) + cut, "max_findings": max_findings}
         merged = {cid: merged[cid] for cid in kept}
@@ -267,12 +321,23 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
         constrained = {c["fact"] for c in region["constraints"]}
         witness, answers = minimal_witness(by_source, finding, constrained, ask)
         involved = [claims[c] for c in finding.claims]
-        out.append(Conflict(
-            id=cid, kind=finding.kind, question=finding.question, severity=question.severity if question else "medium",
-            sources=list(finding.sources), claims=[_claim_json(c) for c in involved], region=region, witness=witness,
-            answers=answers, description=_describe(finding, answers, region["text"], claims),
-            notes=_measure_note(involved, vocab), fact=finding.fact, threshold=finding.threshold,
-        ))
+        out.append(
+            Conflict(
+                id=cid,
+                kind=finding.kind,
+                question=finding.question,
+                severity=question.severity if question else "medium",
+                sources=list(finding.sources),
+                claims=[_claim_json(c) for c in involved],
+                region=region,
+                witness=witness,
+                answers=answers,
+                description=_describe(finding, answers, region["text"], claims),
+                notes=_measure_note(involved, vocab),
+                fact=finding.fact,
+                threshold=finding.threshold,
+            )
+        )
     out.sort(key=lambda c: c.sort_key)
     return out
 
@@ -280,8 +345,9 @@ def build_conflicts(rulesets: list[Ruleset], analysis: Analysis, vocab: Vocabula
 WITNESS_UNITS = 1000  # one claim evaluated for a witness, in the work units of engine.analysis.model.MAX_WORK
 
 
-def _within_witness_work(merged: dict[str, list[Finding]], analysis: Analysis, rulesets: list[Ruleset], vocab: Vocabulary,
-                         found: int) -> dict[str, list[Finding]]:
+def _within_witness_work(
+    merged: dict[str, list[Finding]], analysis: Analysis, rulesets: list[Ruleset], vocab: Vocabulary, found: int
+) -> dict[str, list[Finding]]:
     """The conflicts whose witnesses fit what the analysis left of its work budget, first in report order.
 
     A witness evaluates every claim of its sources on the question once, then once
@@ -298,7 +364,13 @@ def _within_witness_work(merged: dict[str, list[Finding]], analysis: Analysis, r
     def rank(cid: str) -> tuple[Any, ...]:
         f = merged[cid][0]
         q = vocab.questions.get(f.question)
-        return (SEVERITY_RANK.get(q.severity if q else "medium", 9), f.question, KIND_RANK.get(f.kind, 9), list(f.sources), cid)
+        return (
+            SEVERITY_RANK.get(q.severity if q else "medium", 9),
+            f.question,
+            KIND_RANK.get(f.kind, 9),
+            list(f.sources),
+            cid,
+        )
 
     kept: list[str] = []
     for cid in sorted(merged, key=rank):
@@ -314,12 +386,24 @@ def _within_witness_work(merged: dict[str, list[Finding]], analysis: Analysis, r
     return {cid: merged[cid] for cid in kept}
 
 
-def find_conflicts(rulesets: list[Ruleset], vocab: Vocabulary | None = None,
-                   on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
-                   max_bytes: int = MAX_BYTES, max_findings: int = MAX_FINDINGS,
-                   max_work: int = MAX_WORK) -> tuple[list[Conflict], Analysis]:
+def find_conflicts(
+    rulesets: list[Ruleset],
+    vocab: Vocabulary | None = None,
+    on_question: Callable[[str, int], None] | None = None,
+    max_cells: int = MAX_CELLS,
+    max_bytes: int = MAX_BYTES,
+    max_findings: int = MAX_FINDINGS,
+    max_work: int = MAX_WORK,
+) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
     vocab = vocab or vocabulary()
-    analysis = analyse(rulesets, vocab, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes, max_findings=max_findings,
-                       max_work=max_work)
+    analysis = analyse(
+        rulesets,
+        vocab,
+        on_question=on_question,
+        max_cells=max_cells,
+        max_bytes=max_bytes,
+        max_findings=max_findings,
+        max_work=max_work,
+    )
     return build_conflicts(rulesets, analysis, vocab, max_findings), analysis

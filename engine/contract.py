@@ -4,6 +4,7 @@ Everything that checks a shape goes through the files in schema/; this module
 only loads them, wires up cross-file $refs locally (never over the network)
 and presents the vocabulary as typed objects.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -80,7 +81,9 @@ class ContractValidator:
             import jsonschema_rs
 
             kwargs = {"registry": _rs_registry()} if contract else {}
-            self._fast = jsonschema_rs.Draft202012Validator(strict_integers(schema), keywords={STRICT_INTEGER: _StrictInteger}, **kwargs)
+            self._fast = jsonschema_rs.Draft202012Validator(
+                strict_integers(schema), keywords={STRICT_INTEGER: _StrictInteger}, **kwargs
+            )
         except Exception:  # noqa: BLE001 - no wheel for this platform, or a schema it rejects: use jsonschema alone
             self._fast = None
 
@@ -150,7 +153,10 @@ def strict_integers(schema: Any) -> Any:
         return [strict_integers(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {key: (value if key in ("enum", "const", "default", "examples") else strict_integers(value)) for key, value in schema.items()}
+    out = {
+        key: (value if key in ("enum", "const", "default", "examples") else strict_integers(value))
+        for key, value in schema.items()
+    }
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
     if "integer" in kinds and "number" not in kinds:

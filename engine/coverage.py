@@ -15,6 +15,7 @@ Splitting rules (kept deliberately simple so authors can predict them):
 
 Pure Python, no third-party imports.
 """
+
 from __future__ import annotations
 
 import bisect

@@ -9,6 +9,7 @@ Inputs the vocabulary's ranges rule out are refused first (engine.patient_ranges
 and a derived value that leaves its own range, overflows or is not finite is not
 derived: the fact stays missing and a Refusal says why. Deriving never raises.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ def ckd_epi_2021(creatinine_mg_dl: float, age_years: float, sex: str) -> float:
     kappa = 0.7 if female else 0.9
     alpha = -0.241 if female else -0.302
     ratio = creatinine_mg_dl / kappa
-    egfr = 142 * min(ratio, 1.0) ** alpha * max(ratio, 1.0) ** -1.200 * 0.9938 ** age_years
+    egfr = 142 * min(ratio, 1.0) ** alpha * max(ratio, 1.0) ** -1.200 * 0.9938**age_years
     return egfr * 1.012 if female else egfr
 
 
@@ -70,7 +71,12 @@ def derivation(facts: dict[str, Any], vocab: Vocabulary | None = None) -> Deriva
     sexed = _present(out, "age_years", "sex") and out["sex"] in ("female", "male")
     wanted = [
         ("egfr", ckd_epi_2021, ("age_years", "sex"), "CKD-EPI 2021 from serum_creatinine_mg_dl, age_years, sex"),
-        ("crcl", cockcroft_gault, ("age_years", "sex", "weight_kg"), "Cockcroft-Gault from serum_creatinine_mg_dl, age_years, sex, weight_kg"),
+        (
+            "crcl",
+            cockcroft_gault,
+            ("age_years", "sex", "weight_kg"),
+            "Cockcroft-Gault from serum_creatinine_mg_dl, age_years, sex, weight_kg",
+        ),
     ]
     for name, formula, inputs, method in wanted:
         if not (usable and sexed and out.get(name) is None and _present(out, *inputs)):
@@ -97,4 +103,3 @@ def derive_facts(facts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     """
     result = derivation(facts)
     return result.facts, result.how
-

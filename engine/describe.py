@@ -4,13 +4,22 @@
 reads "indication is rheumatoid arthritis and age (years) is more than 70".
 Pure Python; unknown shapes fall back to compact JSON so nothing is hidden.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-_CMP = {"<": "is less than", "<=": "is at most", ">": "is more than", ">=": "is at least",
-        "==": "is", "===": "is", "!=": "is not", "!==": "is not"}
+_CMP = {
+    "<": "is less than",
+    "<=": "is at most",
+    ">": "is more than",
+    ">=": "is at least",
+    "==": "is",
+    "===": "is",
+    "!=": "is not",
+    "!==": "is not",
+}
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITH = {"+": "+", "-": "−", "*": "×", "/": "÷", "%": "mod"}
 
@@ -58,7 +67,7 @@ def _words(node: Any, top: bool = False) -> str:
         return _fact(_var_name(node))
     if not isinstance(node, dict) or len(node) != 1:
         return _literal(node)
-    (op, args), = node.items()
+    ((op, args),) = node.items()
     if not isinstance(args, list):
         args = [args]
     if op in ("and", "or"):

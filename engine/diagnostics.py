@@ -3,6 +3,7 @@
 Modelled on jsonschema's error objects: data, not strings, so the CLI, the
 TUI, SARIF and GitHub annotations all render the same finding their own way.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -16,16 +17,25 @@ MAX_MESSAGE = 400
 # code -> (short name, explanation). The single registry of diagnostic codes;
 # docs and SARIF rule metadata are generated from it.
 CODES: dict[str, tuple[str, str]] = {
-    "E001": ("unreadable-file", "The file cannot be read (missing, a directory, not a regular file such as a FIFO or device, or permission denied)."),
+    "E001": (
+        "unreadable-file",
+        "The file cannot be read (missing, a directory, not a regular file such as a FIFO or device, or permission denied).",
+    ),
     "E002": ("file-too-large", "The file is larger than the size limit for untrusted input."),
     "E003": ("invalid-utf8", "The file is not valid UTF-8 text."),
     "E004": ("syntax-error", "The file is not well-formed YAML or JSON."),
     "E005": ("duplicate-key", "A mapping has the same key twice; YAML would silently keep the last one."),
-    "E006": ("alias-or-anchor", "YAML anchors, aliases and merge keys are not allowed (they enable alias bombs and hide content)."),
+    "E006": (
+        "alias-or-anchor",
+        "YAML anchors, aliases and merge keys are not allowed (they enable alias bombs and hide content).",
+    ),
     "E007": ("custom-tag", "YAML tags are not allowed; plain JSON-compatible data only."),
     "E008": ("too-deep", "Nesting is deeper than the limit."),
     "E009": ("multiple-documents", "A file must hold exactly one YAML document."),
-    "E010": ("outside-project", "The file resolves (through a symbolic link) outside the project folder, so it is not read."),
+    "E010": (
+        "outside-project",
+        "The file resolves (through a symbolic link) outside the project folder, so it is not read.",
+    ),
     "E011": ("too-many-problems", "A file has more problems than are reported one by one; checking it stopped there."),
     "E100": ("schema", "The document does not match its JSON Schema in schema/."),
     "E200": ("unknown-operation", "The rule uses an operation outside Accord's JSON-Logic whitelist."),
@@ -35,8 +45,14 @@ CODES: dict[str, tuple[str, str]] = {
     "E204": ("bad-var", "A var must be a literal fact name (no computed names, paths or defaults)."),
     "E205": ("bad-arity", "An operation has the wrong number of arguments."),
     "E206": ("division-by-zero", "A division or modulo by the literal zero."),
-    "E207": ("number-out-of-range", "A number in a rule or a value is beyond float range (about 1.8e308) or not finite."),
-    "E208": ("rule-too-large", "A rule has more than 1,000 operations (engine.rules.MAX_OPERATIONS); it is refused before it is checked or evaluated."),
+    "E207": (
+        "number-out-of-range",
+        "A number in a rule or a value is beyond float range (about 1.8e308) or not finite.",
+    ),
+    "E208": (
+        "rule-too-large",
+        "A rule has more than 1,000 operations (engine.rules.MAX_OPERATIONS); it is refused before it is checked or evaluated.",
+    ),
     "E210": ("unknown-question", "The claim answers a question the vocabulary does not define."),
     "E211": ("bad-value", "The claim's value is not a valid answer to its question."),
     "E300": ("duplicate-claim-id", "Two claims share an id."),
@@ -49,9 +65,18 @@ CODES: dict[str, tuple[str, str]] = {
     "E404": ("bad-offsets", "Offsets are out of range or end before start."),
     "W405": ("context-mismatch", "The quote is at its offsets but its prefix or suffix differs from the text."),
     "E500": ("patient-fact", "A patient fact is unknown or has the wrong type."),
-    "E501": ("patient-expectation", "A patient's expectation names an unknown source or question, or an invalid value."),
-    "W502": ("patient-fact-range", "A patient value (given or derived) is outside the vocabulary's range or not finite; it is treated as missing, never evaluated."),
-    "W503": ("expectations-skipped", "Patients' expectations of a source whose ruleset has errors were not checked; fix the ruleset's errors first."),
+    "E501": (
+        "patient-expectation",
+        "A patient's expectation names an unknown source or question, or an invalid value.",
+    ),
+    "W502": (
+        "patient-fact-range",
+        "A patient value (given or derived) is outside the vocabulary's range or not finite; it is treated as missing, never evaluated.",
+    ),
+    "W503": (
+        "expectations-skipped",
+        "Patients' expectations of a source whose ruleset has errors were not checked; fix the ruleset's errors first.",
+    ),
 }
 
 

@@ -7,6 +7,7 @@ tests/engine/test_docgen.py fails when docs/cli.md differs from what this
 module generates: after adding or changing a subcommand or an option, run
 the first command and commit docs/cli.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,9 @@ def _option_rows(parser: argparse.ArgumentParser) -> list[str]:
         if action.option_strings:
             name = ", ".join(f"`{s}`" for s in action.option_strings)
             if action.nargs != 0:
-                metavar = action.metavar or (("{" + ",".join(map(str, action.choices)) + "}") if action.choices else action.dest.upper())
+                metavar = action.metavar or (
+                    ("{" + ",".join(map(str, action.choices)) + "}") if action.choices else action.dest.upper()
+                )
                 name += f" `{metavar}`"
         else:
             name = f"`{action.metavar or action.dest}`"
@@ -105,7 +108,7 @@ def generate() -> str:
         for name, parser in commands:
             usage = parser.format_usage().strip()
             if usage.startswith("usage: "):
-                usage = usage[len("usage: "):]
+                usage = usage[len("usage: ") :]
             example = (parser.epilog or "").replace("example:", "", 1).strip()
             lines += [
                 f"## accord {name}",
@@ -151,13 +154,17 @@ def generate() -> str:
 def _exit_codes(doc: str) -> str:
     for line in doc.splitlines():
         if line.startswith("Exit codes:"):
-            return line[len("Exit codes:"):].strip()
+            return line[len("Exit codes:") :].strip()
     return "0 success, 1 findings, 2 usage errors."
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.docgen", description="Write docs/cli.md from the accord argument parser.")
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/cli.md is out of date instead of writing it")
+    parser = argparse.ArgumentParser(
+        prog="python -m engine.docgen", description="Write docs/cli.md from the accord argument parser."
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if docs/cli.md is out of date instead of writing it"
+    )
     args = parser.parse_args(argv)
     text = generate()
     current = CLI_MD.read_text(encoding="utf-8") if CLI_MD.exists() else ""

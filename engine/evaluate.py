@@ -11,6 +11,7 @@ For one source and one question the answer is:
 Claims are compiled once (engine.jsonlogic, Accord semantics: Kleene logic
 over missing facts) and cached by rule content.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -148,7 +149,7 @@ def deciding_missing_facts(rule: Any, facts: dict[str, Any]) -> list[str]:
     except RuleError:
         return []
     if isinstance(rule, dict) and len(rule) == 1:
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         if op in ("and", "or", "!", "!!", "if", "?:"):
             children = args if isinstance(args, list) else [args]
             found = [name for child in children for name in deciding_missing_facts(child, facts)]
@@ -164,7 +165,9 @@ def _scale(question: str) -> tuple[str, ...]:
     return q.scale if q is not None else ()
 
 
-def resolve(question: str, groups: tuple[ValueGroup, ...]) -> tuple[str, tuple[ValueGroup, ...], tuple[ValueGroup, ...]]:
+def resolve(
+    question: str, groups: tuple[ValueGroup, ...]
+) -> tuple[str, tuple[ValueGroup, ...], tuple[ValueGroup, ...]]:
     """(status, values, subsumed) for the value groups of the claims that apply.
 
     Several restrictions on a question with a `scale` in the vocabulary
@@ -201,7 +204,13 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
     return fold(source, question, applied, unknown, tuple(errors))
 
 
-def fold(source: str, question: str, applied: dict[str, list[Claim]], unknown: list[ClaimOutcome], errors: tuple[str, ...] = ()) -> Answer:
+def fold(
+    source: str,
+    question: str,
+    applied: dict[str, list[Claim]],
+    unknown: list[ClaimOutcome],
+    errors: tuple[str, ...] = (),
+) -> Answer:
     """combine() after sorting: the claims that apply grouped by value key, and the unknown ones.
 
     Region analysis calls it directly with claims read off bit masks, without
@@ -252,12 +261,14 @@ class PatientEvaluation:
         return next((a for a in self.answers if a.source == source and a.question == question), None)
 
 
-def evaluate_patient(rulesets: list[Ruleset], facts: dict[str, Any], patient_id: str = "patient", questions: Iterable[str] | None = None) -> PatientEvaluation:
+def evaluate_patient(
+    rulesets: list[Ruleset], facts: dict[str, Any], patient_id: str = "patient", questions: Iterable[str] | None = None
+) -> PatientEvaluation:
     """Answers of every source to every question it addresses (or to `questions`)."""
     all_facts, derived = derive_facts(facts)
     wanted = list(questions) if questions is not None else None
     answers = []
     for ruleset in rulesets:
-        for question in (wanted if wanted is not None else ruleset.questions):
+        for question in wanted if wanted is not None else ruleset.questions:
             answers.append(answer(ruleset, question, all_facts))
     return PatientEvaluation(patient_id, all_facts, derived, answers)

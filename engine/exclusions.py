@@ -8,6 +8,7 @@ there (block or flow); everything else in the file keeps its bytes. The
 result is parsed again and must read as the old list plus the new item. No
 third-party imports beyond the engine's own.
 """
+
 from __future__ import annotations
 
 import os
@@ -96,17 +97,27 @@ def add_exclusion(doc: Document, span: Span, reason: str, note: str = "") -> str
     items = data.get("excluded")
     ftext = doc.text
     if is_json_path(doc.path):
-        return _add_exclusion_json(doc, {"start": span.start, "end": span.end, "reason": reason, "exact": span.exact,
-                                         **({"note": note} if note else {})})
+        return _add_exclusion_json(
+            doc,
+            {
+                "start": span.start,
+                "end": span.end,
+                "reason": reason,
+                "exact": span.exact,
+                **({"note": note} if note else {}),
+            },
+        )
     if items is None and "excluded" not in data:
         sep = "" if ftext.endswith("\n") or not ftext else "\n"
         return ftext + sep + "excluded:\n  " + _item(fields, 2, False) + "\n"
     if not isinstance(items, list):
         raise ExclusionError(f"{doc.path}: `excluded` is not a list; fix the file first")
     whole = doc.spans[("excluded",)]
-    if not items or ftext[whole.start:whole.start + 1] == "[":
+    if not items or ftext[whole.start : whole.start + 1] == "[":
         if items:
-            raise ExclusionError(f"{doc.path}: `excluded` is written as a flow list [...]; write it as a block list first")
+            raise ExclusionError(
+                f"{doc.path}: `excluded` is written as a flow list [...]; write it as a block list first"
+            )
         # `excluded: []` (or nothing after the colon) becomes a block list
         key = doc.key_spans[("excluded",)]
         colon = ftext.index(":", key.end) + 1
@@ -117,9 +128,16 @@ def add_exclusion(doc: Document, span: Span, reason: str, note: str = "") -> str
     if dash == -1:
         raise ExclusionError(f"{doc.path}: cannot find the list items of `excluded`")
     dash_indent = dash - _line_start(ftext, first.start)
-    flow = ftext[first.start:first.start + 1] == "{"
+    flow = ftext[first.start : first.start + 1] == "{"
     line = " " * dash_indent + _item(fields, dash_indent, flow) + "\n"
-    after = next((i for i, item in enumerate(items) if isinstance(item, dict) and isinstance(item.get("start"), int) and item["start"] > span.start), None)
+    after = next(
+        (
+            i
+            for i, item in enumerate(items)
+            if isinstance(item, dict) and isinstance(item.get("start"), int) and item["start"] > span.start
+        ),
+        None,
+    )
     if after is not None:
         at = _line_start(ftext, doc.spans[("excluded", after)].start)
         # Comment and blank lines just above an item belong to it: insert above them.
@@ -131,7 +149,11 @@ def add_exclusion(doc: Document, span: Span, reason: str, note: str = "") -> str
         return ftext[:at] + line + ftext[at:]
     last = len(items) - 1
     last_item = items[last]
-    inner = [doc.spans[("excluded", last, k)] for k in last_item] if isinstance(last_item, dict) and last_item else [doc.spans[("excluded", last)]]
+    inner = (
+        [doc.spans[("excluded", last, k)] for k in last_item]
+        if isinstance(last_item, dict) and last_item
+        else [doc.spans[("excluded", last)]]
+    )
     at = _line_end(ftext, max(s.end for s in inner))
     if at == len(ftext) and not ftext.endswith("\n"):
         return ftext + "\n" + line.rstrip("\n")
@@ -154,8 +176,14 @@ def _add_exclusion_json(doc: Document, item: dict[str, Any]) -> str:
             base = line_indent(text, first.start) if unit else ""
             sep = ",\n" + base if unit else ", "
             block = json_block(item, unit, base, "the exclusion")
-            after = next((i for i, old in enumerate(items) if isinstance(old, dict) and isinstance(old.get("start"), int)
-                          and old["start"] > item["start"]), None)
+            after = next(
+                (
+                    i
+                    for i, old in enumerate(items)
+                    if isinstance(old, dict) and isinstance(old.get("start"), int) and old["start"] > item["start"]
+                ),
+                None,
+            )
             if after is not None:
                 at = doc.spans[("excluded", after)].start
                 return text[:at] + block + sep + text[at:]
@@ -177,20 +205,41 @@ def exclude(doc: Document, source_text: str, start: int, end: int, reason: str, 
     try:
         new_doc = load_text(new_text, doc.path, as_json=is_json_path(doc.path))
     except LoadError as exc:
-        raise ExclusionError(f"{doc.path}: the exclusion would not be valid {'JSON' if is_json_path(doc.path) else 'YAML'} ({exc.diagnostic.message})") from exc
+        raise ExclusionError(
+            f"{doc.path}: the exclusion would not be valid {'JSON' if is_json_path(doc.path) else 'YAML'} ({exc.diagnostic.message})"
+        ) from exc
     old = list(doc.data.get("excluded") or [])
-    wanted = {"start": span.start, "end": span.end, "reason": reason, "exact": span.exact, **({"note": note} if note else {})}
+    wanted = {
+        "start": span.start,
+        "end": span.end,
+        "reason": reason,
+        "exact": span.exact,
+        **({"note": note} if note else {}),
+    }
     got = new_doc.data.get("excluded") if isinstance(new_doc.data, dict) else None
     rest_before = {k: v for k, v in doc.data.items() if k != "excluded"}
     rest_after = {k: v for k, v in new_doc.data.items() if k != "excluded"} if isinstance(new_doc.data, dict) else None
-    others = got[:got.index(wanted)] + got[got.index(wanted) + 1:] if isinstance(got, list) and wanted in got else None
+    others = (
+        got[: got.index(wanted)] + got[got.index(wanted) + 1 :] if isinstance(got, list) and wanted in got else None
+    )
     if others != old or rest_before != rest_after:
-        raise ExclusionError(f"{doc.path}: recording the exclusion would not read back as the old list plus the new item")
+        raise ExclusionError(
+            f"{doc.path}: recording the exclusion would not read back as the old list plus the new item"
+        )
     return new_text
 
 
-def save_exclusion(path: str | os.PathLike[str], loaded: Document, source_text: str, start: int, end: int, reason: str,
-                   note: str = "", *, force: bool = False) -> tuple[str, FileStamp]:
+def save_exclusion(
+    path: str | os.PathLike[str],
+    loaded: Document,
+    source_text: str,
+    start: int,
+    end: int,
+    reason: str,
+    note: str = "",
+    *,
+    force: bool = False,
+) -> tuple[str, FileStamp]:
     """Record the exclusion in the ruleset file at `path` atomically; returns (new text, new stamp).
 
     `loaded` is the ruleset document the span was chosen in: unless `force`,
@@ -209,4 +258,13 @@ def save_exclusion(path: str | os.PathLike[str], loaded: Document, source_text: 
         return text, write_atomic(path, text)
 
 
-__all__ = ["ChangedOnDisk", "ExclusionError", "Span", "add_exclusion", "exclude", "reasons", "save_exclusion", "trim_span"]
+__all__ = [
+    "ChangedOnDisk",
+    "ExclusionError",
+    "Span",
+    "add_exclusion",
+    "exclude",
+    "reasons",
+    "save_exclusion",
+    "trim_span",
+]

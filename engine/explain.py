@@ -5,6 +5,7 @@ unknown, with every condition of its rule marked held, failed or unknown
 against the patient's actual values, the verbatim quote and the claim's
 review status. The same trace backs `accord explain` and the workbench.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ def trace_condition(rule: Any, facts: dict[str, Any]) -> ConditionTrace:
     """Evaluate `rule` node by node, so each condition shows whether it held and with which values."""
     parts: tuple[ConditionTrace, ...] = ()
     if isinstance(rule, dict) and len(rule) == 1:
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         if op in ("and", "or", "!") and isinstance(args, (list, dict)):
             children = args if isinstance(args, list) else [args]
             parts = tuple(trace_condition(child, facts) for child in children)

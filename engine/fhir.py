@@ -13,6 +13,7 @@ listed in the notes as a warning, with the resource, the code and the unit.
 Resources are parsed with the `fhir.resources` models (R4B, wire-compatible
 with R4 for Patient, Observation and Condition): install `accord[fhir]`.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,16 @@ MAX_BUNDLE_BYTES = 5 * 1024 * 1024  # engine.loader.MAX_BYTES: parsing and valid
 UNIT_FACTORS: dict[str, dict[str, float]] = {
     "mg/dL": {"mg/dL": 1.0, "mg/L": 0.1, "g/L": 100.0, "g/dL": 1000.0},
     "g/dL": {"g/dL": 1.0, "g/L": 0.1, "mg/dL": 0.001, "mg/mL": 0.1},
-    "10*9/L": {"10*9/L": 1.0, "10*3/uL": 1.0, "10*3/mm3": 1.0, "/nL": 1.0, "10*6/mL": 1.0, "/uL": 1e-3, "/mm3": 1e-3, "10*6/L": 1e-3},
+    "10*9/L": {
+        "10*9/L": 1.0,
+        "10*3/uL": 1.0,
+        "10*3/mm3": 1.0,
+        "/nL": 1.0,
+        "10*6/mL": 1.0,
+        "/uL": 1e-3,
+        "/mm3": 1e-3,
+        "10*6/L": 1e-3,
+    },
     "kg": {"kg": 1.0, "g": 1e-3, "[lb_av]": 0.45359237, "[oz_av]": 0.028349523125},
     "mL/min": {"mL/min": 1.0, "mL/s": 60.0, "L/h": 1000.0 / 60.0, "L/d": 1000.0 / 1440.0},
     "mL/min/{1.73_m2}": {"mL/min/{1.73_m2}": 1.0, "mL/min/1.73.m2": 1.0, "mL/s/{1.73_m2}": 60.0},
@@ -85,7 +95,11 @@ class Note:
 
     def __str__(self) -> str:
         where = f" (at {self.pointer})" if self.pointer else ""
-        text = f"{self.level}: {self.resource}: {self.message}{where}" if self.resource else f"{self.level}: {self.message}{where}"
+        text = (
+            f"{self.level}: {self.resource}: {self.message}{where}"
+            if self.resource
+            else f"{self.level}: {self.message}{where}"
+        )
         return escape_controls(text)
 
     def to_json(self) -> dict[str, str]:
@@ -258,8 +272,12 @@ MAPPED = ("Observation", "Condition")
 MAX_MAPPED_RESOURCES = 2_000  # validated resources per bundle: about 1 ms each in fhir.resources
 
 
-def facts_from_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = None, vocab: Vocabulary | None = None,
-                      patient_id: str | None = None) -> tuple[dict[str, Any], list[Note]]:
+def facts_from_bundle(
+    source: str | Path | dict[str, Any],
+    as_of: date | str | None = None,
+    vocab: Vocabulary | None = None,
+    patient_id: str | None = None,
+) -> tuple[dict[str, Any], list[Note]]:
     """Facts of the vocabulary read from a FHIR R4 Bundle, and notes on what was used or left out.
 
     See read_bundle; this is its (facts, notes) pair.
@@ -268,8 +286,12 @@ def facts_from_bundle(source: str | Path | dict[str, Any], as_of: date | str | N
     return read.facts, read.notes
 
 
-def read_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = None, vocab: Vocabulary | None = None,
-                patient_id: str | None = None) -> BundleFacts:
+def read_bundle(
+    source: str | Path | dict[str, Any],
+    as_of: date | str | None = None,
+    vocab: Vocabulary | None = None,
+    patient_id: str | None = None,
+) -> BundleFacts:
     """The chosen patient's facts from a FHIR R4 Bundle, with notes on what was used or left out.
 
     `as_of` is the reference date for age (default: the latest Observation
@@ -301,6 +323,7 @@ def read_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = 
     chosen.model = _validated(chosen.model_class, chosen.raw, chosen.label, chosen.pointer, notes)  # only this one
     readings: list[_Reading] = []
     for where, pointer, kind, raw, model in _mine(pending, subjects, chosen, index, notes):
+
         def warn(at: str, message: str, ptr: str = pointer) -> None:
             notes.append(Note("warning", at, message, ptr))
 
@@ -317,7 +340,9 @@ def read_bundle(source: str | Path | dict[str, Any], as_of: date | str | None = 
         dated = [r.end.date() for r in readings if r.end is not None]
         if dated:
             as_of = max(dated)
-            reference_note = f"age computed as of {as_of.isoformat()}, the latest observation date (use --as-of to choose)"
+            reference_note = (
+                f"age computed as of {as_of.isoformat()}, the latest observation date (use --as-of to choose)"
+            )
         else:
             as_of = date.today()
             reference_note = f"age computed as of today, {as_of.isoformat()}: the bundle has no dated observation (use --as-of for reproducible results)"
@@ -366,7 +391,9 @@ def _entries(entries: list[Any], models: Any, notes: list[Note]) -> tuple[Subjec
     return subjects, pending
 
 
-def _mine(pending: list[_Pending], subjects: Subjects, chosen: Subject, index: _Index, notes: list[Note]) -> list[_Pending]:
+def _mine(
+    pending: list[_Pending], subjects: Subjects, chosen: Subject, index: _Index, notes: list[Note]
+) -> list[_Pending]:
     """The chosen patient's resources whose code maps to a fact, read from the raw data (validating costs ~1 ms each).
 
     Resources of another patient are an info note; without a subject, or for
@@ -379,21 +406,45 @@ def _mine(pending: list[_Pending], subjects: Subjects, chosen: Subject, index: _
         owner = subjects.resolve(reference)
         if owner is not chosen:
             if owner is not None:
-                notes.append(Note("info", where, f"belongs to {owner.label}, not {chosen.label}; not used", pointer + "/subject"))
+                notes.append(
+                    Note("info", where, f"belongs to {owner.label}, not {chosen.label}; not used", pointer + "/subject")
+                )
             elif reference is None:
-                notes.append(Note("warning", where, f"no subject reference: cannot tell whose {kind} it is; ignored", pointer))
+                notes.append(
+                    Note("warning", where, f"no subject reference: cannot tell whose {kind} it is; ignored", pointer)
+                )
             else:
-                notes.append(Note("warning", where, f"subject {shown(str(reference))} is no Patient in the bundle; ignored", pointer + "/subject/reference"))
+                notes.append(
+                    Note(
+                        "warning",
+                        where,
+                        f"subject {shown(str(reference))} is no Patient in the bundle; ignored",
+                        pointer + "/subject/reference",
+                    )
+                )
             continue
         codings = _raw_codings(raw)
-        if codings is not None and index.fact(codings) is None and (kind == "Observation" or index.value(codings) is None):
+        if (
+            codings is not None
+            and index.fact(codings) is None
+            and (kind == "Observation" or index.value(codings) is None)
+        ):
             text = raw["code"].get("text") if isinstance(raw.get("code"), dict) else None
-            notes.append(Note("warning", where, f"code {_describe(codings, text if isinstance(text, str) else None)} maps to no fact; ignored", pointer))
+            notes.append(
+                Note(
+                    "warning",
+                    where,
+                    f"code {_describe(codings, text if isinstance(text, str) else None)} maps to no fact; ignored",
+                    pointer,
+                )
+            )
             continue
         mine.append((where, pointer, kind, raw, model))
     if len(mine) > MAX_MAPPED_RESOURCES:
-        raise FhirError(f"{chosen.label} has {len(mine):,} Observations and Conditions with mapped codes; the limit is "
-                        f"{MAX_MAPPED_RESOURCES:,}, which keeps reading a bundle under a few seconds (split the bundle, or keep the recent ones)")
+        raise FhirError(
+            f"{chosen.label} has {len(mine):,} Observations and Conditions with mapped codes; the limit is "
+            f"{MAX_MAPPED_RESOURCES:,}, which keeps reading a bundle under a few seconds (split the bundle, or keep the recent ones)"
+        )
     return mine
 
 
@@ -402,7 +453,14 @@ def _validated(model: Any, raw: dict[str, Any], where: str, pointer: str, notes:
     try:
         return model.model_validate(raw)
     except Exception as exc:  # pydantic.ValidationError and friends: report, never crash
-        notes.append(Note("warning", where, f"not a valid FHIR R4 {raw.get('resourceType')}: {_validation_detail(exc)}; ignored", pointer))
+        notes.append(
+            Note(
+                "warning",
+                where,
+                f"not a valid FHIR R4 {raw.get('resourceType')}: {_validation_detail(exc)}; ignored",
+                pointer,
+            )
+        )
         return None
 
 
@@ -452,7 +510,13 @@ def _decide(readings: list[_Reading], vocab: Vocabulary, notes: list[Note]) -> d
         if len(distinct) > 1:
             listed = "; ".join(f"{json.dumps(r.value)} from {r.how}" for r in candidates[:MAX_LISTED])
             what = "readings of the same time disagree" if fact.type == "number" else "the resources disagree"
-            notes.append(Note("warning", candidates[0].where, f"{name}: {what} ({listed}); left unknown, not decided by bundle order"))
+            notes.append(
+                Note(
+                    "warning",
+                    candidates[0].where,
+                    f"{name}: {what} ({listed}); left unknown, not decided by bundle order",
+                )
+            )
             continue
         chosen = candidates[-1]
         facts[name] = chosen.value
@@ -474,17 +538,26 @@ def _observation(where: str, obs: Any, index: _Index, warn: Any) -> Iterable[_Re
         return []
     written, span = _effective(obs)
     if written is not None and span is None:
-        warn(where, f"{fact.name}: effective date {shown(written)} is not a real date; ignored (its age cannot be told)")
+        warn(
+            where, f"{fact.name}: effective date {shown(written)} is not a real date; ignored (its age cannot be told)"
+        )
         return []
     start, end = span if span else (None, None)
     if fact.type == "number":
         quantity = obs.valueQuantity
         if quantity is None or quantity.value is None:
-            reason = "no value" if obs.dataAbsentReason is None else f"value absent ({_describe(_codings(obs.dataAbsentReason))})"
+            reason = (
+                "no value"
+                if obs.dataAbsentReason is None
+                else f"value absent ({_describe(_codings(obs.dataAbsentReason))})"
+            )
             warn(where, f"{fact.name}: {reason}; ignored")
             return []
         if quantity.comparator:
-            warn(where, f"{fact.name}: value {quantity.comparator}{quantity.value} is a bound, not a measurement; ignored")
+            warn(
+                where,
+                f"{fact.name}: value {quantity.comparator}{quantity.value} is a bound, not a measurement; ignored",
+            )
             return []
         unit = quantity.code if quantity.code else quantity.unit
         if quantity.code and quantity.system and quantity.system != UCUM:
@@ -499,7 +572,10 @@ def _observation(where: str, obs: Any, index: _Index, warn: Any) -> Iterable[_Re
             warn(where, f"{fact.name}: unit {unit!r} cannot be converted to {fact.unit!r}; ignored")
             return []
         if not math.isfinite(converted):
-            warn(where, f"{fact.name}: value {_short_number(quantity.value)} is beyond the range of a floating-point number; ignored")
+            warn(
+                where,
+                f"{fact.name}: value {_short_number(quantity.value)} is beyond the range of a floating-point number; ignored",
+            )
             return []
         how = f"{where} ({number:g} {unit})" if unit == fact.unit else f"{where} ({number:g} {unit} -> {fact.unit})"
         return [_Reading(fact.name, _round(converted), start, end, where, how)]
@@ -530,7 +606,10 @@ def _condition(where: str, condition: Any, index: _Index, warn: Any) -> Iterable
     value_hit = index.value(codings)
     fact = index.fact(codings)
     if value_hit is None and fact is None:
-        warn(where, f"code {_describe(codings, condition.code.text if condition.code else None)} maps to no fact; ignored")
+        warn(
+            where,
+            f"code {_describe(codings, condition.code.text if condition.code else None)} maps to no fact; ignored",
+        )
         return []
     if clinical & INACTIVE_CONDITION:
         warn(where, f"clinical status {', '.join(sorted(clinical))}: not a current condition; ignored")
@@ -547,7 +626,9 @@ def _condition(where: str, condition: Any, index: _Index, warn: Any) -> Iterable
     return []
 
 
-def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, reference_note: str, notes: list[Note]) -> Iterable[_Reading]:
+def _patient(
+    subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, reference_note: str, notes: list[Note]
+) -> Iterable[_Reading]:
     """sex and age_years of the chosen Patient; each date problem is a warning at its field.
 
     Ages are completed years on `as_of`. A partial birthDate (1980, 1980-05)
@@ -563,7 +644,11 @@ def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, refere
     elif sex is not None and gender in sex.values:
         out.append(_Reading("sex", gender, None, None, where, f"{where} gender"))
     else:
-        warn(where, f"gender {shown(str(gender))} does not map to sex ({', '.join(sex.values) if sex else 'no sex fact'}); sex is unknown", pointer + "/gender")
+        warn(
+            where,
+            f"gender {shown(str(gender))} does not map to sex ({', '.join(sex.values) if sex else 'no sex fact'}); sex is unknown",
+            pointer + "/gender",
+        )
     written = patient.birthDate
     birth = parse_date(written)
     at_birth = pointer + "/birthDate"
@@ -575,22 +660,41 @@ def _patient(subject: Subject, as_of: date, vocab: Vocabulary, warn: Any, refere
     elif patient.deceasedBoolean or patient.deceasedDateTime:
         warn(where, "the patient is deceased; age_years is not computed")
     elif birth[0] > today:
-        warn(where, f"birthDate {written} is in the future (today is {today.isoformat()}); age_years is unknown", at_birth)
+        warn(
+            where,
+            f"birthDate {written} is in the future (today is {today.isoformat()}); age_years is unknown",
+            at_birth,
+        )
     elif birth[1] > as_of:
         after = "after" if birth[0] > as_of else "possibly after"
-        warn(where, f"birthDate {written} is {after} the reference date {as_of.isoformat()}; age_years is unknown", at_birth)
+        warn(
+            where,
+            f"birthDate {written} is {after} the reference date {as_of.isoformat()}; age_years is unknown",
+            at_birth,
+        )
     else:
         oldest, youngest = completed_years(birth[0], as_of), completed_years(birth[1], as_of)
         if oldest != youngest:
-            warn(where, f"birthDate {written} is partial: the age is {youngest} or {oldest} on {as_of.isoformat()}; age_years is unknown", at_birth)
+            warn(
+                where,
+                f"birthDate {written} is partial: the age is {youngest} or {oldest} on {as_of.isoformat()}; age_years is unknown",
+                at_birth,
+            )
         else:
             day = instants(as_of)  # the age holds on the reference day: an Age Observation of that day must agree
-            out.append(_Reading("age_years", oldest, day[0] if day else None, day[1] if day else None, where,
-                                f"{where} birthDate {written} as of {as_of.isoformat()}"))
+            out.append(
+                _Reading(
+                    "age_years",
+                    oldest,
+                    day[0] if day else None,
+                    day[1] if day else None,
+                    where,
+                    f"{where} birthDate {written} as of {as_of.isoformat()}",
+                )
+            )
             if reference_note:
                 notes.append(Note("info", where, reference_note))
     return out
-
 
 
 def bundle_patient(read: BundleFacts, bundle_path: str | Path) -> Any:

@@ -6,6 +6,7 @@ dateTime an instant. Anything the calendar does not have (2024-02-30, a
 year-9999 time whose UTC form falls in year 10000) gives None: the caller
 reports it, located, and does not use the value.
 """
+
 from __future__ import annotations
 
 import calendar

@@ -7,6 +7,7 @@ entry's fullUrl exactly; a relative `Patient/<id>` matches the Patient with
 that id (a trailing `/_history/<v>` is ignored). Anything else (no subject,
 a Group, an unknown id) resolves to nobody, and the caller reports it.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,13 +54,22 @@ class Subjects:
     def add(self, raw: dict[str, Any], full_url: Any, pointer: str, model_class: Any) -> None:
         """Register a Patient; ValueError when its id or fullUrl is already taken (attribution would be ambiguous)."""
         rid = raw.get("id")
-        subject = Subject(rid if isinstance(rid, str) and FHIR_ID.fullmatch(rid) else None,
-                          full_url if isinstance(full_url, str) and full_url.strip() else None, pointer, model_class, raw)
+        subject = Subject(
+            rid if isinstance(rid, str) and FHIR_ID.fullmatch(rid) else None,
+            full_url if isinstance(full_url, str) and full_url.strip() else None,
+            pointer,
+            model_class,
+            raw,
+        )
         if subject.id and subject.id in self.by_id:
-            raise ValueError(f"Patient id {shown(subject.id)} appears twice (at {self.by_id[subject.id].pointer} and {pointer}): "
-                             "its resources cannot be attributed")
+            raise ValueError(
+                f"Patient id {shown(subject.id)} appears twice (at {self.by_id[subject.id].pointer} and {pointer}): "
+                "its resources cannot be attributed"
+            )
         if subject.full_url and subject.full_url in self.by_url:
-            raise ValueError(f"fullUrl {shown(subject.full_url)} appears twice (at {self.by_url[subject.full_url].pointer} and {pointer})")
+            raise ValueError(
+                f"fullUrl {shown(subject.full_url)} appears twice (at {self.by_url[subject.full_url].pointer} and {pointer})"
+            )
         self.patients.append(subject)
         if subject.id:
             self.by_id[subject.id] = subject
@@ -88,7 +98,7 @@ class Subjects:
         if not self.patients:
             raise ValueError("the bundle has no Patient resource: its observations cannot be attributed to anyone")
         if patient_id is not None:
-            wanted = patient_id[len("Patient/"):] if patient_id.startswith("Patient/") else patient_id
+            wanted = patient_id[len("Patient/") :] if patient_id.startswith("Patient/") else patient_id
             hit = self.by_id.get(wanted) or self.by_url.get(patient_id)
             if hit is None:
                 raise ValueError(f"no Patient {shown(patient_id)} in the bundle; it holds {self.listing()}")
@@ -96,6 +106,7 @@ class Subjects:
         if len(self.patients) > 1:
             ids = [p.id for p in self.patients if p.id]
             hint = f" (for example --patient-id {ids[0]})" if ids else ""
-            raise ValueError(f"the bundle holds {len(self.patients)} patients ({self.listing()}): choose one with --patient-id{hint}")
+            raise ValueError(
+                f"the bundle holds {len(self.patients)} patients ({self.listing()}): choose one with --patient-id{hint}"
+            )
         return self.patients[0]
-

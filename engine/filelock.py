@@ -7,6 +7,7 @@ seconds and then raises LockTimeout (an OSError, so callers that already
 report write failures report this too). Reentrant within one thread; other
 threads and processes wait. Callers re-read the file after taking the lock.
 """
+
 from __future__ import annotations
 
 import errno
@@ -94,8 +95,11 @@ def locked(path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT) -> It
         pause = 0.002
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
-                raise LockTimeout(errno.EAGAIN, f"{Path(path).name} is being written by another Accord command or the workbench "
-                                  f"(lock {lock.name} still held after {timeout:g} s); try again")
+                raise LockTimeout(
+                    errno.EAGAIN,
+                    f"{Path(path).name} is being written by another Accord command or the workbench "
+                    f"(lock {lock.name} still held after {timeout:g} s); try again",
+                )
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
         with _held_guard:

@@ -4,6 +4,7 @@ conflicts/ (report.md, report.json, reviews.yaml) sits beside the rulesets
 folder, as in the repository layout (rulesets/ and conflicts/ side by side),
 or inside it when only that exists. `--out` names it outright.
 """
+
 from __future__ import annotations
 
 import os

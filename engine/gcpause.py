@@ -8,6 +8,7 @@ half of `validate_paths`' time (8.9 s with the collector, 4.4 s without).
 Reference counting still frees everything as usual; only the cycle search
 waits until the block ends.
 """
+
 from __future__ import annotations
 
 import gc

@@ -9,6 +9,7 @@ documents and nesting deeper than a limit. Plain scalars resolve by the
 YAML 1.2 core schema (so `no` stays a string and `010` is ten), never to
 dates or Python objects.
 """
+
 from __future__ import annotations
 
 import json
@@ -121,7 +122,9 @@ class Document:
             parts = parts[:-1]
         return spans.get(parts, Span(1, 1, 0, 0))
 
-    def diagnostic(self, parts: Parts, code: str, message: str, severity: str = "error", on_key: bool = False) -> Diagnostic:
+    def diagnostic(
+        self, parts: Parts, code: str, message: str, severity: str = "error", on_key: bool = False
+    ) -> Diagnostic:
         """A diagnostic located at the node `parts` points to (or its key)."""
         parts = tuple(parts)
         line_col = None
@@ -187,7 +190,9 @@ def decode_utf8(raw: bytes, name: str) -> str:
         good = raw[: exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
         col = len(good) - (good.rfind("\n") + 1) + 1
-        raise LoadError(Diagnostic(name, line, col, "E003", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")) from None
+        raise LoadError(
+            Diagnostic(name, line, col, "E003", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+        ) from None
 
 
 def load_text(text: str, name: str = "<string>", max_depth: int = MAX_DEPTH, as_json: bool = False) -> Document:
@@ -234,7 +239,9 @@ def _finite_float(text: str) -> float:
 # Characters the fast path leaves to the builder: those YAML's reader refuses (E003; JSON
 # lets DEL and C1 controls through) and YAML 1.1's extra line breaks (NEL, LS, PS), which
 # fold inside quoted scalars and count as new lines.
-_DECLINED = re.compile("[^\\x09\\x0a\\x0d\\x20-\\x7e\\xa0-\\u2027\\u202a-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+_DECLINED = re.compile(
+    "[^\\x09\\x0a\\x0d\\x20-\\x7e\\xa0-\\u2027\\u202a-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]"
+)
 
 
 def _load_json_fast(text: str, name: str, max_depth: int) -> Document | None:
@@ -248,7 +255,9 @@ def _load_json_fast(text: str, name: str, max_depth: int) -> Document | None:
     if _DECLINED.search(text) or "\\ud" in text.lower():
         return None
     try:
-        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant, parse_float=_finite_float)
+        data = json.loads(
+            text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except (ValueError, RecursionError, _NotPlainJSON):
         return None
     if _deeper_than(data, max_depth):
@@ -351,7 +360,9 @@ def _parser_error(exc: yaml.YAMLError, text: str, name: str, max_depth: int) -> 
         before = text[: exc.position]
         line = before.count("\n") + 1
         col = exc.position - (before.rfind("\n") + 1) + 1
-        return LoadError(Diagnostic(name, line, col, "E003", f"control character {exc.character!r} is not allowed in text"))
+        return LoadError(
+            Diagnostic(name, line, col, "E003", f"control character {exc.character!r} is not allowed in text")
+        )
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -412,7 +423,9 @@ class _Builder:
         except yaml.YAMLError as exc:
             raise _parser_error(exc, self.text, self.name, self.max_depth) from None
         except (RecursionError, MemoryError):  # a parser's own stack, whichever library stops first
-            raise LoadError(Diagnostic(self.name, 1, 1, "E008", f"nesting is deeper than {self.max_depth} levels")) from None
+            raise LoadError(
+                Diagnostic(self.name, 1, 1, "E008", f"nesting is deeper than {self.max_depth} levels")
+            ) from None
 
     def _step(self, event: Any) -> None:
         stack = self.stack
@@ -548,7 +561,9 @@ def _events_to_data(events: Iterator[Any], name: str, max_depth: int) -> Any:
                 if value is _MISSING:
                     value = resolve_plain(raw)
                     if value.__class__ is float and not math.isfinite(value):
-                        raise _refusal(name, event, "E004", f"number {clip(raw, 40)} is out of range (not a finite number)")
+                        raise _refusal(
+                            name, event, "E004", f"number {clip(raw, 40)} is out of range (not a finite number)"
+                        )
                     if len(resolved) < 4096:
                         resolved[raw] = value
             else:
@@ -587,7 +602,9 @@ def _events_to_data(events: Iterator[Any], name: str, max_depth: int) -> Any:
             key_marks = {} if in_dict else key_marks
             continue
         if kind is ev.AliasEvent:
-            raise _refusal(name, event, "E006", f"alias *{clip(event.anchor, 40)} is not allowed (no anchors or aliases)")
+            raise _refusal(
+                name, event, "E006", f"alias *{clip(event.anchor, 40)} is not allowed (no anchors or aliases)"
+            )
         if kind is ev.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -615,6 +632,8 @@ def _check_key(name: str, event: Any, key: str, plain: bool, mapping: dict[str, 
         raise _refusal(name, event, "E005", f"duplicate key {excerpt(key)}{where}")
 
 
-def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, root: str | os.PathLike[str] | None = None) -> str:
+def read_text(
+    path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, root: str | os.PathLike[str] | None = None
+) -> str:
     """Read a source text as UTF-8 exactly (no newline translation), with the same limits and containment."""
     return decode_utf8(_read(path, root, max_bytes), str(path))

@@ -8,6 +8,7 @@ open Markdown or HTML constructs are escaped; ordinary text (`30 <= egfr < 50`,
 `{"at_weeks":[4]}`) is left as it reads. md_cell is for table cells and
 inline text, md_text for text that may begin a line, code_span for `code`.
 """
+
 from __future__ import annotations
 
 import re

@@ -11,6 +11,7 @@ claims before it is offered, so a merge that cannot be done by targeted
 splices (flow-style lists, duplicate ids, unparsable text) is refused
 rather than guessed. Pure: no file access, no third-party imports.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,7 +67,7 @@ def _item_span(doc: Document, index: int) -> tuple[int, int]:
     loc = locate_claim(doc, index)
     text = doc.text
     start = text.rfind("\n", 0, loc.start) + 1
-    end = loc.end + 1 if text[loc.end:loc.end + 1] == "\n" else loc.end
+    end = loc.end + 1 if text[loc.end : loc.end + 1] == "\n" else loc.end
     return start, end
 
 
@@ -107,10 +108,15 @@ def merge_ruleset(base: str, mine: str, theirs: str, path: str = "<ruleset>") ->
     try:
         docs = [load_text(t, path) for t in (base, mine, theirs)]
     except LoadError as exc:
-        return Merge(None, problem=f"cannot be merged claim by claim: {exc.diagnostic.message} (line {exc.diagnostic.line})")
+        return Merge(
+            None, problem=f"cannot be merged claim by claim: {exc.diagnostic.message} (line {exc.diagnostic.line})"
+        )
     maps = [_claims(d) for d in docs]
     if any(m is None for m in maps):
-        return Merge(None, problem="cannot be merged claim by claim: a claims list that is not a list of claims with distinct ids")
+        return Merge(
+            None,
+            problem="cannot be merged claim by claim: a claims list that is not a list of claims with distinct ids",
+        )
     b, m, t = maps  # type: ignore[misc]
     assert b is not None and m is not None and t is not None
     merged: dict[str, str | None] = {}
@@ -150,14 +156,18 @@ def merge_ruleset(base: str, mine: str, theirs: str, path: str = "<ruleset>") ->
     got = _claims(result)
     want = {cid: snip for cid, snip in merged.items() if snip is not None}
     if got is None or got != want or _outside(result) != _outside(docs[1] if start_text is mine else docs[2]):
-        return Merge(None, problem="cannot be merged claim by claim: the targeted changes did not give the expected file")
+        return Merge(
+            None, problem="cannot be merged claim by claim: the targeted changes did not give the expected file"
+        )
     return Merge(text, taken_from_disk=from_disk)
 
 
 _MISSING = object()
 
 
-def merge_facts(base: dict[str, object], mine: dict[str, object], theirs: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+def merge_facts(
+    base: dict[str, object], mine: dict[str, object], theirs: dict[str, object]
+) -> tuple[dict[str, object], list[str]]:
     """A patient's facts, three ways: (merged facts, names changed differently on both sides).
 
     A fact changed (or removed) on one side only takes that side; on both

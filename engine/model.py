@@ -2,6 +2,7 @@
 
 Built only after validation, so the rest of the engine can trust their shape.
 """
+
 from __future__ import annotations
 
 import json
@@ -116,15 +117,33 @@ class Ruleset:
         source = data["source"]
         claims = [
             Claim(
-                id=c["id"], source=source["id"], question=c["question"], value=c["value"], when=c["when"],
-                provenance=Provenance.from_json(c["provenance"]), status=c["status"], note=c.get("note", ""), index=i,
+                id=c["id"],
+                source=source["id"],
+                question=c["question"],
+                value=c["value"],
+                when=c["when"],
+                provenance=Provenance.from_json(c["provenance"]),
+                status=c["status"],
+                note=c.get("note", ""),
+                index=i,
             )
             for i, c in enumerate(data.get("claims", []))
         ]
-        excluded = [Exclusion(e["start"], e["end"], e["reason"], e.get("exact"), e.get("note", "")) for e in data.get("excluded", [])]
+        excluded = [
+            Exclusion(e["start"], e["end"], e["reason"], e.get("exact"), e.get("note", ""))
+            for e in data.get("excluded", [])
+        ]
         return cls(
-            path=doc.path, source_id=source["id"], title=source["title"], text_path=source["text"], sha256=source["sha256"],
-            claims=claims, excluded=excluded, document=doc, kind=source.get("kind", "other"), url=source.get("url"),
+            path=doc.path,
+            source_id=source["id"],
+            title=source["title"],
+            text_path=source["text"],
+            sha256=source["sha256"],
+            claims=claims,
+            excluded=excluded,
+            document=doc,
+            kind=source.get("kind", "other"),
+            url=source.get("url"),
         )
 
     def resolve_text_path(self) -> Path:
@@ -145,4 +164,11 @@ class Patient:
     @classmethod
     def from_document(cls, doc: Document) -> Patient:
         data = doc.data
-        return cls(data["id"], dict(data.get("facts", {})), dict(data.get("expected", {})), data.get("description", ""), doc.path, doc)
+        return cls(
+            data["id"],
+            dict(data.get("facts", {})),
+            dict(data.get("expected", {})),
+            data.get("description", ""),
+            doc.path,
+            doc,
+        )

@@ -15,6 +15,7 @@ message, severity); each format renders the same list its own way:
 Pure standard library; nothing here imports the rest of the engine except the
 diagnostic registry.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,10 +41,14 @@ INFORMATION_URI = "https://accord-workbench.github.io/"
 SRCROOT = "%SRCROOT%"
 
 
-def add_format_argument(parser: argparse.ArgumentParser, formats: Iterable[str] = FORMATS, default: str = "text") -> None:
+def add_format_argument(
+    parser: argparse.ArgumentParser, formats: Iterable[str] = FORMATS, default: str = "text"
+) -> None:
     """`--format` with the given choices; commands call this instead of spelling the list."""
     choices = list(formats)
-    parser.add_argument("--format", choices=choices, default=default, help=f"output format: {', '.join(choices)} (default: {default})")
+    parser.add_argument(
+        "--format", choices=choices, default=default, help=f"output format: {', '.join(choices)} (default: {default})"
+    )
 
 
 # ---------------------------------------------------------------- colour
@@ -78,12 +83,15 @@ def format_text(diagnostic: Diagnostic, color: bool = False) -> str:
     if not color:
         return diagnostic.format()
     where = f" (at {escape_controls(diagnostic.pointer)})" if diagnostic.pointer else ""
-    severity = paint(f"{diagnostic.severity}[{diagnostic.code}]", SEVERITY_COLOURS.get(diagnostic.severity, "bold"), True)
+    severity = paint(
+        f"{diagnostic.severity}[{diagnostic.code}]", SEVERITY_COLOURS.get(diagnostic.severity, "bold"), True
+    )
     location = paint(f"{escape_controls(diagnostic.path)}:{diagnostic.line}:{diagnostic.col}:", "bold", True)
     return f"{location} {severity}: {escape_controls(diagnostic.message)}{where}"
 
 
 # ---------------------------------------------------------------- SARIF
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -97,7 +105,9 @@ class Rule:
 
 def rules_from_codes(codes: Mapping[str, tuple[str, str]] = CODES) -> list[Rule]:
     """One SARIF rule per diagnostic code; W-codes default to warning, the rest to error."""
-    return [Rule(code, name, text, "warning" if code.startswith("W") else "error") for code, (name, text) in codes.items()]
+    return [
+        Rule(code, name, text, "warning" if code.startswith("W") else "error") for code, (name, text) in codes.items()
+    ]
 
 
 def artifact_uri(path: str, base: str | os.PathLike[str] | None = None) -> str:
@@ -118,7 +128,12 @@ def _level(severity: str) -> str:
     return {"error": "error", "warning": "warning"}.get(severity, "note")
 
 
-def sarif_result(diagnostic: Diagnostic, rule_index: Mapping[str, int], base: str | os.PathLike[str] | None = None, properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def sarif_result(
+    diagnostic: Diagnostic,
+    rule_index: Mapping[str, int],
+    base: str | os.PathLike[str] | None = None,
+    properties: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """One SARIF result for a diagnostic, located at its file, line and column."""
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
@@ -226,6 +241,7 @@ def dump_json(data: Any, stream: TextIO | None = None) -> None:
 
 # ---------------------------------------------------------------- GitHub Actions
 
+
 def escape_data(text: str) -> str:
     """Escape a workflow command's message: % then CR and LF (then any other control character, as text)."""
     return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
@@ -300,7 +316,13 @@ def junit_xml(suites: Iterable[TestSuite], name: str = "accord test", time: floa
             "errors": sum(c.error is not None for c in suite.cases),
             "skipped": sum(c.skipped is not None for c in suite.cases),
         }
-        element = ET.SubElement(root, "testsuite", name=xml_safe(suite.name), time=f"{suite.time:.3f}", **{k: str(v) for k, v in counts.items()})
+        element = ET.SubElement(
+            root,
+            "testsuite",
+            name=xml_safe(suite.name),
+            time=f"{suite.time:.3f}",
+            **{k: str(v) for k, v in counts.items()},
+        )
         for case in suite.cases:
             attrs = {"classname": xml_safe(case.classname), "name": xml_safe(case.name), "time": f"{case.time:.3f}"}
             if case.file:
@@ -328,7 +350,10 @@ def junit_xml(suites: Iterable[TestSuite], name: str = "accord test", time: floa
 
 # ---------------------------------------------------------------- diagnostics, any format
 
-def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: TextIO | None = None, base: str | os.PathLike[str] | None = None) -> None:
+
+def emit_diagnostics(
+    diagnostics: list[Diagnostic], fmt: str, stream: TextIO | None = None, base: str | os.PathLike[str] | None = None
+) -> None:
     """Write diagnostics in text, sarif or github format (json payloads are the command's own)."""
     stream = sys.stdout if stream is None else stream
     if fmt == "sarif":
@@ -344,7 +369,12 @@ def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: TextIO | N
 
 # ---------------------------------------------------------------- accord test reports
 
-EXPECTATION_RULE = Rule("expectation-failed", "expectation-failed", "A test patient's expected answer differs from what the source's claims give.", "error")
+EXPECTATION_RULE = Rule(
+    "expectation-failed",
+    "expectation-failed",
+    "A test patient's expected answer differs from what the source's claims give.",
+    "error",
+)
 
 
 def _expectation_locator() -> Any:
@@ -375,7 +405,9 @@ def expectation_diagnostics(report: Any) -> list[Diagnostic]:
     for o in report.failed:
         line, col = locate(o.path, ("expected", o.source, o.question))
         message = f"{o.patient}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}"
-        out.append(Diagnostic(o.path, line, col, EXPECTATION_RULE.id, message, "error", f"/expected/{o.source}/{o.question}"))
+        out.append(
+            Diagnostic(o.path, line, col, EXPECTATION_RULE.id, message, "error", f"/expected/{o.source}/{o.question}")
+        )
     return out
 
 
@@ -395,9 +427,16 @@ def junit_from_test_report(report: Any, duration: float = 0.0) -> str:
         suite.cases.append(case)
     ordered = list(suites.values())
     if report.diagnostics:
-        ordered.insert(0, TestSuite("validation", [
-            TestCase("validation", f"{d.path}:{d.line}:{d.col}", error=d.format(), file=d.path, line=d.line) for d in report.diagnostics
-        ]))
+        ordered.insert(
+            0,
+            TestSuite(
+                "validation",
+                [
+                    TestCase("validation", f"{d.path}:{d.line}:{d.col}", error=d.format(), file=d.path, line=d.line)
+                    for d in report.diagnostics
+                ],
+            ),
+        )
     return junit_xml(ordered, time=duration)
 
 
@@ -418,10 +457,30 @@ def emit_test_report(report: Any, fmt: str, stream: TextIO | None = None, durati
 # ---------------------------------------------------------------- accord conflicts
 
 CONFLICT_RULES = [
-    Rule("between_sources", "between-sources", "Two sources both answer the question for the same patients, with different values.", "warning"),
-    Rule("within_source", "within-source", "One source's applicable claims give different answers for the same patients.", "warning"),
-    Rule("gap", "gap", "A source's bands along a numeric fact leave a hole: claims end just below a range and others begin just above it.", "warning"),
-    Rule("boundary", "boundary", "Two sources use the same threshold but disagree on which side the threshold value itself belongs to.", "warning"),
+    Rule(
+        "between_sources",
+        "between-sources",
+        "Two sources both answer the question for the same patients, with different values.",
+        "warning",
+    ),
+    Rule(
+        "within_source",
+        "within-source",
+        "One source's applicable claims give different answers for the same patients.",
+        "warning",
+    ),
+    Rule(
+        "gap",
+        "gap",
+        "A source's bands along a numeric fact leave a hole: claims end just below a range and others begin just above it.",
+        "warning",
+    ),
+    Rule(
+        "boundary",
+        "boundary",
+        "Two sources use the same threshold but disagree on which side the threshold value itself belongs to.",
+        "warning",
+    ),
 ]
 
 
@@ -430,7 +489,9 @@ def _conflict_level(severity: str) -> str:
     return "error" if severity_rank(severity) == 0 else "warning"
 
 
-def conflict_diagnostics(conflicts: Iterable[ConflictData], rulesets: Iterable[Any]) -> tuple[list[Diagnostic], list[dict[str, Any]]]:
+def conflict_diagnostics(
+    conflicts: Iterable[ConflictData], rulesets: Iterable[Any]
+) -> tuple[list[Diagnostic], list[dict[str, Any]]]:
     """One diagnostic per conflict, located at its first involved claim, and a SARIF property bag for each.
 
     `conflicts` are report.json conflicts (engine.reportdata.ConflictData,
@@ -462,7 +523,9 @@ def conflict_diagnostics(conflicts: Iterable[ConflictData], rulesets: Iterable[A
     return diagnostics, bags
 
 
-def emit_conflicts(conflicts: Iterable[ConflictData], rulesets: Iterable[Any], fmt: str, stream: TextIO | None = None) -> None:
+def emit_conflicts(
+    conflicts: Iterable[ConflictData], rulesets: Iterable[Any], fmt: str, stream: TextIO | None = None
+) -> None:
     """`accord conflicts` in sarif or github format: each conflict at the first involved claim's file and line."""
     stream = sys.stdout if stream is None else stream
     diagnostics, bags = conflict_diagnostics(conflicts, rulesets)

@@ -12,6 +12,7 @@ calls screen() before and after deriving, so every evaluation path (eval,
 explain, test, conflicts, the workbench) gets the same treatment. This module
 imports no other patient module: derive and range_warnings build on it.
 """
+
 from __future__ import annotations
 
 import math
@@ -79,7 +80,9 @@ def out_of_range(fact: Fact, value: Any) -> str | None:
     return None
 
 
-def screen(facts: dict[str, Any], vocab: Vocabulary | None = None, derived: bool = False) -> tuple[dict[str, Any], list[Refusal]]:
+def screen(
+    facts: dict[str, Any], vocab: Vocabulary | None = None, derived: bool = False
+) -> tuple[dict[str, Any], list[Refusal]]:
     """`facts` without the values the vocabulary rules out, and a Refusal for each one dropped."""
     vocab = vocab or vocabulary()
     kept: dict[str, Any] = {}
@@ -92,4 +95,3 @@ def screen(facts: dict[str, Any], vocab: Vocabulary | None = None, derived: bool
         else:
             refused.append(Refusal(name, value, reason, derived))
     return kept, refused
-

@@ -8,6 +8,7 @@ and everything outside `facts` are untouched. Every result is parsed again
 and compared with what was asked for, so a write never produces a file that
 says something else. No third-party imports beyond the engine's own.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,20 @@ if TYPE_CHECKING:
 
 MISSING = object()
 
-__all__ = ["ChangedOnDisk", "FactChange", "MISSING", "PatientEditError", "fact_changes", "facts_file_text", "remove_fact",
-           "render_value", "save_facts", "set_fact", "stamp_of_loaded", "write_facts"]
+__all__ = [
+    "ChangedOnDisk",
+    "FactChange",
+    "MISSING",
+    "PatientEditError",
+    "fact_changes",
+    "facts_file_text",
+    "remove_fact",
+    "render_value",
+    "save_facts",
+    "set_fact",
+    "stamp_of_loaded",
+    "write_facts",
+]
 
 
 class PatientEditError(ValueError):
@@ -91,7 +104,7 @@ def _plain_key(name: str) -> str:
 
 def _is_flow(doc: Document) -> bool:
     span = doc.spans.get(("facts",))
-    return span is not None and doc.text[span.start:span.start + 1] == "{"
+    return span is not None and doc.text[span.start : span.start + 1] == "{"
 
 
 def set_fact(doc: Document, name: str, value: Any) -> str:
@@ -101,7 +114,7 @@ def set_fact(doc: Document, name: str, value: Any) -> str:
     rendered = render_value(value)
     if name in facts:
         span = doc.spans[("facts", name)]
-        return text[:span.start] + rendered + text[span.end:]
+        return text[: span.start] + rendered + text[span.end :]
     whole = doc.spans[("facts",)]
     if _is_flow(doc):
         close = text.rfind("}", whole.start, whole.end)
@@ -110,7 +123,7 @@ def set_fact(doc: Document, name: str, value: Any) -> str:
         entry = f"{_key(name)}: {rendered}"
         if facts:
             last = doc.spans[("facts", list(facts)[-1])]
-            return text[:last.end] + ", " + entry + text[last.end:]
+            return text[: last.end] + ", " + entry + text[last.end :]
         return text[:close] + entry + text[close:]
     if not facts:  # a block mapping always has a key; an empty one is written `{}` (flow)
         raise PatientEditError(f"{doc.path}: cannot find the facts mapping")
@@ -137,18 +150,18 @@ def remove_fact(doc: Document, name: str) -> str:
         i = names.index(name)
         if i + 1 < len(names):  # up to the next entry's key: takes the comma with it
             nxt = doc.key_spans[("facts", names[i + 1])]
-            return text[:key.start] + text[nxt.start:]
+            return text[: key.start] + text[nxt.start :]
         if i > 0:  # the last entry: from the comma after the previous value
             prev = doc.spans[("facts", names[i - 1])]
-            return text[:prev.end] + text[value.end:]
+            return text[: prev.end] + text[value.end :]
         whole = doc.spans[("facts",)]
-        return text[:whole.start] + "{}" + text[whole.end:]
+        return text[: whole.start] + "{}" + text[whole.end :]
     if len(facts) == 1:  # `facts:` with nothing under it would be null: an empty mapping instead
         colon = text.index(":", doc.key_spans[("facts",)].end)
         end = line_end(text, value.end)
-        if text[end - 1:end] == "\n":
+        if text[end - 1 : end] == "\n":
             end -= 1
-        return text[:colon + 1] + " {}" + text[end:]
+        return text[: colon + 1] + " {}" + text[end:]
     start = line_start(text, key.start)
     end = line_end(text, value.end)
     return text[:start] + text[end:]
@@ -163,7 +176,9 @@ def write_facts(doc: Document, facts: dict[str, Any]) -> str:
     text = doc.text
     current = doc
     for change in fact_changes(facts_of(doc), facts):
-        text = remove_fact(current, change.name) if change.new is MISSING else set_fact(current, change.name, change.new)
+        text = (
+            remove_fact(current, change.name) if change.new is MISSING else set_fact(current, change.name, change.new)
+        )
         try:
             current = load_text(text, doc.path, as_json=is_json_path(doc.path))
         except LoadError as exc:
@@ -196,7 +211,9 @@ def facts_file_text(path: str | os.PathLike[str], facts: dict[str, Any]) -> tupl
     return doc.text, write_facts(doc, facts)
 
 
-def save_facts(path: str | os.PathLike[str], facts: dict[str, Any], expected: FileStamp | None, *, force: bool = False) -> tuple[str, FileStamp]:
+def save_facts(
+    path: str | os.PathLike[str], facts: dict[str, Any], expected: FileStamp | None, *, force: bool = False
+) -> tuple[str, FileStamp]:
     """Write `facts` into the patient file at `path`, atomically; returns (new text, new stamp).
 
     Unless `force`, raises ChangedOnDisk when the file no longer matches

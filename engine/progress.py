@@ -11,6 +11,7 @@ has already taken longer than `delay` seconds (1 s), and never with --quiet.
 rich is imported lazily, the first time a bar is actually drawn, so fast
 commands and pipes never pay for it. NO_COLOR is honoured by rich itself.
 """
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,16 @@ DELAY = 1.0
 class Progress:
     """Counts work; draws a rich bar once `delay` seconds have passed on a terminal."""
 
-    def __init__(self, total: int | None, description: str = "Working", *, quiet: bool = False,
-                 delay: float = DELAY, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        total: int | None,
+        description: str = "Working",
+        *,
+        quiet: bool = False,
+        delay: float = DELAY,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.total = total
         self.description = description
         self.completed = 0
@@ -70,8 +79,12 @@ class Progress:
 
         console = Console(file=self._stream, stderr=self._stream is sys.stderr)
         self._bar = RichProgress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self._bar.start()
         self._task = self._bar.add_task(self.description, total=self.total, completed=self.completed)
@@ -88,7 +101,14 @@ class Progress:
         self.close()
 
 
-def progress(total: int | None, description: str = "Working", *, quiet: bool = False, delay: float = DELAY, stream: TextIO | None = None) -> Progress:
+def progress(
+    total: int | None,
+    description: str = "Working",
+    *,
+    quiet: bool = False,
+    delay: float = DELAY,
+    stream: TextIO | None = None,
+) -> Progress:
     """A context manager counting `total` steps; see the module docstring."""
     return Progress(total, description, quiet=quiet, delay=delay, stream=stream)
 

@@ -5,6 +5,7 @@ each side, and by its offsets. Offsets are fast but break when the text
 changes; exact+prefix+suffix survive edits, so a changed source re-anchors
 each quote at the occurrence whose context matches best.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,7 @@ def selector(text: str, start: int, end: int, context: int = CONTEXT) -> Provena
     """The provenance of text[start:end], with up to `context` characters either side."""
     if not 0 <= start < end <= len(text):
         raise ValueError(f"offsets {start}..{end} are outside the text (length {len(text)})")
-    return Provenance(text[start:end], start, end, text[max(0, start - context):start], text[end:end + context])
+    return Provenance(text[start:end], start, end, text[max(0, start - context) : start], text[end : end + context])
 
 
 def offset_problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
@@ -55,17 +56,22 @@ def offset_problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
             value = holder.get(key)
             if key in holder and type(value) is not int:
                 shown = repr(value) if isinstance(value, (bool, int, float)) else f"a {type(value).__name__}"
-                problems.append((parts + (key,), f"{key} must be a whole number of characters written without a decimal point, not {shown}"))
+                problems.append(
+                    (
+                        parts + (key,),
+                        f"{key} must be a whole number of characters written without a decimal point, not {shown}",
+                    )
+                )
     return problems
 
 
 def is_anchored(text: str, prov: Provenance) -> bool:
-    return 0 <= prov.start <= prov.end <= len(text) and text[prov.start:prov.end] == prov.exact
+    return 0 <= prov.start <= prov.end <= len(text) and text[prov.start : prov.end] == prov.exact
 
 
 def context_matches(text: str, prov: Provenance) -> bool:
-    before = text[max(0, prov.start - len(prov.prefix)):prov.start]
-    after = text[prov.end:prov.end + len(prov.suffix)]
+    before = text[max(0, prov.start - len(prov.prefix)) : prov.start]
+    after = text[prov.end : prov.end + len(prov.suffix)]
     return before == prov.prefix and after == prov.suffix
 
 
@@ -107,15 +113,15 @@ def _candidates(text: str, exact: str, before: int, after: int, near: int) -> It
     period = _smallest_period(exact)
     pos = text.find(exact)
     while pos != -1:
-        if text[pos + m:pos + m + period] != exact[m - period:]:
+        if text[pos + m : pos + m + period] != exact[m - period :]:
             last = pos  # a run of one (the common case)
             yield pos
         else:
             end = _periodic_end(text, pos, period, pos + m)
             last = pos + ((end - pos - m) // period) * period
             count = (last - pos) // period
-            first_inner = -(-before // period)                  # ks with the whole left context in the stretch
-            last_inner = count - -(-after // period)            # ... and the whole right context
+            first_inner = -(-before // period)  # ks with the whole left context in the stretch
+            last_inner = count - -(-after // period)  # ... and the whole right context
             wanted = {k for k in range(0, min(first_inner, count + 1))}
             wanted.update(range(max(last_inner + 1, 0), count + 1))
             if first_inner <= last_inner:
@@ -146,7 +152,7 @@ def _periodic_end(text: str, start: int, period: int, known: int) -> int:
     n = len(text)
     while end < n:  # gallop: double the step while whole slices repeat
         stop = min(n, end + step)
-        if text[end:stop] != text[end - period:stop - period]:
+        if text[end:stop] != text[end - period : stop - period]:
             break
         end, step = stop, step * 2
     else:
@@ -154,7 +160,7 @@ def _periodic_end(text: str, start: int, period: int, known: int) -> int:
     lo, hi = end, min(n, end + step)  # text[start:lo] periodic, text[start:hi] not
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if text[lo:mid] == text[lo - period:mid - period]:
+        if text[lo:mid] == text[lo - period : mid - period]:
             lo = mid
         else:
             hi = mid
@@ -169,7 +175,7 @@ def _context_score(text: str, index: int, length: int, prefix: str, suffix: str)
         lo, hi = 1, room  # the longest k with text[index-k:index] == prefix[-k:], by bisection
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if text[index - mid:index] == prefix[len(prefix) - mid:]:
+            if text[index - mid : index] == prefix[len(prefix) - mid :]:
                 lo = mid
             else:
                 hi = mid - 1
@@ -180,7 +186,7 @@ def _context_score(text: str, index: int, length: int, prefix: str, suffix: str)
         lo, hi = 1, room
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if text[after:after + mid] == suffix[:mid]:
+            if text[after : after + mid] == suffix[:mid]:
                 lo = mid
             else:
                 hi = mid - 1

@@ -4,6 +4,7 @@ Above both engine.patient_ranges (the policy: which value is refused) and
 engine.derive (which runs it before and after deriving), so neither imports
 the other back; `accord validate` and eval/explain of a patient file use it.
 """
+
 from __future__ import annotations
 
 from typing import Any

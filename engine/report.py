@@ -6,6 +6,7 @@ engine.atomic) only when their bytes differ. The Markdown is rendered from the
 JSON data alone, so dispositions can be refreshed without re-running the
 analysis. schema/report.schema.json describes report.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,13 +44,21 @@ def _capped_notes(analysis: Analysis, limit: int = MAX_NOTES_PER_SOURCE) -> list
         per[source] = per.get(source, 0) + 1
         if per[source] <= limit:
             kept.append(note)
-    more = [f"{source or 'other'}: {n - limit:,} more analysis notes not shown (at most {limit} per ruleset)"
-            for source, n in sorted(per.items()) if n > limit]
+    more = [
+        f"{source or 'other'}: {n - limit:,} more analysis notes not shown (at most {limit} per ruleset)"
+        for source, n in sorted(per.items())
+        if n > limit
+    ]
     return kept + more
 
 
-def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: Analysis, reviews: dict[str, Any],
-                 max_report_bytes: int = MAX_REPORT_BYTES) -> dict[str, Any]:
+def build_report(
+    rulesets: list[Ruleset],
+    conflicts: list[Conflict],
+    analysis: Analysis,
+    reviews: dict[str, Any],
+    max_report_bytes: int = MAX_REPORT_BYTES,
+) -> dict[str, Any]:
     ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
     dispositions = reviews.get("conflicts") or {}
     items = []
@@ -74,15 +83,20 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
         truncated["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid in ids and cid not in shown)
     questions = []
     for name, qa in sorted(analysis.questions.items()):
-        questions.append({
-            "question": name,
-            "facts": sorted(qa.partitions),
-            "sources": sorted(qa.cells),
-            "cells": sum(qa.cells.values()),
-        })
+        questions.append(
+            {
+                "question": name,
+                "facts": sorted(qa.partitions),
+                "sources": sorted(qa.cells),
+                "cells": sum(qa.cells.values()),
+            }
+        )
     report = {
         "accord": 1,
-        "sources": [{"id": r.source_id, "title": r.title, "claims": len(r.claims)} for r in sorted(rulesets, key=lambda r: r.source_id)],
+        "sources": [
+            {"id": r.source_id, "title": r.title, "claims": len(r.claims)}
+            for r in sorted(rulesets, key=lambda r: r.source_id)
+        ],
         "analysis": {
             "cells_evaluated": analysis.cells,
             "questions": questions,
@@ -99,13 +113,25 @@ def build_report(rulesets: list[Ruleset], conflicts: list[Conflict], analysis: A
     return report
 
 
-def fresh_report(rulesets: list[Ruleset], reviews: dict[str, Any], max_cells: int = MAX_CELLS,
-                 on_question: Callable[[str, int], None] | None = None, max_bytes: int = MAX_BYTES,
-                 max_findings: int = MAX_FINDINGS, max_report_bytes: int = MAX_REPORT_BYTES,
-                 max_work: int = MAX_WORK) -> tuple[dict[str, Any], Analysis]:
+def fresh_report(
+    rulesets: list[Ruleset],
+    reviews: dict[str, Any],
+    max_cells: int = MAX_CELLS,
+    on_question: Callable[[str, int], None] | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_findings: int = MAX_FINDINGS,
+    max_report_bytes: int = MAX_REPORT_BYTES,
+    max_work: int = MAX_WORK,
+) -> tuple[dict[str, Any], Analysis]:
     """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
-    conflicts, analysis = find_conflicts(rulesets, on_question=on_question, max_cells=max_cells, max_bytes=max_bytes,
-                                         max_findings=max_findings, max_work=max_work)
+    conflicts, analysis = find_conflicts(
+        rulesets,
+        on_question=on_question,
+        max_cells=max_cells,
+        max_bytes=max_bytes,
+        max_findings=max_findings,
+        max_work=max_work,
+    )
     return build_report(rulesets, conflicts, analysis, reviews, max_report_bytes), analysis
 
 
@@ -121,8 +147,10 @@ def truncation_message(report: dict[str, Any]) -> str | None:
         limits.append(f"{t['max_report_bytes']:,} bytes of conflicts")
     if "max_work" in t:
         limits.append(f"--max-work {t['max_work']:,}, with the witnesses' claim evaluations")
-    return (f"the report is truncated: {t['conflicts_reported']:,} of {t['conflicts_found']:,} conflicts are in it "
-            f"(limit: {' and '.join(limits)}); the rest are not reported")
+    return (
+        f"the report is truncated: {t['conflicts_reported']:,} of {t['conflicts_found']:,} conflicts are in it "
+        f"(limit: {' and '.join(limits)}); the rest are not reported"
+    )
 
 
 def disposition_problems(report: dict[str, Any], reviews_path: str) -> list[str]:
@@ -132,8 +160,10 @@ def disposition_problems(report: dict[str, Any], reviews_path: str) -> list[str]
         d = item.get("disposition")
         value = d.get("disposition") if isinstance(d, dict) else None
         if isinstance(value, dict) and "source_correct" in value and value["source_correct"] not in item["sources"]:
-            out.append(f"{reviews_path}: {item['id']}: source_correct: {str(value['source_correct'])[:80]!r} is not a source of this "
-                       f"conflict (its sources: {', '.join(item['sources'])})")
+            out.append(
+                f"{reviews_path}: {item['id']}: source_correct: {str(value['source_correct'])[:80]!r} is not a source of this "
+                f"conflict (its sources: {', '.join(item['sources'])})"
+            )
     return out
 
 
@@ -143,6 +173,7 @@ def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
         for item in items:
             out[item[key]] = out.get(item[key], 0) + 1
         return dict(sorted(out.items()))
+
     undisposed = sorted(i["id"] for i in items if i["severity"] == "high" and "disposition" not in i)
     return {
         "conflicts": len(items),
@@ -181,6 +212,7 @@ def refresh_dispositions(report: dict[str, Any], reviews: dict[str, Any]) -> dic
 
 # ---------------------------------------------------------------- rendering
 
+
 def render_json(report: dict[str, Any]) -> str:
     """report.json text: never NaN or Infinity (allow_nan=False raises instead of writing invalid JSON)."""
     return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
@@ -192,8 +224,10 @@ _cell = md_cell
 def render_markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines = ["# Accord conflict report", ""]
-    lines.append("Generated by `accord conflicts` from the rulesets alone (test patients are not used). "
-                 "Regenerate with `accord conflicts`; record decisions with `accord review conflict ID ...`.")
+    lines.append(
+        "Generated by `accord conflicts` from the rulesets alone (test patients are not used). "
+        "Regenerate with `accord conflicts`; record decisions with `accord review conflict ID ...`."
+    )
     lines.append("")
     sources = ", ".join(f"{md_cell(x['id'])} ({x['claims']} claims)" for x in report["sources"])
     lines.append(f"Sources: {sources}. Cells evaluated: {report['analysis']['cells_evaluated']:,}.")
@@ -205,17 +239,33 @@ def render_markdown(report: dict[str, Any]) -> str:
             why = f"their grid exceeds {limit:,} cells, or for the reason given"
         else:
             why = f"their grid exceeds {limit:,} cells"
-        lines += ["## Not analysed", "", f"These sources were left out of a question because {why}; "
-                  "conflicts involving them there are **not** in this report:", ""]
-        lines += [f"- {md_cell(n['question'])}: {md_cell(n['source'])} ({n['cells']:,} cells over {len(n['facts'])} facts: "
-                  f"{md_cell(', '.join(n['facts']))})" + (f": {md_cell(n['reason'])}" if n.get("reason") else "") for n in skipped]
+        lines += [
+            "## Not analysed",
+            "",
+            f"These sources were left out of a question because {why}; "
+            "conflicts involving them there are **not** in this report:",
+            "",
+        ]
+        lines += [
+            f"- {md_cell(n['question'])}: {md_cell(n['source'])} ({n['cells']:,} cells over {len(n['facts'])} facts: "
+            f"{md_cell(', '.join(n['facts']))})" + (f": {md_cell(n['reason'])}" if n.get("reason") else "")
+            for n in skipped
+        ]
         lines.append("")
     truncated = report.get("truncated")
     if truncated:
         lines += ["## Truncated", "", md_text(truncation_message(report)) + ".", ""]
         if truncated.get("dispositions_not_shown"):
-            lines += [f"Dispositions of conflicts not shown (kept, not orphaned): {len(truncated['dispositions_not_shown']):,}.", ""]
-    lines += ["## Summary", "", f"{s['conflicts']} conflicts; {len(s['high_without_disposition'])} high-severity without a disposition.", ""]
+            lines += [
+                f"Dispositions of conflicts not shown (kept, not orphaned): {len(truncated['dispositions_not_shown']):,}.",
+                "",
+            ]
+    lines += [
+        "## Summary",
+        "",
+        f"{s['conflicts']} conflicts; {len(s['high_without_disposition'])} high-severity without a disposition.",
+        "",
+    ]
     kinds = [k for k in KINDS if k in s["by_kind"]]
     lines.append("| severity | question | " + " | ".join(kinds) + " | total |")
     lines.append("|---|---|" + "---|" * len(kinds) + "---|")
@@ -223,8 +273,14 @@ def render_markdown(report: dict[str, Any]) -> str:
     for item in report["conflicts"]:
         table.setdefault((item["severity"], item["question"]), {}).setdefault(item["kind"], 0)
         table[(item["severity"], item["question"])][item["kind"]] += 1
-    for (severity, question), counts in sorted(table.items(), key=lambda kv: (SEVERITY_RANK.get(kv[0][0], 9), kv[0][1])):
-        lines.append(f"| {md_cell(severity)} | {md_cell(question)} | " + " | ".join(str(counts.get(k, 0)) for k in kinds) + f" | {sum(counts.values())} |")
+    for (severity, question), counts in sorted(
+        table.items(), key=lambda kv: (SEVERITY_RANK.get(kv[0][0], 9), kv[0][1])
+    ):
+        lines.append(
+            f"| {md_cell(severity)} | {md_cell(question)} | "
+            + " | ".join(str(counts.get(k, 0)) for k in kinds)
+            + f" | {sum(counts.values())} |"
+        )
     lines.append("")
     if report["analysis"]["notes"]:
         lines += ["Analysis notes:", ""] + [f"- {_cell(n)}" for n in report["analysis"]["notes"]] + [""]
@@ -236,8 +292,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append("Dispositions whose conflict no longer exists (kept, not dropped):")
         lines.append("")
         for entry in report["orphaned_dispositions"]:
-            lines.append(f"- {code_span(entry['id'])}: {md_cell(disposition_text(entry['disposition']))} by {md_cell(entry['reviewer'])} "
-                         f"on {md_cell(entry['date'])}" + (f": {_cell(entry['note'])}" if entry.get("note") else ""))
+            lines.append(
+                f"- {code_span(entry['id'])}: {md_cell(disposition_text(entry['disposition']))} by {md_cell(entry['reviewer'])} "
+                f"on {md_cell(entry['date'])}" + (f": {_cell(entry['note'])}" if entry.get("note") else "")
+            )
     else:
         lines.append("None.")
     lines.append("")
@@ -245,11 +303,16 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def _render_conflict(item: dict[str, Any]) -> list[str]:
-    lines = [f"### {md_cell(item['id'])} · {md_cell(item['severity'])} · {md_cell(item['kind'])} · {md_cell(item['question'])}", ""]
+    lines = [
+        f"### {md_cell(item['id'])} · {md_cell(item['severity'])} · {md_cell(item['kind'])} · {md_cell(item['question'])}",
+        "",
+    ]
     lines.append(md_text(item["description"]))
     lines.append("")
     region = item["region"]
-    lines.append(f"**Region:** {code_span(region['text'])} ({region['cells']} cells{'' if region['box'] else '; not one box'})")
+    lines.append(
+        f"**Region:** {code_span(region['text'])} ({region['cells']} cells{'' if region['box'] else '; not one box'})"
+    )
     lines.append("")
     for note in item.get("notes", []):
         lines.append(f"> Note: {md_cell(note)}")
@@ -267,7 +330,9 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
             claims = by_source.get(source, [])
             if i < len(claims):
                 c = claims[i]
-                row.append(f"“{_cell(c['quote'])}” → **{_cell(format_value(c['value']))}** ({code_span(c['id'], in_table=True)}, {md_cell(c['status'])})")
+                row.append(
+                    f"“{_cell(c['quote'])}” → **{_cell(format_value(c['value']))}** ({code_span(c['id'], in_table=True)}, {md_cell(c['status'])})"
+                )
             else:
                 row.append("")
         lines.append("| " + " | ".join(row) + " |")
@@ -280,8 +345,10 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
     lines.append("")
     if "disposition" in item:
         d = item["disposition"]
-        lines.append(f"**Disposition:** {md_cell(disposition_text(d['disposition']))} by {md_cell(d['reviewer'])} on {md_cell(d['date'])}"
-                     + (f": {_cell(d['note'])}" if d.get("note") else ""))
+        lines.append(
+            f"**Disposition:** {md_cell(disposition_text(d['disposition']))} by {md_cell(d['reviewer'])} on {md_cell(d['date'])}"
+            + (f": {_cell(d['note'])}" if d.get("note") else "")
+        )
     else:
         lines.append("**Disposition:** none yet")
     lines.append("")
@@ -289,6 +356,7 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
 
 
 # ---------------------------------------------------------------- files
+
 
 def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
     """Atomically write `text` unless the file already holds exactly these bytes."""

@@ -9,6 +9,7 @@ schema beside its TypedDict and fails when either changes without the other.
 No `from __future__ import annotations` here: TypedDict decides which keys are
 NotRequired from the evaluated annotations.
 """
+
 from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 Severity = Literal["high", "medium", "low"]
@@ -29,6 +30,7 @@ def severity_rank(severity: str) -> int:
 
 # ---------------------------------------------------------------- reviews (conflicts/reviews.yaml)
 
+
 class SourceCorrect(TypedDict):
     source_correct: str
 
@@ -47,13 +49,16 @@ class DispositionEntry(TypedDict):
 
 # One step of a claim's review history; "from" (the status it left, absent in hand-written histories) is a
 # keyword, so the functional form is the only way to name the key.
-ReviewStep = TypedDict("ReviewStep", {
-    "from": NotRequired[Status],
-    "status": Status,
-    "reviewer": str,
-    "date": str,
-    "note": NotRequired[str],
-})
+ReviewStep = TypedDict(
+    "ReviewStep",
+    {
+        "from": NotRequired[Status],
+        "status": Status,
+        "reviewer": str,
+        "date": str,
+        "note": NotRequired[str],
+    },
+)
 
 
 class Reviews(TypedDict):
@@ -65,6 +70,7 @@ class Reviews(TypedDict):
 
 
 # ---------------------------------------------------------------- findings (conflicts in report.json)
+
 
 class ValueGroupData(TypedDict):
     value: Any
@@ -135,6 +141,7 @@ class ConflictData(TypedDict):
 
 
 # ---------------------------------------------------------------- the report (conflicts/report.json)
+
 
 class SourceAnalysed(TypedDict):
     id: str

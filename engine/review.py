@@ -12,6 +12,7 @@ A disposition (`{source_correct: <id>}`, all_wrong, not_a_conflict,
 needs_expert) is kept by conflict id. When the conflict disappears the
 disposition is orphaned: kept, and reported, never dropped.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -156,12 +157,18 @@ def load_reviews(path: str | os.PathLike[str]) -> tuple[Reviews, list[Diagnostic
 
 def dump_reviews(data: Reviews) -> str:
     """Deterministic YAML: sorted keys, block style, every string quoted unless it is a plain word (engine.yamltext)."""
+
     def entry(item: Any) -> Any:
         return dict(sorted(item.items())) if isinstance(item, dict) else item
 
-    ordered = {"accord": 1,
-               "claims": {k: [entry(s) for s in v] if isinstance(v, list) else v for k, v in sorted((data.get("claims") or {}).items())},
-               "conflicts": {k: entry(v) for k, v in sorted((data.get("conflicts") or {}).items())}}
+    ordered = {
+        "accord": 1,
+        "claims": {
+            k: [entry(s) for s in v] if isinstance(v, list) else v
+            for k, v in sorted((data.get("claims") or {}).items())
+        },
+        "conflicts": {k: entry(v) for k, v in sorted((data.get("conflicts") or {}).items())},
+    }
     return dump_block(ordered)
 
 
@@ -196,9 +203,11 @@ def _sorted_like(data: Reviews) -> dict[str, Any]:
     def entry(item: Any) -> Any:
         return dict(sorted(item.items())) if isinstance(item, dict) else item
 
-    return {"accord": 1,
-            "claims": {k: [entry(s) for s in v] for k, v in sorted(data["claims"].items())},
-            "conflicts": {k: entry(v) for k, v in sorted(data["conflicts"].items())}}
+    return {
+        "accord": 1,
+        "claims": {k: [entry(s) for s in v] for k, v in sorted(data["claims"].items())},
+        "conflicts": {k: entry(v) for k, v in sorted(data["conflicts"].items())},
+    }
 
 
 def save_reviews(path: str | os.PathLike[str], data: Reviews) -> bool:
@@ -265,7 +274,9 @@ def load_report(folder: str | os.PathLike[str]) -> Report | None:
         diags = schema_diagnostics(doc, "report")
         if diags or not isinstance(doc.data, dict):
             shown = "; ".join(d.format() for d in diags[:3]) or f"{path}:1:1: not a report"
-            raise ReviewError(f"{path} does not match schema/report.schema.json (run `accord conflicts` to rewrite it): {shown}")
+            raise ReviewError(
+                f"{path} does not match schema/report.schema.json (run `accord conflicts` to rewrite it): {shown}"
+            )
     report = cast(Report, doc.data)  # schema-valid: the types hold
     _checked_reports.clear()
     _checked_reports[key] = report
@@ -294,13 +305,23 @@ def _refreshed_report_files(folder: Path, report: Report, reviews: Reviews) -> d
     try:
         return rendered(refresh_dispositions(report, reviews))  # type: ignore[arg-type]  # engine.report still takes dict[str, Any]
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise ReviewError(f"{folder / 'report.json'} cannot be refreshed ({type(exc).__name__}: {str(exc)[:80]}); "
-                          "run `accord conflicts` to rewrite it") from None
+        raise ReviewError(
+            f"{folder / 'report.json'} cannot be refreshed ({type(exc).__name__}: {str(exc)[:80]}); "
+            "run `accord conflicts` to rewrite it"
+        ) from None
 
 
-def save_disposition(path: str | os.PathLike[str], conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
-                     date: str | None = None, conflict_sources: list[str] | None = None,
-                     refresh_report: bool = True) -> tuple[DispositionEntry, Reviews]:
+def save_disposition(
+    path: str | os.PathLike[str],
+    conflict: str,
+    kind: str,
+    reviewer: str,
+    note: str = "",
+    source: str | None = None,
+    date: str | None = None,
+    conflict_sources: list[str] | None = None,
+    refresh_report: bool = True,
+) -> tuple[DispositionEntry, Reviews]:
     """Record one disposition in reviews.yaml at `path` and refresh the report beside it: the one disposition flow.
 
     `accord review conflict` and the workbench's conflicts screen both call
@@ -336,8 +357,9 @@ def save_disposition(path: str | os.PathLike[str], conflict: str, kind: str, rev
     return entry, data
 
 
-def write_report_with_reviews(folder: str | os.PathLike[str], report: Report,
-                              reviews_path: str | os.PathLike[str] | None = None) -> tuple[list[str], Report]:
+def write_report_with_reviews(
+    folder: str | os.PathLike[str], report: Report, reviews_path: str | os.PathLike[str] | None = None
+) -> tuple[list[str], Report]:
     """Write an analysed report with the dispositions reviews.yaml holds now, under its lock; (changed files, report).
 
     The analysis takes a while and its copy of the reviews is as old as its
@@ -364,8 +386,9 @@ def find_conflict(report: Report, conflict: str) -> ConflictData | None:
     return next((c for c in report["conflicts"] if c["id"] == conflict), None)
 
 
-def check_disposition(conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
-                      date: str | None = None) -> str:
+def check_disposition(
+    conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None, date: str | None = None
+) -> str:
     """Every argument of a disposition checked before any file is read: the date (today when None), or ReviewError."""
     date = check_date(date)
     if not isinstance(conflict, str) or not CONFLICT_ID.fullmatch(conflict):
@@ -390,8 +413,16 @@ def disposition_value(kind: str, source: str | None) -> DispositionValue:
     return cast(DispositionValue, kind)
 
 
-def record_disposition(data: Reviews, conflict: str, kind: str, reviewer: str, note: str = "", source: str | None = None,
-                       date: str | None = None, conflict_sources: list[str] | None = None) -> DispositionEntry:
+def record_disposition(
+    data: Reviews,
+    conflict: str,
+    kind: str,
+    reviewer: str,
+    note: str = "",
+    source: str | None = None,
+    date: str | None = None,
+    conflict_sources: list[str] | None = None,
+) -> DispositionEntry:
     """Set the disposition of a conflict in `data` (reviews) and return the entry (every field checked first)."""
     check_reviewer(reviewer)
     check_note(note)
@@ -409,6 +440,7 @@ def record_disposition(data: Reviews, conflict: str, kind: str, reviewer: str, n
 
 
 # ---------------------------------------------------------------- claims
+
 
 def find_claim(rulesets_dir: str | os.PathLike[str], claim_id: str) -> tuple[Path, Any, int]:
     """(ruleset path, document, claim index) of the claim, searching the folder's ruleset files."""
@@ -433,8 +465,15 @@ def find_claim(rulesets_dir: str | os.PathLike[str], claim_id: str) -> tuple[Pat
     raise ReviewError(f"no claim {claim_id!r} in {folder}")
 
 
-def change_claim_status(rulesets_dir: str | os.PathLike[str], reviews_path: str | os.PathLike[str], claim_id: str, status: str,
-                        reviewer: str, note: str, date: str | None = None) -> ReviewStep:
+def change_claim_status(
+    rulesets_dir: str | os.PathLike[str],
+    reviews_path: str | os.PathLike[str],
+    claim_id: str,
+    status: str,
+    reviewer: str,
+    note: str,
+    date: str | None = None,
+) -> ReviewStep:
     """Move a claim to `status`: check the transition, edit the ruleset in place, append the step.
 
     Holds the ruleset's lock, then reviews.yaml's (always in that order), and
@@ -461,7 +500,9 @@ def change_claim_status(rulesets_dir: str | os.PathLike[str], reviews_path: str 
             raise ReviewError(exc.diagnostic.format()) from None
         index = claim_index(doc, claim_id)
         if index is None:
-            raise ReviewError(f"no claim {claim_id!r} in {path} any more (it changed while this step was being recorded)")
+            raise ReviewError(
+                f"no claim {claim_id!r} in {path} any more (it changed while this step was being recorded)"
+            )
         current = doc.data["claims"][index].get("status")
         if not allowed(str(current), status):
             nexts = ", ".join(TRANSITIONS.get(str(current), ())) or "nothing"
@@ -471,7 +512,13 @@ def change_claim_status(rulesets_dir: str | os.PathLike[str], reviews_path: str 
         except ValueError as exc:
             raise ReviewError(f"{path}: {exc}") from None
         data = _reviews_or_raise(rpath)
-        step: ReviewStep = {"from": cast(Status, current), "status": cast(Status, status), "reviewer": reviewer, "date": date, "note": note}
+        step: ReviewStep = {
+            "from": cast(Status, current),
+            "status": cast(Status, status),
+            "reviewer": reviewer,
+            "date": date,
+            "note": note,
+        }
         data.setdefault("claims", {}).setdefault(claim_id, []).append(step)
         text = reviews_text(data)
         write_atomic(path, new_text)

@@ -6,6 +6,7 @@ compared with numbers, enum facts only with values they can take, and the
 whole condition is true or false. It also lists the facts and numeric
 thresholds a rule uses, which region analysis and the TUI build on.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,9 +69,13 @@ def size_problem(rule: Any, limit: int = MAX_OPERATIONS) -> Problem | None:
     """E208 at the rule itself when it has more than `limit` operations, else None."""
     if operation_count(rule, limit) <= limit:
         return None
-    return ((), "E208", f"this rule has more than {limit:,} operations (objects such as {{\"<\": ...}}); "
-            "no clinical rule needs that many, and checking, evaluating and analysing it would take seconds: "
-            "split it into several claims or use 'in' with a list of values")
+    return (
+        (),
+        "E208",
+        f'this rule has more than {limit:,} operations (objects such as {{"<": ...}}); '
+        "no clinical rule needs that many, and checking, evaluating and analysing it would take seconds: "
+        "split it into several claims or use 'in' with a list of values",
+    )
 
 
 def check_rule(rule: Any, vocab: Vocabulary, top_level_boolean: bool = True) -> list[Problem]:
@@ -127,7 +132,7 @@ def _walk_vars(rule: Any, visit: Callable[[str], Any]) -> None:
         if isinstance(node, list):
             stack.extend(reversed(node))
         elif isinstance(node, dict) and len(node) == 1:
-            (op, args), = node.items()
+            ((op, args),) = node.items()
             if op == "var":
                 name = args[0] if isinstance(args, list) and args else args
                 if isinstance(name, str):
@@ -152,7 +157,11 @@ class _Checker:
         if isinstance(node, (int, float)):
             if not _finite_number(node):
                 shown = f"a {len(str(abs(node)))}-digit integer" if isinstance(node, int) else repr(node)
-                return self.add(parts, "E207", f"{shown} is beyond the range of a number (about 1.8e308): region analysis and arithmetic cannot use it")
+                return self.add(
+                    parts,
+                    "E207",
+                    f"{shown} is beyond the range of a number (about 1.8e308): region analysis and arithmetic cannot use it",
+                )
             return RuleType(NUMBER, literal=node, is_literal=True)
         if isinstance(node, str):
             return RuleType(STRING, literal=node, is_literal=True)
@@ -165,7 +174,7 @@ class _Checker:
             return RuleType(ARRAY, literal=node if literal else None, is_literal=literal)
         if not isinstance(node, dict) or len(node) != 1:
             return self.add(parts, "E100", "an operation is an object with exactly one key")
-        (op, raw), = node.items()
+        ((op, raw),) = node.items()
         here = parts + (op,)
         if op not in self.allowed:
             hint = self.vocab.suggest(op, sorted(self.allowed))
@@ -181,7 +190,11 @@ class _Checker:
         types = [self.check(a, p) for a, p in zip(args, arg_parts)]
         if op in _COMPARISONS:
             if len(args) not in (2, 3) or (len(args) == 3 and op in (">", ">=")):
-                return self.add(here, "E205", f"{op!r} takes 2 arguments{' (or 3 for a range)' if op in ('<', '<=') else ''}, not {len(args)}")
+                return self.add(
+                    here,
+                    "E205",
+                    f"{op!r} takes 2 arguments{' (or 3 for a range)' if op in ('<', '<=') else ''}, not {len(args)}",
+                )
             for t, p in zip(types, arg_parts):
                 self.expect(t, NUMBER, p, f"{op!r} compares numbers")
             return RuleType(BOOLEAN)
@@ -203,7 +216,11 @@ class _Checker:
             return RuleType(BOOLEAN)
         if op in ("if", "?:"):
             if len(args) < 3 or len(args) % 2 == 0:
-                return self.add(here, "E205", f"{op!r} takes condition, then, [condition, then, ...] else: an odd number of at least 3 arguments")
+                return self.add(
+                    here,
+                    "E205",
+                    f"{op!r} takes condition, then, [condition, then, ...] else: an odd number of at least 3 arguments",
+                )
             for i in range(0, len(args) - 1, 2):
                 self.expect(types[i], BOOLEAN, arg_parts[i], "an 'if' condition")
             results = {t.kind for i, t in enumerate(types) if i % 2 == 1 or i == len(args) - 1}
@@ -227,7 +244,11 @@ class _Checker:
     def check_var(self, raw: Any, here: Parts) -> RuleType:
         args = raw if isinstance(raw, list) else [raw]
         if len(args) != 1:
-            return self.add(here, "E204", "var takes exactly one fact name; defaults are not allowed because a missing fact is unknown, not a default")
+            return self.add(
+                here,
+                "E204",
+                "var takes exactly one fact name; defaults are not allowed because a missing fact is unknown, not a default",
+            )
         name = args[0]
         if not isinstance(name, str):
             return self.add(here, "E204", f"var must name a fact with a literal string, not {type(name).__name__}")
@@ -260,11 +281,19 @@ class _Checker:
         if ANY in (a.kind, b.kind):
             return
         if a.kind != b.kind:
-            self.add(parts[1], "E202", f"{op!r} compares a {a.kind} with {repr(b.literal) if b.is_literal else 'a ' + b.kind}")
+            self.add(
+                parts[1],
+                "E202",
+                f"{op!r} compares a {a.kind} with {repr(b.literal) if b.is_literal else 'a ' + b.kind}",
+            )
             return
         for fact_side, other, where in ((a, b, parts[1]), (b, a, parts[0])):
             if fact_side.fact and other.is_literal:
                 allowed = self.vocab.facts[fact_side.fact].values
                 if other.literal not in allowed:
                     hint = self.vocab.suggest(str(other.literal), list(allowed))
-                    self.add(where, "E203", f"{fact_side.fact} is one of {', '.join(allowed)}; {other.literal!r} is not{hint}")
+                    self.add(
+                        where,
+                        "E203",
+                        f"{fact_side.fact} is one of {', '.join(allowed)}; {other.literal!r} is not{hint}",
+                    )

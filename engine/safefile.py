@@ -18,6 +18,7 @@ forever. `read_project_file` is the one gate:
 
 Pure standard library: no engine import, so every module can use it.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,12 +67,20 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def read_project_file(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None, max_bytes: int = MAX_BYTES) -> bytes:
+def read_project_file(
+    path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None, max_bytes: int = MAX_BYTES
+) -> bytes:
     """The bytes of `path`, if it is a regular file inside the project folder; else FileRefused."""
     if not is_inside(path, root):
         raise FileRefused("E010", "resolves outside the project folder (a symbolic link out of it?); it was not read")
     target = os.path.realpath(path)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     try:
         fd = os.open(target, flags)
     except IsADirectoryError:

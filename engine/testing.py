@@ -6,6 +6,7 @@ to answer: a value (answered), 'silent', 'indeterminate', or
 engine.evaluate and compared; every mismatch is reported with the claims that
 produced the actual answer.
 """
+
 from __future__ import annotations
 
 import os
@@ -118,7 +119,9 @@ def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
     result = validate_paths(list(paths))
     # errors, plus W502: a patient value refused by the vocabulary's ranges is evaluated as missing, and says so
     # W503: expectations of a source whose ruleset has errors are skipped (one error, not thirty)
-    report = TestReport(diagnostics=[d for d in result.diagnostics if d.severity == "error" or d.code in ("W502", "W503")])
+    report = TestReport(
+        diagnostics=[d for d in result.diagnostics if d.severity == "error" or d.code in ("W502", "W503")]
+    )
     by_source = {r.source_id: r for r in result.rulesets}
     report.patients = len(result.patients)
     for patient in sorted(result.patients, key=lambda p: p.path):
@@ -128,13 +131,28 @@ def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
             for question, expected in questions.items():
                 if ruleset is None and source in result.broken:
                     why = f"ruleset {result.broken[source]} has errors"
-                    report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, None, False, why, skipped=True))
+                    report.outcomes.append(
+                        Outcome(patient.id, patient.path, source, question, expected, None, False, why, skipped=True)
+                    )
                     continue
                 if ruleset is None:
-                    report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, None, False, f"no ruleset for source {source!r}"))
+                    report.outcomes.append(
+                        Outcome(
+                            patient.id,
+                            patient.path,
+                            source,
+                            question,
+                            expected,
+                            None,
+                            False,
+                            f"no ruleset for source {source!r}",
+                        )
+                    )
                     continue
                 got = answer(ruleset, question, facts)
-                report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, got, matches(expected, got)))
+                report.outcomes.append(
+                    Outcome(patient.id, patient.path, source, question, expected, got, matches(expected, got))
+                )
     return report
 
 

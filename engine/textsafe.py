@@ -7,6 +7,7 @@ reads. Everything Accord prints of user content goes through here.
 
 Pure standard library, no engine import.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,9 +18,11 @@ _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 # C0 and DEL and C1 controls; bidi embeddings, overrides and isolates; marks and separators
 # that change how a line is shown without showing themselves.
 _UNSAFE = (
-    list(range(0x00, 0x20)) + list(range(0x7F, 0xA0))
+    list(range(0x00, 0x20))
+    + list(range(0x7F, 0xA0))
     + [0x061C, 0x200B, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF]
-    + list(range(0x202A, 0x202F)) + list(range(0x2066, 0x206A))
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A))
 )
 _TABLE = {c: _NAMED.get(c, f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
 _JSON_TABLE = {c: f"\\u{c:04x}" for c in _UNSAFE if c >= 0x7F}
@@ -68,4 +71,3 @@ def _leaf(value: Any) -> str:
     if isinstance(value, list):
         return "[...]" if value else "[]"
     return repr(clip(value, EXCERPT)) if isinstance(value, str) else repr(value)
-

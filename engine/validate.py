@@ -5,6 +5,7 @@ The order of checks mirrors how a reader understands a file: can it be read
 something (engine.rules), are ids unique, and does every quote still sit in
 its source text. Every finding is a located Diagnostic; nothing raises.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,6 +50,7 @@ class ValidationResult:
 
 # ---------------------------------------------------------------- schema
 
+
 def most_specific(error: Any) -> Any:
     """For anyOf/oneOf failures, the deepest branch error: it names the field that is wrong."""
     leaves = []
@@ -61,7 +63,9 @@ def most_specific(error: Any) -> Any:
             leaves.append(current)
     if not leaves:
         return error
-    return max(enumerate(leaves), key=lambda pair: (len(pair[1].absolute_path), pair[1].validator != "type", -pair[0]))[1]
+    return max(enumerate(leaves), key=lambda pair: (len(pair[1].absolute_path), pair[1].validator != "type", -pair[0]))[
+        1
+    ]
 
 
 def schema_diagnostics(doc: Document, schema_name: str, limit: int | None = None) -> list[Diagnostic]:
@@ -126,7 +130,10 @@ def capped(doc: Document, diags: list[Diagnostic], stopped: bool) -> list[Diagno
 
 # ---------------------------------------------------------------- rulesets
 
-def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, check_source: bool = True) -> tuple[Ruleset | None, list[Diagnostic]]:
+
+def validate_ruleset_document(
+    doc: Document, vocab: Vocabulary | None = None, check_source: bool = True
+) -> tuple[Ruleset | None, list[Diagnostic]]:
     """Check one ruleset document; return the Ruleset when it has no errors."""
     vocab = vocab or vocabulary()
     diags = schema_diagnostics(doc, "ruleset", MAX_PER_FILE)
@@ -153,29 +160,57 @@ def validate_ruleset_document(doc: Document, vocab: Vocabulary | None = None, ch
         if isinstance(question, str):
             q = vocab.questions.get(question)
             if q is None:
-                diags.append(doc.diagnostic(here + ("question",), "E210", f"unknown question {excerpt(question)}{vocab.suggest(question, list(vocab.questions))}"))
+                diags.append(
+                    doc.diagnostic(
+                        here + ("question",),
+                        "E210",
+                        f"unknown question {excerpt(question)}{vocab.suggest(question, list(vocab.questions))}",
+                    )
+                )
             elif "value" in claim:
-                diags.extend(_value_diagnostics(doc, here + ("value",), q.value_validator, claim["value"], question, "E211"))
+                diags.extend(
+                    _value_diagnostics(doc, here + ("value",), q.value_validator, claim["value"], question, "E211")
+                )
         claim_id = claim.get("id")
         if isinstance(claim_id, str):
             if claim_id in seen:
                 first = doc.locate(("claims", seen[claim_id], "id"))
-                diags.append(doc.diagnostic(here + ("id",), "E300", f"duplicate claim id {claim_id!r} (first at line {first.line})"))
+                diags.append(
+                    doc.diagnostic(
+                        here + ("id",), "E300", f"duplicate claim id {claim_id!r} (first at line {first.line})"
+                    )
+                )
             else:
                 seen[claim_id] = i
             if source_id and not claim_id.startswith(source_id + "/"):
-                diags.append(doc.diagnostic(here + ("id",), "E301", f"claim id {claim_id!r} must start with '{source_id}/'"))
+                diags.append(
+                    doc.diagnostic(here + ("id",), "E301", f"claim id {claim_id!r} must start with '{source_id}/'")
+                )
     # The rule checker explains a bad `when` better than the schema's anyOf, and E404 an offset
     # written 0.0 better than "0.0 is not of type 'integer'".
-    offsets = [doc.diagnostic(parts, "E404", message) for parts, message in offset_problems(doc.data) if _is_whole_float(doc.data, parts)]
+    offsets = [
+        doc.diagnostic(parts, "E404", message)
+        for parts, message in offset_problems(doc.data)
+        if _is_whole_float(doc.data, parts)
+    ]
     at_offsets = {d.pointer for d in offsets}
-    diags = [d for d in diags if not (d.code == "E100" and (_in_when(d.pointer, rule_problem_claims) or d.pointer in at_offsets))]
+    diags = [
+        d
+        for d in diags
+        if not (d.code == "E100" and (_in_when(d.pointer, rule_problem_claims) or d.pointer in at_offsets))
+    ]
     diags.extend(offsets)
 
     if source_id and doc.path not in ("<string>",):
         stem = Path(doc.path).stem
         if stem != source_id and not doc.path.startswith("<"):
-            diags.append(doc.diagnostic(("source", "id"), "E302", f"source id {source_id!r} does not match the file name {Path(doc.path).name!r}"))
+            diags.append(
+                doc.diagnostic(
+                    ("source", "id"),
+                    "E302",
+                    f"source id {source_id!r} does not match the file name {Path(doc.path).name!r}",
+                )
+            )
 
     if has_errors(diags):
         return None, capped(doc, diags, stopped)
@@ -193,18 +228,35 @@ def _is_whole_float(data: Any, parts: tuple[Any, ...]) -> bool:
 
 def _in_when(pointer: str, claims: set[int]) -> bool:
     parts = pointer.split("/")
-    return len(parts) > 3 and parts[1] == "claims" and parts[3] == "when" and parts[2].isdigit() and int(parts[2]) in claims
+    return (
+        len(parts) > 3
+        and parts[1] == "claims"
+        and parts[3] == "when"
+        and parts[2].isdigit()
+        and int(parts[2]) in claims
+    )
 
 
-def _value_diagnostics(doc: Document, parts: tuple[Any, ...], value_validator: Any, value: Any, question: str, code: str) -> list[Diagnostic]:
-    too_big = [doc.diagnostic(parts + rel, "E207", f"not a usable answer to {question!r}: {message}") for rel, message in number_problems(value)]
+def _value_diagnostics(
+    doc: Document, parts: tuple[Any, ...], value_validator: Any, value: Any, question: str, code: str
+) -> list[Diagnostic]:
+    too_big = [
+        doc.diagnostic(parts + rel, "E207", f"not a usable answer to {question!r}: {message}")
+        for rel, message in number_problems(value)
+    ]
     if too_big:  # before the schema: its messages would try to print the number
         return too_big[:MAX_PER_FILE]
     error = next(iter(sorted(value_validator.iter_errors(value), key=lambda e: list(e.absolute_path))), None)
     if error is None:
         return []
     error = most_specific(error)
-    return [doc.diagnostic(parts + tuple(error.absolute_path), code, f"not a valid answer to {question!r}: {_shorten_instance(error.message, error.instance)}")]
+    return [
+        doc.diagnostic(
+            parts + tuple(error.absolute_path),
+            code,
+            f"not a valid answer to {question!r}: {_shorten_instance(error.message, error.instance)}",
+        )
+    ]
 
 
 def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
@@ -214,25 +266,49 @@ def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
     folder = Path(ruleset.path).parent
     text_path = ruleset.resolve_text_path()
     if not inside(folder, text_path):
-        return [doc.diagnostic(("source", "text"), "E400", f"source text {excerpt(ruleset.text_path)} must be inside the ruleset's folder")]
+        return [
+            doc.diagnostic(
+                ("source", "text"),
+                "E400",
+                f"source text {excerpt(ruleset.text_path)} must be inside the ruleset's folder",
+            )
+        ]
     try:
         text = read_text(text_path, root=folder)
     except LoadError as exc:
-        return [doc.diagnostic(("source", "text"), "E400", f"source text {excerpt(ruleset.text_path)}: {exc.diagnostic.message}")]
+        return [
+            doc.diagnostic(
+                ("source", "text"), "E400", f"source text {excerpt(ruleset.text_path)}: {exc.diagnostic.message}"
+            )
+        ]
     except OSError as exc:
-        return [doc.diagnostic(("source", "text"), "E400", f"cannot read source text {ruleset.text_path!r}: {exc.strerror or exc}")]
+        return [
+            doc.diagnostic(
+                ("source", "text"), "E400", f"cannot read source text {ruleset.text_path!r}: {exc.strerror or exc}"
+            )
+        ]
     ruleset.source_text = text
     diags: list[Diagnostic] = []
     changed = sha256_text(text) != ruleset.sha256
     if changed:
-        diags.append(doc.diagnostic(("source", "sha256"), "E401", f"source text {ruleset.text_path!r} has changed since the ruleset was written (sha256 {sha256_text(text)[:12]}..., recorded {ruleset.sha256[:12]}...); quotes were re-anchored"))
+        diags.append(
+            doc.diagnostic(
+                ("source", "sha256"),
+                "E401",
+                f"source text {ruleset.text_path!r} has changed since the ruleset was written (sha256 {sha256_text(text)[:12]}..., recorded {ruleset.sha256[:12]}...); quotes were re-anchored",
+            )
+        )
     for claim in ruleset.claims:
         diags.extend(_check_quote(doc, text, claim.provenance, claim.parts + ("provenance",), changed))
     for i, excl in enumerate(ruleset.excluded):
         parts = ("excluded", i)
         if not 0 <= excl.start <= excl.end <= len(text):
-            diags.append(doc.diagnostic(parts, "E404", f"offsets {excl.start}..{excl.end} are outside the source text (length {len(text)})"))
-        elif excl.exact is not None and text[excl.start:excl.end] != excl.exact:
+            diags.append(
+                doc.diagnostic(
+                    parts, "E404", f"offsets {excl.start}..{excl.end} are outside the source text (length {len(text)})"
+                )
+            )
+        elif excl.exact is not None and text[excl.start : excl.end] != excl.exact:
             diags.extend(_check_quote(doc, text, Provenance(excl.exact, excl.start, excl.end), parts, changed))
     return diags
 
@@ -241,19 +317,47 @@ def _check_quote(doc: Document, text: str, prov: Provenance, parts: tuple[Any, .
     if prov.end < prov.start or prov.end > len(text):
         found = reanchor(text, prov)
         where = f"; the quote occurs at start={found[0]}, end={found[1]}" if found else ""
-        return [doc.diagnostic(parts + ("end",), "E404", f"offsets {prov.start}..{prov.end} are outside the source text (length {len(text)}){where}")]
+        return [
+            doc.diagnostic(
+                parts + ("end",),
+                "E404",
+                f"offsets {prov.start}..{prov.end} are outside the source text (length {len(text)}){where}",
+            )
+        ]
     if is_anchored(text, prov):
         if not context_matches(text, prov):
-            return [doc.diagnostic(parts + ("prefix",), "W405", "quote is at its offsets but its prefix/suffix differ from the text around it", "warning")]
+            return [
+                doc.diagnostic(
+                    parts + ("prefix",),
+                    "W405",
+                    "quote is at its offsets but its prefix/suffix differ from the text around it",
+                    "warning",
+                )
+            ]
         return []
     found = reanchor(text, prov)
     short = _short(prov.exact)
     if found is None:
         state = "lost: the source text changed and" if changed else "not found:"
-        return [doc.diagnostic(parts + ("exact",), "E402", f"quote {short} {state} it does not occur in the source text")]
+        return [
+            doc.diagnostic(parts + ("exact",), "E402", f"quote {short} {state} it does not occur in the source text")
+        ]
     if changed:
-        return [doc.diagnostic(parts + ("start",), "W403", f"quote {short} moved to start={found[0]}, end={found[1]} (was {prov.start}..{prov.end})", "warning")]
-    return [doc.diagnostic(parts + ("start",), "E402", f"quote {short} is not at {prov.start}..{prov.end}; it occurs at start={found[0]}, end={found[1]}")]
+        return [
+            doc.diagnostic(
+                parts + ("start",),
+                "W403",
+                f"quote {short} moved to start={found[0]}, end={found[1]} (was {prov.start}..{prov.end})",
+                "warning",
+            )
+        ]
+    return [
+        doc.diagnostic(
+            parts + ("start",),
+            "E402",
+            f"quote {short} is not at {prov.start}..{prov.end}; it occurs at start={found[0]}, end={found[1]}",
+        )
+    ]
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -262,6 +366,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 # ---------------------------------------------------------------- patients
+
 
 def validate_patient_document(
     doc: Document,
@@ -286,9 +391,13 @@ def validate_patient_document(
         parts = ("facts", name)
         fact = vocab.facts.get(name)
         if fact is None:
-            diags.append(doc.diagnostic(parts, "E500", f"unknown fact {excerpt(name)}{vocab.suggest(name)}", on_key=True))
+            diags.append(
+                doc.diagnostic(parts, "E500", f"unknown fact {excerpt(name)}{vocab.suggest(name)}", on_key=True)
+            )
         elif not _fact_value_ok(fact.type, fact.values, value):
-            expected = {"number": "a number", "boolean": "true or false"}.get(fact.type, "one of " + ", ".join(fact.values))
+            expected = {"number": "a number", "boolean": "true or false"}.get(
+                fact.type, "one of " + ", ".join(fact.values)
+            )
             diags.append(doc.diagnostic(parts, "E500", f"{name} must be {expected}, not {excerpt(value)}"))
     expected = data.get("expected") if isinstance(data.get("expected"), dict) else {}
     for source, answers in expected.items():
@@ -296,20 +405,36 @@ def validate_patient_document(
             stopped = True
             break
         if questions_by_source is not None and source not in questions_by_source and source not in broken:
-            diags.append(doc.diagnostic(("expected", source), "E501", f"unknown source {excerpt(source)}{vocab.suggest(source, sorted(questions_by_source))}", on_key=True))
+            diags.append(
+                doc.diagnostic(
+                    ("expected", source),
+                    "E501",
+                    f"unknown source {excerpt(source)}{vocab.suggest(source, sorted(questions_by_source))}",
+                    on_key=True,
+                )
+            )
         if not isinstance(answers, dict):
             continue
         for question, value in answers.items():
             parts = ("expected", source, question)
             q = vocab.questions.get(question)
             if q is None:
-                diags.append(doc.diagnostic(parts, "E501", f"unknown question {excerpt(question)}{vocab.suggest(question, list(vocab.questions))}", on_key=True))
+                diags.append(
+                    doc.diagnostic(
+                        parts,
+                        "E501",
+                        f"unknown question {excerpt(question)}{vocab.suggest(question, list(vocab.questions))}",
+                        on_key=True,
+                    )
+                )
                 continue
             if value in RESERVED_EXPECTATIONS:
                 continue
             if isinstance(value, dict) and "conflicting" in value and isinstance(value["conflicting"], list):
                 for j, item in enumerate(value["conflicting"]):
-                    diags.extend(_value_diagnostics(doc, parts + ("conflicting", j), q.value_validator, item, question, "E501"))
+                    diags.extend(
+                        _value_diagnostics(doc, parts + ("conflicting", j), q.value_validator, item, question, "E501")
+                    )
                 continue
             diags.extend(_value_diagnostics(doc, parts, q.value_validator, value, question, "E501"))
     diags = capped(doc, diags, stopped)
@@ -321,13 +446,19 @@ def validate_patient_document(
 
 def _fact_value_ok(kind: str, values: tuple[str, ...], value: Any) -> bool:
     if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and value == value
+            and abs(value) != float("inf")
+        )
     if kind == "boolean":
         return isinstance(value, bool)
     return value in values
 
 
 # ---------------------------------------------------------------- folders
+
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Path], list[Diagnostic]]:
     """Split the given files and folders into ruleset files and patient files.
@@ -357,10 +488,15 @@ def discover_rooted(paths: Iterable[str | os.PathLike[str]]) -> tuple[Rooted, Ro
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            rulesets.extend((p, path) for p in sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES and not p.is_dir()))
+            rulesets.extend(
+                (p, path) for p in sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES and not p.is_dir())
+            )
             pdir = path / "patients"
             if pdir.is_dir():
-                patients.extend((p, path) for p in sorted(p for p in pdir.rglob("*") if p.suffix in DATA_SUFFIXES and not p.is_dir()))
+                patients.extend(
+                    (p, path)
+                    for p in sorted(p for p in pdir.rglob("*") if p.suffix in DATA_SUFFIXES and not p.is_dir())
+                )
         elif path.exists() or path.is_symlink():
             (patients if path.parent.name == "patients" else rulesets).append((path, path.parent))
         else:
@@ -393,8 +529,10 @@ def _skipped_notes(result: ValidationResult, skipped: dict[str, dict[str, int]])
     notes = []
     for source, patients in sorted(skipped.items()):
         count = sum(patients.values())
-        message = (f"{count} expectation{'s' * (count != 1)} of {len(patients)} patient{'s' * (len(patients) != 1)} "
-                   f"on source {excerpt(source)} skipped: this ruleset has errors")
+        message = (
+            f"{count} expectation{'s' * (count != 1)} of {len(patients)} patient{'s' * (len(patients) != 1)} "
+            f"on source {excerpt(source)} skipped: this ruleset has errors"
+        )
         notes.append(Diagnostic(result.broken[source], 1, 1, "W503", message, "warning"))
     return notes
 
@@ -425,9 +563,13 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
         for claim in ruleset.claims:
             home = claim_homes.setdefault(claim.id, ruleset.path)
             if home != ruleset.path:
-                result.diagnostics.append(doc.diagnostic(claim.parts + ("id",), "E300", f"claim id {claim.id!r} is also used in {home}"))
+                result.diagnostics.append(
+                    doc.diagnostic(claim.parts + ("id",), "E300", f"claim id {claim.id!r} is also used in {home}")
+                )
         if result.ruleset(ruleset.source_id):
-            result.diagnostics.append(doc.diagnostic(("source", "id"), "E300", f"source {ruleset.source_id!r} is defined twice"))
+            result.diagnostics.append(
+                doc.diagnostic(("source", "id"), "E300", f"source {ruleset.source_id!r} is defined twice")
+            )
             continue
         result.rulesets.append(ruleset)
     if check_patients:
@@ -449,7 +591,9 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
             if patient is None:
                 continue
             if patient.id in seen_ids:
-                result.diagnostics.append(doc.diagnostic(("id",), "E300", f"patient id {patient.id!r} is also used in {seen_ids[patient.id]}"))
+                result.diagnostics.append(
+                    doc.diagnostic(("id",), "E300", f"patient id {patient.id!r} is also used in {seen_ids[patient.id]}")
+                )
                 continue
             seen_ids[patient.id] = patient.path
             result.patients.append(patient)

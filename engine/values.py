@@ -7,6 +7,7 @@ canonical() here. An integer beyond float range (a 401-digit `mg`) cannot be
 shown, scaled or compared with a float: validate refuses it (E207, located)
 with number_problems() before any of that happens.
 """
+
 from __future__ import annotations
 
 import math

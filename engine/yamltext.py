@@ -10,6 +10,7 @@ byte from argv under surrogateescape) cannot be written as UTF-8 at all: they
 are refused with UnwritableText, before anything is written. `plain_or_quoted`
 keeps simple words plain (`status: draft`) and quotes everything else.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def check_text(value: str, what: str = "text") -> str:
     """`value` unchanged, or UnwritableText when it holds a lone surrogate (not encodable as UTF-8)."""
     found = _SURROGATE.search(value)
     if found:
-        raise UnwritableText(f"{what} contains a byte that is not UTF-8 (at character {found.start() + 1}); "
-                             "use UTF-8 text")
+        raise UnwritableText(
+            f"{what} contains a byte that is not UTF-8 (at character {found.start() + 1}); use UTF-8 text"
+        )
     return value
 
 
@@ -83,6 +85,7 @@ def line_indent(text: str, pos: int) -> str:
 
 # ---------------------------------------------------------------- JSON files
 
+
 def is_json_path(path: str) -> bool:
     return str(path).lower().endswith(".json")
 
@@ -107,11 +110,25 @@ def json_block(value: Any, unit: int | None, base: str, what: str = "value") -> 
     return text.replace("\n", "\n" + base)
 
 
-__all__ = ["UnwritableText", "check_text", "dump_block", "reads_back", "is_json_path", "is_plain_safe", "json_block", "json_indent_unit", "line_end",
-           "line_indent", "line_start", "plain_or_quoted", "quoted"]
+__all__ = [
+    "UnwritableText",
+    "check_text",
+    "dump_block",
+    "reads_back",
+    "is_json_path",
+    "is_plain_safe",
+    "json_block",
+    "json_indent_unit",
+    "line_end",
+    "line_indent",
+    "line_start",
+    "plain_or_quoted",
+    "quoted",
+]
 
 
 # ---------------------------------------------------------------- whole documents
+
 
 def dump_block(data: Any) -> str:
     """Block-style YAML of plain data, mappings in the order given; every scalar through plain_or_quoted.

@@ -1,4 +1,5 @@
 """Shared fixtures: small, self-contained rulesets written into tmp folders."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,14 +39,21 @@ def write_ruleset(folder: Path, source_id: str, text: str, claims: list[dict[str
         claim.setdefault("status", "submitted")
         claim.setdefault("when", True)
         claim["provenance"] = {
-            "exact": quote, "prefix": text[max(0, start - 32):start], "suffix": text[start + len(quote):start + len(quote) + 32],
-            "start": start, "end": start + len(quote),
+            "exact": quote,
+            "prefix": text[max(0, start - 32) : start],
+            "suffix": text[start + len(quote) : start + len(quote) + 32],
+            "start": start,
+            "end": start + len(quote),
         }
         out.append(claim)
     data = {
         "accord": 1,
-        "source": {"id": source_id, "title": source_id, "text": f"sources/{source_id}.txt",
-                   "sha256": hashlib.sha256(text.encode()).hexdigest()},
+        "source": {
+            "id": source_id,
+            "title": source_id,
+            "text": f"sources/{source_id}.txt",
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        },
         "claims": out,
         **extra,
     }
@@ -58,4 +66,5 @@ def write_ruleset(folder: Path, source_id: str, text: str, claims: list[dict[str
 def ruleset_writer(tmp_path: Path) -> Callable[..., Path]:
     def write(source_id: str, text: str, claims: list[dict[str, Any]], **extra: Any) -> Path:
         return write_ruleset(tmp_path, source_id, text, claims, **extra)
+
     return write

@@ -1,4 +1,5 @@
 """Architecture rules that keep Accord fast to start and easy to change."""
+
 from __future__ import annotations
 
 import os
@@ -10,11 +11,19 @@ from tests.conftest import REPO
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
     """`code` in a fresh interpreter at the repo root: what it imports is what a user's command imports."""
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 ENGINE_MODULES = sorted(
-    ".".join(p.relative_to(REPO).with_suffix("").parts) for p in (REPO / "engine").rglob("*.py") if p.name != "__main__.py"
+    ".".join(p.relative_to(REPO).with_suffix("").parts)
+    for p in (REPO / "engine").rglob("*.py")
+    if p.name != "__main__.py"
 )
 
 
@@ -82,8 +91,12 @@ def _runtime_imports(name: str, source: str, is_package: bool, modules: set[str]
     """
     package = name if is_package else name.rpartition(".")[0]
     tree = ast.parse(source)
-    skipped = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
-               for n in ast.walk(block)}
+    skipped = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and _is_type_checking(block.test)
+        for n in ast.walk(block)
+    }
     found: set[str] = set()
     for node in ast.walk(tree):
         if id(node) in skipped:
@@ -102,7 +115,9 @@ def _runtime_imports(name: str, source: str, is_package: bool, modules: set[str]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,8 +128,10 @@ def _circles() -> tuple[tuple[str, ...], ...]:
 def import_circles() -> list[list[str]]:
     """Strongly connected groups of engine modules (Tarjan, iterative): each is an import circle."""
     paths = {_module_name(p): p for p in (REPO / "engine").rglob("*.py")}
-    graph = {name: sorted(_runtime_imports(name, path.read_text(encoding="utf-8"), path.name == "__init__.py", set(paths)))
-             for name, path in paths.items()}
+    graph = {
+        name: sorted(_runtime_imports(name, path.read_text(encoding="utf-8"), path.name == "__init__.py", set(paths)))
+        for name, path in paths.items()
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -174,8 +191,19 @@ def test_import_finder_sees_lazy_imports_and_skips_type_checking():
     modules = {"engine.a", "engine.b", "engine.c", "engine.pkg", "engine.pkg.x"}
     assert _runtime_imports("engine.a", "from engine import b\n", False, modules) == {"engine.b"}
     assert _runtime_imports("engine.b", "def f():\n    import engine.a\n", False, modules) == {"engine.a"}
-    assert _runtime_imports("engine.c", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from engine import a\n", False, modules) == set()
-    assert _runtime_imports("engine.a", "from engine.pkg.x import y\n", False, modules) == {"engine.pkg", "engine.pkg.x"}
+    assert (
+        _runtime_imports(
+            "engine.c",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from engine import a\n",
+            False,
+            modules,
+        )
+        == set()
+    )
+    assert _runtime_imports("engine.a", "from engine.pkg.x import y\n", False, modules) == {
+        "engine.pkg",
+        "engine.pkg.x",
+    }
     assert _runtime_imports("engine.pkg.x", "from engine.pkg import z\nfrom . import x\n", False, modules) == set()
     assert _runtime_imports("engine.pkg", "from .x import y\n", True, modules) == {"engine.pkg.x"}
 
@@ -189,7 +217,11 @@ def _executing_uses(path: Path) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Name) and node.id in EXECUTING_NAMES:
             uses.append((node.lineno, node.id))
-        elif isinstance(node, ast.Attribute) and node.attr in EXECUTING_NAMES and ast.unparse(node.value) in ("builtins", "__builtins__"):
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in EXECUTING_NAMES
+            and ast.unparse(node.value) in ("builtins", "__builtins__")
+        ):
             uses.append((node.lineno, node.attr))
     return uses
 
@@ -209,7 +241,11 @@ def test_generated_source_is_checked_before_it_is_compiled():
     order = [(c.lineno, c.col_offset, c.func.id) for c in calls if c.func.id in ("check_generated", "compile", "exec")]
     assert [name for _, _, name in sorted(order)] == ["check_generated", "exec", "compile"]
     guarded = [t for t in ast.walk(generate) if isinstance(t, ast.Try)]
-    assert any({"check_generated", "exec"} <= {n.func.id for n in ast.walk(t) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)} for t in guarded)
+    assert any(
+        {"check_generated", "exec"}
+        <= {n.func.id for n in ast.walk(t) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        for t in guarded
+    )
 
 
 def test_region_analysis_uses_no_private_name_across_its_modules():
@@ -221,5 +257,7 @@ def test_region_analysis_uses_no_private_name_across_its_modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             relative = isinstance(node, ast.ImportFrom) and node.level > 0 and path.parent.name == "analysis"
             if isinstance(node, ast.ImportFrom) and ((node.module or "").startswith("engine.analysis") or relative):
-                crossings += [f"{path.relative_to(REPO)}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+                crossings += [
+                    f"{path.relative_to(REPO)}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")
+                ]
     assert crossings == []

@@ -4,6 +4,7 @@ README's "Quick start" commands and .ci/run must install from the hashed locks i
 requirements/, and a lock that drifts from pyproject.toml (a new dependency, a changed
 pin, a range the locked version no longer meets) fails here before it fails a user.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -97,7 +98,8 @@ def test_every_pyproject_requirement_is_pinned_in_the_lock(lock):
         assert name in entries, f"{requirement} is in pyproject.toml but not in {lock}: run tools/lock"
         version = entries[name][0]
         assert requirement.specifier.contains(version, prereleases=True), (
-            f"{lock} pins {name}=={version}, outside pyproject's {requirement}: run tools/lock")
+            f"{lock} pins {name}=={version}, outside pyproject's {requirement}: run tools/lock"
+        )
 
 
 @pytest.mark.parametrize("lock", LOCKS)
@@ -114,8 +116,11 @@ def test_locks_pin_every_package_with_hashes_from_the_registry(lock):
 @pytest.mark.parametrize("lock", ["run.lock", "fhir.lock"])
 def test_install_locks_are_the_tested_versions(lock):
     run, test = lock_entries(LOCK_DIR / lock), lock_entries(LOCK_DIR / "test.lock")
-    differ = {name: (run[name][0], test.get(name, ("missing",))[0])
-              for name in run if test.get(name, ("",))[0] != run[name][0]}
+    differ = {
+        name: (run[name][0], test.get(name, ("missing",))[0])
+        for name in run
+        if test.get(name, ("",))[0] != run[name][0]
+    }
     assert differ == {}
 
 
@@ -131,7 +136,9 @@ def test_every_documented_install_is_locked(path):
     assert installs
     for command in installs:
         locked = re.search(r"--require-hashes -r requirements/(run|fhir|test)\.lock$", command)
-        assert locked or command.endswith("--no-deps --no-build-isolation -e ."), f"{path}: unlocked install: {command!r}"
+        assert locked or command.endswith("--no-deps --no-build-isolation -e ."), (
+            f"{path}: unlocked install: {command!r}"
+        )
 
 
 def test_build_in_is_pyprojects_build_system():
@@ -150,11 +157,13 @@ def load_drift() -> ModuleType:
 def test_drift_reports_each_version_difference(tmp_path):
     drift = load_drift()
     lock = tmp_path / "test.lock"
-    lock.write_text("pyyaml==6.0.3 \\\n    --hash=sha256:00\n    # via accord\n"
-                    "colorama==0.4.6 ; sys_platform == 'never' \\\n    --hash=sha256:11\n"
-                    "tomli==2.0 ; python_version >= '3' \\\n    --hash=sha256:33\n"
-                    "setuptools==84.2.1 \\\n    --hash=sha256:44\n"
-                    "numpy==2.4.6 \\\n    --hash=sha256:22\n")
+    lock.write_text(
+        "pyyaml==6.0.3 \\\n    --hash=sha256:00\n    # via accord\n"
+        "colorama==0.4.6 ; sys_platform == 'never' \\\n    --hash=sha256:11\n"
+        "tomli==2.0 ; python_version >= '3' \\\n    --hash=sha256:33\n"
+        "setuptools==84.2.1 \\\n    --hash=sha256:44\n"
+        "numpy==2.4.6 \\\n    --hash=sha256:22\n"
+    )
     freeze = tmp_path / "freeze.txt"
     freeze.write_text("PyYAML==6.0.4\nnumpy==2.4.6\nnew_thing==1.0\n")
     # colorama's marker is false here and setuptools is the installer's (pip freeze hides it): neither is drift
@@ -169,9 +178,11 @@ def test_drift_reports_tests_that_fail_only_on_newest(tmp_path):
     drift = load_drift()
     locked, newest = tmp_path / "locked.log", tmp_path / "newest.log"
     locked.write_text("....\n1000 passed, 2 skipped in 190.00s (0:03:10)\n")
-    newest.write_text("..F.\nFAILED tests/engine/test_loader.py::test_depth - assert 'E004' == 'E008'\n"
-                      "ERROR tests/tui/test_app.py::test_x - ImportError\n"
-                      "1 failed, 998 passed, 2 skipped, 1 error in 200.00s (0:03:20)\n")
+    newest.write_text(
+        "..F.\nFAILED tests/engine/test_loader.py::test_depth - assert 'E004' == 'E008'\n"
+        "ERROR tests/tui/test_app.py::test_x - ImportError\n"
+        "1 failed, 998 passed, 2 skipped, 1 error in 200.00s (0:03:20)\n"
+    )
     lines = drift.tests_report(locked, newest)
     assert lines == [
         "  locked versions: passed 1000 and skipped 2",
@@ -181,4 +192,7 @@ def test_drift_reports_tests_that_fail_only_on_newest(tmp_path):
     ]
     # never in the form CI reads as a closing line ("N passed, N failed")
     assert not any(re.search(r"\d+ passed, \d+ failed", line) for line in lines)
-    assert drift.tests_report(locked, tmp_path / "missing.log")[1] == "  newest versions: no result (the run did not finish)"
+    assert (
+        drift.tests_report(locked, tmp_path / "missing.log")[1]
+        == "  newest versions: no result (the run did not finish)"
+    )

@@ -8,6 +8,7 @@ Offsets are Python str indices (Unicode code points) into the text read as
 UTF-8 with newlines kept, which is what Accord's validator checks. The
 output is a YAML flow mapping ready to paste under `provenance:`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,15 +56,17 @@ def provenance(text: str, quote: str, occurrence: int | None = None, near: str |
     end = start + len(quote)
     return {
         "exact": text[start:end],
-        "prefix": text[max(0, start - CONTEXT):start],
-        "suffix": text[end:end + CONTEXT],
+        "prefix": text[max(0, start - CONTEXT) : start],
+        "suffix": text[end : end + CONTEXT],
         "start": start,
         "end": end,
     }
 
 
 def flow_yaml(prov: dict) -> str:
-    parts = [f"{key}: {json.dumps(prov[key], ensure_ascii=False)}" for key in ("exact", "prefix", "suffix", "start", "end")]
+    parts = [
+        f"{key}: {json.dumps(prov[key], ensure_ascii=False)}" for key in ("exact", "prefix", "suffix", "start", "end")
+    ]
     return "{" + ", ".join(parts) + "}"
 
 

@@ -10,6 +10,7 @@ breaks Accord is seen the day it is published, before anyone bumps the
 lock. This prints the differences for a human; it always exits 0 (drift
 is news, not a CI failure). Stdlib only: it runs with any Python.
 """
+
 from __future__ import annotations
 
 import re
@@ -88,8 +89,7 @@ def tests_report(locked_log: Path, newest_log: Path) -> list[str]:
     """Tests whose outcome differs between the locked run and the newest run."""
     locked_fail, locked_counts = outcomes(locked_log)
     newest_fail, newest_counts = outcomes(newest_log)
-    lines = [f"  locked versions: {describe(locked_counts)}",
-             f"  newest versions: {describe(newest_counts)}"]
+    lines = [f"  locked versions: {describe(locked_counts)}", f"  newest versions: {describe(newest_counts)}"]
     for test in sorted(newest_fail - locked_fail):
         lines.append(f"  fails only on newest: {test}")
     for test in sorted(locked_fail - newest_fail):

@@ -5,6 +5,7 @@ patients, conflicts. The claim editor and dialogs are pushed on top. Heavy
 work (validation, evaluation, analysis) runs in worker threads through the
 engine so the first paint is immediate.
 """
+
 from __future__ import annotations
 
 import os
@@ -81,7 +82,13 @@ class AccordApp(Guarded, App[int]):
 
     workspace: var[Workspace | None] = var(None, init=False)
 
-    def __init__(self, folder: str | os.PathLike[str] = "rulesets", *, reviewer: str | None = None, poll_interval: float | None = 2.0) -> None:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str] = "rulesets",
+        *,
+        reviewer: str | None = None,
+        poll_interval: float | None = 2.0,
+    ) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.reviewer = reviewer or os.environ.get("ACCORD_REVIEWER") or os.environ.get("USER") or "editor"
@@ -89,7 +96,9 @@ class AccordApp(Guarded, App[int]):
         self.loading_workspace = False
         self._folder_stamp: tuple[tuple[str, int, int], ...] | None = None
         self.sub_title = printable(self.folder.resolve().name, keep_newlines=False)
-        self.unexpected_errors: list[tuple[str, BaseException]] = []  # what tui.guard caught (the tests assert it stays empty)
+        self.unexpected_errors: list[
+            tuple[str, BaseException]
+        ] = []  # what tui.guard caught (the tests assert it stays empty)
         self._control_filter = ControlFilter()
 
     # ------------------------------------------------------------ never dies
@@ -98,11 +107,23 @@ class AccordApp(Guarded, App[int]):
         """Textual's filters, then ours: no control character of any content reaches the terminal raw."""
         return [*super().get_line_filters(), self._control_filter]
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
-               markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Notifications carry file names, ids and exception texts: never markup, never a control character."""
-        super().notify(printable(str(message)), title=printable(str(title), keep_newlines=False), severity=severity,
-                       timeout=timeout, markup=False)
+        super().notify(
+            printable(str(message)),
+            title=printable(str(title), keep_newlines=False),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
         """Every key binding and action runs here: an exception becomes a notification, not an exit."""
@@ -112,7 +133,9 @@ class AccordApp(Guarded, App[int]):
             report_exception(self, error, f"action {action if isinstance(action, str) else action[1]}")
             return True
 
-    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False, *, mode: str | None = None) -> Any:
+    def push_screen(
+        self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False, *, mode: str | None = None
+    ) -> Any:
         """Dialog results are handled by our callbacks: guarded like actions."""
         if callback is not None and not getattr(callback, "__accord_guarded__", False):
             callback = guarded(callback, f"after {type(screen).__name__}", owner=self)
@@ -208,24 +231,42 @@ class AccordApp(Guarded, App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette's commands, each guarded like a key binding."""
         for command in self._system_commands(screen):
-            yield command._replace(title=printable(command.title, keep_newlines=False),
-                                   callback=guarded(command.callback, f"command {command.title!r}", owner=self))
+            yield command._replace(
+                title=printable(command.title, keep_newlines=False),
+                callback=guarded(command.callback, f"command {command.title!r}", owner=self),
+            )
 
     def _system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield SystemCommand("Go to rulesets", "The rulesets in the folder with their validation state (1)", lambda: self.action_goto("rulesets"))
-        yield SystemCommand("Go to sources", "Source texts with claim highlights and coverage (2)", lambda: self.action_goto("sources"))
-        yield SystemCommand("Go to patients", "Test patients by source for a question (3)", lambda: self.action_goto("patients"))
-        yield SystemCommand("Go to conflicts", "Conflicts between sources, with dispositions (4)", lambda: self.action_goto("conflicts"))
+        yield SystemCommand(
+            "Go to rulesets",
+            "The rulesets in the folder with their validation state (1)",
+            lambda: self.action_goto("rulesets"),
+        )
+        yield SystemCommand(
+            "Go to sources", "Source texts with claim highlights and coverage (2)", lambda: self.action_goto("sources")
+        )
+        yield SystemCommand(
+            "Go to patients", "Test patients by source for a question (3)", lambda: self.action_goto("patients")
+        )
+        yield SystemCommand(
+            "Go to conflicts", "Conflicts between sources, with dispositions (4)", lambda: self.action_goto("conflicts")
+        )
         yield SystemCommand("Reload folder", "Re-read and re-validate every file (ctrl+r)", self.action_reload)
         if self.workspace is not None:
             for entry in self.workspace.entries:
-                yield SystemCommand(f"Open source: {entry.source_id}", entry.title or str(entry.path), lambda s=entry.source_id: self.open_source(s))
+                yield SystemCommand(
+                    f"Open source: {entry.source_id}",
+                    entry.title or str(entry.path),
+                    lambda s=entry.source_id: self.open_source(s),
+                )
         if isinstance(screen, WorkbenchScreen):
             yield from screen.palette_commands()
         for command in super().get_system_commands(screen):
             if command.title not in ("Quit the application",):
                 yield command
-        yield SystemCommand("Quit", "Leave the workbench; asks first when an edit is unsaved (ctrl+q)", self.action_quit)
+        yield SystemCommand(
+            "Quit", "Leave the workbench; asks first when an edit is unsaved (ctrl+q)", self.action_quit
+        )
 
     # ------------------------------------------------------------ quitting
 
@@ -246,6 +287,11 @@ class AccordApp(Guarded, App[int]):
             if really:
                 self.exit(0)
 
-        dialog = ConfirmDialog(f"Unsaved changes in {names}.", "Quit and lose them? (ctrl+q again quits)", yes="Quit without saving", no="Keep editing")
+        dialog = ConfirmDialog(
+            f"Unsaved changes in {names}.",
+            "Quit and lose them? (ctrl+q again quits)",
+            yes="Quit without saving",
+            no="Keep editing",
+        )
         dialog.quit_question = True
         self.push_screen(dialog, decided)

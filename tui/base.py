@@ -7,6 +7,7 @@ through a typed accessor (`WorkbenchScreen.workbench`, `workbench_app(node)`)
 and a freshly loaded workspace arrives as a Textual Message, handled by
 `on_workspace_changed` like any other event.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

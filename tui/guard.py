@@ -13,6 +13,7 @@ so a worker stuck in a read (a FIFO) never keeps ctrl+q from quitting;
 `ControlFilter` strips, as the very last step before the terminal, any C0/C1
 control or bidi override that a widget would otherwise write raw.
 """
+
 from __future__ import annotations
 
 import functools
@@ -74,8 +75,13 @@ def report_exception(app: Any, error: BaseException, where: str) -> None:
         message = printable(f"{where}: {type(error).__name__}: {error}", keep_newlines=False)
         if len(message) > 300:
             message = message[:299] + "…"
-        app.notify(f"{message}. Nothing was saved by this step; your edits are kept. Details are in the Textual log.",
-                   title="Unexpected error", severity="error", timeout=12, markup=False)
+        app.notify(
+            f"{message}. Nothing was saved by this step; your edits are kept. Details are in the Textual log.",
+            title="Unexpected error",
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
     except Exception:  # the app is shutting down: the log entry above is all we can do
         pass
 
@@ -107,6 +113,7 @@ def guarded(fn: F, where: str | None = None, owner: Any = None) -> F:
         report_exception(app, error, label)
 
     if inspect.iscoroutinefunction(fn):
+
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -156,7 +163,9 @@ class Guarded:
         from textual.worker import WorkerState
 
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            report_exception(_app_of(self), event.worker.error, f"background task {event.worker.name or event.worker.group}")
+            report_exception(
+                _app_of(self), event.worker.error, f"background task {event.worker.name or event.worker.group}"
+            )
 
 
 class DaemonExecutor(ThreadPoolExecutor):

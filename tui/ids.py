@@ -7,6 +7,7 @@ directly: `widget_id` keeps a safe key readable (`choice-mine`), turns any
 other key into a sanitised stem plus a hash of the whole key, and with
 `taken` never hands out the same id twice in one container.
 """
+
 from __future__ import annotations
 
 import hashlib

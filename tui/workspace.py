@@ -4,6 +4,7 @@ Loading runs in a worker thread; every fact here comes from an engine call
 (validate_paths, coverage, evaluate, the conflict report). The TUI reads
 these snapshots and never validates or evaluates on its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,12 @@ class Workspace:
     other_diagnostics: list[Any] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     conflicts_path: Path | None = None
-    conflicts_problem: str | None = None  # why report.json could not be used (unreadable, not schema/report.schema.json)
-    not_analysed: list[dict[str, Any]] = field(default_factory=list)  # report.json analysis.not_analysed: conflicts there are unknown
+    conflicts_problem: str | None = (
+        None  # why report.json could not be used (unreadable, not schema/report.schema.json)
+    )
+    not_analysed: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # report.json analysis.not_analysed: conflicts there are unknown
     reviews: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,7 +70,11 @@ class Workspace:
 
     @property
     def totals(self) -> tuple[int, int, int]:
-        return (sum(e.claims for e in self.entries), sum(e.errors for e in self.entries), sum(e.warnings for e in self.entries))
+        return (
+            sum(e.claims for e in self.entries),
+            sum(e.errors for e in self.entries),
+            sum(e.warnings for e in self.entries),
+        )
 
 
 def conflicts_folder(folder: Path) -> Path:

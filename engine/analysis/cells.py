@@ -6,6 +6,7 @@ cell is folded exactly as engine.evaluate.combine does for one patient.
 Both strategies (engine.analysis.grid and engine.analysis.components) use
 these cells and the region helpers here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -151,8 +152,9 @@ def merged_thresholds(claims: Iterable[Claim], per_claim: dict[str, tuple[Cuts, 
     return cuts, sorted(notes)
 
 
-def question_partitions(question: str, claims: list[Claim], vocab: Vocabulary,
-                        per_claim: dict[str, tuple[Cuts, list[str]]] | None = None) -> tuple[dict[str, Partition], list[str]]:
+def question_partitions(
+    question: str, claims: list[Claim], vocab: Vocabulary, per_claim: dict[str, tuple[Cuts, list[str]]] | None = None
+) -> tuple[dict[str, Partition], list[str]]:
     """Partitions of every fact the question's claims read, cut at the thresholds of all of them."""
     names = sorted({n for c in claims for n in c.facts if n in vocab.facts})
     cuts, notes = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
@@ -197,17 +199,28 @@ def row_classes(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return inverse.reshape(words[0].shape), np.stack([f[first] for f in flat], axis=1)
 
 
-def source_cells(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Vocabulary,
-                 per_claim: dict[str, tuple[Cuts, list[str]]] | None = None, work: Work | None = None) -> tuple[SourceCells, int]:
+def source_cells(
+    question: str,
+    parts: dict[str, Partition],
+    ruleset: Ruleset,
+    claims: list[Claim],
+    vocab: Vocabulary,
+    per_claim: dict[str, tuple[Cuts, list[str]]] | None = None,
+    work: Work | None = None,
+) -> tuple[SourceCells, int]:
     """Evaluate one source's claims on every cell of its own grid (the facts its claims read). Raises OverWork."""
     facts = sorted({n for c in claims for n in c.facts})
     grid = Grid(question, [parts[n] for n in facts])
     if work is not None:
-        work.take(grid_work(grid.size, len(claims), len(facts)), f"its grid of {grid.size:,} cells for {len(claims):,} claims")
+        work.take(
+            grid_work(grid.size, len(claims), len(facts)), f"its grid of {grid.size:,} cells for {len(claims):,} claims"
+        )
     words, evaluations = claim_words(grid, claims)
     inverse, reps = row_classes(words)
     if work is not None:
-        work.take(popcount(reps) * FOLD_UNITS, f"folding its {len(reps):,} distinct combinations of {len(claims):,} claims")
+        work.take(
+            popcount(reps) * FOLD_UNITS, f"folding its {len(reps):,} distinct combinations of {len(claims):,} claims"
+        )
     answers: list[Answer] = []
     applied: list[int] = []
     for row in reps:
@@ -286,7 +299,7 @@ def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]
         for bit, mask in ((2 * i, true_mask), (2 * i + 1, unknown_mask)):
             if mask.any():
                 w = words[bit // 64]
-                w |= (mask.astype(np.uint64) << np.uint64(bit % 64))
+                w |= mask.astype(np.uint64) << np.uint64(bit % 64)
     return words, evaluations
 
 
@@ -341,6 +354,8 @@ def shared_threshold(region: RegionCells, a: SourceCells, b: SourceCells) -> tup
         if part.type != "number" or len(idx) != 1 or not part.cells[idx[0]].point:
             continue
         t = part.cells[idx[0]].value
-        if float(t) in {float(x) for x in a.thresholds.get(name, ())} and float(t) in {float(x) for x in b.thresholds.get(name, ())}:
+        if float(t) in {float(x) for x in a.thresholds.get(name, ())} and float(t) in {
+            float(x) for x in b.thresholds.get(name, ())
+        }:
             return name, t
     return None

@@ -20,6 +20,7 @@ checks on generated rulesets; witnesses may be other cells of the same region.
 engine.analysis.driver uses this path when it pays off (pays_off:
 the facts fall apart into small groups) or when a full grid is over budget.
 """
+
 from __future__ import annotations
 
 import math
@@ -115,6 +116,7 @@ class _SourceInfo:
 
 # ---------------------------------------------------------------- components
 
+
 def components(claim_groups: Iterable[list[Claim]]) -> list[tuple[list[str], list[list[Claim]]]]:
     """Facts linked by any claim, with each side's claims per component; claims reading no fact form a last one."""
     groups = [list(g) for g in claim_groups]
@@ -145,8 +147,15 @@ def components(claim_groups: Iterable[list[Claim]]) -> list[tuple[list[str], lis
     return out
 
 
-def component_table(question: str, parts: dict[str, Partition], facts: list[str], sides: list[list[Claim]], max_cells: int,
-                    max_bytes: int = MAX_BYTES, work: Work | None = None) -> dict[State, Cells]:
+def component_table(
+    question: str,
+    parts: dict[str, Partition],
+    facts: list[str],
+    sides: list[list[Claim]],
+    max_cells: int,
+    max_bytes: int = MAX_BYTES,
+    work: Work | None = None,
+) -> dict[State, Cells]:
     """Evaluate one component's claims on its own grid and summarise its cells by state."""
     grid = Grid(question, [parts[n] for n in facts])
     claims = [c for side in sides for c in side]
@@ -155,7 +164,10 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
         raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {cells:,} cells")
     side_of = [s for s, side in enumerate(sides) for _ in side]
     if work is not None:
-        work.take(grid_work(cells, len(claims), len(facts)), f"a group of {len(facts)} linked facts ({cells:,} cells) for {len(claims):,} claims")
+        work.take(
+            grid_work(cells, len(claims), len(facts)),
+            f"a group of {len(facts)} linked facts ({cells:,} cells) for {len(claims):,} claims",
+        )
     words, _ = claim_words(grid, claims)
     inverse, reps = row_classes(words)
     if work is not None:
@@ -178,7 +190,7 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
             else:
                 unknown[s].add(claim.value_key)
         state = tuple((frozenset(a), frozenset(u)) for a, u in zip(applied, unknown))
-        cells = order[bounds[k]:bounds[k + 1]]
+        cells = order[bounds[k] : bounds[k + 1]]
         index = np.unravel_index(cells, grid.shape) if facts else ()
         best = int(cells[int(np.argmin(points[cells]))]) if facts else 0
         group = Cells(
@@ -197,10 +209,15 @@ def component_table(question: str, parts: dict[str, Partition], facts: list[str]
 
 def _items(table: dict[State, Cells]) -> int:
     """Set entries (cell indices and claim ids) the table's states hold."""
-    return sum(sum(map(len, c.indices.values())) + sum(len(ids) for side in c.claims for ids in side.values()) for c in table.values())
+    return sum(
+        sum(map(len, c.indices.values())) + sum(len(ids) for side in c.claims for ids in side.values())
+        for c in table.values()
+    )
 
 
-def combine(tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_BYTES, work: Work | None = None) -> dict[State, Cells]:
+def combine(
+    tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_BYTES, work: Work | None = None
+) -> dict[State, Cells]:
     """The states of whole patients: every combination of component states, unioned; cells multiply.
 
     Each step's cost is known before it runs: len(acc) x len(table) pairs, each
@@ -217,14 +234,20 @@ def combine(tables: list[dict[State, Cells]], sides: int, max_bytes: int = MAX_B
         if pairs > MAX_PAIRS or items * ITEM_BYTES > max_bytes:
             raise TooWide(f"{len(acc):,} x {len(table):,} combinations of claim values ({items:,} set entries)")
         if work is not None:  # each pair unions its states and copies its sets in Python
-            work.take((pairs * sides + items) * FOLD_UNITS, f"combining {len(acc):,} x {len(table):,} states of independent facts")
+            work.take(
+                (pairs * sides + items) * FOLD_UNITS,
+                f"combining {len(acc):,} x {len(table):,} states of independent facts",
+            )
         nxt: dict[State, Cells] = {}
         for s1, c1 in acc.items():
             for s2, c2 in table.items():
                 state = tuple((a1 | a2, u1 | u2) for (a1, u1), (a2, u2) in zip(s1, s2))
                 group = Cells(
                     count=c1.count * c2.count,
-                    indices={**{n: set(i) for n, i in c1.indices.items()}, **{n: set(i) for n, i in c2.indices.items()}},
+                    indices={
+                        **{n: set(i) for n, i in c1.indices.items()},
+                        **{n: set(i) for n, i in c2.indices.items()},
+                    },
                     claims=tuple(_merged(x, y) for x, y in zip(c1.claims, c2.claims)),
                     witness={**c1.witness, **c2.witness},
                     points=c1.points + c2.points,
@@ -249,14 +272,19 @@ def _merged(x: dict[str, set[str]], y: dict[str, set[str]]) -> dict[str, set[str
 
 # ---------------------------------------------------------------- answers and regions
 
+
 def _answer(source: str, question: str, claims: list[Claim], state: SideState) -> Answer:
     """The source's answer in a state: engine.evaluate.fold on one claim per value (only values matter)."""
     first: dict[str, Claim] = {}
     for claim in claims:
         first.setdefault(claim.value_key, claim)
     applied, unknown = state
-    return fold(source, question, {k: [first[k]] for k in sorted(applied)},
-                [ClaimOutcome(first[k], None, ()) for k in sorted(unknown)])
+    return fold(
+        source,
+        question,
+        {k: [first[k]] for k in sorted(applied)},
+        [ClaimOutcome(first[k], None, ()) for k in sorted(unknown)],
+    )
 
 
 def _region(parts: dict[str, Partition], facts: list[str], cells: Cells) -> RegionCells:
@@ -272,9 +300,20 @@ def _source_facts(claims: list[Claim]) -> list[str]:
 
 # ---------------------------------------------------------------- findings
 
-def within_source(question: str, parts: dict[str, Partition], source: str, claims: list[Claim], max_cells: int,
-                  max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
-    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes, work) for facts, sides in components([claims])]
+
+def within_source(
+    question: str,
+    parts: dict[str, Partition],
+    source: str,
+    claims: list[Claim],
+    max_cells: int,
+    max_bytes: int = MAX_BYTES,
+    work: Work | None = None,
+) -> list[Finding]:
+    tables = [
+        component_table(question, parts, facts, sides, max_cells, max_bytes, work)
+        for facts, sides in components([claims])
+    ]
     labelled: dict[tuple[str, ...], Cells] = {}
     for state, cells in combine(tables, 1, max_bytes, work).items():
         answer = _answer(source, question, claims, state[0])
@@ -282,14 +321,32 @@ def within_source(question: str, parts: dict[str, Partition], source: str, claim
             continue
         label = tuple(sorted(v.key for v in answer.values))
         named = ({k: cells.claims[0].get(k, set()) for k in label},)
-        labelled.setdefault(label, Cells.none(1)).absorb(Cells(cells.count, cells.indices, named, cells.witness, cells.points))
+        labelled.setdefault(label, Cells.none(1)).absorb(
+            Cells(cells.count, cells.indices, named, cells.witness, cells.points)
+        )
     facts = _source_facts(claims)
-    return [Finding(WITHIN, question, (source,), tuple(sorted(c for ids in cells.claims[0].values() for c in ids)), _region(parts, facts, cells))
-            for label, cells in sorted(labelled.items())]
+    return [
+        Finding(
+            WITHIN,
+            question,
+            (source,),
+            tuple(sorted(c for ids in cells.claims[0].values() for c in ids)),
+            _region(parts, facts, cells),
+        )
+        for label, cells in sorted(labelled.items())
+    ]
 
 
-def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, claims: list[Claim], vocab: Any, max_cells: int,
-                max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
+def source_gaps(
+    question: str,
+    parts: dict[str, Partition],
+    ruleset: Ruleset,
+    claims: list[Claim],
+    vocab: Any,
+    max_cells: int,
+    max_bytes: int = MAX_BYTES,
+    work: Work | None = None,
+) -> list[Finding]:
     """engine.analysis.grid.gaps on each component alone: the other components are constant along any line."""
     comps = components([claims])
     facts = _source_facts(claims)
@@ -311,9 +368,21 @@ def source_gaps(question: str, parts: dict[str, Partition], ruleset: Ruleset, cl
             used = {n: parts[n] for n in facts}
             witness = {**region.witness, **{n: parts[n].cells[i].value for n, i in extra_witness.items()}}
             count = region.count * scale
-            out.append(Finding(finding.kind, question, finding.sources, finding.claims,
-                               RegionCells(used, indices, count, is_box(used, indices, count), {n: witness[n] for n in sorted(witness)}),
-                               finding.fact, finding.threshold, finding.ending, finding.beginning))
+            out.append(
+                Finding(
+                    finding.kind,
+                    question,
+                    finding.sources,
+                    finding.claims,
+                    RegionCells(
+                        used, indices, count, is_box(used, indices, count), {n: witness[n] for n in sorted(witness)}
+                    ),
+                    finding.fact,
+                    finding.threshold,
+                    finding.ending,
+                    finding.beginning,
+                )
+            )
     return out
 
 
@@ -322,10 +391,20 @@ def _interior(part: Partition) -> int:
     return next((i for i, c in enumerate(part.cells) if not c.point), 0)
 
 
-def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, list[Claim], Cuts], b: tuple[str, list[Claim], Cuts],
-                    max_cells: int, max_bytes: int = MAX_BYTES, work: Work | None = None) -> list[Finding]:
+def between_sources(
+    question: str,
+    parts: dict[str, Partition],
+    a: tuple[str, list[Claim], Cuts],
+    b: tuple[str, list[Claim], Cuts],
+    max_cells: int,
+    max_bytes: int = MAX_BYTES,
+    work: Work | None = None,
+) -> list[Finding]:
     (sa, ca, ta), (sb, cb, tb) = a, b
-    tables = [component_table(question, parts, facts, sides, max_cells, max_bytes, work) for facts, sides in components([ca, cb])]
+    tables = [
+        component_table(question, parts, facts, sides, max_cells, max_bytes, work)
+        for facts, sides in components([ca, cb])
+    ]
     labelled: dict[tuple[tuple[str, ...], tuple[str, ...]], Cells] = {}
     for state, cells in combine(tables, 2, max_bytes, work).items():
         x, y = _answer(sa, question, ca, state[0]), _answer(sb, question, cb, state[1])
@@ -338,7 +417,9 @@ def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, li
         for mine, theirs, by_value in ((kx, ky, cells.claims[0]), (ky, kx, cells.claims[1])):
             differing = [k for k in mine if k not in theirs] or list(mine)
             named.append({k: set(by_value.get(k, set())) for k in differing})
-        labelled.setdefault((kx, ky), Cells.none(2)).absorb(Cells(cells.count, cells.indices, tuple(named), cells.witness, cells.points))
+        labelled.setdefault((kx, ky), Cells.none(2)).absorb(
+            Cells(cells.count, cells.indices, tuple(named), cells.witness, cells.points)
+        )
     facts = sorted(set(_source_facts(ca)) | set(_source_facts(cb)))
     info_a, info_b = _SourceInfo(set(_source_facts(ca)), ta), _SourceInfo(set(_source_facts(cb)), tb)
     findings = []
@@ -353,8 +434,12 @@ def between_sources(question: str, parts: dict[str, Partition], a: tuple[str, li
     return findings
 
 
-def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]], max_cells: int,
-             max_bytes: int = MAX_BYTES) -> bool:
+def pays_off(
+    parts: dict[str, Partition],
+    per_source: list[tuple[Ruleset, list[Claim]]],
+    max_cells: int,
+    max_bytes: int = MAX_BYTES,
+) -> bool:
     """Whether to analyse a question by components rather than on full grids.
 
     It must when a source's grid is over the budget. It pays when the facts
@@ -366,6 +451,7 @@ def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[C
     both sources' claims on the same grid: there the full grids win (3 s
     against 36 s), since engine.analysis.grid evaluates each source once.
     """
+
     def size(names: Iterable[str]) -> int:
         return math.prod(len(parts[n].cells) for n in names)
 
@@ -379,7 +465,7 @@ def pays_off(parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[C
     linked = [[names for names, _ in components([claims])] for _, claims in per_source]
     largest = max((size(names) for groups in linked for names in groups), default=1)
     for i, a in enumerate(linked):  # a pair's components join the two sources' own components
-        for b in linked[i + 1:]:
+        for b in linked[i + 1 :]:
             largest = max(largest, max((size(names) for names in _joined(a + b)), default=1))
     return largest * 16 <= full
 
@@ -407,9 +493,16 @@ class FactoredQuestion:
     cells: dict[str, int] = field(default_factory=dict)
 
 
-def analyse_factored(question: str, parts: dict[str, Partition], per_source: list[tuple[Ruleset, list[Claim]]],
-                     per_claim: dict[str, tuple[Cuts, list[str]]], vocab: Any, max_cells: int,
-                     max_bytes: int = MAX_BYTES, work: Work | None = None) -> FactoredQuestion:
+def analyse_factored(
+    question: str,
+    parts: dict[str, Partition],
+    per_source: list[tuple[Ruleset, list[Claim]]],
+    per_claim: dict[str, tuple[Cuts, list[str]]],
+    vocab: Any,
+    max_cells: int,
+    max_bytes: int = MAX_BYTES,
+    work: Work | None = None,
+) -> FactoredQuestion:
     """All findings of one question, source by source and pair by pair, in engine.analysis.grid' order.
     Raises TooWide, or engine.analysis.model.OverWork when a step does not fit the work budget."""
     out = FactoredQuestion()
@@ -423,6 +516,6 @@ def analyse_factored(question: str, parts: dict[str, Partition], per_source: lis
         ruleset, claims = by_id[source]
         out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes, work))
         out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes, work))
-        for other in ids[i + 1:]:
+        for other in ids[i + 1 :]:
             out.findings.extend(between_sources(question, parts, info[source], info[other], max_cells, max_bytes, work))
     return out

@@ -3,6 +3,7 @@
 engine.conflicts turns the findings into conflicts; `accord conflicts` and
 the workbench call `analyse`.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,9 +32,16 @@ from engine.gcpause import gc_paused
 from engine.model import Ruleset
 
 
-def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary | None = None, max_cells: int = MAX_CELLS,
-                     method: str = "auto", max_bytes: int = MAX_BYTES, max_findings: int | None = None,
-                     work: Work | None = None) -> QuestionAnalysis:
+def analyse_question(
+    question: str,
+    rulesets: list[Ruleset],
+    vocab: Vocabulary | None = None,
+    max_cells: int = MAX_CELLS,
+    method: str = "auto",
+    max_bytes: int = MAX_BYTES,
+    max_findings: int | None = None,
+    work: Work | None = None,
+) -> QuestionAnalysis:
     """Findings of one question. `method`: "auto" picks components when they pay off
     (engine.analysis.components.pays_off), "grid" forces full grids (the reference the tests compare with).
     `work`: the budget shared by the whole analysis; a source (or the question, by components)
@@ -51,15 +59,24 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
             result.note_sources.setdefault(f"{question}: {n}", source_of[claim_id])
     if method == "auto" and components.pays_off(parts, per_source, max_cells, max_bytes):
         try:
-            by_components = components.analyse_factored(question, parts, per_source, per_claim, vocab, max_cells, max_bytes, work)
+            by_components = components.analyse_factored(
+                question, parts, per_source, per_claim, vocab, max_cells, max_bytes, work
+            )
         except components.TooWide:
             pass  # too wide even by components: full grids, sources over the budget left out
         except OverWork as exc:  # the full grids would cost more still: every source of the question is left out
             for ruleset, claims in per_source:
                 facts = tuple(sorted({n for c in claims for n in c.facts}))
-                result.not_analysed.append(NotAnalysed(
-                    question, ruleset.source_id, math.prod(len(parts[n].cells) for n in facts), facts, len(claims),
-                    f"the question's analysis by independent groups of facts stopped: {exc}"))
+                result.not_analysed.append(
+                    NotAnalysed(
+                        question,
+                        ruleset.source_id,
+                        math.prod(len(parts[n].cells) for n in facts),
+                        facts,
+                        len(claims),
+                        f"the question's analysis by independent groups of facts stopped: {exc}",
+                    )
+                )
             return result
         else:
             result.findings, result.cells, result.method = by_components.findings, by_components.cells, "components"
@@ -73,10 +90,17 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
             continue
         need = held + grid_bytes(cells, len(claims))
         if need > max_bytes:
-            result.not_analysed.append(NotAnalysed(
-                question, ruleset.source_id, cells, facts, len(claims),
-                f"its grid of {cells:,} cells for {len(claims):,} claims needs about {need >> 20:,} MiB of arrays "
-                f"(with the question's other grids), over the {max_bytes >> 20:,} MiB budget; raise it with --max-memory"))
+            result.not_analysed.append(
+                NotAnalysed(
+                    question,
+                    ruleset.source_id,
+                    cells,
+                    facts,
+                    len(claims),
+                    f"its grid of {cells:,} cells for {len(claims):,} claims needs about {need >> 20:,} MiB of arrays "
+                    f"(with the question's other grids), over the {max_bytes >> 20:,} MiB budget; raise it with --max-memory",
+                )
+            )
             continue
         try:
             sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim, work)
@@ -93,19 +117,28 @@ def analyse_question(question: str, rulesets: list[Ruleset], vocab: Vocabulary |
         sc = result.sources[a]
         findings.extend(within_source(sc))
         findings.extend(gaps(sc))
-        for b in ids[i + 1:]:
+        for b in ids[i + 1 :]:
             other = result.sources[b]
             try:
                 findings.extend(between_sources(sc, other, max_findings, result.findings_cut, work))
             except OverWork as exc:
-                result.not_analysed.append(NotAnalysed(question, b, other.grid.size, tuple(sorted(other.facts)), len(other.claims), str(exc)))
+                result.not_analysed.append(
+                    NotAnalysed(question, b, other.grid.size, tuple(sorted(other.facts)), len(other.claims), str(exc))
+                )
     result.findings = findings
     return result
 
 
-def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions: Iterable[str] | None = None,
-            on_question: Callable[[str, int], None] | None = None, max_cells: int = MAX_CELLS,
-            max_bytes: int = MAX_BYTES, max_findings: int | None = None, max_work: int = MAX_WORK) -> Analysis:
+def analyse(
+    rulesets: list[Ruleset],
+    vocab: Vocabulary | None = None,
+    questions: Iterable[str] | None = None,
+    on_question: Callable[[str, int], None] | None = None,
+    max_cells: int = MAX_CELLS,
+    max_bytes: int = MAX_BYTES,
+    max_findings: int | None = None,
+    max_work: int = MAX_WORK,
+) -> Analysis:
     """Region analysis of every question any ruleset answers (or of `questions`).
 
     `on_question(name, total)` is called before each question, so a caller can show progress.
@@ -124,7 +157,9 @@ def analyse(rulesets: list[Ruleset], vocab: Vocabulary | None = None, questions:
             if on_question is not None:
                 on_question(q, len(wanted))
             try:
-                out[q] = analyse_question(q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work)
+                out[q] = analyse_question(
+                    q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work
+                )
             except (ArithmeticError, RecursionError) as exc:
                 out[q] = _refused(q, rulesets, vocab, exc)
     return Analysis(out, time.perf_counter() - started, max_cells, max_bytes, max_work=max_work, work=work.spent)

@@ -30,6 +30,7 @@ When a question's facts fall apart into independent groups, engine.analysis.comp
 finds the same findings without building the full grids (engine.analysis.driver
 picks it when it pays off, or when a full grid would be over the budget).
 """
+
 from __future__ import annotations
 
 import math
@@ -69,8 +70,12 @@ def within_source(sc: SourceCells) -> list[Finding]:
             label = tuple(sorted(v.key for v in a.values))
             wanted[k] = label
             claims_of.setdefault(label, set()).update(c for v in a.values for c in v.claims)
-    return [Finding(WITHIN, sc.grid.question, (sc.source,), tuple(sorted(claims_of[label])), region_of_cells(sc.grid, cells))
-            for label, cells in sorted(_group(sc.classes, wanted).items())]
+    return [
+        Finding(
+            WITHIN, sc.grid.question, (sc.source,), tuple(sorted(claims_of[label])), region_of_cells(sc.grid, cells)
+        )
+        for label, cells in sorted(_group(sc.classes, wanted).items())
+    ]
 
 
 def _neighbour_runs(k: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +143,19 @@ def gaps(sc: SourceCells) -> list[Finding]:
         keys = np.moveaxis(line_keys[line_of].reshape(moved_shape), -1, axis)
         for (ending, beginning), cells in sorted(_group(keys, wanted).items()):
             claims = tuple(sorted(set(ending) | set(beginning)))
-            findings.append(Finding(GAP, grid.question, (sc.source,), claims, region_of_cells(grid, cells), part.fact, None, ending, beginning))
+            findings.append(
+                Finding(
+                    GAP,
+                    grid.question,
+                    (sc.source,),
+                    claims,
+                    region_of_cells(grid, cells),
+                    part.fact,
+                    None,
+                    ending,
+                    beginning,
+                )
+            )
     return findings
 
 
@@ -213,8 +230,20 @@ def _side(sc: SourceCells, shared: list[str], strides: dict[str, int]) -> _Side:
         key_best[inverse[points == p]] = p
     row_best = np.full(len(rows), np.iinfo(np.int16).max, dtype=np.int64)
     np.minimum.at(row_best, row_of_spoken, key_best[spoken])
-    return _Side(sc, inverse, key_row, key_class, rows // max(1, len(sets)), rows % max(1, len(sets)),
-                 np.bincount(row_of_spoken, weights=counts[spoken], minlength=len(rows)), key_best, row_best, sets, values, points)
+    return _Side(
+        sc,
+        inverse,
+        key_row,
+        key_class,
+        rows // max(1, len(sets)),
+        rows % max(1, len(sets)),
+        np.bincount(row_of_spoken, weights=counts[spoken], minlength=len(rows)),
+        key_best,
+        row_best,
+        sets,
+        values,
+        points,
+    )
 
 
 def _equi_join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -226,8 +255,13 @@ def _equi_join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
     return ii, np.repeat(lo, width) + offsets
 
 
-def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
-                    cut: list[tuple[str, ...]] | None = None, work: Work | None = None) -> list[Finding]:
+def between_sources(
+    a: SourceCells,
+    b: SourceCells,
+    limit: int | None = None,
+    cut: list[tuple[str, ...]] | None = None,
+    work: Work | None = None,
+) -> list[Finding]:
     """Cells where both sources answer, differently; one finding per pair of value sets.
 
     Facts only one source reads vary freely, so the pair is analysed on each
@@ -257,8 +291,10 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
         return []
     join_a, join_b, row_label = join_a[keep], join_b[keep], row_label[keep]
     if work is not None:  # naming, ranking and counting every label is Python work, located or not
-        work.take(len(labels) * LABEL_UNITS + 8 * (len(join_a) + a.grid.size + b.grid.size),
-                  f"comparing it with {a.source} ({len(labels):,} distinct disagreements)")
+        work.take(
+            len(labels) * LABEL_UNITS + 8 * (len(join_a) + a.grid.size + b.grid.size),
+            f"comparing it with {a.source} ({len(labels):,} distinct disagreements)",
+        )
     label_list = list(labels)
     claims_of = _claims_of(label_list, ((0, x, join_a), (1, y, join_b)), row_label)
     counts = np.bincount(row_label, weights=x.row_cells[join_a] * y.row_cells[join_b], minlength=len(labels))
@@ -269,14 +305,19 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
     if limit is not None and len(chosen) > limit:
         # Each label's region costs passes over both grids: past the limit, only the first `limit`
         # by claims are located, and the rest counted (cut), so 90,000 labels never cost minutes.
-        question = a.grid.question  # report order within one pair: kind, then id (between_sources' id, before kinds are known)
+        question = (
+            a.grid.question
+        )  # report order within one pair: kind, then id (between_sources' id, before kinds are known)
         ranked = sorted(chosen, key=lambda kv: (conflict_id(BETWEEN, question, sorted(claims_of[kv[1]])), kv[0]))
         chosen = sorted(ranked[:limit])
         if cut is not None:  # the claims of each label not located: their conflict ids stay known
             cut.extend(tuple(sorted(claims_of[index])) for _, index in ranked[limit:])
     if work is not None:  # each region located costs a pass over both grids and the joined rows
         size = a.grid.size + b.grid.size + len(join_a)
-        work.take(size * len(chosen), f"locating {len(chosen):,} regions of its disagreements with {a.source} on {size:,} cells and rows")
+        work.take(
+            size * len(chosen),
+            f"locating {len(chosen):,} regions of its disagreements with {a.source} on {size:,} cells and rows",
+        )
     for _label, index in chosen:
         rows = np.nonzero(row_label == index)[0]
         ra, rb = join_a[rows], join_b[rows]
@@ -295,11 +336,19 @@ def between_sources(a: SourceCells, b: SourceCells, limit: int | None = None,
         shared_point = shared_threshold(region, a, b)
         if shared_point is not None:
             kind, (fact, threshold) = BOUNDARY, shared_point
-        findings.append(Finding(kind, a.grid.question, (a.source, b.source), tuple(sorted(claims_of[index])), region, fact, threshold))
+        findings.append(
+            Finding(
+                kind, a.grid.question, (a.source, b.source), tuple(sorted(claims_of[index])), region, fact, threshold
+            )
+        )
     return findings
 
 
-def _claims_of(labels: list[tuple[tuple[str, ...], tuple[str, ...]]], sides: Iterable[tuple[int, _Side, np.ndarray]], row_label: np.ndarray) -> list[set[str]]:
+def _claims_of(
+    labels: list[tuple[tuple[str, ...], tuple[str, ...]]],
+    sides: Iterable[tuple[int, _Side, np.ndarray]],
+    row_label: np.ndarray,
+) -> list[set[str]]:
     """Per label, the claims giving a value the other source does not give there (all its claims if none)."""
     claims_of: list[set[str]] = [set() for _ in labels]
     width = max(1, len(labels))

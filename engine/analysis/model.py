@@ -3,6 +3,7 @@
 Everything else in engine.analysis builds on these; this module imports no
 other part of it (the grids it names are only types).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,10 @@ class OverWork(Exception):
     """A step's estimated work exceeds what is left of the analysis's work budget."""
 
     def __init__(self, what: str, units: int, left: int, limit: int) -> None:
-        super().__init__(f"{what} needs about {units:,} units of work, over the {max(left, 0):,} left of the work budget "
-                         f"({limit:,}); raise it with --max-work")
+        super().__init__(
+            f"{what} needs about {units:,} units of work, over the {max(left, 0):,} left of the work budget "
+            f"({limit:,}); raise it with --max-work"
+        )
         self.units, self.left, self.limit = units, left, limit
 
 
@@ -127,22 +130,32 @@ class NotAnalysed:
     reason: str = ""  # set when the cell budget is not what stopped it (bytes, or a number it cannot compute with)
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"question": self.question, "source": self.source, "cells": self.cells, "facts": list(self.facts), "claims": self.claims}
+        data: dict[str, Any] = {
+            "question": self.question,
+            "source": self.source,
+            "cells": self.cells,
+            "facts": list(self.facts),
+            "claims": self.claims,
+        }
         if self.reason:
             data["reason"] = self.reason
         return data
 
     def message(self, limit: int) -> str:
         if self.reason:
-            return (f"{self.question}: {self.source} was not analysed: {self.reason}; conflicts involving it on this question "
-                    f"are not reported")
+            return (
+                f"{self.question}: {self.source} was not analysed: {self.reason}; conflicts involving it on this question "
+                f"are not reported"
+            )
         size = f"its {self.claims:,} claims read {len(self.facts)} facts, a grid of {self.cells:,} cells"
         if self.cells <= limit:
             size += f" holding {word_count(self.claims)} words of claim bits each ({self.cells * word_count(self.claims):,} in all, limit {WORDS_PER_CELL * limit:,})"
         else:
             size += f" (limit {limit:,})"
-        return (f"{self.question}: {self.source} was not analysed: {size}; conflicts involving it on this question are not "
-                f"reported. Raise the limit with --max-cells, or split the question's claims")
+        return (
+            f"{self.question}: {self.source} was not analysed: {size}; conflicts involving it on this question are not "
+            f"reported. Raise the limit with --max-cells, or split the question's claims"
+        )
 
 
 def word_count(claims: int) -> int:
@@ -181,7 +194,9 @@ class QuestionAnalysis:
     note_sources: dict[str, str] = field(default_factory=dict)  # note -> the source whose claim it is about
     evaluations: int = 0
     not_analysed: list[NotAnalysed] = field(default_factory=list)
-    findings_cut: list[tuple[str, ...]] = field(default_factory=list)  # claims of between-source findings not located (over max_findings for one pair)
+    findings_cut: list[tuple[str, ...]] = field(
+        default_factory=list
+    )  # claims of between-source findings not located (over max_findings for one pair)
     cells: dict[str, int] = field(default_factory=dict)  # per source analysed: the cells of its full grid
     method: str = "grid"  # grid: full grids (engine.analysis.grid); components: engine.analysis.components
 
@@ -194,7 +209,9 @@ class Analysis:
     max_bytes: int = MAX_BYTES
     # Set by engine.conflicts.build_conflicts when more conflicts were found than it may build.
     truncated: dict[str, Any] | None = None
-    conflict_ids: frozenset[str] = frozenset()  # every conflict found, built or not (no disposition of a cut one is orphaned)
+    conflict_ids: frozenset[str] = (
+        frozenset()
+    )  # every conflict found, built or not (no disposition of a cut one is orphaned)
     max_work: int = MAX_WORK
     work: int = 0  # units of the work budget spent
 

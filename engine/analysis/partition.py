@@ -13,6 +13,7 @@ whose arguments read exactly one numeric fact through an affine expression
 several facts, or a non-affine expression, cannot be cut exactly; they are
 reported as notes so nobody mistakes the analysis for complete.
 """
+
 from __future__ import annotations
 
 import math
@@ -120,6 +121,7 @@ def partition(fact: Fact, thresholds: Iterable[float] = ()) -> Partition:
 
 # ---------------------------------------------------------------- thresholds
 
+
 def thresholds(rules: Iterable[Any], vocab: Vocabulary) -> tuple[dict[str, set[float]], list[str]]:
     """Numeric thresholds per fact used by `rules`, and notes on comparisons that could not be cut."""
     found: dict[str, set[float]] = {}
@@ -133,7 +135,7 @@ def thresholds(rules: Iterable[Any], vocab: Vocabulary) -> tuple[dict[str, set[f
                 continue
             if not isinstance(node, dict) or len(node) != 1:
                 continue
-            (op, raw), = node.items()
+            ((op, raw),) = node.items()
             args = raw if isinstance(raw, list) else [raw]
             if op in _COMPARISONS:
                 _comparison(node, args, vocab, found, notes)
@@ -143,7 +145,9 @@ def thresholds(rules: Iterable[Any], vocab: Vocabulary) -> tuple[dict[str, set[f
                     for item in args[1]:
                         if isinstance(item, (int, float)) and not isinstance(item, bool):
                             if as_float(item) is None:
-                                notes.append(f"{names[0]} compared with a number beyond float range, not cut there: {_short(node)}")
+                                notes.append(
+                                    f"{names[0]} compared with a number beyond float range, not cut there: {_short(node)}"
+                                )
                                 continue
                             t = _literal_cut(args[0], item, names[0])
                             if t is None:
@@ -162,7 +166,9 @@ def _comparison(node: Any, args: list[Any], vocab: Vocabulary, found: dict[str, 
     if not numeric:
         return
     if len(set(numeric)) > 1:
-        notes.append(f"comparison reads several numeric facts ({', '.join(sorted(set(numeric)))}); cells may not separate it exactly: {_short(node)}")
+        notes.append(
+            f"comparison reads several numeric facts ({', '.join(sorted(set(numeric)))}); cells may not separate it exactly: {_short(node)}"
+        )
         return
     name = numeric[0]
     if any(_beyond_float(a) for a in args):
@@ -211,7 +217,9 @@ def _solve(expr: Any, target: float, name: str) -> float | None | bool:
     except (RuleError, TypeError, ValueError, ArithmeticError, RecursionError):
         return None
     slope = values[1] - values[0]
-    if any(math.isnan(v) or math.isinf(v) for v in values) or not math.isclose(values[2] - values[1], slope, rel_tol=1e-9, abs_tol=1e-12):
+    if any(math.isnan(v) or math.isinf(v) for v in values) or not math.isclose(
+        values[2] - values[1], slope, rel_tol=1e-9, abs_tol=1e-12
+    ):
         return None
     if slope == 0:
         return False

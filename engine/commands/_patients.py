@@ -1,4 +1,5 @@
 """Shared loading for commands that take --patient and --rulesets: located errors, never tracebacks."""
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,14 @@ def load_inputs(patient_path: str, rulesets_path: str) -> tuple[Any, Any] | None
     return patient, result
 
 
-def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | None = None,
-                           verbose: bool = False, quiet: bool = False, patient_id: str | None = None) -> tuple[Any, Any] | None:
+def load_patient_or_bundle(
+    patient_path: str,
+    rulesets_path: str,
+    as_of: str | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
+    patient_id: str | None = None,
+) -> tuple[Any, Any] | None:
     """Like load_inputs, but a FHIR R4 Bundle is accepted too: its facts mapped through the vocabulary's codes.
 
     --as-of and --patient-id only mean something for a Bundle; given with a
@@ -40,7 +47,9 @@ def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | N
     if looks_like_bundle(patient_path):
         return load_bundle_inputs(patient_path, rulesets_path, as_of, verbose, quiet, patient_id)
     if patient_id is not None:
-        print(f"accord: --patient-id picks a patient of a FHIR Bundle; {patient_path} is a patient file", file=sys.stderr)
+        print(
+            f"accord: --patient-id picks a patient of a FHIR Bundle; {patient_path} is a patient file", file=sys.stderr
+        )
         return None
     return load_inputs(patient_path, rulesets_path)
 
@@ -48,8 +57,14 @@ def load_patient_or_bundle(patient_path: str, rulesets_path: str, as_of: str | N
 MAX_PRINTED_WARNINGS = 50
 
 
-def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None = None, verbose: bool = False, quiet: bool = False,
-                       patient_id: str | None = None) -> tuple[Any, Any] | None:
+def load_bundle_inputs(
+    bundle_path: str,
+    rulesets_path: str,
+    as_of: str | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
+    patient_id: str | None = None,
+) -> tuple[Any, Any] | None:
     """(patient, validation result) for commands taking --patient, when the file is a FHIR Bundle.
 
     engine.fhir reads the Bundle and returns notes; this prints them. Mapping
@@ -71,7 +86,10 @@ def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None =
     for note in shown_notes[:limit]:
         print(f"{bundle_path}: {note}", file=sys.stderr)
     if len(shown_notes) > limit:
-        print(f"{bundle_path}: ... and {len(shown_notes) - limit:,} more warnings (--verbose prints every note)", file=sys.stderr)
+        print(
+            f"{bundle_path}: ... and {len(shown_notes) - limit:,} more warnings (--verbose prints every note)",
+            file=sys.stderr,
+        )
     result = valid_rulesets(rulesets_path)
     if result is None:
         return None
@@ -80,18 +98,36 @@ def load_bundle_inputs(bundle_path: str, rulesets_path: str, as_of: str | None =
 
 def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
     """--patient, --rulesets, --format and --as-of, shared by eval and explain."""
-    parser.add_argument("--patient", required=True, metavar="FILE",
-                        help="patient file (YAML or JSON, schema/patient.schema.json) or a FHIR R4 Bundle (JSON)")
+    parser.add_argument(
+        "--patient",
+        required=True,
+        metavar="FILE",
+        help="patient file (YAML or JSON, schema/patient.schema.json) or a FHIR R4 Bundle (JSON)",
+    )
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument("--as-of", metavar="DATE", help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)")
-    parser.add_argument("--patient-id", metavar="ID", help="FHIR Bundles with several patients: the Patient id to read (only resources whose subject names it are used)")
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="FHIR Bundles: reference date YYYY-MM-DD for age (default: latest observation date)",
+    )
+    parser.add_argument(
+        "--patient-id",
+        metavar="ID",
+        help="FHIR Bundles with several patients: the Patient id to read (only resources whose subject names it are used)",
+    )
 
 
 def load_from_args(args: argparse.Namespace) -> tuple[Any, Any] | None:
     """load_patient_or_bundle with the arguments add_patient_arguments defined."""
-    return load_patient_or_bundle(args.patient, args.rulesets, args.as_of, getattr(args, "verbose", False), getattr(args, "quiet", False),
-                                  getattr(args, "patient_id", None))
+    return load_patient_or_bundle(
+        args.patient,
+        args.rulesets,
+        args.as_of,
+        getattr(args, "verbose", False),
+        getattr(args, "quiet", False),
+        getattr(args, "patient_id", None),
+    )
 
 
 def refusals(patient: Any) -> tuple[list[Any], list[str]]:

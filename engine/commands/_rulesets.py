@@ -3,6 +3,7 @@
 eval, explain, FHIR bundles and conflicts all need every ruleset valid; each
 used to print its own version of this. Only the CLI layer prints.
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`accord conflicts`: region analysis of the rulesets; writes conflicts/report.md and report.json."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,26 +12,58 @@ EXAMPLE = "accord conflicts --check            # exit 1 if conflicts/report.* is
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="report folder, also holding reviews.yaml (default: conflicts/ beside the rulesets folder, "
-                             "else inside it; the folder accord review and the workbench use)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition")
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="report folder, also holding reviews.yaml (default: conflicts/ beside the rulesets folder, "
+        "else inside it; the folder accord review and the workbench use)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition",
+    )
     parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
-    parser.add_argument("--max-cells", type=_positive_int, default=None, metavar="N",
-                        help="cell budget per source and question; a source whose grid is larger is not analysed there, "
-                             "said in the report, and --check fails (default: 16,777,216)")
-    parser.add_argument("--max-memory", type=_positive_int, default=None, metavar="MIB",
-                        help="budget in MiB for the arrays of one question's grids, estimated before they are built; a source "
-                             "over it is not analysed there, said in the report, and --check fails (default: 320)")
-    parser.add_argument("--max-work", type=_positive_int, default=None, metavar="N",
-                        help="work budget of the whole analysis, in units of about one array operation per cell and claim, "
-                             "estimated before each step; a source or question over what is left is not analysed there, said in "
-                             "the report, and --check fails (default: 1,200,000,000, a few seconds)")
-    parser.add_argument("--max-findings", type=_positive_int, default=None, metavar="N",
-                        help="conflicts built and reported, in report order; the rest are counted in a Truncated section, "
-                             "with a warning, and --check fails (default: 2,000)")
-    parser.add_argument("--format", choices=["text", "sarif", "github"], default="text",
-                        help="also print each conflict to stdout as SARIF 2.1.0 or GitHub annotations (default: text summary only)")
+    parser.add_argument(
+        "--max-cells",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="cell budget per source and question; a source whose grid is larger is not analysed there, "
+        "said in the report, and --check fails (default: 16,777,216)",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=_positive_int,
+        default=None,
+        metavar="MIB",
+        help="budget in MiB for the arrays of one question's grids, estimated before they are built; a source "
+        "over it is not analysed there, said in the report, and --check fails (default: 320)",
+    )
+    parser.add_argument(
+        "--max-work",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="work budget of the whole analysis, in units of about one array operation per cell and claim, "
+        "estimated before each step; a source or question over what is left is not analysed there, said in "
+        "the report, and --check fails (default: 1,200,000,000, a few seconds)",
+    )
+    parser.add_argument(
+        "--max-findings",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="conflicts built and reported, in report order; the rest are counted in a Truncated section, "
+        "with a warning, and --check fails (default: 2,000)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "sarif", "github"],
+        default="text",
+        help="also print each conflict to stdout as SARIF 2.1.0 or GitHub annotations (default: text summary only)",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -72,10 +105,16 @@ def run(args: argparse.Namespace) -> int:
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
     with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
         report, analysis = fresh_report(
-            rulesets, reviews, max_cells,
-            on_question=lambda q, total: bar.update(completed=bar.completed + 1, total=total, description=f"Analysing {q}"),
-            max_bytes=max_bytes, max_findings=getattr(args, "max_findings", None) or MAX_FINDINGS,
-            max_work=getattr(args, "max_work", None) or MAX_WORK)
+            rulesets,
+            reviews,
+            max_cells,
+            on_question=lambda q, total: bar.update(
+                completed=bar.completed + 1, total=total, description=f"Analysing {q}"
+            ),
+            max_bytes=max_bytes,
+            max_findings=getattr(args, "max_findings", None) or MAX_FINDINGS,
+            max_work=getattr(args, "max_work", None) or MAX_WORK,
+        )
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
     truncated = truncation_message(report)
@@ -88,10 +127,15 @@ def run(args: argparse.Namespace) -> int:
     summary = report["summary"]
     orphans = report["orphaned_dispositions"]
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
-    line = (f"accord: {summary['conflicts']} conflicts ({kinds}); {analysis.cells:,} cells in {analysis.seconds:.1f}s; "
-            f"{len(summary['high_without_disposition'])} high-severity without a disposition; {len(orphans)} orphaned dispositions")
+    line = (
+        f"accord: {summary['conflicts']} conflicts ({kinds}); {analysis.cells:,} cells in {analysis.seconds:.1f}s; "
+        f"{len(summary['high_without_disposition'])} high-severity without a disposition; {len(orphans)} orphaned dispositions"
+    )
     for entry in orphans:
-        print(f"orphaned disposition {entry['id']}: its conflict no longer exists (kept in {reviews_path})", file=sys.stderr)
+        print(
+            f"orphaned disposition {entry['id']}: its conflict no longer exists (kept in {reviews_path})",
+            file=sys.stderr,
+        )
     if args.check:
         failed = bool(analysis.not_analysed)  # an analysis that could not run is not a clean bill
         if truncated:  # conflicts cut from the report were never checked for a disposition
@@ -105,8 +149,11 @@ def run(args: argparse.Namespace) -> int:
             failed = True
         for item in report["conflicts"]:
             if item["severity"] == "high" and "disposition" not in item:
-                print(f"{item['id']}: high-severity {item['kind']} on {item['question']} ({', '.join(item['sources'])}) has no disposition; "
-                      f"record one with `accord review conflict {item['id']} --disposition ... --reviewer NAME`", file=sys.stderr)
+                print(
+                    f"{item['id']}: high-severity {item['kind']} on {item['question']} ({', '.join(item['sources'])}) has no disposition; "
+                    f"record one with `accord review conflict {item['id']} --disposition ... --reviewer NAME`",
+                    file=sys.stderr,
+                )
                 failed = True
         print(line, file=sys.stderr)
         return 1 if failed else 0

@@ -1,4 +1,5 @@
 """`accord coverage`: has every sentence of every source been claimed or excluded?"""
+
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,9 @@ EXAMPLE = "accord coverage rulesets/            # PATH:LINE:COL: unreviewed: <se
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)")
+    parser.add_argument(
+        "paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)"
+    )
     parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
 
 
@@ -31,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
             reports.append(coverage(ruleset))
         except OSError as exc:
             problems.append(None)
-            print(escape_controls(f"{ruleset.path}: error: cannot read source text: {exc.strerror or exc}"), file=sys.stderr)
+            print(
+                escape_controls(f"{ruleset.path}: error: cannot read source text: {exc.strerror or exc}"),
+                file=sys.stderr,
+            )
     unreviewed = sum(r.count("unreviewed") for r in reports)
     if args.format == "json":
         payload = {
@@ -50,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'SOURCE':<{width}}  {'SENTENCES':>9}  {'CLAIMED':>7}  {'EXCLUDED':>8}  {'UNREVIEWED':>10}")
         for r in reports:
             c = r.counts()
-            print(f"{escape_controls(r.source):<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}")
+            print(
+                f"{escape_controls(r.source):<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}"
+            )
         for r in reports:
             for s in r.unreviewed:  # source texts are untrusted: an OSC sequence must not reach the terminal
                 print(escape_controls(f"{r.text_path}:{s.line}:{s.col}: unreviewed: {s.text}"))

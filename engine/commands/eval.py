@@ -1,4 +1,5 @@
 """`accord eval`: every source's answer for one patient."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from engine.commands._patients import add_patient_arguments
 
     add_patient_arguments(parser)
-    parser.add_argument("--question", metavar="Q", help="only this question (default: every question a source addresses)")
+    parser.add_argument(
+        "--question", metavar="Q", help="only this question (default: every question a source addresses)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
 
         vocab = vocabulary()
         if args.question not in vocab.questions:
-            print(f"accord eval: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}")
+            print(
+                f"accord eval: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}"
+            )
             return 2
     questions = [args.question] if args.question else None
     refused = warn_refusals(patient)
@@ -41,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
 def render_text(evaluation) -> str:  # type: ignore[no-untyped-def]
     """Per question, each source's answer in one aligned line."""
     lines = [f"patient {evaluation.patient}"]
-    facts = ", ".join(f"{k}={v}" + (" (derived)" if k in evaluation.derived else "") for k, v in evaluation.facts.items())
+    facts = ", ".join(
+        f"{k}={v}" + (" (derived)" if k in evaluation.derived else "") for k, v in evaluation.facts.items()
+    )
     lines.append(f"facts: {facts}")
     for name, how in evaluation.derived.items():
         lines.append(f"  {name}: {how}")
@@ -54,5 +61,8 @@ def render_text(evaluation) -> str:  # type: ignore[no-untyped-def]
         lines.append(question)
         for answer in by_question[question]:
             claims = ", ".join(c for v in answer.values for c in v.claims)
-            lines.append(f"  {answer.source:<{width}}  {answer.status:<13}  {answer.summary()}" + (f"   [{claims}]" if claims else ""))
+            lines.append(
+                f"  {answer.source:<{width}}  {answer.status:<13}  {answer.summary()}"
+                + (f"   [{claims}]" if claims else "")
+            )
     return "\n".join(lines)

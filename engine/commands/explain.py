@@ -1,4 +1,5 @@
 """`accord explain`: why one source answers what it does for one patient."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,11 +28,15 @@ def run(args: argparse.Namespace) -> int:
     ruleset = result.ruleset(args.source)
     if ruleset is None:
         known = sorted(r.source_id for r in result.rulesets)
-        print(f"accord explain: unknown source {args.source!r}{vocabulary().suggest(args.source, known)}; known: {', '.join(known)}")
+        print(
+            f"accord explain: unknown source {args.source!r}{vocabulary().suggest(args.source, known)}; known: {', '.join(known)}"
+        )
         return 2
     vocab = vocabulary()
     if args.question not in vocab.questions:
-        print(f"accord explain: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}")
+        print(
+            f"accord explain: unknown question {args.question!r}{vocab.suggest(args.question, list(vocab.questions))}"
+        )
         return 2
     refused = warn_refusals(patient)
     if args.format == "json":

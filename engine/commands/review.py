@@ -1,4 +1,5 @@
 """`accord review`: record conflict dispositions and claim review steps in conflicts/reviews.yaml."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,13 +11,19 @@ EXAMPLE = "accord review conflict C-0123456789 --disposition source_correct --so
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="report folder holding reviews.yaml (default: conflicts/ beside the rulesets folder, else inside it)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="report folder holding reviews.yaml (default: conflicts/ beside the rulesets folder, else inside it)",
+    )
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     c = sub.add_parser("conflict", help="record a disposition for a conflict id")
     c.add_argument("id", help="conflict id, e.g. C-0123456789")
-    c.add_argument("--disposition", required=True, choices=["source_correct", "all_wrong", "not_a_conflict", "needs_expert"])
+    c.add_argument(
+        "--disposition", required=True, choices=["source_correct", "all_wrong", "not_a_conflict", "needs_expert"]
+    )
     c.add_argument("--source", help="the source that is correct (with source_correct)")
     c.add_argument("--reviewer", required=True)
     c.add_argument("--note", default="")
@@ -30,8 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (c, k):
         p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
     for p in (c, k, lst):
-        p.add_argument("--out", default=argparse.SUPPRESS, metavar="DIR", help="report folder holding reviews.yaml (default: conflicts/ beside the rulesets folder, else inside it)")
-        p.add_argument("--rulesets", default=argparse.SUPPRESS, metavar="DIR", help="rulesets folder (default: rulesets)")
+        p.add_argument(
+            "--out",
+            default=argparse.SUPPRESS,
+            metavar="DIR",
+            help="report folder holding reviews.yaml (default: conflicts/ beside the rulesets folder, else inside it)",
+        )
+        p.add_argument(
+            "--rulesets", default=argparse.SUPPRESS, metavar="DIR", help="rulesets folder (default: rulesets)"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,9 +73,13 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "date", None) is not None:
             check_date(args.date)
         if args.action == "claim":
-            step = change_claim_status(args.rulesets, reviews_path, args.id, args.status, args.reviewer, args.note, args.date)
-            print(f"{_safe(args.id)}: {step['from']} -> {step['status']} (recorded in {_safe(str(reviews_path))}); "
-                  "run `accord conflicts` to refresh the report")
+            step = change_claim_status(
+                args.rulesets, reviews_path, args.id, args.status, args.reviewer, args.note, args.date
+            )
+            print(
+                f"{_safe(args.id)}: {step['from']} -> {step['status']} (recorded in {_safe(str(reviews_path))}); "
+                "run `accord conflicts` to refresh the report"
+            )
             return 0
         if args.action == "conflict":
             if not re.fullmatch(r"C-[0-9a-f]{10}", args.id):
@@ -69,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             # engine.review.save_disposition checks every argument, then the report and reviews.yaml under the lock
             save_disposition(reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date)
-            print(f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {_safe(str(reviews_path))})")
+            print(
+                f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {_safe(str(reviews_path))})"
+            )
             return 0
         report = load_report(out)
         reviews, diags = load_reviews(reviews_path)
@@ -79,10 +99,14 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "list":
             for cid, entry in sorted((reviews.get("conflicts") or {}).items()):
                 mark = "" if not report or cid in known else "  [orphaned: conflict no longer exists]"
-                print(f"{cid}: {disposition_text(entry['disposition'])} by {entry['reviewer']} on {entry['date']}{mark}")
+                print(
+                    f"{cid}: {disposition_text(entry['disposition'])} by {entry['reviewer']} on {entry['date']}{mark}"
+                )
             for claim, steps in sorted((reviews.get("claims") or {}).items()):
                 for s in steps:
-                    print(f"{claim}: {s.get('from', '?')} -> {s['status']} by {s['reviewer']} on {s['date']}: {s.get('note', '')}")
+                    print(
+                        f"{claim}: {s.get('from', '?')} -> {s['status']} by {s['reviewer']} on {s['date']}: {s.get('note', '')}"
+                    )
             if report:
                 n = len(orphaned(reviews, set(known)))
                 print(f"accord: {len(reviews.get('conflicts') or {})} dispositions ({n} orphaned)", file=sys.stderr)

@@ -1,4 +1,5 @@
 """`accord test`: check the test patients' expected answers against the rulesets."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,9 +12,19 @@ EXAMPLE = "accord test rulesets/                # one line per mismatch, then 'N
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="folders with rulesets and a patients/ folder, or files (default: rulesets/)")
-    parser.add_argument("--format", choices=["text", "json", "sarif", "github", "junit"], default="text",
-                        help="output format: text, json, sarif, github (annotations), junit (XML for CI test reports) (default: text)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["rulesets"],
+        metavar="PATH",
+        help="folders with rulesets and a patients/ folder, or files (default: rulesets/)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "json", "sarif", "github", "junit"],
+        default="text",
+        help="output format: text, json, sarif, github (annotations), junit (XML for CI test reports) (default: text)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="also print passing expectations")
 
 
@@ -59,7 +70,13 @@ def run(args: argparse.Namespace) -> int:
             else:
                 line = f"{where}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}"
             print(escape_controls(line))
-        print(f"{len(report.outcomes)} expectations, {report.passed} passed, {len(report.failed)} failed"
-              + (f", {len(report.skipped)} skipped" if report.skipped else "")
-              + (f", {errors} validation errors" if (errors := sum(d.severity == "error" for d in report.diagnostics)) else ""))
+        print(
+            f"{len(report.outcomes)} expectations, {report.passed} passed, {len(report.failed)} failed"
+            + (f", {len(report.skipped)} skipped" if report.skipped else "")
+            + (
+                f", {errors} validation errors"
+                if (errors := sum(d.severity == "error" for d in report.diagnostics))
+                else ""
+            )
+        )
     return 0 if report.ok else 1

@@ -1,4 +1,5 @@
 """`accord tui [PATH]`: open the Textual workbench on a rulesets folder (default ./rulesets)."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,14 @@ EXAMPLE = "accord tui rulesets/            # ctrl+p: every action; ctrl+q: quit"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default="rulesets", metavar="PATH", help="rulesets folder (default: rulesets/)")
-    parser.add_argument("--reviewer", default=None, help="name recorded with review steps and dispositions (default: $ACCORD_REVIEWER or $USER)")
+    parser.add_argument(
+        "path", nargs="?", default="rulesets", metavar="PATH", help="rulesets folder (default: rulesets/)"
+    )
+    parser.add_argument(
+        "--reviewer",
+        default=None,
+        help="name recorded with review steps and dispositions (default: $ACCORD_REVIEWER or $USER)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
 """`accord validate`: check rulesets and patients; one located line per problem."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,9 @@ EXAMPLE = "accord validate rulesets/            # PATH:LINE:COL: error[CODE]: me
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)")
+    parser.add_argument(
+        "paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)"
+    )
     from engine.output import add_format_argument
 
     add_format_argument(parser)

@@ -7,6 +7,7 @@
 * codegen: checks that source against an AST allow-list, then compiles it: the only `exec`.
 * vectorised: `compile_mask`, one rule over NumPy columns (imported lazily: NumPy stays off `accord validate`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,21 @@ from engine.jsonlogic.semantics import (
 )
 
 __all__ = [
-    "MAX_NESTING", "STANDARD_OPERATIONS", "UNKNOWN", "Closure", "CompileError", "Compiler", "RuleError",
-    "compile_mask", "compiler", "loose_equal", "parse_float", "strict_equal", "to_number", "to_string", "truthy",
+    "MAX_NESTING",
+    "STANDARD_OPERATIONS",
+    "UNKNOWN",
+    "Closure",
+    "CompileError",
+    "Compiler",
+    "RuleError",
+    "compile_mask",
+    "compiler",
+    "loose_equal",
+    "parse_float",
+    "strict_equal",
+    "to_number",
+    "to_string",
+    "truthy",
 ]
 
 

@@ -18,6 +18,7 @@ engine.jsonlogic.codegen may replace it with one generated function that
 gives the same answers. The full semantics, and where they deliberately
 differ from json-logic-qubit, are written down in docs/rule-language.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,7 +63,9 @@ def _nesting(rule: Any) -> int:
 class Compiler:
     """Turns a rule into a closure `f(data) -> value`. One instance per semantics."""
 
-    def __init__(self, semantics: str = "accord", operations: frozenset[str] | None = None, generate: bool | None = None):
+    def __init__(
+        self, semantics: str = "accord", operations: frozenset[str] | None = None, generate: bool | None = None
+    ):
         if semantics not in ("accord", "jsonlogic"):
             raise ValueError(f"unknown semantics {semantics!r}")
         self.strict = semantics == "accord"
@@ -110,8 +113,12 @@ class Compiler:
             return lambda data: [f(data) for f in items]
         if not isinstance(rule, dict) or len(rule) != 1:
             return lambda data, value=rule: value
-        (op, raw_args), = rule.items()
-        if not isinstance(op, str) or op not in _OPERATIONS or (self.operations is not None and op not in self.operations):
+        ((op, raw_args),) = rule.items()
+        if (
+            not isinstance(op, str)
+            or op not in _OPERATIONS
+            or (self.operations is not None and op not in self.operations)
+        ):
             raise CompileError(f"unknown operation {op!r}")
         return _OPERATIONS[op](self, op, raw_args)
 
@@ -140,6 +147,7 @@ class Compiler:
                 except (KeyError, TypeError, IndexError):
                     return UNKNOWN
                 return UNKNOWN if value is None else value
+
             return fact
 
         def var(data: Any) -> Any:
@@ -152,6 +160,7 @@ class Compiler:
                     return UNKNOWN
                 return default(data)
             return value
+
         return var
 
     def _missing(self, op: str, raw_args: Any) -> Closure:
@@ -162,6 +171,7 @@ class Compiler:
             if keys and isinstance(keys[0], list):
                 keys = keys[0]
             return [key for key in keys if is_missing(data, key)]
+
         return missing
 
     def _missing_some(self, op: str, raw_args: Any) -> Closure:
@@ -171,6 +181,7 @@ class Compiler:
             need, keys = args[0](data), args[1](data)
             absent = [k for k in keys if is_missing(data, k)]
             return [] if len(keys) - len(absent) >= need else absent
+
         return missing_some
 
     # -- logic
@@ -191,6 +202,7 @@ class Compiler:
             if i == n - 1:
                 return args[i](data)
             return None
+
         return if_
 
     def _junction(self, op: str, raw_args: Any) -> Closure:
@@ -215,6 +227,7 @@ class Compiler:
                 if truthy(value) is stop_when:
                     return value
             return UNKNOWN if (unknown and strict) else value
+
         return junction
 
     def _grouped_args(self, op: str, raw_args: Any) -> list[Closure]:
@@ -228,7 +241,9 @@ class Compiler:
             fact, kind = key
             run = [found[1:] for _, found in members]  # (op, literal, literal first)
             if len(run) < RUN_MIN:
-                out.extend(self._compile({o: ([c, {"var": fact}] if flipped else [{"var": fact}, c])}) for o, c, flipped in run)
+                out.extend(
+                    self._compile({o: ([c, {"var": fact}] if flipped else [{"var": fact}, c])}) for o, c, flipped in run
+                )
             elif kind == "order":
                 out.append(_comparison_run(fact, run, every=op == "and"))
             else:
@@ -245,6 +260,7 @@ class Compiler:
             if value is UNKNOWN:
                 return UNKNOWN
             return (not truthy(value)) if negate else truthy(value)
+
         return not_
 
     # -- comparison
@@ -259,6 +275,7 @@ class Compiler:
                 return UNKNOWN
             result = compare(x, y)
             return not result if negate else result
+
         return equal
 
     def _order(self, op: str, raw_args: Any) -> Closure:
@@ -273,6 +290,7 @@ class Compiler:
                 if x is UNKNOWN or y is UNKNOWN or z is UNKNOWN:
                     return UNKNOWN
                 return js_less(x, y, or_equal) and js_less(y, z, or_equal)
+
             return between
         a, b = (args + [lambda data: None] * 2)[:2]
         if flip:
@@ -285,6 +303,7 @@ class Compiler:
             if (type(x) is int or type(x) is float) and (type(y) is int or type(y) is float):
                 return x <= y if or_equal else x < y
             return js_less(x, y, or_equal)
+
         return order
 
     # -- arithmetic
@@ -300,6 +319,7 @@ class Compiler:
             except OverflowError:
                 raise RuleError(f"{op!r} overflows: the result is not a finite number") from None
             return value if value is UNKNOWN or value is None else finite(value, op)
+
         return checked
 
     def _arith_value(self, op: str, raw_args: Any) -> Closure:
@@ -311,11 +331,18 @@ class Compiler:
             return None if any(v is UNKNOWN for v in out) else out
 
         if op == "+":
+
             def plus(data: Any) -> Any:
                 vals = values(data)
-                return UNKNOWN if vals is None else _sum(parse_float(v) if type(v) not in (int, float) else v for v in vals)
+                return (
+                    UNKNOWN
+                    if vals is None
+                    else _sum(parse_float(v) if type(v) not in (int, float) else v for v in vals)
+                )
+
             return plus
         if op == "*":
+
             def times(data: Any) -> Any:
                 vals = values(data)
                 if vals is None:
@@ -324,8 +351,10 @@ class Compiler:
                 for v in vals:
                     result *= parse_float(v) if type(v) not in (int, float) else v
                 return result
+
             return times
         if op == "-":
+
             def minus(data: Any) -> Any:
                 vals = values(data)
                 if vals is None:
@@ -333,8 +362,10 @@ class Compiler:
                 if len(vals) == 1:
                     return -as_number(vals[0])
                 return as_number(vals[0]) - as_number(vals[1])
+
             return minus
         if op in ("/", "%"):
+
             def divide(data: Any) -> Any:
                 vals = values(data)
                 if vals is None:
@@ -347,6 +378,7 @@ class Compiler:
                         return math.nan
                     return math.copysign(math.inf, x) * math.copysign(1, y)
                 return x / y if op == "/" else math.fmod(x, y)
+
             return divide
         if op in ("min", "max"):
             pick = min if op == "min" else max
@@ -361,6 +393,7 @@ class Compiler:
                 if any(math.isnan(n) for n in nums):
                     return math.nan
                 return pick(nums)
+
             return extreme
         raise CompileError(f"unknown operation {op!r}")  # pragma: no cover
 
@@ -376,6 +409,7 @@ class Compiler:
             if x is UNKNOWN or y is UNKNOWN:
                 return UNKNOWN
             return in_values(x, y)
+
         return in_
 
     def _in_literal(self, needle_rule: Any, haystack: list[Any]) -> Closure:
@@ -396,6 +430,7 @@ class Compiler:
             if kind is str:
                 return x in strings
             return any(strict_equal(x, i) for i in items)
+
         return in_list
 
     def _cat(self, op: str, raw_args: Any) -> Closure:
@@ -416,6 +451,7 @@ class Compiler:
                 end = len(text) + length if length < 0 else start + length
                 return text[start:end]
             return text[start:]
+
         return substr
 
     def _merge(self, op: str, raw_args: Any) -> Closure:
@@ -427,6 +463,7 @@ class Compiler:
                 value = f(data)
                 out.extend(value if isinstance(value, list) else [value])
             return out
+
         return merge
 
     def _iterate(self, op: str, raw_args: Any) -> Closure:
@@ -444,9 +481,11 @@ class Compiler:
         if op == "filter":
             return lambda data: [item for item in items(data) if truthy(logic(item))]
         if op == "all":
+
             def all_(data: Any) -> Any:
                 seq = items(data)
                 return bool(seq) and all(truthy(logic(item)) for item in seq)
+
             return all_
         if op == "some":
             return lambda data: any(truthy(logic(item)) for item in items(data))
@@ -458,6 +497,7 @@ class Compiler:
             for item in items(data):
                 acc = logic({"current": item, "accumulator": acc})
             return acc
+
         return reduce_
 
     def _pair(self, raw_args: Any) -> tuple[Closure, Closure]:
@@ -483,6 +523,7 @@ def _equality_run(fact: str, run: list[tuple[str, Any, bool]], negate: bool) -> 
     per comparison), negated for the `and` of `!=`. Numbers and strings are
     looked up in a set; anything else is compared one by one.
     """
+
     def plain(op: str, x: Any, c: Any) -> bool:
         return strict_equal(x, c) if op in ("===", "!==") else loose_equal(x, c)
 
@@ -503,12 +544,21 @@ def _equality_run(fact: str, run: list[tuple[str, Any, bool]], negate: bool) -> 
         kind = type(x)
         if kind is int or kind is float:
             # a number equals a number literal under == and ===, a string one only under == (ToNumber)
-            hit = x in numbers or any(plain(op, x, c) for op, c in others) or any(loose_equal(x, c) for c in loose_strings)
+            hit = (
+                x in numbers
+                or any(plain(op, x, c) for op, c in others)
+                or any(loose_equal(x, c) for c in loose_strings)
+            )
         elif kind is str:
-            hit = x in strings or any(plain(op, x, c) for op, c in others) or any(loose_equal(x, c) for c in loose_numbers)
+            hit = (
+                x in strings
+                or any(plain(op, x, c) for op, c in others)
+                or any(loose_equal(x, c) for c in loose_numbers)
+            )
         else:
             hit = any(plain(op, x, c) for op, c in everything)
         return not hit if negate else hit
+
     return run_
 
 
@@ -546,13 +596,22 @@ def _comparison_run(fact: str, run: list[tuple[str, Any, bool]], every: bool) ->
             return UNKNOWN
         if type(x) is int or type(x) is float:
             if every:
-                return ((lt is None or x < lt) and (le is None or x <= le)
-                        and (gt is None or x > gt) and (ge is None or x >= ge))
-            return ((lt is not None and x < lt) or (le is not None and x <= le)
-                    or (gt is not None and x > gt) or (ge is not None and x >= ge))
+                return (
+                    (lt is None or x < lt)
+                    and (le is None or x <= le)
+                    and (gt is None or x > gt)
+                    and (ge is None or x >= ge)
+                )
+            return (
+                (lt is not None and x < lt)
+                or (le is not None and x <= le)
+                or (gt is not None and x > gt)
+                or (ge is not None and x >= ge)
+            )
         if every:
             return all(one(op, x, c) for op, c in normal)
         return any(one(op, x, c) for op, c in normal)
+
     return run_
 
 
@@ -566,13 +625,40 @@ def _sum(values: Any) -> float:
 # op -> builder method. The whole of what a rule can do; nothing else is reachable.
 _Builder = Callable[[Compiler, str, Any], Closure]
 _OPERATIONS: dict[str, _Builder] = {
-    "var": Compiler._var, "missing": Compiler._missing, "missing_some": Compiler._missing_some,
-    "if": Compiler._if, "?:": Compiler._if, "and": Compiler._junction, "or": Compiler._junction, "!": Compiler._not, "!!": Compiler._not,
-    "==": Compiler._equal, "===": Compiler._equal, "!=": Compiler._equal, "!==": Compiler._equal,
-    "<": Compiler._order, "<=": Compiler._order, ">": Compiler._order, ">=": Compiler._order,
-    "+": Compiler._arith, "-": Compiler._arith, "*": Compiler._arith, "/": Compiler._arith, "%": Compiler._arith, "min": Compiler._arith, "max": Compiler._arith,
-    "in": Compiler._in, "cat": Compiler._cat, "substr": Compiler._substr, "merge": Compiler._merge,
-    "map": Compiler._iterate, "filter": Compiler._iterate, "reduce": Compiler._iterate, "all": Compiler._iterate, "some": Compiler._iterate, "none": Compiler._iterate,
+    "var": Compiler._var,
+    "missing": Compiler._missing,
+    "missing_some": Compiler._missing_some,
+    "if": Compiler._if,
+    "?:": Compiler._if,
+    "and": Compiler._junction,
+    "or": Compiler._junction,
+    "!": Compiler._not,
+    "!!": Compiler._not,
+    "==": Compiler._equal,
+    "===": Compiler._equal,
+    "!=": Compiler._equal,
+    "!==": Compiler._equal,
+    "<": Compiler._order,
+    "<=": Compiler._order,
+    ">": Compiler._order,
+    ">=": Compiler._order,
+    "+": Compiler._arith,
+    "-": Compiler._arith,
+    "*": Compiler._arith,
+    "/": Compiler._arith,
+    "%": Compiler._arith,
+    "min": Compiler._arith,
+    "max": Compiler._arith,
+    "in": Compiler._in,
+    "cat": Compiler._cat,
+    "substr": Compiler._substr,
+    "merge": Compiler._merge,
+    "map": Compiler._iterate,
+    "filter": Compiler._iterate,
+    "reduce": Compiler._iterate,
+    "all": Compiler._iterate,
+    "some": Compiler._iterate,
+    "none": Compiler._iterate,
 }
 STANDARD_OPERATIONS = frozenset(_OPERATIONS)
 

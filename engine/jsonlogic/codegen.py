@@ -10,6 +10,7 @@ outside it is an UnsafeSource (a CompileError) and the rule runs on its
 reference closures instead, which give the same answers. So "nothing a rule
 contains is ever executed" is checkable in this one file.
 """
+
 from __future__ import annotations
 
 import ast
@@ -64,10 +65,10 @@ def generate(compiler: Reference, rule: Any, reference: Closure) -> Closure:
 
 
 # Limits of generated code, well under CPython's (CO_MAXBLOCKS 20, MAXINDENT 100).
-_MAX_OPERATIONS = 500     # operations in one rule; wider rules run on closures (linear, set lookups)
-_MAX_NESTED_LOGIC = 12    # nested and/or/if: each is a `while True:` block
-_MAX_BLOCKS = 16          # statically nested while/try blocks in the emitted source
-_MAX_LINES = 8_000        # emitted lines (compile time and memory grow with them)
+_MAX_OPERATIONS = 500  # operations in one rule; wider rules run on closures (linear, set lookups)
+_MAX_NESTED_LOGIC = 12  # nested and/or/if: each is a `while True:` block
+_MAX_BLOCKS = 16  # statically nested while/try blocks in the emitted source
+_MAX_LINES = 8_000  # emitted lines (compile time and memory grow with them)
 
 
 def _small_enough(rule: Any) -> bool:
@@ -127,13 +128,47 @@ class UnsafeSource(CompileError):
 # The allow-list. Everything CodeGen emits, nothing more: no import, no lambda,
 # comprehension, class, with, global, yield, subscript, starred or keyword
 # argument; no attribute but data.get; no name but those below.
-_NODES: frozenset[type] = frozenset({
-    ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.If, ast.While, ast.Break,
-    ast.Try, ast.ExceptHandler, ast.Assign, ast.Name, ast.Load, ast.Store, ast.Call, ast.Attribute,
-    ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.IfExp, ast.Constant,
-    ast.And, ast.Or, ast.Not, ast.USub, ast.Add, ast.Sub, ast.Mult, ast.Div,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Is, ast.IsNot, ast.In,
-})
+_NODES: frozenset[type] = frozenset(
+    {
+        ast.Module,
+        ast.FunctionDef,
+        ast.arguments,
+        ast.arg,
+        ast.Return,
+        ast.If,
+        ast.While,
+        ast.Break,
+        ast.Try,
+        ast.ExceptHandler,
+        ast.Assign,
+        ast.Name,
+        ast.Load,
+        ast.Store,
+        ast.Call,
+        ast.Attribute,
+        ast.Compare,
+        ast.BoolOp,
+        ast.UnaryOp,
+        ast.BinOp,
+        ast.IfExp,
+        ast.Constant,
+        ast.And,
+        ast.Or,
+        ast.Not,
+        ast.USub,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.Div,
+        ast.Eq,
+        ast.NotEq,
+        ast.Lt,
+        ast.LtE,
+        ast.Is,
+        ast.IsNot,
+        ast.In,
+    }
+)
 _READ_ONLY = frozenset({"data", "rule", "type", "TypeError", "OverflowError"})
 _EXCEPTIONS = frozenset({"TypeError", "OverflowError"})
 
@@ -167,9 +202,15 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
     if params != [f"b{i}" for i in range(len(params))]:
         raise _refuse(factory, "factory parameters are not b0, b1, ...")
     inner = factory.body
-    if (len(inner) != 2 or not isinstance(inner[0], ast.FunctionDef) or inner[0].name != "rule"
-            or [a.arg for a in inner[0].args.args] != ["data"]
-            or not isinstance(inner[1], ast.Return) or not isinstance(inner[1].value, ast.Name) or inner[1].value.id != "rule"):
+    if (
+        len(inner) != 2
+        or not isinstance(inner[0], ast.FunctionDef)
+        or inner[0].name != "rule"
+        or [a.arg for a in inner[0].args.args] != ["data"]
+        or not isinstance(inner[1], ast.Return)
+        or not isinstance(inner[1].value, ast.Name)
+        or inner[1].value.id != "rule"
+    ):
         raise _refuse(factory, "factory does not hold exactly `def rule(data)` and `return rule`")
     parameters = frozenset(params)
     called: set[int] = set()
@@ -188,7 +229,12 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
         elif isinstance(node, ast.Name):
             _check_name(node, parameters)
         elif isinstance(node, ast.Attribute):
-            if not (node.attr == "get" and isinstance(node.value, ast.Name) and node.value.id == "data" and isinstance(node.ctx, ast.Load)):
+            if not (
+                node.attr == "get"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "data"
+                and isinstance(node.ctx, ast.Load)
+            ):
                 raise _refuse(node, f"attribute {node.attr!r} is not allowed")
         elif isinstance(node, ast.Call):
             called.update(_check_call(node, callables))
@@ -200,7 +246,11 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
             if node.name is not None or not (isinstance(node.type, ast.Name) and node.type.id in _EXCEPTIONS):
                 raise _refuse(node, "only `except TypeError:` and `except OverflowError:` are allowed")
         elif isinstance(node, ast.While):
-            if not (isinstance(node.test, ast.Constant) and node.test.value is True) or node.orelse or not _leaves(node.body):
+            if (
+                not (isinstance(node.test, ast.Constant) and node.test.value is True)
+                or node.orelse
+                or not _leaves(node.body)
+            ):
                 raise _refuse(node, "a loop must be `while True:` left by break or return on every path (it runs once)")
         elif isinstance(node, ast.Try):
             if node.orelse or node.finalbody:

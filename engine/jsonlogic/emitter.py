@@ -5,6 +5,7 @@ parameters), keywords and operators from fixed tables; every value taken
 from the rule becomes a parameter (`const`), never text. engine.jsonlogic.codegen
 checks the text against its allow-list before anything is compiled.
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -58,10 +59,10 @@ class _Value:
     __slots__ = ("expr", "unknown", "kind", "const", "none_is_unknown")
 
     def __init__(self, expr: str, unknown: str | None, kind: str, const: Any = None, none_is_unknown: bool = False):
-        self.expr = expr          # a local name or bound name holding the value
-        self.unknown = unknown    # source of a test true when the value is UNKNOWN, None if never
-        self.kind = kind          # "bool" (a comparison result), "num", "const" (a literal), "any"
-        self.const = const        # the literal (kind "const")
+        self.expr = expr  # a local name or bound name holding the value
+        self.unknown = unknown  # source of a test true when the value is UNKNOWN, None if never
+        self.kind = kind  # "bool" (a comparison result), "num", "const" (a literal), "any"
+        self.const = const  # the literal (kind "const")
         self.none_is_unknown = none_is_unknown  # a fact read: None stands for UNKNOWN
 
 
@@ -161,7 +162,7 @@ class CodeGen:
             if isinstance(rule, (bool, int, float, str)) or rule is None:
                 return _Value(self.const(rule), None, "const", rule)
             return self.generic(rule, depth)
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         if op == "var":
             name = plain_fact(args)
             if name is not None:
@@ -189,7 +190,13 @@ class CodeGen:
                 return self.negate(op, items[0], depth)
         elif op == "in" and isinstance(args, list) and len(args) == 2:
             return self.membership(args, depth)
-        elif op in ("+", "-", "*", "/") and isinstance(args, list) and args and (op in ("+", "*") or len(args) <= 2) and (op != "/" or len(args) == 2):
+        elif (
+            op in ("+", "-", "*", "/")
+            and isinstance(args, list)
+            and args
+            and (op in ("+", "*") or len(args) <= 2)
+            and (op != "/" or len(args) == 2)
+        ):
             return self.arith(op, rule, args, depth)
         return self.generic(rule, depth)
 
@@ -269,7 +276,11 @@ class CodeGen:
         depth, kw = self.known(depth, [a, b], target)
         slow = f"{'not ' if negate else ''}{compare}({a.expr}, {b.expr})"
         const, other = (b, a) if b.kind == "const" else (a, b)
-        if const.kind == "const" and type(const.const) in (str, int, float, bool) and not (type(const.const) is float and const.const != const.const):
+        if (
+            const.kind == "const"
+            and type(const.const) in (str, int, float, bool)
+            and not (type(const.const) is float and const.const != const.const)
+        ):
             same = self.bind(_NUMBER_TYPES if type(const.const) in (int, float) else _SAME_TYPE[type(const.const)])
             self.emit(depth, f"{kw}if type({other.expr}) in {same}:")
             self.emit(depth + 1, f"{target} = {a.expr} {sym} {b.expr}")
@@ -288,7 +299,9 @@ class CodeGen:
         if op == "!":
             self.emit(depth + 1, f"{target} = {self.truth(a, False)}")
         else:
-            self.emit(depth + 1, f"{target} = {self.truth(a, True)}" if a.kind != "bool" else f"{target} = not not {a.expr}")
+            self.emit(
+                depth + 1, f"{target} = {self.truth(a, True)}" if a.kind != "bool" else f"{target} = not not {a.expr}"
+            )
         return _Value(target, f"{target} is {self.bind(UNKNOWN)}" if a.unknown else None, "bool")
 
     def membership(self, args: list[Any], depth: int) -> _Value:
@@ -410,7 +423,7 @@ class TooDeep(Exception):
 
 def _operation(rule: Any) -> tuple[str | None, Any]:
     if isinstance(rule, dict) and len(rule) == 1:
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         return op, args
     return None, None
 
@@ -428,7 +441,7 @@ def _repeated_facts(rule: Any) -> list[str]:
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict) and len(node) == 1:
-            (op, args), = node.items()
+            ((op, args),) = node.items()
             if op == "var":
                 name = plain_fact(args)
                 if name is not None:

@@ -5,6 +5,7 @@ JavaScript truthiness, ToNumber/ToString/parseFloat, the kinds of values,
 the value of anything that depends on a missing fact (accord semantics).
 Nothing here executes, imports or looks up attributes by a rule's text.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,6 +39,7 @@ class RuleError(ArithmeticError):
 
 
 # ---------------------------------------------------------------- JS semantics
+
 
 def truthy(value: Any) -> bool:
     """JsonLogic truthiness: [], "", 0, null, false and NaN are false; "0" is true."""
@@ -234,5 +236,3 @@ def lookup(data: Any, name: Any) -> tuple[bool, Any]:
         else:
             return False, None
     return True, current
-
-

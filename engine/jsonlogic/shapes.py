@@ -4,6 +4,7 @@ The closures (engine.jsonlogic.closures) and the vectorised evaluator fold a
 run of `x == c1 or x == c2 ...` (or `x < c1 or x < c2 ...`) into one lookup;
 they must recognise the same runs, so the recognisers live here, once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ def fact_comparison(rule: Any, ops: tuple[str, ...]) -> tuple[str, str, Any, boo
     """(fact, op, literal, literal first) when `rule` is `{op: [{"var": fact}, literal]}` (either order)."""
     if type(rule) is not dict or len(rule) != 1:
         return None
-    (op, args), = rule.items()
+    ((op, args),) = rule.items()
     if op not in ops or not isinstance(args, list) or len(args) != 2:
         return None
     for side in (0, 1):
@@ -34,6 +35,7 @@ def fact_comparison(rule: Any, ops: tuple[str, ...]) -> tuple[str, str, Any, boo
 ORDER_OPS = ("<", "<=", ">", ">=")
 MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
+
 def plain_fact(args: Any) -> str | None:
     """The fact name of a var the closure compiler reads as a plain fact (accord), else None."""
     items = args if isinstance(args, list) else [args]
@@ -45,11 +47,12 @@ def plain_fact(args: Any) -> str | None:
     return None
 
 
-
 Found = tuple[str, str, Any, bool]  # what fact_comparison returns
 
 
-def comparison_runs(op: str, items: list[Any], run_key: Callable[[str, Found], Any]) -> Iterator[tuple[Any, list[tuple[Any, Found]]]]:
+def comparison_runs(
+    op: str, items: list[Any], run_key: Callable[[str, Found], Any]
+) -> Iterator[tuple[Any, list[tuple[Any, Found]]]]:
     """A junction's arguments split into maximal runs of one-fact comparisons with literals.
 
     `run_key(kind, found)` ("equal" or "order", and fact_comparison's tuple)

@@ -33,6 +33,7 @@ Accord's whitelist (schema/rule.schema.json) raise ``CompileError``.
 
 Compiled functions are cached by rule content.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,7 +69,12 @@ def compile_mask(rule: Any) -> MaskFn:
             known_true = _truth(kind, values)
             unknown = np.asarray(unknown, dtype=bool)
             true_mask = np.logical_and(known_true, ~unknown)
-            shape = np.broadcast_shapes(np.shape(true_mask), np.shape(unknown), *(np.shape(c) for c in columns.values()), *(np.shape(p) for p in present.values()))
+            shape = np.broadcast_shapes(
+                np.shape(true_mask),
+                np.shape(unknown),
+                *(np.shape(c) for c in columns.values()),
+                *(np.shape(p) for p in present.values()),
+            )
             # true_mask is always a fresh array; unknown is copied unless it is one already (never a caller's array)
             return _own(true_mask, shape, fresh=True), _own(unknown, shape, fresh=unknown is not known_true)
 
@@ -79,6 +85,7 @@ def compile_mask(rule: Any) -> MaskFn:
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _own(mask: np.ndarray, shape: tuple[int, ...], fresh: bool) -> np.ndarray:
     """`mask` broadcast to `shape` as an array the caller owns (no copy when it already is one)."""
@@ -130,6 +137,7 @@ def _args(raw: Any) -> list[Any]:
 
 # ---------------------------------------------------------------- compiler
 
+
 def _compile(rule: Any) -> _Node:
     if isinstance(rule, list):
         raise CompileError("a list can only be the second argument of 'in'")
@@ -137,7 +145,7 @@ def _compile(rule: Any) -> _Node:
         return _literal(rule)
     if len(rule) != 1:
         raise CompileError("an operation is an object with exactly one key")
-    (op, raw), = rule.items()
+    ((op, raw),) = rule.items()
     builder = _BUILDERS.get(op)
     if builder is None:
         raise CompileError(f"operation {op!r} is not supported in batch evaluation")
@@ -163,6 +171,7 @@ def _var(op: str, raw: Any) -> _Node:
         else:
             kind = "str"
         return (kind, column, unknown)
+
     return var
 
 
@@ -206,6 +215,7 @@ def _run_node(op: str, key: tuple[str, str], rules: list[Any]) -> _Node:
         if not compiled:
             compiled.append(_logic_nodes(op, [_compile(r) for r in rules]))
         return compiled[0](columns, present)
+
     parsed = [fact_comparison(r, ("==", "===", "!=", "!==", "<", "<=", ">", ">=")) for r in rules]
     literals = [p[2] for p in parsed if p is not None]
     by_op: dict[str, list[Any]] = {}
@@ -239,6 +249,7 @@ def _run_node(op: str, key: tuple[str, str], rules: list[Any]) -> _Node:
         for part in parts[1:]:
             result = (result & part) if is_and else (result | part)
         return ("bool", result, unknown)
+
     return run
 
 
@@ -266,6 +277,7 @@ def _logic_nodes(op: str, nodes: list[_Node]) -> _Node:
         unknown = np.asarray(unknown, dtype=bool) & ~np.asarray(decided, dtype=bool)
         result = ~np.asarray(decided, dtype=bool) if is_and else np.asarray(decided, dtype=bool)
         return ("bool", result, unknown)
+
     return logic
 
 
@@ -280,6 +292,7 @@ def _not(op: str, raw: Any) -> _Node:
         kind, values, unknown = node(columns, present)
         truth = _truth(kind, values)
         return ("bool", ~truth if negate else truth, unknown)
+
     return not_
 
 
@@ -300,10 +313,13 @@ def _equal(op: str, raw: Any) -> _Node:
             result = np.asarray(va == vb) if ka != "str" else _str_equal(va, vb)
         else:
             # Different kinds: strict equality is false; loose equality via the scalar rules.
-            result = np.vectorize(lambda x, y: (strict_equal if strict else loose_equal)(_py(x), _py(y)), otypes=[bool])(va, vb)
+            result = np.vectorize(
+                lambda x, y: (strict_equal if strict else loose_equal)(_py(x), _py(y)), otypes=[bool]
+            )(va, vb)
         if negate:
             result = ~np.asarray(result, dtype=bool)
         return ("bool", result, _either(ua, ub))
+
     return equal
 
 
@@ -332,6 +348,7 @@ def _order(op: str, raw: Any) -> _Node:
             else:
                 result = (x < y) & (y < z)
             return ("bool", result, _either(_either(ux, uy), uz))
+
         return between
     if len(args) != 2:
         raise CompileError(f"{op!r} takes 2 arguments{' (or 3 for a range)' if not flip else ''}")
@@ -345,6 +362,7 @@ def _order(op: str, raw: Any) -> _Node:
         x, y = _num(ka, x), _num(kb, y)
         result = (x <= y) if or_equal else (x < y)
         return ("bool", result, _either(ua, ub))
+
     return order
 
 
@@ -373,6 +391,7 @@ def _arith(op: str, raw: Any) -> _Node:
                 if np.any(overflow):
                     unknown = _either(unknown, overflow)
         return (kind, result, unknown)
+
     return arith
 
 
@@ -407,6 +426,7 @@ def _arith_values(op: str, raw: Any) -> _Node:
             for v in vals[1:]:
                 result = pick(result, v)
         return ("num", result, unknown)
+
     return arith
 
 
@@ -429,6 +449,7 @@ def _in(op: str, raw: Any) -> _Node:
         else:
             result = np.isin(values, wanted)
         return ("bool", result, unknown)
+
     return in_
 
 
@@ -466,16 +487,32 @@ def _if(op: str, raw: Any) -> _Node:
         if kind == "lit" and isinstance(result, np.ndarray):
             result = result.astype(object)
         return (kind, result, unknown)
+
     return if_
 
 
 _BUILDERS: dict[str, Callable[[str, Any], _Node]] = {
     "var": _var,
-    "and": _logic, "or": _logic,
-    "!": _not, "!!": _not,
-    "==": _equal, "===": _equal, "!=": _equal, "!==": _equal,
-    "<": _order, "<=": _order, ">": _order, ">=": _order,
-    "+": _arith, "-": _arith, "*": _arith, "/": _arith, "%": _arith, "min": _arith, "max": _arith,
+    "and": _logic,
+    "or": _logic,
+    "!": _not,
+    "!!": _not,
+    "==": _equal,
+    "===": _equal,
+    "!=": _equal,
+    "!==": _equal,
+    "<": _order,
+    "<=": _order,
+    ">": _order,
+    ">=": _order,
+    "+": _arith,
+    "-": _arith,
+    "*": _arith,
+    "/": _arith,
+    "%": _arith,
+    "min": _arith,
+    "max": _arith,
     "in": _in,
-    "if": _if, "?:": _if,
+    "if": _if,
+    "?:": _if,
 }

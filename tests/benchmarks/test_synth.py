@@ -2,6 +2,7 @@
 
 Correctness only; the timings live in `python -m benchmarks` (benchmarks/RESULTS.md).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,7 @@ def test_corpus_is_valid_with_exact_provenance(corpus):
         assert data["source"]["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
         for claim in data["claims"]:
             p = claim["provenance"]
-            assert text[p["start"]:p["end"]] == p["exact"]
+            assert text[p["start"] : p["end"]] == p["exact"]
 
 
 def test_every_planted_conflict_is_found(corpus):

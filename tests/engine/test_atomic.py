@@ -1,4 +1,5 @@
 """engine.atomic.write_atomic: whole files or nothing, and the permissions people expect."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """engine.jsonlogic.vectorised agrees with the scalar compiler (Accord semantics) row by row."""
+
 from __future__ import annotations
 
 import itertools
@@ -27,7 +28,17 @@ RULES = [
     {"if": [{"var": "pregnant"}, {">": [{"var": "egfr"}, 30]}, {"<": [{"var": "crcl"}, 30]}]},
     {">": [{"/": [{"var": "egfr"}, {"var": "crcl"}]}, 1]},
     {">": [{"max": [{"var": "egfr"}, {"var": "crcl"}]}, 40]},
-    {"and": [{"!!": {"var": "pregnant"}}, {"or": [{"==": [{"var": "indication"}, "covid19"]}, {">=": [{"-": [{"var": "egfr"}, {"*": [2, {"var": "crcl"}]}]}, 0]}]}]},
+    {
+        "and": [
+            {"!!": {"var": "pregnant"}},
+            {
+                "or": [
+                    {"==": [{"var": "indication"}, "covid19"]},
+                    {">=": [{"-": [{"var": "egfr"}, {"*": [2, {"var": "crcl"}]}]}, 0]},
+                ]
+            },
+        ]
+    },
     True,
     False,
     {"==": [{"var": "pregnant"}, True]},
@@ -71,7 +82,9 @@ def test_open_mesh_broadcasts():
     egfr = np.array([10.0, 40.0, 70.0]).reshape(3, 1)
     preg = np.array([True, False]).reshape(1, 2)
     rule = {"and": [{">": [{"var": "egfr"}, 30]}, {"!": {"var": "pregnant"}}]}
-    t, u = compile_mask(rule)({"egfr": egfr, "pregnant": preg}, {"egfr": np.ones((3, 1), bool), "pregnant": np.ones((1, 2), bool)})
+    t, u = compile_mask(rule)(
+        {"egfr": egfr, "pregnant": preg}, {"egfr": np.ones((3, 1), bool), "pregnant": np.ones((1, 2), bool)}
+    )
     assert t.tolist() == [[False, False], [False, True], [False, True]]
     assert not u.any()
 
@@ -80,7 +93,9 @@ def test_missing_column_is_unknown_never_false():
     t, u = compile_mask({"<": [{"var": "egfr"}, 30]})({"crcl": np.zeros(2)}, {"crcl": np.ones(2, bool)})
     assert u.tolist() == [True, True] and not t.any()
     # ...but a false conjunct still decides an 'and'
-    t, u = compile_mask({"and": [{"<": [{"var": "egfr"}, 30]}, {">": [{"var": "crcl"}, 5]}]})({"crcl": np.zeros(2)}, {"crcl": np.ones(2, bool)})
+    t, u = compile_mask({"and": [{"<": [{"var": "egfr"}, 30]}, {">": [{"var": "crcl"}, 5]}]})(
+        {"crcl": np.zeros(2)}, {"crcl": np.ones(2, bool)}
+    )
     assert not u.any() and not t.any()
 
 

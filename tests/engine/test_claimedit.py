@@ -1,4 +1,5 @@
 """engine.claimedit, engine.atomic, engine.describe: the pieces the TUI's editor stands on."""
+
 from __future__ import annotations
 
 import errno
@@ -27,9 +28,18 @@ TEXT = "Take 2 mg once daily. Not for children [see label]. Stop if infection oc
 
 @pytest.fixture
 def ruleset(ruleset_writer) -> Path:
-    path = ruleset_writer("src", TEXT, [
-        {"id": "src/dose", "question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg once daily."},
-    ])
+    path = ruleset_writer(
+        "src",
+        TEXT,
+        [
+            {
+                "id": "src/dose",
+                "question": "dose",
+                "value": {"mg": 2, "every_days": 1},
+                "quote": "Take 2 mg once daily.",
+            },
+        ],
+    )
     # a comment and an excluded list that must survive every edit
     text = path.read_text().replace("claims:\n", "# keep this comment\nclaims:\n") + "excluded: []\n"
     path.write_text(text)
@@ -49,7 +59,9 @@ def test_new_claim_appends_and_validates(ruleset: Path) -> None:
     prov = selector(TEXT, start, TEXT.index(".", start) + 1)
     claim_id = unique_id("src", slugify(prov.exact), {"src/dose"})
     assert claim_id == "src/not-for-children-see-label"
-    snippet = new_claim_snippet(claim_id, prov, question="initiation", value="do_not_start", when={"<": [{"var": "age_years"}, 18]})
+    snippet = new_claim_snippet(
+        claim_id, prov, question="initiation", value="do_not_start", when={"<": [{"var": "age_years"}, 18]}
+    )
     assert check_claim_snippet(snippet, doc, None).ok
     new_text = splice_claim(doc, snippet, None)
     assert new_text.startswith(doc.text[: doc.text.index("excluded")].rstrip("\n"))

@@ -1,4 +1,5 @@
 """The CLI shell: exit codes and no tracebacks, whatever goes wrong."""
+
 from __future__ import annotations
 
 from engine import cli

@@ -7,6 +7,7 @@ standard operation, not just Accord's whitelist) and arbitrary JSON data,
 results and raised exceptions compared; and the generated source is checked
 to hold nothing taken from the rule.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,11 +23,17 @@ FACTS = ["egfr", "crcl", "sex", "pregnant", "a.b", "", "x"]
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
-    st.none(), st.booleans(),
-    st.integers(-3, 60), st.sampled_from([0, 0.0, -0.0, 1.5, 30, 50.0, 1e308, float("nan")]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 60),
+    st.sampled_from([0, 0.0, -0.0, 1.5, 30, 50.0, 1e308, float("nan")]),
     st.sampled_from(["", "0", "1", "30", "a", "abc", "covid19", "male", "true"]),
 )
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["b", "c"]), inner, max_size=2), max_leaves=5)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["b", "c"]), inner, max_size=2),
+    max_leaves=5,
+)
 
 OPS_N = ["and", "or", "if", "?:", "+", "*", "min", "max", "cat", "merge", "missing"]
 OPS_2 = ["==", "===", "!=", "!==", "<", "<=", ">", ">=", "-", "/", "%", "in", "substr", "missing_some"]
@@ -36,7 +43,9 @@ def rules(depth: int = 3):
     var = st.one_of(
         st.builds(lambda n: {"var": n}, st.sampled_from(FACTS)),
         st.builds(lambda n, d: {"var": [n, d]}, st.sampled_from(FACTS), scalars),
-        st.just({"var": ""}), st.just({"var": []}), st.just({"var": 1}),
+        st.just({"var": ""}),
+        st.just({"var": []}),
+        st.just({"var": 1}),
     )
     leaf = st.one_of(var, var, scalars, st.lists(scalars, max_size=3))
     if depth == 0:
@@ -49,7 +58,9 @@ def rules(depth: int = 3):
         st.builds(lambda op, a: {op: a}, st.sampled_from(["!", "!!", "-", "+", "and", "or", "var"]), sub),
         st.builds(lambda lo, x, hi, op: {op: [lo, x, hi]}, sub, sub, sub, st.sampled_from(["<", "<=", ">"])),
         st.builds(lambda x, items: {"in": [x, items]}, sub, st.lists(scalars, max_size=4)),
-        st.builds(lambda op, src, body: {op: [src, body]}, st.sampled_from(["map", "filter", "all", "some", "none"]), sub, sub),
+        st.builds(
+            lambda op, src, body: {op: [src, body]}, st.sampled_from(["map", "filter", "all", "some", "none"]), sub, sub
+        ),
     )
 
 
@@ -106,16 +117,21 @@ def test_generated_function_agrees_with_reference_closure(rule, data):
 HOSTILE = "__import__('os').system('touch /tmp/accord-codegen-pwned')"
 
 
-@pytest.mark.parametrize("rule", [
-    {"and": [{">=": [{"var": HOSTILE}, 30]}, {"<": [{"var": "egfr"}, HOSTILE]}]},
-    {"==": [{"var": "sex"}, HOSTILE + "\n    return 1"]},
-    {"in": [{"var": "sex"}, [HOSTILE, "')\nimport os#"]]},
-    {"if": [{"var": "x"}, HOSTILE, {"+": [{"var": "y"}, 12345]}]},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"and": [{">=": [{"var": HOSTILE}, 30]}, {"<": [{"var": "egfr"}, HOSTILE]}]},
+        {"==": [{"var": "sex"}, HOSTILE + "\n    return 1"]},
+        {"in": [{"var": "sex"}, [HOSTILE, "')\nimport os#"]]},
+        {"if": [{"var": "x"}, HOSTILE, {"+": [{"var": "y"}, 12345]}]},
+    ],
+)
 def test_generated_source_holds_no_rule_text(rule):
     gen = CodeGen(Compiler("accord"))
     source = gen.function(rule, lambda data: None)
-    check_generated(source, callable_parameters(gen.bound))  # the allow-list: no literal but 0/1/True/False/None, only emitted names
+    check_generated(
+        source, callable_parameters(gen.bound)
+    )  # the allow-list: no literal but 0/1/True/False/None, only emitted names
     assert "import" not in source and "12345" not in source and "30" not in source
     assert HOSTILE in gen.bound or any(HOSTILE in str(b) for b in gen.bound)
     fn = compiler("accord").compile(rule)
@@ -123,8 +139,12 @@ def test_generated_source_holds_no_rule_text(rule):
 
 
 def test_check_generated_rejects_literals_and_foreign_names():
-    for bad in ["def factory():\n    return 'x'\n", "def factory():\n    return 2\n", "def factory():\n    return os\n",
-                "def factory():\n    return data.__class__\n"]:
+    for bad in [
+        "def factory():\n    return 'x'\n",
+        "def factory():\n    return 2\n",
+        "def factory():\n    return os\n",
+        "def factory():\n    return data.__class__\n",
+    ]:
         with pytest.raises(UnsafeSource):
             check_generated(bad)
 
@@ -149,10 +169,18 @@ def test_deep_rule_falls_back_to_reference_closure():
     assert not hasattr(fn, "__code__") or fn.__code__.co_filename != "<accord rule>"
 
 
-@pytest.mark.parametrize("rule", [
-    {"method": [{"var": "egfr"}, "__class__"]}, {"os.system": ["ls"]}, {"log": [1]}, {"a.b": [1]},
-    {"and": [True, {"method": ["", "upper"]}]}, {"eval": ["1"]}, {"count": [1]},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"method": [{"var": "egfr"}, "__class__"]},
+        {"os.system": ["ls"]},
+        {"log": [1]},
+        {"a.b": [1]},
+        {"and": [True, {"method": ["", "upper"]}]},
+        {"eval": ["1"]},
+        {"count": [1]},
+    ],
+)
 def test_operations_outside_the_table_are_compile_errors(rule):
     for semantics in ("accord", "jsonlogic"):
         with pytest.raises(CompileError):
@@ -178,19 +206,35 @@ GRID_VALUES = [None, 0, 29.9, 30, 30.0, 45, 50, True, False, "30", "male", "", [
 RULE_SHAPES = [
     {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}]},
     {"or": [{"<": [{"var": "egfr"}, 30]}, {"var": "x"}, {">": [{"var": "crcl"}, 45]}]},
-    {"<=": [30, {"var": "egfr"}, 50]}, {"<": [30, {"var": "egfr"}, {"var": "crcl"}]},
-    {"<": [{"var": "egfr"}, {"var": "crcl"}]}, {">=": ["30", {"var": "egfr"}]},
-    {"==": [{"var": "egfr"}, 30]}, {"===": [{"var": "egfr"}, "male"]}, {"!=": [{"var": "x"}, True]}, {"!==": [{"var": "egfr"}, {"var": "crcl"}]},
-    {"in": [{"var": "egfr"}, [30, 45.0]]}, {"in": [{"var": "egfr"}, ["male", "30"]]}, {"in": [{"var": "egfr"}, [True, None, 30]]},
-    {"in": [{"var": "egfr"}, "a30b"]}, {"in": [{"var": "egfr"}, {"var": "crcl"}]},
-    {"!": {"var": "egfr"}}, {"!!": [{"var": "egfr"}]}, {"!": {"<": [{"var": "egfr"}, 30]}},
+    {"<=": [30, {"var": "egfr"}, 50]},
+    {"<": [30, {"var": "egfr"}, {"var": "crcl"}]},
+    {"<": [{"var": "egfr"}, {"var": "crcl"}]},
+    {">=": ["30", {"var": "egfr"}]},
+    {"==": [{"var": "egfr"}, 30]},
+    {"===": [{"var": "egfr"}, "male"]},
+    {"!=": [{"var": "x"}, True]},
+    {"!==": [{"var": "egfr"}, {"var": "crcl"}]},
+    {"in": [{"var": "egfr"}, [30, 45.0]]},
+    {"in": [{"var": "egfr"}, ["male", "30"]]},
+    {"in": [{"var": "egfr"}, [True, None, 30]]},
+    {"in": [{"var": "egfr"}, "a30b"]},
+    {"in": [{"var": "egfr"}, {"var": "crcl"}]},
+    {"!": {"var": "egfr"}},
+    {"!!": [{"var": "egfr"}]},
+    {"!": {"<": [{"var": "egfr"}, 30]}},
     {"if": [{"var": "x"}, {"<": [{"var": "egfr"}, 30]}, {">": [{"var": "crcl"}, 30]}, "else"]},
     {"?:": [{"<": [{"var": "egfr"}, 30]}, {"var": "crcl"}, {"var": "x"}]},
     {"and": [{"if": [{"var": "x"}, {"var": "egfr"}]}, {"or": [{"var": "crcl"}, False]}]},
-    {"+": [{"var": "egfr"}, {"var": "crcl"}, 1]}, {"*": [{"var": "egfr"}, 2]}, {"-": [{"var": "egfr"}]},
-    {"-": [{"var": "egfr"}, {"var": "crcl"}]}, {"/": [{"var": "egfr"}, {"var": "crcl"}]},
+    {"+": [{"var": "egfr"}, {"var": "crcl"}, 1]},
+    {"*": [{"var": "egfr"}, 2]},
+    {"-": [{"var": "egfr"}]},
+    {"-": [{"var": "egfr"}, {"var": "crcl"}]},
+    {"/": [{"var": "egfr"}, {"var": "crcl"}]},
     {">": [{"/": [{"var": "egfr"}, 2]}, {"min": [{"var": "crcl"}, 40]}]},
-    {"and": [{"var": "egfr"}]}, {"or": [False, {"var": "egfr"}, 0]}, {"var": "egfr"}, 7,
+    {"and": [{"var": "egfr"}]},
+    {"or": [False, {"var": "egfr"}, 0]},
+    {"var": "egfr"},
+    7,
 ]
 
 
@@ -202,4 +246,6 @@ def test_generated_function_agrees_on_a_value_grid(rule):
             for x in (None, True, False, 0, "y"):
                 data = {k: v for k, v in (("egfr", egfr), ("crcl", crcl), ("x", x)) if v is not None or k == "x"}
                 expected, got = outcome(reference, data), outcome(generated, data)
-                assert expected[0] == got[0] and (expected[1] is got[1] if expected[0] == "raise" else same(expected[1], got[1])), (rule, data, expected, got)
+                assert expected[0] == got[0] and (
+                    expected[1] is got[1] if expected[0] == "raise" else same(expected[1], got[1])
+                ), (rule, data, expected, got)

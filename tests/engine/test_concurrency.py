@@ -1,4 +1,5 @@
 """Parallel writers lose nothing: dispositions and claim review steps from many processes all land (engine.filelock)."""
+
 from __future__ import annotations
 
 import copy
@@ -31,8 +32,26 @@ def small_report(out: Path, n: int) -> list[str]:
 
 def _dispose(job: tuple[str, list[str], int]) -> list[int]:
     out, ids, n = job
-    return [cli.main(["review", "--out", out, "conflict", cid, "--disposition", "needs_expert", "--reviewer", f"writer-{n}",
-                      "--note", f"from writer {n}", "--date", "2026-01-01"]) for cid in ids]
+    return [
+        cli.main(
+            [
+                "review",
+                "--out",
+                out,
+                "conflict",
+                cid,
+                "--disposition",
+                "needs_expert",
+                "--reviewer",
+                f"writer-{n}",
+                "--note",
+                f"from writer {n}",
+                "--date",
+                "2026-01-01",
+            ]
+        )
+        for cid in ids
+    ]
 
 
 def _pool() -> mp.pool.Pool:
@@ -45,13 +64,15 @@ def test_parallel_dispositions_all_recorded(tmp_path, capsys):
     """8 processes x 8 dispositions into one reviews.yaml (no report: only the reviews read-modify-write races)."""
     out = tmp_path / "conflicts"
     ids = [f"C-{i:010x}" for i in range(WRITERS * EACH)]
-    jobs = [(str(out), ids[i * EACH:(i + 1) * EACH], i) for i in range(WRITERS)]
+    jobs = [(str(out), ids[i * EACH : (i + 1) * EACH], i) for i in range(WRITERS)]
     with _pool() as pool:
         codes = pool.map(_dispose, jobs)
     assert codes == [[0] * EACH] * WRITERS
     reviews, diags = load_reviews(out / "reviews.yaml")
     assert not diags
-    assert {cid: e["reviewer"] for cid, e in reviews["conflicts"].items()} == {cid: f"writer-{i // EACH}" for i, cid in enumerate(ids)}
+    assert {cid: e["reviewer"] for cid, e in reviews["conflicts"].items()} == {
+        cid: f"writer-{i // EACH}" for i, cid in enumerate(ids)
+    }
 
 
 def test_parallel_dispositions_all_in_the_report(tmp_path, capsys):
@@ -59,7 +80,7 @@ def test_parallel_dispositions_all_in_the_report(tmp_path, capsys):
     out = tmp_path / "conflicts"
     ids = small_report(out, WRITERS * 2)
     with _pool() as pool:
-        codes = pool.map(_dispose, [(str(out), ids[i * 2:(i + 1) * 2], i) for i in range(WRITERS)])
+        codes = pool.map(_dispose, [(str(out), ids[i * 2 : (i + 1) * 2], i) for i in range(WRITERS)])
     assert codes == [[0, 0]] * WRITERS
     expected = {cid: f"writer-{i // 2}" for i, cid in enumerate(ids)}
     assert {cid: e["reviewer"] for cid, e in load_reviews(out / "reviews.yaml")[0]["conflicts"].items()} == expected
@@ -71,15 +92,37 @@ def _step(job: tuple[str, str, str]) -> list[int]:
     folder, claim_id, out = job
     codes = []
     for status in ("submitted", "under_review", "approved"):
-        codes.append(cli.main(["review", "--rulesets", folder, "--out", out, "claim", claim_id, "--status", status,
-                               "--reviewer", "ana", "--note", f"{claim_id} to {status}", "--date", "2026-01-01"]))
+        codes.append(
+            cli.main(
+                [
+                    "review",
+                    "--rulesets",
+                    folder,
+                    "--out",
+                    out,
+                    "claim",
+                    claim_id,
+                    "--status",
+                    status,
+                    "--reviewer",
+                    "ana",
+                    "--note",
+                    f"{claim_id} to {status}",
+                    "--date",
+                    "2026-01-01",
+                ]
+            )
+        )
     return codes
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_parallel_claim_steps_on_one_ruleset_all_recorded(tmp_path, ruleset_writer, suffix, capsys):
     text = "Alpha says one thing. Beta says another."
-    claims = [{"id": f"alpha/c{i}", "question": "initiation", "value": "recommended", "status": "draft"} for i in range(WRITERS)]
+    claims = [
+        {"id": f"alpha/c{i}", "question": "initiation", "value": "recommended", "status": "draft"}
+        for i in range(WRITERS)
+    ]
     path = ruleset_writer("alpha", text, claims)
     if suffix == ".json":
         data = load_file(path).data
@@ -97,4 +140,5 @@ def test_parallel_claim_steps_on_one_ruleset_all_recorded(tmp_path, ruleset_writ
     reviews, diags = load_reviews(out / "reviews.yaml")
     assert not diags
     assert {k: [s["status"] for s in v] for k, v in reviews["claims"].items()} == {
-        f"alpha/c{i}": ["submitted", "under_review", "approved"] for i in range(WRITERS)}
+        f"alpha/c{i}": ["submitted", "under_review", "approved"] for i in range(WRITERS)
+    }

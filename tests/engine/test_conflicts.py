@@ -1,4 +1,5 @@
 """Conflict ids, the report (deterministic, schema-valid), the CI gate, and the bundled report's witnesses."""
+
 from __future__ import annotations
 
 import json
@@ -24,13 +25,23 @@ def egfr(op, x):
 
 
 def base(writer, extra_alpha=()):
-    writer("alpha", TEXT, [
-        {"id": "alpha/high", "question": "dose", "value": TWO, "when": egfr(">=", 30)},
-        {"id": "alpha/low", "question": "dose", "value": ONE, "when": egfr("<=", 50)},
-        *extra_alpha,
-    ])
-    writer("beta", TEXT, [{"id": "beta/all", "question": "initiation", "value": "recommended", "when": {"!": {"var": "pregnant"}}},
-                          {"id": "beta/dose", "question": "dose", "value": ONE, "when": egfr(">", 60)}])
+    writer(
+        "alpha",
+        TEXT,
+        [
+            {"id": "alpha/high", "question": "dose", "value": TWO, "when": egfr(">=", 30)},
+            {"id": "alpha/low", "question": "dose", "value": ONE, "when": egfr("<=", 50)},
+            *extra_alpha,
+        ],
+    )
+    writer(
+        "beta",
+        TEXT,
+        [
+            {"id": "beta/all", "question": "initiation", "value": "recommended", "when": {"!": {"var": "pregnant"}}},
+            {"id": "beta/dose", "question": "dose", "value": ONE, "when": egfr(">", 60)},
+        ],
+    )
     writer("gamma", TEXT, [{"id": "gamma/all", "question": "initiation", "value": "do_not_start", "when": True}])
 
 
@@ -43,15 +54,25 @@ def report_for(folder: Path, reviews=None):
 def test_ids_stable_when_unrelated_claim_added(tmp_path, ruleset_writer):
     base(ruleset_writer)
     before, _ = report_for(tmp_path)
-    base(ruleset_writer, extra_alpha=[
-        {"id": "alpha/unrelated", "question": "dose", "value": ONE, "when": {"and": [egfr("<", 10), {"var": "pregnant"}]}},
-        {"id": "alpha/status", "question": "indication_status", "value": "approved", "when": True},
-    ])
+    base(
+        ruleset_writer,
+        extra_alpha=[
+            {
+                "id": "alpha/unrelated",
+                "question": "dose",
+                "value": ONE,
+                "when": {"and": [egfr("<", 10), {"var": "pregnant"}]},
+            },
+            {"id": "alpha/status", "question": "indication_status", "value": "approved", "when": True},
+        ],
+    )
     after, _ = report_for(tmp_path)
     assert before and {c.id for c in before} <= {c.id for c in after}
     assert len({c.id for c in before}) == len(before)
     # the new claim cut egfr at 10, so cells changed; the ids did not
-    assert {c.id: c.region["text"] for c in before} == {c.id: c.region["text"] for c in after if c.id in {b.id for b in before}}
+    assert {c.id: c.region["text"] for c in before} == {
+        c.id: c.region["text"] for c in after if c.id in {b.id for b in before}
+    }
 
 
 def test_report_is_schema_valid_and_deterministic(tmp_path, ruleset_writer):
@@ -82,7 +103,24 @@ def test_check_gate(tmp_path, ruleset_writer, capsys):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     for item in report["conflicts"]:
         if item["severity"] == "high":
-            assert cli.main(["review", "conflict", item["id"], "--disposition", "needs_expert", "--reviewer", "t", "--out", str(out), "--date", "2026-01-01"]) == 0
+            assert (
+                cli.main(
+                    [
+                        "review",
+                        "conflict",
+                        item["id"],
+                        "--disposition",
+                        "needs_expert",
+                        "--reviewer",
+                        "t",
+                        "--out",
+                        str(out),
+                        "--date",
+                        "2026-01-01",
+                    ]
+                )
+                == 0
+            )
     assert cli.main(args + ["--check"]) == 0
     # an edited report is stale again
     (out / "report.md").write_text("edited\n", encoding="utf-8")
@@ -95,12 +133,17 @@ def test_conflicts_as_github_annotations_and_sarif(tmp_path, ruleset_writer, cap
     args = ["conflicts", "--rulesets", str(tmp_path), "--out", str(tmp_path / "conflicts")]
     assert cli.main(args + ["--format", "github"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines and all(line.startswith("::") and "file=" in line and "line=" in line and " C-" in line for line in lines)
+    assert lines and all(
+        line.startswith("::") and "file=" in line and "line=" in line and " C-" in line for line in lines
+    )
     assert cli.main(args + ["--format", "sarif"]) == 0
     log = json.loads(capsys.readouterr().out)
     results = log["runs"][0]["results"]
     assert len(results) == len(lines)
-    assert all(" C-" in r["message"]["text"] and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in results)
+    assert all(
+        " C-" in r["message"]["text"] and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+        for r in results
+    )
 
 
 def test_bad_rulesets_folder_is_a_message_not_a_traceback(tmp_path, capsys):
@@ -139,8 +182,24 @@ def test_conflicts_and_review_find_the_same_folder_without_out(tmp_path, capsys)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert f"{out / 'report.md'}" in capsys.readouterr().err
     cid = report["conflicts"][0]["id"]
-    assert cli.main(["review", "conflict", cid, "--disposition", "needs_expert", "--reviewer", "t", "--rulesets", str(rulesets),
-                     "--date", "2026-01-01"]) == 0
+    assert (
+        cli.main(
+            [
+                "review",
+                "conflict",
+                cid,
+                "--disposition",
+                "needs_expert",
+                "--reviewer",
+                "t",
+                "--rulesets",
+                str(rulesets),
+                "--date",
+                "2026-01-01",
+            ]
+        )
+        == 0
+    )
     assert cid in (out / "reviews.yaml").read_text(encoding="utf-8")
     assert cli.main(["conflicts", "--rulesets", str(rulesets)]) == 0
     written = json.loads((out / "report.json").read_text(encoding="utf-8"))

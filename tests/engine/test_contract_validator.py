@@ -4,6 +4,7 @@ The fast path is only sound if both validators agree on every instance, so
 this module checks them against each other on every bundled document and on
 many mutated ones (hypothesis), and checks the fallbacks.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,13 @@ from engine.loader import load_file
 from tests.conftest import REPO
 
 JUNK = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
-    st.text(max_size=8), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
 )
 
 
@@ -91,7 +97,13 @@ def test_fast_and_slow_agree_on_mutated_rulesets(path, action, junk):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(JUNK, st.fixed_dictionaries({"mg": JUNK, "every_days": JUNK}), st.fixed_dictionaries({"one_of": st.lists(JUNK, max_size=3)})))
+@given(
+    st.one_of(
+        JUNK,
+        st.fixed_dictionaries({"mg": JUNK, "every_days": JUNK}),
+        st.fixed_dictionaries({"one_of": st.lists(JUNK, max_size=3)}),
+    )
+)
 def test_question_value_validators_agree(value):
     question = vocabulary().questions["dose"]
     fast = question.value_validator

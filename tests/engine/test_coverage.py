@@ -1,4 +1,5 @@
 """The sentence splitter, coverage counting and `accord coverage` / `accord test` on small fixtures."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,13 @@ def test_no_split_without_whitespace_after_the_period():
 
 
 def test_line_breaks_end_sentences_and_blank_lines_are_skipped():
-    assert texts("---\nlayout: x\n---\n\n  \n  • bullet one\n* bullet two") == ["---", "layout: x", "---", "• bullet one", "* bullet two"]
+    assert texts("---\nlayout: x\n---\n\n  \n  • bullet one\n* bullet two") == [
+        "---",
+        "layout: x",
+        "---",
+        "• bullet one",
+        "* bullet two",
+    ]
 
 
 def test_offsets_lines_and_columns_point_into_the_text():
@@ -34,13 +41,13 @@ def test_offsets_lines_and_columns_point_into_the_text():
     sentences = split_sentences(text)
     assert [(s.line, s.col) for s in sentences] == [(1, 1), (3, 3), (3, 14)]
     for s in sentences:
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
 
 
 def test_offsets_are_code_points_with_non_ascii_text():
     text = "eGFR 30‑60 ≈ ok. Next ²."
     sentences = split_sentences(text)
-    assert [text[s.start:s.end] for s in sentences] == ["eGFR 30‑60 ≈ ok.", "Next ²."]
+    assert [text[s.start : s.end] for s in sentences] == ["eGFR 30‑60 ≈ ok.", "Next ²."]
 
 
 def test_runs_of_punctuation_stay_with_the_sentence():
@@ -64,7 +71,9 @@ def test_touching_span_does_not_overlap():
 def _fixture(tmp_path: Path, ruleset_writer, excluded: bool) -> Path:
     text = "Take 2 mg daily. Ignore this sentence.\n"
     extra = {"excluded": [{"start": 17, "end": 38, "reason": "no_checkable_content"}]} if excluded else {}
-    ruleset_writer("src", text, [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily."}], **extra)
+    ruleset_writer(
+        "src", text, [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily."}], **extra
+    )
     return tmp_path
 
 
@@ -87,11 +96,17 @@ def test_cli_lists_unreviewed_sentences_and_exits_1(tmp_path, ruleset_writer):
 
 def test_cli_exits_0_when_complete_and_json_counts(tmp_path, ruleset_writer):
     folder = _fixture(tmp_path, ruleset_writer, excluded=True)
-    proc = subprocess.run(ACCORD + ["coverage", "--format", "json", str(folder)], cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run(
+        ACCORD + ["coverage", "--format", "json", str(folder)], cwd=REPO, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True
-    assert data["sources"][0]["sentences"] == 2 and data["sources"][0]["excluded"] == 1 and data["sources"][0]["unreviewed"] == 0
+    assert (
+        data["sources"][0]["sentences"] == 2
+        and data["sources"][0]["excluded"] == 1
+        and data["sources"][0]["unreviewed"] == 0
+    )
 
 
 def test_cli_usage_error_exits_2(tmp_path):
@@ -101,18 +116,37 @@ def test_cli_usage_error_exits_2(tmp_path):
 
 def _patient(folder: Path, expected: dict) -> None:
     (folder / "patients").mkdir(exist_ok=True)
-    (folder / "patients" / "p.yaml").write_text(dump_yaml({"id": "p", "facts": {"egfr": 40}, "expected": {"src": expected}}), encoding="utf-8")
+    (folder / "patients" / "p.yaml").write_text(
+        dump_yaml({"id": "p", "facts": {"egfr": 40}, "expected": {"src": expected}}), encoding="utf-8"
+    )
 
 
 def test_accord_test_passes_and_fails(tmp_path, ruleset_writer):
     text = "Give 2 mg for eGFR 30-60. Give 1 mg for eGFR 30-49.\n"
-    ruleset_writer("src", text, [
-        {"id": "src/a", "question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Give 2 mg for eGFR 30-60.",
-         "when": {"and": [{">=": [{"var": "egfr"}, 30]}, {"<=": [{"var": "egfr"}, 60]}]}},
-        {"id": "src/b", "question": "dose", "value": {"mg": 1, "every_days": 1}, "quote": "Give 1 mg for eGFR 30-49.",
-         "when": {"and": [{">=": [{"var": "egfr"}, 30]}, {"<=": [{"var": "egfr"}, 49]}]}},
-    ])
-    _patient(tmp_path, {"dose": {"conflicting": [{"mg": 1, "every_days": 1}, {"mg": 2, "every_days": 1}]}, "initiation": "silent"})
+    ruleset_writer(
+        "src",
+        text,
+        [
+            {
+                "id": "src/a",
+                "question": "dose",
+                "value": {"mg": 2, "every_days": 1},
+                "quote": "Give 2 mg for eGFR 30-60.",
+                "when": {"and": [{">=": [{"var": "egfr"}, 30]}, {"<=": [{"var": "egfr"}, 60]}]},
+            },
+            {
+                "id": "src/b",
+                "question": "dose",
+                "value": {"mg": 1, "every_days": 1},
+                "quote": "Give 1 mg for eGFR 30-49.",
+                "when": {"and": [{">=": [{"var": "egfr"}, 30]}, {"<=": [{"var": "egfr"}, 49]}]},
+            },
+        ],
+    )
+    _patient(
+        tmp_path,
+        {"dose": {"conflicting": [{"mg": 1, "every_days": 1}, {"mg": 2, "every_days": 1}]}, "initiation": "silent"},
+    )
     ok = subprocess.run(ACCORD + ["test", str(tmp_path)], cwd=REPO, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "2 expectations, 2 passed, 0 failed" in ok.stdout

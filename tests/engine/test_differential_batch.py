@@ -3,6 +3,7 @@
 (The copy-free fast path of compile_mask must not leak input arrays; the
 row-by-row agreement with the compiler is in test_differential_properties.py.)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,11 @@ RULES = [
 def test_masks_are_owned_and_fresh(rule):
     n = 50
     rng = np.random.default_rng(3)
-    columns = {"egfr": rng.uniform(0, 100, n), "pregnant": rng.random(n) < 0.5,
-               "sex": np.array(["male", "female"] * (n // 2), dtype=object)}
+    columns = {
+        "egfr": rng.uniform(0, 100, n),
+        "pregnant": rng.random(n) < 0.5,
+        "sex": np.array(["male", "female"] * (n // 2), dtype=object),
+    }
     present = {k: rng.random(n) < 0.8 for k in columns}
     before = {k: v.copy() for k, v in {**columns, **{"p_" + k: v for k, v in present.items()}}.items()}
     fn = compile_mask(rule)

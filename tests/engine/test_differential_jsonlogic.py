@@ -7,6 +7,7 @@
   the entry's truthiness. Where batch refuses an entry (CompileError) Accord's
   rule checker must refuse it too: batch only narrows what checked rules need.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,10 @@ def _entries() -> list[tuple[str, object, object, object]]:
             section = re.sub(r"[^a-z0-9]+", "-", entry.lstrip("# ").lower()).strip("-")[:40]
             continue
         rule, data, expected = entry
-        name = f"{len(out):03d}-{section}-" + re.sub(r"[^A-Za-z0-9<>=!+*/%?:-]+", "_", json.dumps(rule, separators=(",", ":")))[:50]
+        name = (
+            f"{len(out):03d}-{section}-"
+            + re.sub(r"[^A-Za-z0-9<>=!+*/%?:-]+", "_", json.dumps(rule, separators=(",", ":")))[:50]
+        )
         out.append((name, rule, data, expected))
     return out
 
@@ -72,7 +76,7 @@ def _batch_vars(rule, found: set[str]) -> bool:
     if isinstance(rule, dict):
         if len(rule) != 1:
             return False
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         if op not in ALLOWED:
             return False
         if op == "var":

@@ -14,6 +14,7 @@ patients are generated with any fact possibly missing.
 json-logic-qubit's ``method`` runs arbitrary Python; qubit is only ever called
 here on rules generated from the whitelist (asserted before each call).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,7 +33,9 @@ NUMBERS = [n for n, f in VOCAB.facts.items() if f.type == "number"][:5]
 ENUMS = {n: list(f.values) for n, f in VOCAB.facts.items() if f.type == "enum"}
 BOOLEANS = [n for n, f in VOCAB.facts.items() if f.type == "boolean"][:4]
 THRESHOLDS = [0.5, 1, 2, 15, 30, 30.0, 45, 50, 60, 90.5]
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 def var(name):
@@ -45,11 +48,21 @@ def numeric(depth):
         return leaf
     sub = numeric(depth - 1)
     return st.one_of(
-        leaf, leaf,
-        st.builds(lambda op, args: {op: args}, st.sampled_from(["+", "*", "min", "max"]), st.lists(sub, min_size=1, max_size=3)),
+        leaf,
+        leaf,
+        st.builds(
+            lambda op, args: {op: args},
+            st.sampled_from(["+", "*", "min", "max"]),
+            st.lists(sub, min_size=1, max_size=3),
+        ),
         st.builds(lambda a, b: {"-": [a, b]}, sub, sub),
         st.builds(lambda a: {"-": [a]}, sub),
-        st.builds(lambda op, a, b: {op: [a, b]}, st.sampled_from(["/", "%"]), sub, st.one_of(st.sampled_from(NUMBERS).map(var), st.sampled_from([2, 7.5]))),
+        st.builds(
+            lambda op, a, b: {op: [a, b]},
+            st.sampled_from(["/", "%"]),
+            sub,
+            st.one_of(st.sampled_from(NUMBERS).map(var), st.sampled_from([2, 7.5])),
+        ),
         st.builds(lambda c, a, b: {"if": [c, a, b]}, booleans(depth - 1), sub, sub),
     )
 
@@ -58,9 +71,15 @@ def enum_test():
     def one(name):
         values = ENUMS[name]
         return st.one_of(
-            st.builds(lambda op, v: {op: [var(name), v]}, st.sampled_from(["==", "===", "!=", "!=="]), st.sampled_from(values)),
-            st.builds(lambda items: {"in": [var(name), items]}, st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)),
+            st.builds(
+                lambda op, v: {op: [var(name), v]}, st.sampled_from(["==", "===", "!=", "!=="]), st.sampled_from(values)
+            ),
+            st.builds(
+                lambda items: {"in": [var(name), items]},
+                st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True),
+            ),
         )
+
     return st.sampled_from(sorted(ENUMS)).flatmap(one)
 
 
@@ -68,29 +87,53 @@ def booleans(depth):
     leaf = st.one_of(
         st.sampled_from(BOOLEANS).map(var),
         st.builds(lambda op, a, b: {op: [a, b]}, st.sampled_from(["<", "<=", ">", ">="]), numeric(0), numeric(0)),
-        st.builds(lambda op, lo, x, hi: {op: [lo, x, hi]}, st.sampled_from(["<", "<="]), st.sampled_from(THRESHOLDS), st.sampled_from(NUMBERS).map(var), st.sampled_from(THRESHOLDS)),
+        st.builds(
+            lambda op, lo, x, hi: {op: [lo, x, hi]},
+            st.sampled_from(["<", "<="]),
+            st.sampled_from(THRESHOLDS),
+            st.sampled_from(NUMBERS).map(var),
+            st.sampled_from(THRESHOLDS),
+        ),
         enum_test(),
-        st.builds(lambda b, v, op: {op: [var(b), v]}, st.sampled_from(BOOLEANS), st.booleans(), st.sampled_from(["==", "!=", "===", "!=="])),
-        st.builds(lambda x, items: {"in": [x, items]}, st.sampled_from(NUMBERS).map(var), st.lists(st.sampled_from(THRESHOLDS), min_size=1, max_size=3)),
+        st.builds(
+            lambda b, v, op: {op: [var(b), v]},
+            st.sampled_from(BOOLEANS),
+            st.booleans(),
+            st.sampled_from(["==", "!=", "===", "!=="]),
+        ),
+        st.builds(
+            lambda x, items: {"in": [x, items]},
+            st.sampled_from(NUMBERS).map(var),
+            st.lists(st.sampled_from(THRESHOLDS), min_size=1, max_size=3),
+        ),
     )
     if depth == 0:
         return leaf
     sub = booleans(depth - 1)
     return st.one_of(
-        leaf, leaf,
+        leaf,
+        leaf,
         st.builds(lambda op, args: {op: args}, st.sampled_from(["and", "or"]), st.lists(sub, min_size=1, max_size=3)),
         st.builds(lambda op, a: {op: a}, st.sampled_from(["!", "!!"]), sub),
         st.builds(lambda op, a: {op: [a]}, st.sampled_from(["!", "!!"]), sub),
         st.builds(lambda op, c, a, b: {op: [c, a, b]}, st.sampled_from(["if", "?:"]), sub, sub, sub),
         st.builds(lambda c1, a, c2, b, e: {"if": [c1, a, c2, b, e]}, sub, sub, sub, sub, sub),
-        st.builds(lambda op, a, b: {op: [a, b]}, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), numeric(depth - 1), numeric(depth - 1)),
+        st.builds(
+            lambda op, a, b: {op: [a, b]},
+            st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+            numeric(depth - 1),
+            numeric(depth - 1),
+        ),
     )
 
 
 def patient_values(draw_missing: bool):
     facts = {}
     for name in NUMBERS:
-        facts[name] = st.one_of(st.sampled_from(THRESHOLDS + [0, 10, 29.9, 200]), st.floats(0, 150, allow_nan=False).map(lambda x: round(x, 1)))
+        facts[name] = st.one_of(
+            st.sampled_from(THRESHOLDS + [0, 10, 29.9, 200]),
+            st.floats(0, 150, allow_nan=False).map(lambda x: round(x, 1)),
+        )
     for name, values in ENUMS.items():
         facts[name] = st.sampled_from(values)
     for name in BOOLEANS:

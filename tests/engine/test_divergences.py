@@ -11,6 +11,7 @@ interpreter is only ever called on whitelisted rules. Where a row is about
 a non-whitelisted operation (cat), the qubit *operation function* is called
 directly on literal arguments; `method`, `log` and `count` are never called.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,7 +41,7 @@ def qubit(rule, data=None):
 
 def test_d1_missing_fact_is_unknown_not_null():
     rule = {"<": [{"var": "egfr"}, 30]}
-    assert qubit(rule, {}) is False           # null < 30 is false in qubit
+    assert qubit(rule, {}) is False  # null < 30 is false in qubit
     assert accord.evaluate(rule, {}) is UNKNOWN
     assert qubit({"var": "egfr"}, {}) is None and accord.evaluate({"var": "egfr"}, {}) is UNKNOWN
     # a fact given as null is missing too
@@ -55,7 +56,7 @@ def test_d2_not_of_a_missing_fact_is_unknown():
 
 def test_d3_kleene_and():
     rule = {"and": [{"var": "pregnant"}, True]}
-    assert qubit(rule, {}) is None            # the falsy null, read as "does not apply"
+    assert qubit(rule, {}) is None  # the falsy null, read as "does not apply"
     assert accord.evaluate(rule, {}) is UNKNOWN
     # ...but a false argument decides, in both
     decided = {"and": [{"var": "pregnant"}, {"<": [{"var": "egfr"}, 30]}]}
@@ -73,7 +74,7 @@ def test_d4_kleene_or():
 
 def test_d5_if_on_a_missing_condition_is_unknown():
     rule = {"if": [{"var": "pregnant"}, False, True]}
-    assert qubit(rule, {}) is True            # takes the else branch
+    assert qubit(rule, {}) is True  # takes the else branch
     assert accord.evaluate(rule, {}) is UNKNOWN
     between = {"<=": [30, {"var": "egfr"}, 60]}
     assert qubit(between, {}) is False and accord.evaluate(between, {}) is UNKNOWN
@@ -98,13 +99,13 @@ def test_d6_division_by_zero_is_a_rule_error():
 
 def test_d7_remainder_takes_the_sign_of_the_dividend():
     rule = {"%": [{"-": [{"var": "egfr"}]}, 3]}
-    assert qubit(rule, {"egfr": 7}) == 2      # Python modulo
-    assert accord.evaluate(rule, {"egfr": 7}) == -1   # JavaScript remainder
+    assert qubit(rule, {"egfr": 7}) == 2  # Python modulo
+    assert accord.evaluate(rule, {"egfr": 7}) == -1  # JavaScript remainder
 
 
 def test_d8_loose_equality_with_booleans_follows_javascript():
-    assert qubit({"==": [2, True]}) is True    # Python truthiness
-    assert accord.evaluate({"==": [2, True]}) is False   # true == 1 only
+    assert qubit({"==": [2, True]}) is True  # Python truthiness
+    assert accord.evaluate({"==": [2, True]}) is False  # true == 1 only
     assert jsonlogic.evaluate({"==": [2, True]}) is False
 
 
@@ -114,7 +115,7 @@ def test_d9_null_equals_only_null():
 
 
 def test_d10_numeric_strings_compare_as_numbers():
-    assert qubit({"==": ["1.0", 1]}) is False   # str(1) != "1.0"
+    assert qubit({"==": ["1.0", 1]}) is False  # str(1) != "1.0"
     assert accord.evaluate({"==": ["1.0", 1]}) is True
     # and Accord's checker refuses a string/number comparison in a rule (strict == typing)
     problems = check_rule({"==": [{"var": "egfr"}, "30"]}, vocabulary())
@@ -150,15 +151,15 @@ def test_d14_arithmetic_on_non_numbers_is_nan():
 
 def test_d15_ordering_follows_javascript_coercion():
     assert qubit({"<": [None, 1]}) is False
-    assert accord.evaluate({"<": [None, 1]}) is True     # null is 0
+    assert accord.evaluate({"<": [None, 1]}) is True  # null is 0
     with pytest.raises(ValueError):
         qubit({"<": [1, "a"]})
-    assert accord.evaluate({"<": [1, "a"]}) is False     # NaN compares false
+    assert accord.evaluate({"<": [1, "a"]}) is False  # NaN compares false
 
 
 def test_d16_truthiness_follows_javascript():
     assert qubit({"!!": [{"var": "x"}]}, {"x": {}}) is False
-    assert accord.evaluate({"!!": [{"var": "x"}]}, {"x": {}}) is True   # an object is truthy
+    assert accord.evaluate({"!!": [{"var": "x"}]}, {"x": {}}) is True  # an object is truthy
     assert accord.evaluate({"!!": [{"var": "x"}]}, {"x": float("nan")}) is False  # NaN is falsy
     assert qubit({"!!": [{"var": "x"}]}, {"x": float("nan")}) is True
 

@@ -1,4 +1,5 @@
 """docs/cli.md is generated from the parser; it must match what engine.docgen generates now."""
+
 from __future__ import annotations
 
 from engine.cli import COMMANDS
@@ -6,7 +7,9 @@ from engine.docgen import CLI_MD, generate
 
 
 def test_cli_reference_is_up_to_date() -> None:
-    assert CLI_MD.read_text(encoding="utf-8") == generate(), "docs/cli.md is stale: run `python -m engine.docgen` and commit it"
+    assert CLI_MD.read_text(encoding="utf-8") == generate(), (
+        "docs/cli.md is stale: run `python -m engine.docgen` and commit it"
+    )
 
 
 def test_cli_reference_covers_every_command_and_code() -> None:

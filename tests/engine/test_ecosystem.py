@@ -1,4 +1,5 @@
 """Editor and tool support: schema files, yaml-language-server modelines, --help on every subcommand."""
+
 from __future__ import annotations
 
 import json
@@ -46,10 +47,13 @@ def _modeline(path: Path) -> str | None:
     return None
 
 
-@pytest.mark.parametrize(("pattern", "expected"), [
-    ("rulesets/*.yaml", "../schema/ruleset.schema.json"),
-    ("rulesets/patients/*.yaml", "../../schema/patient.schema.json"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("rulesets/*.yaml", "../schema/ruleset.schema.json"),
+        ("rulesets/patients/*.yaml", "../../schema/patient.schema.json"),
+    ],
+)
 def test_bundled_files_carry_schema_modelines(pattern: str, expected: str) -> None:
     files = sorted(REPO.glob(pattern))
     assert files, f"no files match {pattern}"
@@ -72,6 +76,7 @@ def test_editor_setup_maps_globs_to_existing_schemas() -> None:
 
 # ---------------------------------------------------------------- --help, --version
 
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_subcommand_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
@@ -85,7 +90,9 @@ def test_every_subcommand_has_help_with_an_example(command: str, capsys: pytest.
 def test_version() -> None:
     from engine import __version__
 
-    done = subprocess.run([sys.executable, "-m", "engine.cli", "--version"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "--version"], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"accord {__version__}"
 
 

@@ -1,4 +1,5 @@
 """Evaluation: answered / conflicting / indeterminate / silent, Kleene logic, derived facts."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,12 +17,21 @@ RA = {"==": [{"var": "indication"}, "rheumatoid_arthritis"]}
 
 @pytest.fixture
 def rulesets(ruleset_writer, tmp_path):
-    ruleset_writer("s", TEXT, [
-        {"question": "dose", "value": "not_recommended", "when": BAND_LOW, "quote": "A"},
-        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": BAND_MID, "quote": "B"},
-        {"question": "dose", "value": {"mg": 4, "every_days": 1}, "when": {"and": [RA, {"<": [{"var": "egfr"}, 40]}]}, "quote": "C"},
-        {"question": "indication_status", "value": "approved", "when": RA, "quote": "D"},
-    ])
+    ruleset_writer(
+        "s",
+        TEXT,
+        [
+            {"question": "dose", "value": "not_recommended", "when": BAND_LOW, "quote": "A"},
+            {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": BAND_MID, "quote": "B"},
+            {
+                "question": "dose",
+                "value": {"mg": 4, "every_days": 1},
+                "when": {"and": [RA, {"<": [{"var": "egfr"}, 40]}]},
+                "quote": "C",
+            },
+            {"question": "indication_status", "value": "approved", "when": RA, "quote": "D"},
+        ],
+    )
     result = validate_paths([tmp_path])
     assert result.ok, [d.format() for d in result.diagnostics]
     return result.rulesets
@@ -64,8 +74,13 @@ def test_silent(rulesets):
 def test_json_shape(rulesets):
     data = evaluate_patient(rulesets, {"egfr": 20, "indication": "covid19"}, "p1").to_json()
     assert data["patient"] == "p1"
-    assert data["answers"][0] == {"source": "s", "question": "dose", "status": "answered",
-                                  "values": [{"value": "not_recommended", "claims": ["s/c0"]}], "missing": []}
+    assert data["answers"][0] == {
+        "source": "s",
+        "question": "dose",
+        "status": "answered",
+        "values": [{"value": "not_recommended", "claims": ["s/c0"]}],
+        "missing": [],
+    }
 
 
 def test_kleene_logic():
@@ -94,16 +109,35 @@ def test_derived_facts_and_given_value_wins():
 
 def test_reference_values():
     # CKD-EPI 2021 reference: female, 60 y, creatinine 0.7 -> 0.9938^60 * 142 * 1.012
-    assert ckd_epi_2021(0.7, 60, "female") == pytest.approx(142 * 0.9938 ** 60 * 1.012)
+    assert ckd_epi_2021(0.7, 60, "female") == pytest.approx(142 * 0.9938**60 * 1.012)
     assert cockcroft_gault(2.0, 80, "female", 60) == pytest.approx((60 * 60) / 144 * 0.85)
 
 
 def test_scaled_restrictions_stack_to_the_most_restrictive(ruleset_writer, tmp_path):
-    ruleset_writer("s", "Caution. Only if. Recommended.", [
-        {"question": "initiation", "value": "use_with_caution", "when": {">=": [{"var": "age_years"}, 65]}, "quote": "Caution"},
-        {"question": "initiation", "value": "only_if_no_alternative", "when": {"var": "cv_risk_factor"}, "quote": "Only if"},
-        {"question": "initiation", "value": "recommended", "when": {"<": [{"var": "age_years"}, 18]}, "quote": "Recommended"},
-    ])
+    ruleset_writer(
+        "s",
+        "Caution. Only if. Recommended.",
+        [
+            {
+                "question": "initiation",
+                "value": "use_with_caution",
+                "when": {">=": [{"var": "age_years"}, 65]},
+                "quote": "Caution",
+            },
+            {
+                "question": "initiation",
+                "value": "only_if_no_alternative",
+                "when": {"var": "cv_risk_factor"},
+                "quote": "Only if",
+            },
+            {
+                "question": "initiation",
+                "value": "recommended",
+                "when": {"<": [{"var": "age_years"}, 18]},
+                "quote": "Recommended",
+            },
+        ],
+    )
     rulesets = validate_paths([tmp_path]).rulesets
     a = evaluate_patient(rulesets, {"age_years": 70, "cv_risk_factor": True}).get("s", "initiation")
     assert (a.status, a.value) == ("answered", "only_if_no_alternative")
@@ -117,6 +151,7 @@ def test_scaled_restrictions_stack_to_the_most_restrictive(ruleset_writer, tmp_p
     # ...one that could only add a weaker one does not.
     ruleset = rulesets[0]
     from engine.evaluate import ClaimOutcome, combine
+
     outcomes = [ClaimOutcome(ruleset.claims[0], None, ("age_years",)), ClaimOutcome(ruleset.claims[1], True)]
     assert combine("s", "initiation", outcomes).status == "answered"
     # ...but 'recommended' together with a restriction is a contradiction.

@@ -1,4 +1,5 @@
 """engine.exclusions: a span recorded as excluded from coverage, by a targeted insertion into the ruleset file."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,7 +26,9 @@ source:
 claims: []
 """
 
-BLOCK = HEAD + """\
+BLOCK = (
+    HEAD
+    + """\
 excluded:
   - start: 0
     end: 7
@@ -36,6 +39,7 @@ excluded:
     end: 53
     reason: no_checkable_content
 """
+)
 
 
 def test_reasons_come_from_the_contract() -> None:
@@ -62,7 +66,10 @@ def test_appended_after_the_last_item_and_flow_style_kept() -> None:
     text = HEAD + "excluded:\n  - {start: 0, end: 7, reason: navigation}\n# end\n"
     start = SOURCE.index("Ask")
     out = exclude(load_text(text), SOURCE, start, start + 16, "no_checkable_content")
-    assert out == text.replace("# end\n", f'  - {{start: {start}, end: {start + 16}, reason: no_checkable_content, exact: "Ask your doctor."}}\n# end\n')
+    assert out == text.replace(
+        "# end\n",
+        f'  - {{start: {start}, end: {start + 16}, reason: no_checkable_content, exact: "Ask your doctor."}}\n# end\n',
+    )
 
 
 def test_a_ruleset_without_excluded_gets_the_key() -> None:
@@ -71,7 +78,10 @@ def test_a_ruleset_without_excluded_gets_the_key() -> None:
     no_newline = HEAD.rstrip("\n")
     assert load_text(exclude(load_text(no_newline), SOURCE, 0, 7, "navigation")).data["excluded"][0]["end"] == 7
     empty = HEAD + "excluded: []\n"
-    assert exclude(load_text(empty), SOURCE, 0, 7, "navigation") == HEAD + 'excluded:\n  - start: 0\n    end: 7\n    reason: navigation\n    exact: "Heading"\n'
+    assert (
+        exclude(load_text(empty), SOURCE, 0, 7, "navigation")
+        == HEAD + 'excluded:\n  - start: 0\n    end: 7\n    reason: navigation\n    exact: "Heading"\n'
+    )
 
 
 def test_refusals() -> None:
@@ -97,7 +107,7 @@ def test_save_exclusion_refuses_a_file_changed_on_disk(tmp_path) -> None:
     path.write_text(HEAD, encoding="utf-8")
     loaded = load_file(path)
     text, _stamp = save_exclusion(path, loaded, SOURCE, 0, 7, "navigation")
-    assert path.read_text(encoding="utf-8") == text and "exact: \"Heading\"" in text
+    assert path.read_text(encoding="utf-8") == text and 'exact: "Heading"' in text
     with pytest.raises(ChangedOnDisk):  # `loaded` is no longer what the file holds
         save_exclusion(path, loaded, SOURCE, 27, 35, "marketing")
     save_exclusion(path, load_file(path), SOURCE, 27, 35, "marketing")

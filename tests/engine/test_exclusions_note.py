@@ -1,4 +1,5 @@
 """engine.exclusions: the optional note of an exclusion (written only when given, read back verbatim)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,12 +18,15 @@ def test_an_empty_note_writes_no_note_key() -> None:
     assert load_text(out).data["excluded"] == [{"start": 0, "end": 7, "reason": "navigation", "exact": "Heading"}]
 
 
-@pytest.mark.parametrize("note", [
-    'Says "buy": an advert, see #12 [marketing] — ok',
-    "back\\slash: {not: a map}, - not a list, 'single'",
-    "C1 \x85 NEL, \u2028 LS, \u2029 PS, \x7f DEL, \x9b CSI, \ufeff BOM",
-    "emoji 💊 and tab\there",
-])
+@pytest.mark.parametrize(
+    "note",
+    [
+        'Says "buy": an advert, see #12 [marketing] — ok',
+        "back\\slash: {not: a map}, - not a list, 'single'",
+        "C1 \x85 NEL, \u2028 LS, \u2029 PS, \x7f DEL, \x9b CSI, \ufeff BOM",
+        "emoji 💊 and tab\there",
+    ],
+)
 def test_a_note_reads_back_verbatim(note: str) -> None:
     out = exclude(load_text(HEAD), SOURCE, 0, 7, "navigation", note)  # exclude() itself checks the read-back
     assert load_text(out).data["excluded"][0]["note"] == note

@@ -1,4 +1,5 @@
 """accord eval / accord explain and the trace behind them."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,30 @@ MID = {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}]}
 
 @pytest.fixture
 def folder(ruleset_writer, tmp_path):
-    ruleset_writer("src", TEXT, [
-        {"question": "dose", "value": {"mg": 1, "every_days": 1}, "when": MID, "quote": "Band A"},
-        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {">=": [{"var": "egfr"}, 50]}, "quote": "Band B"},
-        {"question": "dose", "value": "not_recommended",
-         "when": {"and": [{"<": [{"var": "crcl"}, 30]}, {"or": [{"!": {"var": "hepatic_impairment"}}, {"==": [{"var": "child_pugh"}, "C"]}]}]},
-         "quote": "Liver"},
-    ])
+    ruleset_writer(
+        "src",
+        TEXT,
+        [
+            {"question": "dose", "value": {"mg": 1, "every_days": 1}, "when": MID, "quote": "Band A"},
+            {
+                "question": "dose",
+                "value": {"mg": 2, "every_days": 1},
+                "when": {">=": [{"var": "egfr"}, 50]},
+                "quote": "Band B",
+            },
+            {
+                "question": "dose",
+                "value": "not_recommended",
+                "when": {
+                    "and": [
+                        {"<": [{"var": "crcl"}, 30]},
+                        {"or": [{"!": {"var": "hepatic_impairment"}}, {"==": [{"var": "child_pugh"}, "C"]}]},
+                    ]
+                },
+                "quote": "Liver",
+            },
+        ],
+    )
     (tmp_path / "p.yaml").write_text("id: p1\nfacts: {egfr: 42, hepatic_impairment: false}\n")
     return tmp_path
 
@@ -42,7 +60,12 @@ def test_trace_marks_each_condition_with_values(folder):
 
 
 def test_only_deciding_missing_facts_are_named():
-    rule = {"and": [{"<": [{"var": "crcl"}, 30]}, {"or": [{"!": {"var": "hepatic_impairment"}}, {"==": [{"var": "child_pugh"}, "C"]}]}]}
+    rule = {
+        "and": [
+            {"<": [{"var": "crcl"}, 30]},
+            {"or": [{"!": {"var": "hepatic_impairment"}}, {"==": [{"var": "child_pugh"}, "C"]}]},
+        ]
+    }
     assert deciding_missing_facts(rule, {"hepatic_impairment": False}) == ["crcl"]
     assert deciding_missing_facts(rule, {"hepatic_impairment": True}) == ["crcl", "child_pugh"]
     assert deciding_missing_facts(rule, {"crcl": 20, "hepatic_impairment": False}) == []
@@ -54,12 +77,19 @@ def test_eval_json_contract(folder, capsys):
     assert set(data) >= {"patient", "facts", "answers"}
     assert data["patient"] == "p1"
     (answer,) = data["answers"]
-    assert answer == {"source": "src", "question": "dose", "status": "indeterminate",
-                      "values": [{"value": {"mg": 1, "every_days": 1}, "claims": ["src/c0"]}], "missing": ["crcl"]}
+    assert answer == {
+        "source": "src",
+        "question": "dose",
+        "status": "indeterminate",
+        "values": [{"value": {"mg": 1, "every_days": 1}, "claims": ["src/c0"]}],
+        "missing": ["crcl"],
+    }
 
 
 def test_eval_derives_and_says_how(folder, capsys):
-    (folder / "q.yaml").write_text("id: q1\nfacts: {serum_creatinine_mg_dl: 1.0, age_years: 50, sex: male, weight_kg: 70}\n")
+    (folder / "q.yaml").write_text(
+        "id: q1\nfacts: {serum_creatinine_mg_dl: 1.0, age_years: 50, sex: male, weight_kg: 70}\n"
+    )
     assert cli.main(["eval", "--patient", str(folder / "q.yaml"), "--rulesets", str(folder), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["derived"]["egfr"].startswith("CKD-EPI 2021")

@@ -1,4 +1,5 @@
 """engine.analysis.components against engine.analysis.grid: the same findings, without the full grid."""
+
 from __future__ import annotations
 
 import tempfile
@@ -23,10 +24,16 @@ VALUES = {
     "initiation": ["use_with_caution", "do_not_start", "contraindicated", "recommended"],
 }
 ATOMS = st.one_of(
-    st.builds(lambda op, t: {op: [{"var": "egfr"}, t]}, st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from([30, 50, 60])),
+    st.builds(
+        lambda op, t: {op: [{"var": "egfr"}, t]}, st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from([30, 50, 60])
+    ),
     st.builds(lambda op, t: {op: [{"var": "crcl"}, t]}, st.sampled_from(["<", ">="]), st.sampled_from([30, 60])),
     st.builds(lambda v: {"==": [{"var": "sex"}, v]}, st.sampled_from(["female", "male"])),
-    st.builds(lambda n, v: {"==": [{"var": n}, v]}, st.sampled_from(["renal_impairment", "pregnant", "active_tuberculosis"]), st.booleans()),
+    st.builds(
+        lambda n, v: {"==": [{"var": n}, v]},
+        st.sampled_from(["renal_impairment", "pregnant", "active_tuberculosis"]),
+        st.booleans(),
+    ),
     st.just(True),
 )
 CONDITIONS = st.one_of(ATOMS, st.builds(lambda xs: {"and": xs}, st.lists(ATOMS, min_size=2, max_size=3)))
@@ -36,17 +43,39 @@ CLAIMS = st.lists(st.tuples(CONDITIONS, st.integers(0, 3)), min_size=1, max_size
 def _rulesets(question: str, *sources: list):
     with tempfile.TemporaryDirectory() as folder:
         for name, claims in zip(("a-src", "b-src", "c-src"), sources):
-            write_ruleset(Path(folder), name, TEXT, [
-                {"question": question, "value": VALUES[question][v], "when": when, "quote": QUOTES[i]} for i, (when, v) in enumerate(claims)
-            ])
+            write_ruleset(
+                Path(folder),
+                name,
+                TEXT,
+                [
+                    {"question": question, "value": VALUES[question][v], "when": when, "quote": QUOTES[i]}
+                    for i, (when, v) in enumerate(claims)
+                ],
+            )
         result = validate_paths([folder], check_patients=False)
     assert result.ok, [d.format() for d in result.diagnostics]
     return sorted(result.rulesets, key=lambda r: r.source_id)
 
 
 def _comparable(findings):
-    return sorted(((f.kind, f.sources, f.claims, f.region.count, f.region.indices, f.region.box, f.fact, f.threshold, f.ending, f.beginning)
-                   for f in findings), key=repr)
+    return sorted(
+        (
+            (
+                f.kind,
+                f.sources,
+                f.claims,
+                f.region.count,
+                f.region.indices,
+                f.region.box,
+                f.fact,
+                f.threshold,
+                f.ending,
+                f.beginning,
+            )
+            for f in findings
+        ),
+        key=repr,
+    )
 
 
 def _factored(question, rulesets):
@@ -70,7 +99,12 @@ def test_factored_findings_equal_the_full_grid(question, a, b, c):
         got = {r.source_id: answer(r, question, f.region.witness) for r in rulesets if r.source_id in f.sources}
         for name, idx in f.region.indices.items():
             cell = f.region.partitions[name].cells
-            assert any(cell[i].contains(f.region.witness[name]) if cell[i].low is not None else cell[i].value == f.region.witness[name] for i in idx)
+            assert any(
+                cell[i].contains(f.region.witness[name])
+                if cell[i].low is not None
+                else cell[i].value == f.region.witness[name]
+                for i in idx
+            )
         if f.kind in (BETWEEN, BOUNDARY):
             x, y = (got[s] for s in f.sources)
             assert {v.key for v in x.values} != {v.key for v in y.values}
@@ -81,11 +115,15 @@ def test_factored_findings_equal_the_full_grid(question, a, b, c):
 
 
 def test_components_link_facts_read_together():
-    rulesets = _rulesets("initiation", [
-        ({"and": [{"==": [{"var": "pregnant"}, True]}, {"<": [{"var": "egfr"}, 30]}]}, 1),
-        ({"<": [{"var": "crcl"}, 30]}, 2),
-        (True, 0),
-    ], [({"==": [{"var": "pregnant"}, True]}, 1)])
+    rulesets = _rulesets(
+        "initiation",
+        [
+            ({"and": [{"==": [{"var": "pregnant"}, True]}, {"<": [{"var": "egfr"}, 30]}]}, 1),
+            ({"<": [{"var": "crcl"}, 30]}, 2),
+            (True, 0),
+        ],
+        [({"==": [{"var": "pregnant"}, True]}, 1)],
+    )
     a, b = (r.claims_for("initiation") for r in rulesets)
     comps = components([a, b])
     assert [names for names, _ in comps] == [["crcl"], ["egfr", "pregnant"], []]

@@ -1,4 +1,5 @@
 """FHIR R4 Bundles mapped to vocabulary facts: codes from the vocabulary, UCUM conversion, reported leftovers."""
+
 from __future__ import annotations
 
 import ast
@@ -22,10 +23,19 @@ def _bundle(*resources: dict) -> dict:
 
 
 def _obs(code: str, value: float | None = None, unit: str | None = None, when: str = "2024-05-01", **extra) -> dict:
-    obs = {"resourceType": "Observation", "status": "final", "effectiveDateTime": when, "subject": {"reference": "Patient/p"},
-           "code": {"coding": [{"system": "http://loinc.org", "code": code}]}}
+    obs = {
+        "resourceType": "Observation",
+        "status": "final",
+        "effectiveDateTime": when,
+        "subject": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+    }
     if value is not None:
-        obs["valueQuantity"] = {"value": value, "system": "http://unitsofmeasure.org", **({"code": unit} if unit else {})}
+        obs["valueQuantity"] = {
+            "value": value,
+            "system": "http://unitsofmeasure.org",
+            **({"code": unit} if unit else {}),
+        }
     obs.update(extra)
     return obs
 
@@ -61,28 +71,34 @@ def test_default_reference_date_is_latest_observation() -> None:
     assert any("latest observation date" in str(n) for n in notes)
 
 
-@pytest.mark.parametrize(("fact", "value", "unit", "expected"), [
-    ("serum_creatinine_mg_dl", 88.42, "umol/L", 1.0),
-    ("serum_creatinine_mg_dl", 1.2, "mg/dL", 1.2),
-    ("hemoglobin_g_dl", 130, "g/L", 13.0),
-    ("hemoglobin_g_dl", 8.1, "mmol/L", 13.052745),  # monomer basis: 8.1 x 1.61145 (0.6206 mmol/L per g/dL)
-    ("anc", 1.5, "10*3/uL", 1.5),
-    ("anc", 1500, "/uL", 1.5),
-    ("alc", 0.8, "10*9/L", 0.8),
-    ("weight_kg", 100, "[lb_av]", 45.359237),
-    ("weight_kg", 70000, "g", 70.0),
-])
+@pytest.mark.parametrize(
+    ("fact", "value", "unit", "expected"),
+    [
+        ("serum_creatinine_mg_dl", 88.42, "umol/L", 1.0),
+        ("serum_creatinine_mg_dl", 1.2, "mg/dL", 1.2),
+        ("hemoglobin_g_dl", 130, "g/L", 13.0),
+        ("hemoglobin_g_dl", 8.1, "mmol/L", 13.052745),  # monomer basis: 8.1 x 1.61145 (0.6206 mmol/L per g/dL)
+        ("anc", 1.5, "10*3/uL", 1.5),
+        ("anc", 1500, "/uL", 1.5),
+        ("alc", 0.8, "10*9/L", 0.8),
+        ("weight_kg", 100, "[lb_av]", 45.359237),
+        ("weight_kg", 70000, "g", 70.0),
+    ],
+)
 def test_unit_conversion(fact: str, value: float, unit: str, expected: float) -> None:
     assert convert(value, unit, vocabulary().facts[fact]) == pytest.approx(expected)
 
 
 def test_unconvertible_and_missing_units_are_reported_not_guessed() -> None:
-    facts, notes = facts_from_bundle(_bundle(
-        PATIENT,
-        _obs("718-7", 8.1, "%"),               # haemoglobin as a fraction: no factor
-        _obs("751-8", 3.2),                     # ANC without a unit
-        _obs("2160-0", 1.1, "mg"),              # creatinine in a mass unit
-    ), as_of="2024-05-01")
+    facts, notes = facts_from_bundle(
+        _bundle(
+            PATIENT,
+            _obs("718-7", 8.1, "%"),  # haemoglobin as a fraction: no factor
+            _obs("751-8", 3.2),  # ANC without a unit
+            _obs("2160-0", 1.1, "mg"),  # creatinine in a mass unit
+        ),
+        as_of="2024-05-01",
+    )
     assert "hemoglobin_g_dl" not in facts and "anc" not in facts and "serum_creatinine_mg_dl" not in facts
     warnings = [str(n) for n in notes if n.level == "warning"]
     assert any("'%' cannot be converted to 'g/dL'" in w for w in warnings)
@@ -92,7 +108,13 @@ def test_unconvertible_and_missing_units_are_reported_not_guessed() -> None:
 
 def test_unmapped_resources_codes_and_statuses_are_listed() -> None:
     facts, notes = facts_from_bundle(DATA / "unmapped.json", as_of="2024-06-01")
-    assert facts == {"sex": "male", "age_years": 65, "serum_creatinine_mg_dl": 1.4, "weight_kg": 82, "indication": "alopecia_areata"}
+    assert facts == {
+        "sex": "male",
+        "age_years": 65,
+        "serum_creatinine_mg_dl": 1.4,
+        "weight_kg": 82,
+        "indication": "alopecia_areata",
+    }
     warnings = {n.resource: n.message for n in notes if n.level == "warning"}
     assert "maps to no fact" in warnings["Observation/glucose"] and "2345-7" in warnings["Observation/glucose"]
     assert "38341003" in warnings["Condition/hypertension"]
@@ -107,17 +129,25 @@ def test_unmapped_resources_codes_and_statuses_are_listed() -> None:
 
 
 def test_pregnancy_status_and_condition() -> None:
-    pregnant = _obs("82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]})
+    pregnant = _obs(
+        "82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]}
+    )
     assert facts_from_bundle(_bundle(PATIENT, pregnant), as_of="2024-05-01")[0]["pregnant"] is True
-    unknown = _obs("82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "261665006"}]})
+    unknown = _obs(
+        "82810-3", valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "261665006"}]}
+    )
     facts, notes = facts_from_bundle(_bundle(PATIENT, unknown), as_of="2024-05-01")
     assert "pregnant" not in facts and any("261665006" in str(n) for n in notes)
 
 
 def test_two_indications_are_ambiguous_not_guessed() -> None:
     def condition(code: str) -> dict:
-        return {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
-                "code": {"coding": [{"system": "http://snomed.info/sct", "code": code}]}}
+        return {
+            "resourceType": "Condition",
+            "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": code}]},
+        }
+
     facts, notes = facts_from_bundle(_bundle(PATIENT, condition("69896004"), condition("24079001")), as_of="2024-05-01")
     assert "indication" not in facts
     assert any("indication: the resources disagree" in str(n) for n in notes)
@@ -130,7 +160,12 @@ def test_partial_birth_date_and_other_gender() -> None:
     text = " ".join(str(n) for n in notes)
     assert "gender 'other'" in text and "partial" in text
     # a partial date that cannot change the age is used
-    assert facts_from_bundle(_bundle({"resourceType": "Patient", "birthDate": "1970-01"}), as_of="2024-05-01")[0]["age_years"] == 54
+    assert (
+        facts_from_bundle(_bundle({"resourceType": "Patient", "birthDate": "1970-01"}), as_of="2024-05-01")[0][
+            "age_years"
+        ]
+        == 54
+    )
 
 
 @pytest.mark.parametrize("data", [{"resourceType": "Patient"}, [], {"resourceType": "Bundle", "entry": 3}])
@@ -160,7 +195,11 @@ def test_looks_like_bundle(tmp_path: Path) -> None:
 def test_no_clinical_codes_hard_coded_in_python() -> None:
     """Every LOINC / SNOMED code used by the mapping comes from schema/vocabulary.yaml."""
     source = (REPO / "engine" / "fhir.py").read_text(encoding="utf-8")
-    strings = [node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    strings = [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
     codes = [s for s in strings if re.fullmatch(r"\d{3,}(-\d)?", s)]
     assert codes == []
 
@@ -169,7 +208,9 @@ def test_accord_eval_accepts_a_bundle(capsys: pytest.CaptureFixture[str], monkey
     from engine.cli import main
 
     monkeypatch.chdir(REPO)
-    assert main(["eval", "--patient", "tests/data/fhir/unmapped.json", "--as-of", "2024-06-01", "--format", "json"]) == 0
+    assert (
+        main(["eval", "--patient", "tests/data/fhir/unmapped.json", "--as-of", "2024-06-01", "--format", "json"]) == 0
+    )
     out = capsys.readouterr()
     payload = json.loads(out.out)
     assert payload["facts"]["sex"] == "male" and payload["facts"]["age_years"] == 65
@@ -184,7 +225,17 @@ def test_accord_explain_accepts_a_bundle(capsys: pytest.CaptureFixture[str], mon
     from engine.cli import main
 
     monkeypatch.chdir(REPO)
-    argv = ["explain", "--patient", "tests/data/fhir/full-patient.json", "--source", "jak-blog", "--question", "dose", "--as-of", "2024-05-01"]
+    argv = [
+        "explain",
+        "--patient",
+        "tests/data/fhir/full-patient.json",
+        "--source",
+        "jak-blog",
+        "--question",
+        "dose",
+        "--as-of",
+        "2024-05-01",
+    ]
     assert main(argv + ["--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["patient"] == "full-patient"
@@ -211,12 +262,21 @@ def test_too_many_mapped_resources_is_refused_before_validating(monkeypatch: pyt
 
     monkeypatch.setattr(fhir, "MAX_MAPPED_RESOURCES", 3)
     unmapped = [_obs("2345-7", 95, "mg/dL") for _ in range(10)]  # codes that map to nothing do not count
-    assert facts_from_bundle(_bundle(PATIENT, *unmapped, *[_obs("29463-7", 70, "kg")] * 3), as_of="2024-05-01")[0]["weight_kg"] == 70
-    with pytest.raises(FhirError, match="Patient/p has 4 Observations and Conditions with mapped codes; the limit is 3"):
+    assert (
+        facts_from_bundle(_bundle(PATIENT, *unmapped, *[_obs("29463-7", 70, "kg")] * 3), as_of="2024-05-01")[0][
+            "weight_kg"
+        ]
+        == 70
+    )
+    with pytest.raises(
+        FhirError, match="Patient/p has 4 Observations and Conditions with mapped codes; the limit is 3"
+    ):
         facts_from_bundle(_bundle(PATIENT, *[_obs("29463-7", 70, "kg")] * 4), as_of="2024-05-01")
 
 
-def test_printed_warnings_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_printed_warnings_are_capped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import engine.commands._patients as patients
 
     monkeypatch.setattr(patients, "MAX_PRINTED_WARNINGS", 2)
@@ -228,8 +288,12 @@ def test_printed_warnings_are_capped(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_notes_escape_control_characters() -> None:
-    sneaky = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p\n::error::x"},
-              "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}}
+    sneaky = {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/p\n::error::x"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+    }
     _, notes = facts_from_bundle(_bundle(PATIENT, sneaky), as_of="2024-05-01")
     [line] = [str(n) for n in notes if "subject" in n.message]
     assert "\n" not in line and "\\n::error::x" in line
@@ -257,7 +321,9 @@ def test_fhir_modules_return_notes_and_never_print_or_reach_the_cli() -> None:
         assert not {m for m in imports if m in ("sys", "argparse") or m.startswith("engine.commands")}, name
 
 
-def test_a_bundle_with_broken_rulesets_is_refused_once_with_the_folder_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bundle_with_broken_rulesets_is_refused_once_with_the_folder_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from engine.commands._patients import load_bundle_inputs
 
     folder = tmp_path / "rules\x1b]0;x"

@@ -1,4 +1,5 @@
 """Hostile rulesets: every one is rejected with a located message, exit 1, no side effect, no traceback, fast."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,9 @@ CPU_LIMIT = 2.0  # seconds of the child's own CPU (user+sys); wall clock is only
 
 def run_validate(target: Path, cwd: Path) -> tuple[Measured, float]:
     """`accord validate target` and the child's CPU seconds (os.wait4): load on the machine cannot fail it."""
-    proc = run_child([*ACCORD, "validate", str(target)], cwd=cwd, timeout=30,
-                     env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = run_child(
+        [*ACCORD, "validate", str(target)], cwd=cwd, timeout=30, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     assert not proc.timed_out, f"accord validate {target.name} still running after 30 s wall clock"
     return proc, proc.cpu
 
@@ -80,7 +82,12 @@ def test_method_is_unreachable_at_evaluation_time():
 
 
 def test_usage_error_exits_2(tmp_path):
-    proc = subprocess.run([*ACCORD, "validate", "--format", "xml"], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.run(
+        [*ACCORD, "validate", "--format", "xml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

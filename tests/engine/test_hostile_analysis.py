@@ -3,6 +3,7 @@
 Each case asserts the exact outcome with small budgets passed as parameters;
 the full-size memory and time bounds are measured by benchmarks/hostile_analysis.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def load(folder: Path):
 
 # ---------------------------------------------------------------- bounded before built
 
+
 def test_the_component_product_is_refused_before_any_pair_is_built():
     side = (frozenset(), frozenset())
     table = {((frozenset({f"v{i}"}), frozenset()),): Cells(1, {"egfr": {i}}, ({},), {"egfr": i}, 0) for i in range(300)}
@@ -66,7 +68,9 @@ def test_independent_bands_over_the_byte_budget_are_not_analysed_and_said(tmp_pa
 def test_the_grid_budget_is_in_bytes_and_counts_every_grid_of_the_question(tmp_path, monkeypatch):
     combiner(tmp_path, 8)
     rulesets = load(tmp_path)
-    monkeypatch.setattr("engine.analysis.components.pays_off", lambda *a, **k: False)  # full grids: the path this budget guards
+    monkeypatch.setattr(
+        "engine.analysis.components.pays_off", lambda *a, **k: False
+    )  # full grids: the path this budget guards
     cells = 9 * 9  # egfr and crcl, 4 bands each: 9 cells each
     need = grid_bytes(cells, 8)
     assert need == cells * 8 * (3 * 1 + 12)
@@ -81,7 +85,12 @@ def test_findings_are_capped_truncated_said_and_check_fails(tmp_path, capsys):
     conflicts, analysis = find_conflicts(rulesets, max_findings=7)
     report = build_report(rulesets, conflicts, analysis, {})
     assert len(report["conflicts"]) == 7
-    assert report["truncated"] == {"conflicts_found": 100, "conflicts_reported": 7, "max_findings": 7, "dispositions_not_shown": []}
+    assert report["truncated"] == {
+        "conflicts_found": 100,
+        "conflicts_reported": 7,
+        "max_findings": 7,
+        "dispositions_not_shown": [],
+    }
     assert not list(Draft202012Validator(SCHEMA).iter_errors(report))
     md = render_markdown(report)
     assert "## Truncated" in md and "7 of 100 conflicts" in md and "--max-findings 7" in md
@@ -89,9 +98,16 @@ def test_findings_are_capped_truncated_said_and_check_fails(tmp_path, capsys):
     assert [c.id for c in conflicts] == [c.id for c in whole][:7]  # the first in report order, not an arbitrary seven
 
     out = tmp_path / "out"
-    assert cli.main(["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "--max-findings", "7", "-q"]) == 0
+    assert (
+        cli.main(["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "--max-findings", "7", "-q"]) == 0
+    )
     assert "warning: the report is truncated: 7 of 100" in capsys.readouterr().err
-    assert cli.main(["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "--max-findings", "7", "--check", "-q"]) == 1
+    assert (
+        cli.main(
+            ["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "--max-findings", "7", "--check", "-q"]
+        )
+        == 1
+    )
     assert "--check fails: the report is truncated" in capsys.readouterr().err
 
 
@@ -101,7 +117,9 @@ def test_the_report_size_is_capped_too(tmp_path):
     conflicts, analysis = find_conflicts(rulesets)
     one = len(json.dumps(conflicts[0].to_json(), ensure_ascii=False))
     report = build_report(rulesets, conflicts, analysis, {}, max_report_bytes=3 * one + one // 2)
-    assert report["truncated"]["conflicts_found"] == 16 and report["truncated"]["max_report_bytes"] == 3 * one + one // 2
+    assert (
+        report["truncated"]["conflicts_found"] == 16 and report["truncated"]["max_report_bytes"] == 3 * one + one // 2
+    )
     assert 1 <= report["truncated"]["conflicts_reported"] == len(report["conflicts"]) <= 4
     # a disposition of a cut conflict is not an orphan
     cut = conflicts[-1].id
@@ -112,28 +130,44 @@ def test_the_report_size_is_capped_too(tmp_path):
 
 # ---------------------------------------------------------------- numbers
 
-@pytest.mark.parametrize("rule", [
-    {">=": [{"var": "egfr"}, 10 ** 400]},
-    {"<=": [0, {"var": "egfr"}, 10 ** 400]},
-    {">=": [{"*": [{"var": "egfr"}, 2]}, 10 ** 400]},
-    {"in": [{"var": "egfr"}, [10 ** 400, 3]]},
-    {"<": [{"*": [{"var": "egfr"}, 10 ** 400]}, 5]},
-])
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {">=": [{"var": "egfr"}, 10**400]},
+        {"<=": [0, {"var": "egfr"}, 10**400]},
+        {">=": [{"*": [{"var": "egfr"}, 2]}, 10**400]},
+        {"in": [{"var": "egfr"}, [10**400, 3]]},
+        {"<": [{"*": [{"var": "egfr"}, 10**400]}, 5]},
+    ],
+)
 def test_partition_never_raises_on_a_number_beyond_float_range(rule):
     cuts, notes = thresholds([rule], vocabulary())
     assert all(math.isfinite(t) for ts in cuts.values() for t in ts)
     assert notes and ("beyond float range" in notes[0] or "cannot cut" in notes[0])
-    part = numeric_partition(vocabulary().facts["egfr"], [10 ** 400, float("inf"), 30])
+    part = numeric_partition(vocabulary().facts["egfr"], [10**400, float("inf"), 30])
     assert part.thresholds == (30,)
 
 
 def test_a_question_that_cannot_be_evaluated_is_not_analysed_not_a_traceback(tmp_path, monkeypatch):
-    write_ruleset(tmp_path, "alpha", "One. Two.", [{"question": "dose", "value": {"mg": 1, "every_days": 1},
-                                                    "when": {">=": [{"var": "egfr"}, 30]}, "quote": "One"}])
+    write_ruleset(
+        tmp_path,
+        "alpha",
+        "One. Two.",
+        [
+            {
+                "question": "dose",
+                "value": {"mg": 1, "every_days": 1},
+                "when": {">=": [{"var": "egfr"}, 30]},
+                "quote": "One",
+            }
+        ],
+    )
     rulesets = load(tmp_path)
 
     def overflow(*_args, **_kwargs):
         raise OverflowError("int too large to convert to float")
+
     monkeypatch.setattr("engine.analysis.driver.source_cells", overflow)
     monkeypatch.setattr("engine.analysis.components.pays_off", lambda *a, **k: False)
     [skipped] = analyse(rulesets).not_analysed
@@ -141,6 +175,7 @@ def test_a_question_that_cannot_be_evaluated_is_not_analysed_not_a_traceback(tmp
 
 
 # ---------------------------------------------------------------- escaping
+
 
 def _structure(md: str) -> tuple[int, int, int]:
     lines = md.split("\n")
@@ -157,29 +192,49 @@ def test_escaping_keeps_one_line_and_opens_nothing(text):
     assert not md_text(text).startswith(("#", ">", "1."))
     span = code_span(text)
     fence = span[: len(span) - len(span.lstrip("`"))]
-    assert fence not in span[len(fence):-len(fence)]  # no run inside closes the span early
+    assert fence not in span[len(fence) : -len(fence)]  # no run inside closes the span early
 
 
 def test_hostile_strings_in_rulesets_and_reviews_do_not_change_the_report_structure(tmp_path):
     text = (DATA / "hostile-source.txt").read_text(encoding="utf-8")
     quote = text.split(" end.")[0] + " end."
-    write_ruleset(tmp_path, "alpha", text, [{"id": "alpha/one", "question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": quote}])
-    write_ruleset(tmp_path, "beta", text, [{"id": "beta/one", "question": "dose", "value": {"mg": 1, "every_days": 1}, "quote": "Beta says another."}])
+    write_ruleset(
+        tmp_path,
+        "alpha",
+        text,
+        [{"id": "alpha/one", "question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": quote}],
+    )
+    write_ruleset(
+        tmp_path,
+        "beta",
+        text,
+        [{"id": "beta/one", "question": "dose", "value": {"mg": 1, "every_days": 1}, "quote": "Beta says another."}],
+    )
     rulesets = load(tmp_path)
     conflicts, analysis = find_conflicts(rulesets)
     [cid] = [c.id for c in conflicts]
-    plain = {"conflicts": {cid: {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-01-01", "note": "fine"},
-                           "C-0000000000": {"disposition": "all_wrong", "reviewer": "bo", "date": "2026-01-01", "note": "gone"}}}
+    plain = {
+        "conflicts": {
+            cid: {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-01-01", "note": "fine"},
+            "C-0000000000": {"disposition": "all_wrong", "reviewer": "bo", "date": "2026-01-01", "note": "gone"},
+        }
+    }
     baseline = _structure(render_markdown(build_report(rulesets, conflicts, analysis, plain)))
     for s in HOSTILE:
-        hostile = {"conflicts": {cid: {"disposition": {"source_correct": s}, "reviewer": s, "date": s, "note": s},
-                                 "C-0000000000": {"disposition": s, "reviewer": s, "date": s, "note": s}}}
+        hostile = {
+            "conflicts": {
+                cid: {"disposition": {"source_correct": s}, "reviewer": s, "date": s, "note": s},
+                "C-0000000000": {"disposition": s, "reviewer": s, "date": s, "note": s},
+            }
+        }
         report = build_report(rulesets, conflicts, analysis, hostile)
         md = render_markdown(report)
         assert _structure(md) == baseline, s
         assert "<script" not in md and "<!--" not in md and "\x1b" not in md
         assert not re.search(r"(?<!\\)\]\(javascript", md)  # the link's `](` is escaped
-        assert json.loads(render_json(report)) == json.loads(json.dumps(report))  # valid JSON, control characters escaped
+        assert json.loads(render_json(report)) == json.loads(
+            json.dumps(report)
+        )  # valid JSON, control characters escaped
     report = build_report(rulesets, conflicts, analysis, plain)
     report["conflicts"][0]["witness"]["facts"]["egfr"] = float("nan")
     with pytest.raises(ValueError):
@@ -188,27 +243,52 @@ def test_hostile_strings_in_rulesets_and_reviews_do_not_change_the_report_struct
 
 # ---------------------------------------------------------------- --check and dispositions
 
+
 def test_check_fails_on_a_disposition_naming_a_source_not_in_the_conflict(tmp_path, capsys):
-    write_ruleset(tmp_path / "rs", "alpha", "One. Two.", [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "One"}])
-    write_ruleset(tmp_path / "rs", "beta", "One. Two.", [{"question": "dose", "value": {"mg": 1, "every_days": 1}, "quote": "One"}])
+    write_ruleset(
+        tmp_path / "rs",
+        "alpha",
+        "One. Two.",
+        [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "One"}],
+    )
+    write_ruleset(
+        tmp_path / "rs",
+        "beta",
+        "One. Two.",
+        [{"question": "dose", "value": {"mg": 1, "every_days": 1}, "quote": "One"}],
+    )
     out = tmp_path / "out"
     assert cli.main(["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "-q"]) == 0
     [cid] = [c["id"] for c in json.loads((out / "report.json").read_text(encoding="utf-8"))["conflicts"]]
     for source, code in (("alpha", 0), ("no-such-source", 1)):
-        (out / "reviews.yaml").write_text(yaml.safe_dump({"accord": 1, "conflicts": {cid: {
-            "disposition": {"source_correct": source}, "reviewer": "ana", "date": "2026-01-01"}}, "claims": {}}), encoding="utf-8")
+        (out / "reviews.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "accord": 1,
+                    "conflicts": {
+                        cid: {"disposition": {"source_correct": source}, "reviewer": "ana", "date": "2026-01-01"}
+                    },
+                    "claims": {},
+                }
+            ),
+            encoding="utf-8",
+        )
         assert cli.main(["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "-q"]) == 0
         capsys.readouterr()
         assert cli.main(["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "--check", "-q"]) == code
         err = capsys.readouterr().err
-        assert (f"{out / 'reviews.yaml'}: {cid}: source_correct: 'no-such-source' is not a source of this conflict" in err) == bool(code)
+        assert (
+            f"{out / 'reviews.yaml'}: {cid}: source_correct: 'no-such-source' is not a source of this conflict" in err
+        ) == bool(code)
 
 
 def test_analysis_notes_are_capped_per_ruleset_with_a_count_of_the_rest():
     from engine.analysis.model import Analysis
     from engine.report import _capped_notes
 
-    notes = [f"dose: alpha/c{i:02}: cannot cut egfr exactly" for i in range(30)] + ["dose: beta/c0: cannot cut crcl exactly"]
+    notes = [f"dose: alpha/c{i:02}: cannot cut egfr exactly" for i in range(30)] + [
+        "dose: beta/c0: cannot cut crcl exactly"
+    ]
     qa = QuestionAnalysis("dose", {}, {}, notes=notes, note_sources={n: n.split(": ")[1].split("/")[0] for n in notes})
     kept = _capped_notes(Analysis({"dose": qa}), limit=20)
     assert len(kept) == 22 and kept[-1] == "alpha: 10 more analysis notes not shown (at most 20 per ruleset)"
@@ -235,6 +315,7 @@ def test_refreshing_dispositions_of_a_truncated_report_orphans_none_of_the_cut(t
 
 
 # ---------------------------------------------------------------- work budget (time, deterministically)
+
 
 def test_lex_rows_orders_and_groups_rows_as_np_unique_does():
     rng = np.random.default_rng(7)
@@ -277,7 +358,11 @@ def test_overlapping_claims_over_the_work_budget_are_not_analysed_and_said(tmp_p
     short = analyse(rulesets, max_work=whole.work - 1)
     [refused] = short.not_analysed
     assert (refused.question, refused.source, refused.claims) == ("dose", "alpha", 60)
-    assert refused.reason.startswith("folding its") and "work budget (" in refused.reason and "--max-work" in refused.reason
+    assert (
+        refused.reason.startswith("folding its")
+        and "work budget (" in refused.reason
+        and "--max-work" in refused.reason
+    )
     assert not short.questions["dose"].findings
 
 
@@ -287,7 +372,9 @@ def test_a_pair_over_the_work_budget_names_the_second_source(tmp_path):
     whole = analyse(rulesets, max_findings=2000)
     labels = analyse(rulesets, max_work=whole.work - 1, max_findings=2000)
     [refused] = labels.not_analysed
-    assert refused.source == "beta" and refused.reason.startswith("locating 100 regions of its disagreements with alpha")
+    assert refused.source == "beta" and refused.reason.startswith(
+        "locating 100 regions of its disagreements with alpha"
+    )
     few = analyse(rulesets, max_work=whole.work - 100 * 5000, max_findings=2000)
     assert [n.reason.split(" (")[0] for n in few.not_analysed] == ["comparing it with alpha"]
     assert not few.questions["dose"].findings
@@ -296,11 +383,16 @@ def test_a_pair_over_the_work_budget_names_the_second_source(tmp_path):
 def test_the_work_budget_holds_questions_analysed_by_components(tmp_path, monkeypatch):
     combiner(tmp_path, 40)  # independent bands
     rulesets = load(tmp_path)
-    monkeypatch.setattr("engine.analysis.components.pays_off", lambda *a, **k: True)  # small grids would take the full-grid path
+    monkeypatch.setattr(
+        "engine.analysis.components.pays_off", lambda *a, **k: True
+    )  # small grids would take the full-grid path
     assert analyse(rulesets).questions["dose"].method == "components"
     short = analyse(rulesets, max_work=1000)
     assert sorted(n.source for n in short.not_analysed) == ["alpha", "beta"]
-    assert all(n.reason.startswith("the question's analysis by independent groups of facts stopped") for n in short.not_analysed)
+    assert all(
+        n.reason.startswith("the question's analysis by independent groups of facts stopped")
+        for n in short.not_analysed
+    )
 
 
 def test_max_work_through_the_cli_warns_writes_not_analysed_and_check_fails(tmp_path, capsys):
@@ -309,7 +401,10 @@ def test_max_work_through_the_cli_warns_writes_not_analysed_and_check_fails(tmp_
     args = ["conflicts", "--rulesets", str(tmp_path / "rs"), "--out", str(out), "-q"]
     assert cli.main(args + ["--max-work", "1,000"]) == 0
     err = capsys.readouterr().err
-    assert "warning: dose: alpha was not analysed: its grid of 60 cells for 30 claims needs about" in err and "--max-work" in err
+    assert (
+        "warning: dose: alpha was not analysed: its grid of 60 cells for 30 claims needs about" in err
+        and "--max-work" in err
+    )
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Not analysed" in md and "work budget (1,000); raise it with --max-work" in md
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -330,7 +425,11 @@ def test_witnesses_over_what_the_analysis_left_of_the_work_budget_are_truncated(
     conflicts, cut = find_conflicts(rulesets, max_work=analysis.work + 7 * per_witness)
     assert [c.id for c in conflicts] == [c.id for c in whole][:7]  # the first in report order
     report = build_report(rulesets, conflicts, cut, {})
-    assert report["truncated"] == {"conflicts_found": 100, "conflicts_reported": 7, "max_work": analysis.work + 7 * per_witness,
-                                   "dispositions_not_shown": []}
+    assert report["truncated"] == {
+        "conflicts_found": 100,
+        "conflicts_reported": 7,
+        "max_work": analysis.work + 7 * per_witness,
+        "dispositions_not_shown": [],
+    }
     assert not list(Draft202012Validator(SCHEMA).iter_errors(report))
     assert "--max-work" in render_markdown(report) and not cut.not_analysed

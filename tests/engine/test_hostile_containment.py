@@ -4,6 +4,7 @@ Files under tests/data/hostile/containment/; symbolic links and FIFOs are made
 here in tmp_path (git cannot hold a FIFO, and a link would point at the
 machine that checked it out). Each case asserts the exact outcome.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,6 +72,7 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str]:
 
 # ---------------------------------------------------------------- links out of the project
 
+
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
 @pytest.mark.parametrize("where", ["evil.yaml", "patients/evil.yaml"])
 def test_link_out_is_E010_and_nothing_of_the_target_is_printed(tmp_path, capsys, fmt, where):
@@ -125,6 +127,7 @@ def test_source_text_link_out_is_refused(tmp_path):
 
 # ---------------------------------------------------------------- only regular files
 
+
 @needs_fifo
 def test_fifo_source_text_is_refused_without_blocking(tmp_path, no_hang):
     folder = project(tmp_path)
@@ -169,6 +172,7 @@ def test_read_project_file_kinds(tmp_path, no_hang):
 
 
 # ---------------------------------------------------------------- parser limits are Accord's codes
+
 
 @pytest.mark.parametrize("name", ["deep-flow.yaml", "deep-block.yaml"])
 def test_deep_files_are_E008(name):
@@ -219,6 +223,7 @@ def test_deep_json_is_E008_whichever_parser_stops(tmp_path):
 
 # ---------------------------------------------------------------- floods are capped, fast, and counted
 
+
 def test_many_bad_claims_are_capped_with_an_honest_note(tmp_path):
     folder = tmp_path / "r"
     folder.mkdir()
@@ -243,6 +248,7 @@ def test_counted_rest_is_exact_when_checking_finished(tmp_path):
 
 # ---------------------------------------------------------------- one error does not hide others
 
+
 def broken_with_patients(tmp_path: Path, count: int = 3) -> Path:
     folder = project(tmp_path)
     path = folder / "src.yaml"
@@ -250,14 +256,17 @@ def broken_with_patients(tmp_path: Path, count: int = 3) -> Path:
     (folder / "patients").mkdir()
     for i in range(count):
         (folder / "patients" / f"p{i}.yaml").write_text(
-            f"id: p{i}\nfacts: {{egfr: 40}}\nexpected: {{src: {{dose: {{mg: 2, every_days: 1}}}}}}\n", encoding="utf-8")
+            f"id: p{i}\nfacts: {{egfr: 40}}\nexpected: {{src: {{dose: {{mg: 2, every_days: 1}}}}}}\n", encoding="utf-8"
+        )
     return folder
 
 
 def test_broken_ruleset_is_one_error_and_a_skip_note(tmp_path):
     result = validate_paths([broken_with_patients(tmp_path)])
     assert sorted(d.code for d in result.diagnostics) == ["E100", "W503"]
-    assert result.diagnostics[0].message == "3 expectations of 3 patients on source 'src' skipped: this ruleset has errors"
+    assert (
+        result.diagnostics[0].message == "3 expectations of 3 patients on source 'src' skipped: this ruleset has errors"
+    )
     assert len(result.patients) == 3
 
 
@@ -278,5 +287,7 @@ def test_accord_test_skips_instead_of_failing(tmp_path):
 def test_unknown_source_is_still_an_error(tmp_path):
     folder = project(tmp_path)
     (folder / "patients").mkdir()
-    (folder / "patients" / "p.yaml").write_text("id: p\nfacts: {egfr: 40}\nexpected: {nope: {dose: silent}}\n", encoding="utf-8")
+    (folder / "patients" / "p.yaml").write_text(
+        "id: p\nfacts: {egfr: 40}\nexpected: {nope: {dose: silent}}\n", encoding="utf-8"
+    )
     assert [d.code for d in validate_paths([folder]).diagnostics] == ["E501"]

@@ -18,6 +18,7 @@ one rule an operation over the limit, E208) is run through the CLI once. The
 100,000-wide cases call the compiler and the vectorised evaluator directly:
 through the CLI such a rule is refused (E208) before anything walks it.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,13 @@ ACCORD = compiler("accord")
 CLOSURES = Compiler("accord", generate=False)
 LT30 = {"<": [{"var": "egfr"}, 30]}
 ADULT = {">=": [{"var": "age_years"}, 18]}
-PATIENTS = [{"egfr": 20, "age_years": 70}, {"egfr": 40, "age_years": 70}, {"egfr": 20, "age_years": 10}, {"egfr": 20}, {}]
+PATIENTS = [
+    {"egfr": 20, "age_years": 70},
+    {"egfr": 40, "age_years": 70},
+    {"egfr": 20, "age_years": 10},
+    {"egfr": 20},
+    {},
+]
 
 
 def kleene(value):
@@ -50,6 +57,7 @@ def kleene(value):
 
 
 # ---------------------------------------------------------------- nesting
+
 
 def nested(op: str, depth: int):
     """A rule `depth` operations deep, and its oracle: a function of the facts in plain Python."""
@@ -67,7 +75,9 @@ def nested(op: str, depth: int):
             oracle = (lambda o: lambda f: _not(o(f)))(inner)
         elif op == "if":
             rule = {"if": [ADULT, rule, False]}
-            oracle = (lambda o: lambda f: "U" if "age_years" not in f else (o(f) if f["age_years"] >= 18 else False))(inner)
+            oracle = (lambda o: lambda f: "U" if "age_years" not in f else (o(f) if f["age_years"] >= 18 else False))(
+                inner
+            )
     return rule, oracle
 
 
@@ -137,6 +147,7 @@ def test_beyond_any_file_depth_is_a_compile_error_not_a_recursion_error():
 
 # ---------------------------------------------------------------- width
 
+
 def one_by_one(op: str, comparisons: list, facts: dict):
     """The Kleene junction of the comparisons, each compiled alone (the grouping is not involved)."""
     values = [kleene(ACCORD.compile(c)(facts)) for c in comparisons]
@@ -161,7 +172,11 @@ WIDE = [
 def test_wide_rules_agree_with_the_comparisons_one_by_one(op, make):
     comparisons = [make(i) for i in range(40)] + [make(7)]
     rule = {op: comparisons}
-    facts_list = [{"age_years": a} for a in (-50, -39, -3, 0, 3, 39, 40, 500)] + [{"indication": "x5"}, {"indication": "y"}, {}]
+    facts_list = [{"age_years": a} for a in (-50, -39, -3, 0, 3, 39, 40, 500)] + [
+        {"indication": "x5"},
+        {"indication": "y"},
+        {},
+    ]
     column = np.array([-50, -39, -3, 0, 3, 39, 40, 500], dtype=float)
     true_mask, unknown_mask = compile_mask(rule)({"age_years": column}, {"age_years": np.ones(len(column), bool)})
     for i, facts in enumerate(facts_list):
@@ -174,9 +189,9 @@ def test_wide_rules_agree_with_the_comparisons_one_by_one(op, make):
 
 def test_grouping_keeps_javascript_equality_for_other_types():
     rule = {"or": [{"==": [{"var": "age_years"}, i]} for i in range(10)] + [{"==": [{"var": "age_years"}, "12"]}]}
-    assert ACCORD.compile(rule)({"age_years": "3"}) is True     # "3" == 3 under JavaScript ==
-    assert ACCORD.compile(rule)({"age_years": 12}) is True      # 12 == "12"
-    assert ACCORD.compile(rule)({"age_years": True}) is True    # true == 1
+    assert ACCORD.compile(rule)({"age_years": "3"}) is True  # "3" == 3 under JavaScript ==
+    assert ACCORD.compile(rule)({"age_years": 12}) is True  # 12 == "12"
+    assert ACCORD.compile(rule)({"age_years": True}) is True  # true == 1
     assert ACCORD.compile(rule)({"age_years": 11}) is False
     strict = {"or": [{"===": [{"var": "age_years"}, i]} for i in range(10)]}
     assert ACCORD.compile(strict)({"age_years": "3"}) is False and ACCORD.compile(strict)({"age_years": 3.0}) is True
@@ -190,7 +205,9 @@ def test_hundred_thousand_wide_or_is_bounded(shape):
     elif shape == "order":
         rule = {"or": [{"<": [{"var": "age_years"}, -i]} for i in range(n)]}
     else:  # no run to fold: still linear closures, no generated code
-        rule = {"or": [{"<": [{"var": "age_years"}, -i]} if i % 2 else {"==": [{"var": "egfr"}, -i]} for i in range(n // 4)]}
+        rule = {
+            "or": [{"<": [{"var": "age_years"}, -i]} if i % 2 else {"==": [{"var": "egfr"}, -i]} for i in range(n // 4)]
+        }
     start = time.process_time()
     fn = Compiler("accord").compile(rule)
     assert kleene(fn({"age_years": 5, "egfr": 1})) == (shape == "equal")
@@ -213,26 +230,34 @@ def test_wide_rule_memory_is_bounded():
 def test_wide_batch_is_bounded():
     rule = {"or": [{"==": [{"var": "age_years"}, i]} for i in range(50_000)]}
     start = time.process_time()
-    true_mask, unknown_mask = compile_mask(rule)({"age_years": np.array([5.0, -1.0])}, {"age_years": np.array([True, False])})
+    true_mask, unknown_mask = compile_mask(rule)(
+        {"age_years": np.array([5.0, -1.0])}, {"age_years": np.array([True, False])}
+    )
     assert true_mask.tolist() == [True, False] and unknown_mask.tolist() == [False, True]
     assert time.process_time() - start < 3.0
 
 
 # ---------------------------------------------------------------- numbers
 
+
 def test_literal_beyond_float_range_is_e207():
-    problems = check_rule({"and": [{"<": [{"var": "egfr"}, 10 ** 400]}, {"in": [{"var": "age_years"}, [1, -(10 ** 309)]]}]}, vocabulary())
+    problems = check_rule(
+        {"and": [{"<": [{"var": "egfr"}, 10**400]}, {"in": [{"var": "age_years"}, [1, -(10**309)]]}]}, vocabulary()
+    )
     assert [(p, c) for p, c, _ in problems] == [(("and", 0, "<", 1), "E207"), (("and", 1, "in", 1, 1), "E207")]
-    assert not check_rule({"<": [{"var": "egfr"}, 10 ** 300]}, vocabulary())  # large but a float
+    assert not check_rule({"<": [{"var": "egfr"}, 10**300]}, vocabulary())  # large but a float
 
 
-@pytest.mark.parametrize("rule", [
-    {">": [{"*": [{"var": "weight_kg"}, 1e300, 1e300]}, 5]},
-    {">": [{"+": [{"var": "weight_kg"}, 1.7e308, 1.7e308]}, 5]},
-    {"<": [{"-": [{"*": [{"var": "weight_kg"}, 1e300, 1e300]}, 1]}, 5]},
-    {">": [{"/": [{"var": "weight_kg"}, 1e-300]}, 5]},
-    {">": [{"*": [{"var": "weight_kg"}, 10 ** 200, 10 ** 200]}, 5]},  # exact ints, beyond float range
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {">": [{"*": [{"var": "weight_kg"}, 1e300, 1e300]}, 5]},
+        {">": [{"+": [{"var": "weight_kg"}, 1.7e308, 1.7e308]}, 5]},
+        {"<": [{"-": [{"*": [{"var": "weight_kg"}, 1e300, 1e300]}, 1]}, 5]},
+        {">": [{"/": [{"var": "weight_kg"}, 1e-300]}, 5]},
+        {">": [{"*": [{"var": "weight_kg"}, 10**200, 10**200]}, 5]},  # exact ints, beyond float range
+    ],
+)
 def test_arithmetic_overflow_is_undecidable_everywhere(rule):
     facts = {"weight_kg": 1e10}
     for fn in (ACCORD.compile(rule), CLOSURES.compile(rule)):
@@ -245,19 +270,29 @@ def test_arithmetic_overflow_is_undecidable_everywhere(rule):
 def test_arithmetic_in_range_is_unchanged():
     rule = {">": [{"*": [{"var": "weight_kg"}, 1e150, 1e150]}, 5]}
     assert ACCORD.compile(rule)({"weight_kg": 1.0}) is True and CLOSURES.compile(rule)({"weight_kg": 0}) is False
-    assert compiler("jsonlogic").evaluate({"*": [1e300, 1e300]}) == math.inf  # standard JsonLogic keeps JavaScript's Infinity
+    assert (
+        compiler("jsonlogic").evaluate({"*": [1e300, 1e300]}) == math.inf
+    )  # standard JsonLogic keeps JavaScript's Infinity
 
 
 # ---------------------------------------------------------------- re-anchoring
+
 
 def old_reanchor(text: str, prov: Provenance):
     """The scan re-anchoring used before: every occurrence, context compared character by character."""
     best = None
     index = text.find(prov.exact)
     while index != -1:
-        before = text[max(0, index - len(prov.prefix)):index]
-        score = next((k for k in range(min(len(before), len(prov.prefix)), -1, -1) if before[len(before) - k:] == prov.prefix[len(prov.prefix) - k:]), 0)
-        after = text[index + len(prov.exact):index + len(prov.exact) + len(prov.suffix)]
+        before = text[max(0, index - len(prov.prefix)) : index]
+        score = next(
+            (
+                k
+                for k in range(min(len(before), len(prov.prefix)), -1, -1)
+                if before[len(before) - k :] == prov.prefix[len(prov.prefix) - k :]
+            ),
+            0,
+        )
+        after = text[index + len(prov.exact) : index + len(prov.exact) + len(prov.suffix)]
         score += next((k for k in range(min(len(after), len(prov.suffix)), -1, -1) if after[:k] == prov.suffix[:k]), 0)
         candidate = (score, -abs(index - prov.start), index)
         best = candidate if best is None or candidate > best else best
@@ -273,7 +308,7 @@ def test_reanchor_finds_the_same_spans_as_the_scan():
         m = rng.randint(1, 6)
         if text and rng.random() < 0.6:
             i = rng.randint(0, max(0, len(text) - m))
-            exact = text[i:i + m] or "a"
+            exact = text[i : i + m] or "a"
         else:
             exact = "".join(rng.choice(alphabet) for _ in range(m))
         prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
@@ -283,11 +318,14 @@ def test_reanchor_finds_the_same_spans_as_the_scan():
         assert reanchor(text, prov) == old_reanchor(text, prov), (text, prov)
 
 
-@pytest.mark.parametrize("text,exact,expected", [
-    ("a" * (4 << 20), "a" * 2000, 5),                # one self-overlapping quote, every position a candidate
-    ("ab" * (2 << 20), "ab" * 1000 + "a", 6),
-    ("xyz" * ((4 << 20) // 3), "xyzxyzxy", 6),
-])
+@pytest.mark.parametrize(
+    "text,exact,expected",
+    [
+        ("a" * (4 << 20), "a" * 2000, 5),  # one self-overlapping quote, every position a candidate
+        ("ab" * (2 << 20), "ab" * 1000 + "a", 6),
+        ("xyz" * ((4 << 20) // 3), "xyzxyzxy", 6),
+    ],
+)
 def test_reanchor_is_linear_on_four_mebibytes(text, exact, expected):
     start = time.process_time()
     found = reanchor(text, Provenance(exact, 5, 5 + len(exact), "q" * 32, "r" * 32))
@@ -308,6 +346,7 @@ def test_reanchor_hundreds_of_misplaced_quotes_in_four_mebibytes():
 
 # ---------------------------------------------------------------- the corpus, through the CLI
 
+
 def run(capsys, *argv: str) -> tuple[int, str]:
     code = cli.main(list(argv))
     out = capsys.readouterr()
@@ -315,13 +354,16 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     return code, out.out + out.err
 
 
-@pytest.mark.parametrize("name,code,where", [
-    ("big-int-threshold.yaml", "E207", "/claims/0/when/</1"),
-    ("float-offset.yaml", "E404", "/claims/0/provenance/start"),
-    ("float-exclusion.yaml", "E404", "/excluded/0/end"),
-    ("float-every-days.yaml", "E211", "/claims/0/value/every_days"),
-    ("too-many-operations.yaml", "E208", "/claims/0/when"),
-])
+@pytest.mark.parametrize(
+    "name,code,where",
+    [
+        ("big-int-threshold.yaml", "E207", "/claims/0/when/</1"),
+        ("float-offset.yaml", "E404", "/claims/0/provenance/start"),
+        ("float-exclusion.yaml", "E404", "/excluded/0/end"),
+        ("float-every-days.yaml", "E211", "/claims/0/value/every_days"),
+        ("too-many-operations.yaml", "E208", "/claims/0/when"),
+    ],
+)
 def test_refused_numbers_and_offsets_are_located(capsys, name, code, where):
     status, out = run(capsys, "validate", str(CORPUS / "invalid" / name))
     assert status == 1
@@ -337,8 +379,18 @@ def test_deep_and_wide_corpus_runs_through_every_command(capsys, tmp_path):
     assert status == 0, out
     status, out = run(capsys, "eval", "--patient", str(deep / "patients" / "egfr-20.yaml"), "--rulesets", str(deep))
     assert status == 0 and "do_not_start" in out and "2 mg" in out, out
-    status, out = run(capsys, "explain", "--patient", str(deep / "patients" / "egfr-10.yaml"), "--rulesets", str(deep),
-                      "--source", "lang-deep", "--question", "initiation")
+    status, out = run(
+        capsys,
+        "explain",
+        "--patient",
+        str(deep / "patients" / "egfr-10.yaml"),
+        "--rulesets",
+        str(deep),
+        "--source",
+        "lang-deep",
+        "--question",
+        "initiation",
+    )
     assert status == 0 and "contraindicated" in out, out
     status, out = run(capsys, "conflicts", "--rulesets", str(deep), "--out", str(tmp_path))
     assert status in (0, 1) and (tmp_path / "report.json").exists(), out
@@ -350,11 +402,18 @@ def test_a_rule_over_the_operation_limit_is_refused_by_every_command(capsys, tmp
     for name in ("too-many-operations.yaml", "sources/too-many-operations.txt"):
         (folder / name).write_bytes((CORPUS / "invalid" / name).read_bytes())
     patient = CORPUS / "deep" / "patients" / "egfr-20.yaml"
-    for argv in (["validate", str(folder)], ["test", str(folder)], ["eval", "--patient", str(patient), "--rulesets", str(folder)],
-                 ["conflicts", "--rulesets", str(folder), "--out", str(tmp_path / "out")]):
+    for argv in (
+        ["validate", str(folder)],
+        ["test", str(folder)],
+        ["eval", "--patient", str(patient), "--rulesets", str(folder)],
+        ["conflicts", "--rulesets", str(folder), "--out", str(tmp_path / "out")],
+    ):
         status, out = run(capsys, *argv)
         errors = [line for line in out.splitlines() if "error[" in line]
-        assert status != 0 and len(errors) == 1 and "error[E208]" in errors[0] and "(at /claims/0/when)" in errors[0], (argv, out)
+        assert status != 0 and len(errors) == 1 and "error[E208]" in errors[0] and "(at /claims/0/when)" in errors[0], (
+            argv,
+            out,
+        )
     assert not (tmp_path / "out" / "report.json").exists()
 
 
@@ -396,12 +455,16 @@ def test_hostile_generated_source_is_refused_before_compiling(path):
 
 def test_the_allow_list_accepts_what_the_generator_emits():
     """Control: a rule using every specialised shape generates code, and its source passes the check."""
-    rule = {"and": [
-        {"<": [{"var": "egfr"}, 30]}, {"<=": [1, {"var": "egfr"}, {"+": [{"var": "age_years"}, 2]}]},
-        {"in": [{"var": "sex"}, ["male", "female"]]}, {"!": {"==": [{"var": "sex"}, "x"]}},
-        {"if": [{"var": "pregnant"}, {"/": [{"var": "egfr"}, 2]}, {"-": [{"var": "egfr"}]}]},
-        {"or": [{"var": "x"}, {"*": [{"var": "egfr"}, 3]}, {"min": [1, 2]}]},
-    ]}
+    rule = {
+        "and": [
+            {"<": [{"var": "egfr"}, 30]},
+            {"<=": [1, {"var": "egfr"}, {"+": [{"var": "age_years"}, 2]}]},
+            {"in": [{"var": "sex"}, ["male", "female"]]},
+            {"!": {"==": [{"var": "sex"}, "x"]}},
+            {"if": [{"var": "pregnant"}, {"/": [{"var": "egfr"}, 2]}, {"-": [{"var": "egfr"}]}]},
+            {"or": [{"var": "x"}, {"*": [{"var": "egfr"}, 3]}, {"min": [1, 2]}]},
+        ]
+    }
     gen = codegen.CodeGen(Compiler("accord"))
     source = gen.function(rule, lambda data: None)
     called = check_generated(source, callable_parameters(gen.bound))
@@ -409,7 +472,9 @@ def test_the_allow_list_accepts_what_the_generator_emits():
     assert ACCORD.compile(rule).__code__.co_filename == "<accord rule>"
 
 
-@pytest.mark.parametrize("path", [CORPUS / "codegen" / "globals_of_bound_closure.txt", CORPUS / "codegen" / "import_in_rule.txt"])
+@pytest.mark.parametrize(
+    "path", [CORPUS / "codegen" / "globals_of_bound_closure.txt", CORPUS / "codegen" / "import_in_rule.txt"]
+)
 def test_hostile_source_from_the_generator_falls_back_to_closures(monkeypatch, path, tmp_path):
     """If the generator ever emitted hostile source, the rule still runs (on closures) and the source never does."""
     source, _, _ = _case(path)

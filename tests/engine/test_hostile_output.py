@@ -3,6 +3,7 @@
 Source texts with OSC/CSI sequences and bidi overrides, file names with
 newlines, long keys, non-finite numbers: each case asserts what is printed.
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ Arabic-Indic digits) and jsonschema-rs with Rust's regex. Every pattern in
 schema/ must mean the same in all three, so no hostile id slips through the
 engine that decides. Files under tests/data/hostile/values/.
 """
+
 from __future__ import annotations
 
 import json
@@ -120,8 +121,26 @@ def test_a_match_plus_newline_or_foreign_digits_is_refused_by_both(data):
         assert _verdicts(pattern, foreign) == (False, False), foreign
 
 
-TRICKY = [chr(c) for c in [*range(0x100), 0x660, 0x669, 0x6f0, 0x966, 0x1680, *range(0x2000, 0x2010), 0x2028, 0x2029,
-                           0x202f, 0x205f, 0x3000, 0xff10, 0xfeff, 0x1d7ce]]
+TRICKY = [
+    chr(c)
+    for c in [
+        *range(0x100),
+        0x660,
+        0x669,
+        0x6F0,
+        0x966,
+        0x1680,
+        *range(0x2000, 0x2010),
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+        0xFF10,
+        0xFEFF,
+        0x1D7CE,
+    ]
+]
 
 
 @pytest.mark.parametrize("pattern", NEGATED)
@@ -132,11 +151,14 @@ def test_negated_patterns_agree_on_every_tricky_character(pattern):
         assert fast.is_valid(text) == slow.is_valid(text), (pattern, text)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("id", "jak-blog/renal-decline-adjust\n"),
-    ("id", "jak-blog/renal-decline-adjust\r\n"),
-    ("question", "dose\n"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("id", "jak-blog/renal-decline-adjust\n"),
+        ("id", "jak-blog/renal-decline-adjust\r\n"),
+        ("question", "dose\n"),
+    ],
+)
 def test_claim_strings_with_a_trailing_newline_are_E100(tmp_path, field, value):
     path = write_ruleset(tmp_path, "jak-blog", TEXT, [{"question": "dose", "value": {"mg": 2, "every_days": 1}}])
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -158,9 +180,12 @@ def test_hostile_retrieved_date_with_arabic_indic_digits_is_E100(tmp_path):
 
 # ---------------------------------------------------------------- numbers in values
 
+
 def _two_sources(tmp_path: Path, first: dict[str, Any], second: dict[str, Any], same_source: bool = False) -> list[Any]:
     if same_source:
-        write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": first}, {"question": "dose", "value": second}])
+        write_ruleset(
+            tmp_path, "alpha", TEXT, [{"question": "dose", "value": first}, {"question": "dose", "value": second}]
+        )
     else:
         write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": first}])
         write_ruleset(tmp_path, "beta", TEXT, [{"question": "dose", "value": second}])
@@ -184,12 +209,15 @@ def test_different_numbers_still_conflict(tmp_path):
     assert len(conflicts) == 1
 
 
-@pytest.mark.parametrize("value,expected", [
-    ({"mg": 2.0, "every_days": 1}, {"every_days": 1, "mg": 2}),
-    ([1.0, 2.5, True, {"a": -0.0}], [1, 2.5, True, {"a": 0}]),
-    (True, True),
-    (1e300, int(1e300)),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ({"mg": 2.0, "every_days": 1}, {"every_days": 1, "mg": 2}),
+        ([1.0, 2.5, True, {"a": -0.0}], [1, 2.5, True, {"a": 0}]),
+        (True, True),
+        (1e300, int(1e300)),
+    ],
+)
 def test_value_keys_follow_numeric_equality(value, expected):
     assert value_key(value) == value_key(expected)
     assert value_key(True) != value_key(1)
@@ -210,7 +238,9 @@ def test_a_huge_integer_in_an_expected_value_is_E207(tmp_path):
     write_ruleset(tmp_path, "alpha", TEXT, [{"question": "dose", "value": {"mg": 2, "every_days": 1}}])
     (tmp_path / "patients").mkdir()
     (tmp_path / "patients" / "p.yaml").write_text(
-        "id: p\nfacts: {egfr: 40}\nexpected: {alpha: {dose: {mg: " + "9" * 400 + ", every_days: 1}}}\n", encoding="utf-8")
+        "id: p\nfacts: {egfr: 40}\nexpected: {alpha: {dose: {mg: " + "9" * 400 + ", every_days: 1}}}\n",
+        encoding="utf-8",
+    )
     result = validate_paths([tmp_path])
     assert [(d.code, d.pointer) for d in result.diagnostics] == [("E207", "/expected/alpha/dose/mg")]
 
@@ -237,6 +267,7 @@ def test_digit_counts_are_exact(number):
 
 # ---------------------------------------------------------------- integers read back from report.json
 
+
 @pytest.mark.parametrize("where", ["cells_evaluated", "max_cells"])
 def test_report_integer_fields_written_as_floats_are_refused(where):
     from engine.contract import validator
@@ -255,7 +286,10 @@ def test_an_offset_written_as_a_float_is_E404_even_beside_other_errors(tmp_path)
     data["claims"][0]["provenance"]["end"] = 19.0
     data["claims"][0]["status"] = "done"  # a schema error elsewhere: both validators now see 19.0 too
     _, diags = validate_ruleset_document(load_text(yaml.safe_dump(data), str(path)), check_source=False)
-    assert sorted((d.code, d.pointer) for d in diags) == [("E100", "/claims/0/status"), ("E404", "/claims/0/provenance/end")]
+    assert sorted((d.code, d.pointer) for d in diags) == [
+        ("E100", "/claims/0/status"),
+        ("E404", "/claims/0/provenance/end"),
+    ]
 
 
 # ---------------------------------------------------------------- --patient is a project file like any other
@@ -305,10 +339,13 @@ def test_a_fifo_patient_is_refused_without_blocking(project, capsys, command, na
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-@pytest.mark.parametrize("content", [
-    "id: leak\nfacts: {egfr: 40}\n# " + SECRET + "\n",
-    json.dumps({"resourceType": "Bundle", "type": "collection", "id": SECRET, "entry": []}),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "id: leak\nfacts: {egfr: 40}\n# " + SECRET + "\n",
+        json.dumps({"resourceType": "Bundle", "type": "collection", "id": SECRET, "entry": []}),
+    ],
+)
 def test_a_patient_linked_out_of_its_folder_prints_nothing_of_the_target(project, tmp_path, capsys, command, content):
     outside = tmp_path / "elsewhere" / "secret.json"
     outside.parent.mkdir()
@@ -335,12 +372,29 @@ def test_the_bundle_sniff_reads_nothing_outside(tmp_path):
 def test_explain_json_escapes_terminal_controls_in_quotes(tmp_path, capsys):
     hostile = "Use 2 mg\u009b31m once\u202e daily. Avoid when eGFR is below 30."
     folder = tmp_path / "r"
-    write_ruleset(folder, "alpha", hostile, [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Use 2 mg\u009b31m once\u202e daily"}])
+    write_ruleset(
+        folder,
+        "alpha",
+        hostile,
+        [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Use 2 mg\u009b31m once\u202e daily"}],
+    )
     (folder / "patients").mkdir()
     patient = folder / "patients" / "p.yaml"
     patient.write_text("id: p\nfacts: {egfr: 40}\n", encoding="utf-8")
-    code, out = _run(capsys, "explain", "--patient", str(patient), "--rulesets", str(folder), "--source", "alpha",
-                     "--question", "dose", "--format", "json")
+    code, out = _run(
+        capsys,
+        "explain",
+        "--patient",
+        str(patient),
+        "--rulesets",
+        str(folder),
+        "--source",
+        "alpha",
+        "--question",
+        "dose",
+        "--format",
+        "json",
+    )
     assert code == 0, out
     assert "\u009b" not in out and "\u202e" not in out
     assert "\\u009b31m" in out and "\\u202e" in out
@@ -348,6 +402,7 @@ def test_explain_json_escapes_terminal_controls_in_quotes(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- a YAML flood: data in one pass, spans on demand
+
 
 def test_yaml_flood_is_capped_and_locates_only_what_it_reports(tmp_path):
     import time
@@ -374,14 +429,27 @@ def test_same_time_fhir_readings_of_40_and_40_point_0_agree():
     from engine.fhir import facts_from_bundle
 
     def weight(ident: str, value: Any) -> dict[str, Any]:
-        return {"resource": {"resourceType": "Observation", "id": ident, "status": "final",
-                             "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
-                             "effectiveDateTime": "2024-05-01", "subject": {"reference": "Patient/p1"},
-                             "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": "kg"}}}
+        return {
+            "resource": {
+                "resourceType": "Observation",
+                "id": ident,
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                "effectiveDateTime": "2024-05-01",
+                "subject": {"reference": "Patient/p1"},
+                "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": "kg"},
+            }
+        }
 
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
-        {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-05-15"}},
-        weight("w-int", 70), weight("w-float", 70.0)]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-05-15"}},
+            weight("w-int", 70),
+            weight("w-float", 70.0),
+        ],
+    }
     facts, notes = facts_from_bundle(bundle, as_of="2024-05-01")
     assert facts["weight_kg"] == 70
     assert not any("disagree" in str(n) for n in notes)

@@ -6,6 +6,7 @@
 - an answer is rendered in words by one function (engine.evaluate.answer_text), whatever form it comes in;
 - rulesets with errors are refused in one place, and the folder name is escaped there.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -47,8 +48,26 @@ CASES = [
     ("all_wrong", None, "ana", "", CONFLICT, None, "report_one_conflict.json", None),
     ("all_wrong", None, "ana", "", "C-0000000001", None, None, None),  # no report yet: recorded, nothing refreshed
     ("all_wrong", None, "ana", "", "C-0000000001", None, "report_one_conflict.json", "no conflict C-0000000001 in"),
-    ("source_correct", "lucius-label", "ana", "", CONFLICT, None, "report_one_conflict.json", "not one of the conflict's sources"),
-    ("source_correct", "jak\x1b]0;pwned\x07", "ana", "", CONFLICT, None, "report_one_conflict.json", "is not a source id"),
+    (
+        "source_correct",
+        "lucius-label",
+        "ana",
+        "",
+        CONFLICT,
+        None,
+        "report_one_conflict.json",
+        "not one of the conflict's sources",
+    ),
+    (
+        "source_correct",
+        "jak\x1b]0;pwned\x07",
+        "ana",
+        "",
+        CONFLICT,
+        None,
+        "report_one_conflict.json",
+        "is not a source id",
+    ),
     ("source_correct", None, "ana", "", CONFLICT, None, "report_one_conflict.json", "needs --source"),
     ("all_wrong", "jak-blog", "ana", "", CONFLICT, None, "report_one_conflict.json", "only for source_correct"),
     ("all_wrong", None, "ana\u2028# injected", "", CONFLICT, None, "report_one_conflict.json", "one line"),
@@ -56,23 +75,54 @@ CASES = [
     ("all_wrong", None, " ana", "", CONFLICT, None, "report_one_conflict.json", "start or end with spaces"),
     ("all_wrong", None, "ana", "tab\there", CONFLICT, None, "report_one_conflict.json", "one line"),
     ("all_wrong", None, "ana", "x" * 2001, CONFLICT, None, "report_one_conflict.json", "longer than 2000"),
-    ("all_wrong", None, "ana", "", CONFLICT, "reviews_unknown_disposition.yaml", "report_one_conflict.json", "error[E100]"),
+    (
+        "all_wrong",
+        None,
+        "ana",
+        "",
+        CONFLICT,
+        "reviews_unknown_disposition.yaml",
+        "report_one_conflict.json",
+        "error[E100]",
+    ),
 ]
 
 
 @pytest.mark.parametrize("kind, source, reviewer, note, conflict, reviews, report, expected", CASES)
-def test_cli_and_workbench_record_a_disposition_the_same_way(tmp_path, capsys, kind, source, reviewer, note, conflict, reviews,
-                                                             report, expected):
+def test_cli_and_workbench_record_a_disposition_the_same_way(
+    tmp_path, capsys, kind, source, reviewer, note, conflict, reviews, report, expected
+):
     by_cli, by_screen = _project(tmp_path / "cli", reviews, report), _project(tmp_path / "screen", reviews, report)
     before = _files(by_cli)
-    args = ["review", "--out", str(by_cli), "conflict", conflict, "--disposition", kind, "--reviewer", reviewer,
-            "--note", note, "--date", "2026-01-02"] + (["--source", source] if source is not None else [])
+    args = [
+        "review",
+        "--out",
+        str(by_cli),
+        "conflict",
+        conflict,
+        "--disposition",
+        kind,
+        "--reviewer",
+        reviewer,
+        "--note",
+        note,
+        "--date",
+        "2026-01-02",
+    ] + (["--source", source] if source is not None else [])
     code = cli.main(args)
     err = capsys.readouterr().err
     raised: ReviewError | None = None
     try:  # as tui/screens/conflicts.py calls it
-        save_disposition(by_screen / "reviews.yaml", conflict, kind, reviewer, note, source=source, date="2026-01-02",
-                         conflict_sources=["dr-oracle", "jak-blog"] if report else None)
+        save_disposition(
+            by_screen / "reviews.yaml",
+            conflict,
+            kind,
+            reviewer,
+            note,
+            source=source,
+            date="2026-01-02",
+            conflict_sources=["dr-oracle", "jak-blog"] if report else None,
+        )
     except ReviewError as exc:
         raised = exc
     assert _files(by_cli) == _files(by_screen)
@@ -85,7 +135,9 @@ def test_cli_and_workbench_record_a_disposition_the_same_way(tmp_path, capsys, k
     assert expected in err and expected in str(raised)
     if isinstance(raised, ReviewsUnusable):  # located diagnostics, one a line, as accord validate prints them
         assert err == "".join(d.format() + "\n" for d in raised.diagnostics).replace(str(by_screen), str(by_cli))
-        assert [(d.line, d.col, d.pointer) for d in raised.diagnostics] == [(4, 18, "/conflicts/C-0000000001/disposition")]
+        assert [(d.line, d.col, d.pointer) for d in raised.diagnostics] == [
+            (4, 18, "/conflicts/C-0000000001/disposition")
+        ]
     else:
         assert err.startswith("accord review: ") and "\x1b" not in err and "\u2028" not in err
 
@@ -94,7 +146,12 @@ def test_a_bad_conflict_id_is_a_usage_error_before_any_file_is_read(tmp_path, ca
     out = _project(tmp_path, report="report_one_conflict.json")
     (out / "report.json").write_text("{ not json", encoding="utf-8")
     before = _files(out)
-    assert cli.main(["review", "--out", str(out), "conflict", "C-12\x1b[2J", "--disposition", "all_wrong", "--reviewer", "ana"]) == 2
+    assert (
+        cli.main(
+            ["review", "--out", str(out), "conflict", "C-12\x1b[2J", "--disposition", "all_wrong", "--reviewer", "ana"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "is not a conflict id" in err and "\x1b" not in err and _files(out) == before
 
@@ -134,6 +191,7 @@ def test_relative_default_is_the_conflicts_folder_the_cli_always_printed(tmp_pat
 
 # ---------------------------------------------------------------- one answer renderer
 
+
 def _bundled_answers() -> list[Any]:
     from engine.derive import derive_facts
     from engine.evaluate import evaluate_patient
@@ -155,8 +213,16 @@ def test_every_answer_form_renders_through_one_function():
     from engine.testing import Outcome
 
     answers = _bundled_answers()
-    hostile = [Answer("s", "q", "conflicting", (ValueGroup("a\x1b[31m", ("s/a",), "a"), ValueGroup({"mg": 5, "every_days": 2}, ("s/b",), "b"))),
-               Answer("s", "q", "indeterminate", missing=("egfr", "age_years")), Answer("s", "q", "silent")]
+    hostile = [
+        Answer(
+            "s",
+            "q",
+            "conflicting",
+            (ValueGroup("a\x1b[31m", ("s/a",), "a"), ValueGroup({"mg": 5, "every_days": 2}, ("s/b",), "b")),
+        ),
+        Answer("s", "q", "indeterminate", missing=("egfr", "age_years")),
+        Answer("s", "q", "silent"),
+    ]
     assert {a.status for a in answers} >= {"answered", "silent"}
     for a in answers + hostile:
         words = a.summary()
@@ -176,6 +242,7 @@ def test_every_answer_form_renders_through_one_function():
 
 # ---------------------------------------------------------------- rulesets with errors: one refusal
 
+
 def test_broken_rulesets_refused_once_with_the_folder_escaped(tmp_path, capsys):
     rulesets = tmp_path / "r\x1b]0;pwned\x07"
     rulesets.mkdir()
@@ -192,13 +259,16 @@ def test_broken_rulesets_refused_once_with_the_folder_escaped(tmp_path, capsys):
 
 # ---------------------------------------------------------------- the report written after an analysis
 
+
 def test_report_written_after_analysis_keeps_a_disposition_recorded_meanwhile(tmp_path):
     import json
 
     from engine.review import load_report, write_report_with_reviews
 
     out = _project(tmp_path)
-    analysed = json.loads((HOSTILE / "report_one_conflict.json").read_text(encoding="utf-8"))  # the analysis's copy: no disposition
+    analysed = json.loads(
+        (HOSTILE / "report_one_conflict.json").read_text(encoding="utf-8")
+    )  # the analysis's copy: no disposition
     analysed["conflicts"][0]["description"] += " (analysed again)"
     save_disposition(out / "reviews.yaml", CONFLICT, "not_a_conflict", "bo", date="2026-01-03")  # recorded while it ran
     changed, written = write_report_with_reviews(out, analysed)
@@ -206,7 +276,11 @@ def test_report_written_after_analysis_keeps_a_disposition_recorded_meanwhile(tm
     on_disk = load_report(out)
     assert on_disk is not None and on_disk == written
     assert on_disk["conflicts"][0]["description"].endswith(" (analysed again)")
-    assert on_disk["conflicts"][0]["disposition"] == {"disposition": "not_a_conflict", "reviewer": "bo", "date": "2026-01-03"}
+    assert on_disk["conflicts"][0]["disposition"] == {
+        "disposition": "not_a_conflict",
+        "reviewer": "bo",
+        "date": "2026-01-03",
+    }
     assert on_disk["summary"]["high_without_disposition"] == []
     assert write_report_with_reviews(out, analysed)[0] == []  # same bytes: nothing rewritten
 
@@ -222,12 +296,15 @@ def test_report_not_written_over_unusable_reviews(tmp_path):
     assert _files(out) == before
 
 
-@pytest.mark.parametrize("text, problem", [
-    (None, None),
-    ("{ not json", "report.json:1:3: error[E004]: invalid JSON: Expecting property name"),
-    ('{"accord": 1, "conflicts": "x"}', "does not match schema/report.schema.json"),
-    ("[]", "is not of type 'object'"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (None, None),
+        ("{ not json", "report.json:1:3: error[E004]: invalid JSON: Expecting property name"),
+        ('{"accord": 1, "conflicts": "x"}', "does not match schema/report.schema.json"),
+        ("[]", "is not of type 'object'"),
+    ],
+)
 def test_the_workbench_reads_the_report_through_the_engine(tmp_path, text, problem):
     from engine.review import report_or_problem
 

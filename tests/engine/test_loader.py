@@ -1,4 +1,5 @@
 """The loader: JSON-compatible data, locations for every node, located rejections."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ def test_locations_are_one_based_line_and_column():
     assert doc.data == {"a": 1, "b": ["x", {"c": True}]}
     span = doc.spans[("b", 1, "c")]
     assert (span.line, span.col) == (4, 9)
-    assert doc.text[span.start:span.end] == "true"
+    assert doc.text[span.start : span.end] == "true"
     assert doc.key_spans[("b",)].line == 2
 
 
@@ -121,7 +122,11 @@ def test_libyaml_and_pure_python_parsers_agree(monkeypatch):
 # ---------------------------------------------------------------- the fast JSON path
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**80), 2**80) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**80), 2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=30,
 )
@@ -151,13 +156,16 @@ def test_fast_json_path_gives_the_event_builders_data_and_spans(value, indent):
     assert fast.spans == slow.spans and fast.key_spans == slow.key_spans
 
 
-@pytest.mark.parametrize("text,code", [
-    ('{"a": 1, "a": 2}', "E005"),
-    ('{"a": NaN}', "E004"),
-    ('{"a": [1,}', "E004"),
-    ('{"a": "bell\x7f"}', "E003"),
-    ("[" * 70 + "]" * 70, "E008"),
-])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ('{"a": 1, "a": 2}', "E005"),
+        ('{"a": NaN}', "E004"),
+        ('{"a": [1,}', "E004"),
+        ('{"a": "bell\x7f"}', "E003"),
+        ("[" * 70 + "]" * 70, "E008"),
+    ],
+)
 def test_fast_json_path_declines_and_the_builder_reports(text, code):
     with pytest.raises(LoadError) as info:
         load_text(text, "bad.json", as_json=True)
@@ -172,13 +180,16 @@ def test_json_file_diagnostics_are_located_through_lazy_spans(tmp_path):
     assert (doc.diagnostic(("a", "b", 2), "E100", "x").line, doc.diagnostic(("a", "b", 2), "E100", "x").col) == (4, 7)
 
 
-@pytest.mark.parametrize("name,text", [
-    ("x.yaml", "a: 1e999\n"),
-    ("x.yaml", "a: -1e999\n"),
-    ("x.yaml", "a: " + "9" * 5000 + "\n"),
-    ("x.json", '{"a": [1, 1e999]}'),
-    ("x.json", '{"a": ' + "9" * 5000 + "}"),
-])
+@pytest.mark.parametrize(
+    "name,text",
+    [
+        ("x.yaml", "a: 1e999\n"),
+        ("x.yaml", "a: -1e999\n"),
+        ("x.yaml", "a: " + "9" * 5000 + "\n"),
+        ("x.json", '{"a": [1, 1e999]}'),
+        ("x.json", '{"a": ' + "9" * 5000 + "}"),
+    ],
+)
 def test_numbers_beyond_float_range_are_located_errors(name, text):
     """1e999 would become infinity: no clinical threshold is infinite, and JSON has no such number."""
     with pytest.raises(LoadError) as info:
@@ -188,10 +199,43 @@ def test_numbers_beyond_float_range_are_located_errors(name, text):
 
 # ---------------------------------------------------------------- the data-only YAML pass
 
-YAML_PIECES = st.sampled_from([
-    "a", "b", "1", "-2.5", "1e999", "no", "~", "''", '"x"', "<<", ": ", ":", "- ", "-", ", ", "[", "]", "{", "}",
-    "&x ", "*x", "!t ", "!!str ", "? ", "#c", "\n", "\n  ", "\t", "|\n  t\n", "---\n", "é", "\x07", "'a: b'",
-])
+YAML_PIECES = st.sampled_from(
+    [
+        "a",
+        "b",
+        "1",
+        "-2.5",
+        "1e999",
+        "no",
+        "~",
+        "''",
+        '"x"',
+        "<<",
+        ": ",
+        ":",
+        "- ",
+        "-",
+        ", ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "&x ",
+        "*x",
+        "!t ",
+        "!!str ",
+        "? ",
+        "#c",
+        "\n",
+        "\n  ",
+        "\t",
+        "|\n  t\n",
+        "---\n",
+        "é",
+        "\x07",
+        "'a: b'",
+    ]
+)
 
 
 def _builder_outcome(text: str):
@@ -249,12 +293,15 @@ def _error(text: str, name: str) -> str:
     return info.value.diagnostic.format()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('{"a": [1, 2}\n', "r.json:1:12: error[E004]: invalid JSON: Expecting ',' delimiter"),
-    ('{\n  "a": 1\n  "b": 2\n}\n', "r.json:3:3: error[E004]: invalid JSON: Expecting ',' delimiter"),
-    ('{\n  "a": [1, 2,,]\n}\n', "r.json:2:14: error[E004]: invalid JSON: Expecting value"),
-    ('{"a": NaN,,}', "r.json:1:7: error[E004]: invalid JSON: NaN is not a JSON number"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('{"a": [1, 2}\n', "r.json:1:12: error[E004]: invalid JSON: Expecting ',' delimiter"),
+        ('{\n  "a": 1\n  "b": 2\n}\n', "r.json:3:3: error[E004]: invalid JSON: Expecting ',' delimiter"),
+        ('{\n  "a": [1, 2,,]\n}\n', "r.json:2:14: error[E004]: invalid JSON: Expecting value"),
+        ('{"a": NaN,,}', "r.json:1:7: error[E004]: invalid JSON: NaN is not a JSON number"),
+    ],
+)
 def test_a_json_file_syntax_error_is_json_s_at_json_s_position(text: str, expected: str) -> None:
     """The YAML builder reads .json files too, but a slip in one is reported as JSON, where JSON sees it."""
     assert _error(text, "r.json") == expected
@@ -266,7 +313,7 @@ def test_a_report_json_missing_a_comma_is_located_where_json_stops() -> None:
 
     text = (REPO / "conflicts" / "report.json").read_text(encoding="utf-8")
     cut = text.index(",\n", len(text) // 2)
-    broken = text[:cut] + text[cut + 1:]
+    broken = text[:cut] + text[cut + 1 :]
     try:
         json.loads(broken)
     except json.JSONDecodeError as exc:
@@ -274,10 +321,13 @@ def test_a_report_json_missing_a_comma_is_located_where_json_stops() -> None:
     assert _error(broken, "report.json") == f"report.json:{where}: error[E004]: invalid JSON: Expecting ',' delimiter"
 
 
-@pytest.mark.parametrize("text, code", [
-    ('{"a": "\x07",,}', "E003"),          # a control character: the builder's refusal comes first
-    ("[" * 200 + ",", "E008"),            # too deep, and broken
-    ('{"a": 1, "a": 2,,}', "E005"),       # a duplicate key before the syntax error
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ('{"a": "\x07",,}', "E003"),  # a control character: the builder's refusal comes first
+        ("[" * 200 + ",", "E008"),  # too deep, and broken
+        ('{"a": 1, "a": 2,,}', "E005"),  # a duplicate key before the syntax error
+    ],
+)
 def test_builder_refusals_still_come_first_in_a_broken_json_file(text: str, code: str) -> None:
     assert f"error[{code}]" in _error(text, "r.json")

@@ -1,4 +1,5 @@
 """engine.merge: "keep mine" merges claim by claim; a claim changed on both sides is a clash, nothing is lost."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,7 +54,11 @@ def test_same_change_on_both_sides_and_one_sided_changes_are_not_clashes() -> No
 def test_a_new_claim_of_mine_is_added_to_the_changed_file() -> None:
     from engine.claimedit import splice_claim
 
-    snippet = BASE[BASE.index("  - id: dr-oracle/elderly-dose"):].split("\n  - ")[0].replace("  - id: dr-oracle/elderly-dose", "id: dr-oracle/new-one")
+    snippet = (
+        BASE[BASE.index("  - id: dr-oracle/elderly-dose") :]
+        .split("\n  - ")[0]
+        .replace("  - id: dr-oracle/elderly-dose", "id: dr-oracle/new-one")
+    )
     snippet = "\n".join(line[4:] if line.startswith("    ") else line for line in snippet.split("\n")) + "\n"
     mine = splice_claim(load_text(BASE, "x.yaml"), snippet, None)
     theirs = edit_status(BASE, A, "approved")
@@ -81,10 +86,14 @@ def test_header_changed_on_both_sides_is_a_clash_and_unparsable_text_is_refused(
     mine = BASE.replace('title: "Baricitinib', 'title: "Mine: Baricitinib')
     assert merge_ruleset(BASE, mine, theirs).clashes == [OUTSIDE]
     header_only = merge_ruleset(BASE, mine, edit_status(BASE, A, "approved"))
-    assert header_only.clean and "Mine: Baricitinib" in header_only.text and claims(header_only.text)[A]["status"] == "approved"
+    assert (
+        header_only.clean
+        and "Mine: Baricitinib" in header_only.text
+        and claims(header_only.text)[A]["status"] == "approved"
+    )
     broken = merge_ruleset(BASE, edit_status(BASE, B, "approved"), BASE + "\n  - [unclosed\n")
     assert broken.text is None and broken.problem and "line" in broken.problem
-    dup = BASE + BASE[BASE.index("  - id: dr-oracle/elderly-dose"):]
+    dup = BASE + BASE[BASE.index("  - id: dr-oracle/elderly-dose") :]
     assert merge_ruleset(BASE, edit_status(BASE, B, "approved"), dup).problem
 
 

@@ -1,4 +1,5 @@
 """Output formats: text (colour rules), SARIF 2.1.0 against the official schema, GitHub annotations, JUnit XML."""
+
 from __future__ import annotations
 
 import io
@@ -36,11 +37,21 @@ def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ruleset_writer) -> P
     folder.mkdir()
     from tests.conftest import write_ruleset
 
-    write_ruleset(folder, "src-a", "Avoid if eGFR below 30. Take 2 mg daily.", [
-        {"question": "dose", "value": "not_recommended", "when": {"<": [{"var": "egf"}, 30]}, "quote": "Avoid if eGFR below 30"},
-        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily"},
-        {"question": "no_such_question", "value": 1, "quote": "Take 2 mg daily"},
-    ])
+    write_ruleset(
+        folder,
+        "src-a",
+        "Avoid if eGFR below 30. Take 2 mg daily.",
+        [
+            {
+                "question": "dose",
+                "value": "not_recommended",
+                "when": {"<": [{"var": "egf"}, 30]},
+                "quote": "Avoid if eGFR below 30",
+            },
+            {"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily"},
+            {"question": "no_such_question", "value": 1, "quote": "Take 2 mg daily"},
+        ],
+    )
     (folder / "dup.yaml").write_text("accord: 1\naccord: 1\n", encoding="utf-8")
     (folder / "syntax.yaml").write_text("claims: [\n", encoding="utf-8")
     (folder / "alias.yaml").write_text("a: &x 1\nb: *x\n", encoding="utf-8")
@@ -61,12 +72,21 @@ class _Tty(io.StringIO):
 
 
 def _diag(**kw) -> Diagnostic:
-    base = dict(path="rulesets/x.yaml", line=3, col=5, code="E201", message="unknown fact 'egf'", severity="error", pointer="/claims/0/when")
+    base = dict(
+        path="rulesets/x.yaml",
+        line=3,
+        col=5,
+        code="E201",
+        message="unknown fact 'egf'",
+        severity="error",
+        pointer="/claims/0/when",
+    )
     base.update(kw)
     return Diagnostic(**base)
 
 
 # ---------------------------------------------------------------- text and colour
+
 
 def test_text_is_unchanged_without_colour() -> None:
     d = _diag()
@@ -85,6 +105,7 @@ def test_error_is_red_and_text_survives_colouring() -> None:
     coloured = format_text(_diag(), color=True)
     assert "\x1b[31merror[E201]\x1b[0m" in coloured
     import re
+
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == _diag().format()
     assert "\x1b[33mwarning[W405]" in format_text(_diag(code="W405", severity="warning"), color=True)
 
@@ -109,6 +130,7 @@ def test_validate_json_payload_shape(capsys: pytest.CaptureFixture[str], broken:
 
 
 # ---------------------------------------------------------------- SARIF
+
 
 def test_sarif_of_broken_files_is_valid_against_the_official_schema(capsys, broken: Path, sarif_validator) -> None:
     assert main(["validate", "bad", "--format", "sarif"]) == 1
@@ -145,8 +167,12 @@ def test_sarif_with_no_findings_is_valid(sarif_validator) -> None:
 
 def test_sarif_extra_rules_and_properties(sarif_validator, tmp_path: Path) -> None:
     d = Diagnostic(str(tmp_path / "a b" / "r,1.yaml"), 7, 2, "between_sources", "sources disagree", "warning")
-    log = sarif_log([d], base=tmp_path, rules=[Rule("between_sources", "between-sources", "Two sources disagree.", "warning")],
-                    properties=[{"conflict": "c1"}])
+    log = sarif_log(
+        [d],
+        base=tmp_path,
+        rules=[Rule("between_sources", "between-sources", "Two sources disagree.", "warning")],
+        properties=[{"conflict": "c1"}],
+    )
     assert not list(sarif_validator.iter_errors(log))
     result = log["runs"][0]["results"][0]
     assert result["properties"] == {"conflict": "c1"}
@@ -160,6 +186,7 @@ def test_artifact_uri_is_relative(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- GitHub workflow commands
+
 
 def test_github_escaping_rules() -> None:
     assert escape_data("100% a\r\nb") == "100%25 a%0D%0Ab"
@@ -192,13 +219,22 @@ def test_validate_clean_rulesets_sarif_is_valid(capsys, monkeypatch, sarif_valid
 
 # ---------------------------------------------------------------- JUnit
 
+
 def test_junit_xml_is_well_formed_and_counts() -> None:
     suites = [
-        TestSuite("p1", [
-            TestCase("p1", "src-a/dose", file="rulesets/patients/p1.yaml", line=4),
-            TestCase("p1", "src-a/initiation", failure="expected recommended, got <do_not_start> & \x00silent", details="a\nb"),
-        ]),
-        TestSuite("p2 \"quoted\"", [TestCase("p2", "src-b/dose", skipped="no ruleset")]),
+        TestSuite(
+            "p1",
+            [
+                TestCase("p1", "src-a/dose", file="rulesets/patients/p1.yaml", line=4),
+                TestCase(
+                    "p1",
+                    "src-a/initiation",
+                    failure="expected recommended, got <do_not_start> & \x00silent",
+                    details="a\nb",
+                ),
+            ],
+        ),
+        TestSuite('p2 "quoted"', [TestCase("p2", "src-b/dose", skipped="no ruleset")]),
     ]
     text = junit_xml(suites)
     root = ET.fromstring(text.encode("utf-8"))
@@ -213,6 +249,7 @@ def test_junit_xml_is_well_formed_and_counts() -> None:
 
 
 # ---------------------------------------------------------------- progress
+
 
 class _Clock:
     def __init__(self) -> None:

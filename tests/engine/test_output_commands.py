@@ -1,4 +1,5 @@
 """--format on `accord test` (sarif, github, junit) over a small ruleset with one failing expectation."""
+
 from __future__ import annotations
 
 import json
@@ -18,19 +19,48 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "rs"
-    write_ruleset(folder, "src-a", "Take 2 mg daily. Avoid if eGFR below 30.", [
-        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {">=": [{"var": "egfr"}, 30]}, "quote": "Take 2 mg daily"},
-        {"question": "dose", "value": "not_recommended", "when": {"<": [{"var": "egfr"}, 30]}, "quote": "Avoid if eGFR below 30"},
-    ])
+    write_ruleset(
+        folder,
+        "src-a",
+        "Take 2 mg daily. Avoid if eGFR below 30.",
+        [
+            {
+                "question": "dose",
+                "value": {"mg": 2, "every_days": 1},
+                "when": {">=": [{"var": "egfr"}, 30]},
+                "quote": "Take 2 mg daily",
+            },
+            {
+                "question": "dose",
+                "value": "not_recommended",
+                "when": {"<": [{"var": "egfr"}, 30]},
+                "quote": "Avoid if eGFR below 30",
+            },
+        ],
+    )
     (folder / "patients").mkdir()
-    (folder / "patients" / "p1.yaml").write_text(yaml.safe_dump({
-        "id": "p1", "facts": {"egfr": 20},
-        "expected": {"src-a": {"dose": {"mg": 2, "every_days": 1}}},
-    }, sort_keys=False), encoding="utf-8")
-    (folder / "patients" / "p2.yaml").write_text(yaml.safe_dump({
-        "id": "p2", "facts": {"egfr": 80},
-        "expected": {"src-a": {"dose": {"mg": 2, "every_days": 1}}},
-    }, sort_keys=False), encoding="utf-8")
+    (folder / "patients" / "p1.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": "p1",
+                "facts": {"egfr": 20},
+                "expected": {"src-a": {"dose": {"mg": 2, "every_days": 1}}},
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    (folder / "patients" / "p2.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": "p2",
+                "facts": {"egfr": 80},
+                "expected": {"src-a": {"dose": {"mg": 2, "every_days": 1}}},
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     return folder
 
@@ -67,7 +97,9 @@ def test_text_unchanged(suite: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "expected 2 mg once daily, got not_recommended" in out and "2 expectations, 1 passed, 1 failed" in out
 
 
-def test_conflicts_as_sarif_and_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_conflicts_as_sarif_and_github(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Each conflict is a SARIF result at its first involved claim's file and line (report records as dicts)."""
     import io
 
@@ -75,17 +107,44 @@ def test_conflicts_as_sarif_and_github(tmp_path: Path, monkeypatch: pytest.Monke
     from engine.validate import validate_paths
 
     folder = tmp_path / "rs"
-    write_ruleset(folder, "src-a", "Take 2 mg daily.", [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily"}])
-    write_ruleset(folder, "src-b", "Use 4 mg, daily.", [{"question": "dose", "value": {"mg": 4, "every_days": 1}, "quote": "Use 4 mg, daily"}])
+    write_ruleset(
+        folder,
+        "src-a",
+        "Take 2 mg daily.",
+        [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily"}],
+    )
+    write_ruleset(
+        folder,
+        "src-b",
+        "Use 4 mg, daily.",
+        [{"question": "dose", "value": {"mg": 4, "every_days": 1}, "quote": "Use 4 mg, daily"}],
+    )
     monkeypatch.chdir(tmp_path)
     result = validate_paths(["rs"])
     assert result.ok
-    claim = {"source": "src-b", "value": {"mg": 4, "every_days": 1}, "status": "draft", "quote": "Use 4 mg, daily", "start": 0, "end": 15}
-    conflicts = [{"id": "C-0123456789", "kind": "between_sources", "question": "dose", "severity": "high", "sources": ["src-a", "src-b"],
-                  "description": "src-a says 2 mg once daily but src-b says 4 mg once daily where always",
-                  "claims": [{**claim, "id": "src-b/c0"}, {**claim, "id": "src-a/c0", "source": "src-a"}],
-                  "region": {"text": "always", "box": True, "cells": 1, "constraints": []}, "witness": {"facts": {}},
-                  "answers": [], "notes": []}]
+    claim = {
+        "source": "src-b",
+        "value": {"mg": 4, "every_days": 1},
+        "status": "draft",
+        "quote": "Use 4 mg, daily",
+        "start": 0,
+        "end": 15,
+    }
+    conflicts = [
+        {
+            "id": "C-0123456789",
+            "kind": "between_sources",
+            "question": "dose",
+            "severity": "high",
+            "sources": ["src-a", "src-b"],
+            "description": "src-a says 2 mg once daily but src-b says 4 mg once daily where always",
+            "claims": [{**claim, "id": "src-b/c0"}, {**claim, "id": "src-a/c0", "source": "src-a"}],
+            "region": {"text": "always", "box": True, "cells": 1, "constraints": []},
+            "witness": {"facts": {}},
+            "answers": [],
+            "notes": [],
+        }
+    ]
     out = io.StringIO()
     emit_conflicts(conflicts, result.rulesets, "sarif", out)
     log = json.loads(out.getvalue())

@@ -1,4 +1,5 @@
 """engine.patientedit: a patient's facts written back by targeted text changes."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ def test_changing_a_fact_replaces_only_its_value() -> None:
 def test_adding_a_fact_goes_after_the_last_one_with_its_indentation() -> None:
     facts = {**doc(BLOCK).data["facts"], "egfr": 25, "pregnant": False}
     out = write_facts(doc(BLOCK), facts)
-    assert out == BLOCK.replace("  weight_kg: 70\n", '  weight_kg: 70\n  egfr: 25\n  pregnant: false\n')
+    assert out == BLOCK.replace("  weight_kg: 70\n", "  weight_kg: 70\n  egfr: 25\n  pregnant: false\n")
     assert load_text(out).data["facts"] == facts
 
 
@@ -65,17 +66,19 @@ def test_removing_the_only_fact_leaves_an_empty_mapping() -> None:
     text = "id: p\nfacts:\n  age_years: 45\nexpected: {}\n"
     out = write_facts(doc(text), {})
     assert out == "id: p\nfacts: {}\nexpected: {}\n"
-    assert write_facts(doc(out), {"egfr": 1}) == "id: p\nfacts: {\"egfr\": 1}\nexpected: {}\n"
+    assert write_facts(doc(out), {"egfr": 1}) == 'id: p\nfacts: {"egfr": 1}\nexpected: {}\n'
 
 
 def test_json_files_stay_json() -> None:
     data = {"id": "p", "facts": {"age_years": 45, "sex": "female", "egfr": 60}, "expected": {}}
     text = json.dumps(data, indent=2) + "\n"
-    for wanted in ({"age_years": 46, "sex": "female", "egfr": 60},
-                   {"sex": "female", "egfr": 60},
-                   {"age_years": 45, "sex": "female"},
-                   {"age_years": 45, "sex": "female", "egfr": 60, "pregnant": True},
-                   {}):
+    for wanted in (
+        {"age_years": 46, "sex": "female", "egfr": 60},
+        {"sex": "female", "egfr": 60},
+        {"age_years": 45, "sex": "female"},
+        {"age_years": 45, "sex": "female", "egfr": 60, "pregnant": True},
+        {},
+    ):
         out = write_facts(doc(text, "p.json"), wanted)
         assert json.loads(out)["facts"] == wanted, out
         assert json.loads(out)["expected"] == {}

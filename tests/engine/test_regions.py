@@ -1,4 +1,5 @@
 """Region analysis on small synthetic rulesets with known overlaps, gaps and boundary disagreements."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,8 +42,13 @@ def check_witness(conflict, rulesets):
 def test_partition_cells_cover_range_with_points():
     part = partition(vocabulary().facts["egfr"], [30, 50])
     texts = [(c.low, c.high, c.low_closed, c.high_closed, c.point) for c in part.cells]
-    assert texts == [(0, 30, True, False, False), (30, 30, True, True, True), (30, 50, False, False, False),
-                     (50, 50, True, True, True), (50, 200, False, True, False)]
+    assert texts == [
+        (0, 30, True, False, False),
+        (30, 30, True, True, True),
+        (30, 50, False, False, False),
+        (50, 50, True, True, True),
+        (50, 200, False, True, False),
+    ]
     assert all(c.contains(c.value) for c in part.cells)
 
 
@@ -57,10 +63,14 @@ def test_partition_of_many_thresholds_is_ordered_and_complete():
 
 
 def test_overlap_within_source_found_with_witness(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"question": "dose", "value": TWO, "when": egfr(">=", 30), "quote": "Alpha says one thing"},
-        {"question": "dose", "value": ONE, "when": egfr("<=", 50), "quote": "Beta says another"},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"question": "dose", "value": TWO, "when": egfr(">=", 30), "quote": "Alpha says one thing"},
+            {"question": "dose", "value": ONE, "when": egfr("<=", 50), "quote": "Beta says another"},
+        ],
+    )
     conflicts, rulesets = conflicts_of(tmp_path)
     assert [c.kind for c in conflicts] == ["within_source"]
     c = conflicts[0]
@@ -73,11 +83,15 @@ def test_overlap_within_source_found_with_witness(tmp_path, ruleset_writer):
 
 
 def test_gap_between_bands(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"id": "alpha/above-50", "question": "dose", "value": TWO, "when": egfr(">", 50)},
-        {"id": "alpha/30-49", "question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}},
-        {"id": "alpha/below-30", "question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"id": "alpha/above-50", "question": "dose", "value": TWO, "when": egfr(">", 50)},
+            {"id": "alpha/30-49", "question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}},
+            {"id": "alpha/below-30", "question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
+        ],
+    )
     conflicts, rulesets = conflicts_of(tmp_path)
     assert [c.kind for c in conflicts] == ["gap"]
     gap = conflicts[0]
@@ -89,11 +103,15 @@ def test_gap_between_bands(tmp_path, ruleset_writer):
 
 
 def test_gap_covered_by_a_spanning_claim_is_still_a_hole_in_the_banding(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"id": "alpha/above-50", "question": "dose", "value": TWO, "when": egfr(">", 50)},
-        {"id": "alpha/30-49", "question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}},
-        {"id": "alpha/prose-30-60", "question": "dose", "value": TWO, "when": {"<=": [30, {"var": "egfr"}, 60]}},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"id": "alpha/above-50", "question": "dose", "value": TWO, "when": egfr(">", 50)},
+            {"id": "alpha/30-49", "question": "dose", "value": ONE, "when": {"<=": [30, {"var": "egfr"}, 49]}},
+            {"id": "alpha/prose-30-60", "question": "dose", "value": TWO, "when": {"<=": [30, {"var": "egfr"}, 60]}},
+        ],
+    )
     conflicts, _ = conflicts_of(tmp_path)
     gaps = [c for c in conflicts if c.kind == "gap"]
     assert len(gaps) == 1 and gaps[0].region["text"] == "49 < egfr <= 50"
@@ -102,14 +120,22 @@ def test_gap_covered_by_a_spanning_claim_is_still_a_hole_in_the_banding(tmp_path
 
 
 def test_boundary_disagreement_on_shared_threshold(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"question": "dose", "value": FOUR, "when": egfr(">=", 60)},
-        {"question": "dose", "value": TWO, "when": egfr("<", 60)},
-    ])
-    ruleset_writer("beta", TEXT, [
-        {"question": "dose", "value": FOUR, "when": egfr(">", 60)},
-        {"question": "dose", "value": TWO, "when": egfr("<=", 60)},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"question": "dose", "value": FOUR, "when": egfr(">=", 60)},
+            {"question": "dose", "value": TWO, "when": egfr("<", 60)},
+        ],
+    )
+    ruleset_writer(
+        "beta",
+        TEXT,
+        [
+            {"question": "dose", "value": FOUR, "when": egfr(">", 60)},
+            {"question": "dose", "value": TWO, "when": egfr("<=", 60)},
+        ],
+    )
     conflicts, rulesets = conflicts_of(tmp_path)
     assert [(c.kind, c.region["text"]) for c in conflicts] == [("boundary", "egfr = 60")]
     assert conflicts[0].witness == {"egfr": 60}
@@ -118,14 +144,26 @@ def test_boundary_disagreement_on_shared_threshold(tmp_path, ruleset_writer):
 
 
 def test_agreeing_rules_produce_nothing(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"question": "dose", "value": TWO, "when": egfr(">=", 30)},
-        {"question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
-    ])
-    ruleset_writer("beta", TEXT, [
-        {"question": "dose", "value": TWO, "when": {"and": [egfr(">=", 30), {"==": [{"var": "indication"}, "covid19"]}]}},
-        {"question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"question": "dose", "value": TWO, "when": egfr(">=", 30)},
+            {"question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
+        ],
+    )
+    ruleset_writer(
+        "beta",
+        TEXT,
+        [
+            {
+                "question": "dose",
+                "value": TWO,
+                "when": {"and": [egfr(">=", 30), {"==": [{"var": "indication"}, "covid19"]}]},
+            },
+            {"question": "dose", "value": "not_recommended", "when": egfr("<", 30)},
+        ],
+    )
     conflicts, _ = conflicts_of(tmp_path)
     assert conflicts == []
 
@@ -151,14 +189,30 @@ def test_different_measures_are_compared_but_never_equated(tmp_path, ruleset_wri
 
 
 def test_statement_questions_compared_directly(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"question": "vs_tofacitinib.thrombosis", "value": "higher", "when": True},
-        {"question": "indication_status", "value": "off_label", "when": {"==": [{"var": "indication"}, "alopecia_areata"]}},
-    ])
-    ruleset_writer("beta", TEXT, [
-        {"question": "vs_tofacitinib.thrombosis", "value": "similar", "when": True},
-        {"question": "indication_status", "value": "approved", "when": {"==": [{"var": "indication"}, "alopecia_areata"]}},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"question": "vs_tofacitinib.thrombosis", "value": "higher", "when": True},
+            {
+                "question": "indication_status",
+                "value": "off_label",
+                "when": {"==": [{"var": "indication"}, "alopecia_areata"]},
+            },
+        ],
+    )
+    ruleset_writer(
+        "beta",
+        TEXT,
+        [
+            {"question": "vs_tofacitinib.thrombosis", "value": "similar", "when": True},
+            {
+                "question": "indication_status",
+                "value": "approved",
+                "when": {"==": [{"var": "indication"}, "alopecia_areata"]},
+            },
+        ],
+    )
     conflicts, rulesets = conflicts_of(tmp_path)
     by_question = {c.question: c for c in conflicts}
     assert set(by_question) == {"vs_tofacitinib.thrombosis", "indication_status"}
@@ -171,13 +225,21 @@ def test_statement_questions_compared_directly(tmp_path, ruleset_writer):
 
 
 def test_witness_keeps_only_needed_facts(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [
-        {"question": "dose", "value": TWO, "when": {"and": [egfr(">=", 30), {"!": {"var": "pregnant"}}]}},
-    ])
-    ruleset_writer("beta", TEXT, [
-        {"question": "dose", "value": ONE, "when": egfr(">=", 45)},
-        {"question": "dose", "value": "contraindicated", "when": {"==": [{"var": "child_pugh"}, "C"]}},
-    ])
+    ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"question": "dose", "value": TWO, "when": {"and": [egfr(">=", 30), {"!": {"var": "pregnant"}}]}},
+        ],
+    )
+    ruleset_writer(
+        "beta",
+        TEXT,
+        [
+            {"question": "dose", "value": ONE, "when": egfr(">=", 45)},
+            {"question": "dose", "value": "contraindicated", "when": {"==": [{"var": "child_pugh"}, "C"]}},
+        ],
+    )
     conflicts, rulesets = conflicts_of(tmp_path)
     between = [c for c in conflicts if c.kind == "between_sources" and c.answers[1]["values"][0]["value"] == ONE]
     assert between
@@ -196,15 +258,37 @@ def _many_boolean_facts(tmp_path, ruleset_writer, count, linked=False):
     names = [n for n, f in vocabulary().facts.items() if f.type == "boolean"][:count]
     assert len(names) == count
     text = " ".join(f"Sentence {i}." for i in range(count + 1))
-    claims = [{"question": "initiation", "value": "do_not_start", "when": {"==": [{"var": n}, True]}, "quote": f"Sentence {i}."}
-              for i, n in enumerate(names)]
+    claims = [
+        {
+            "question": "initiation",
+            "value": "do_not_start",
+            "when": {"==": [{"var": n}, True]},
+            "quote": f"Sentence {i}.",
+        }
+        for i, n in enumerate(names)
+    ]
     if linked:
-        claims.append({"question": "initiation", "value": "use_with_caution", "quote": f"Sentence {count}.",
-                       "when": {"and": [{"==": [{"var": n}, False]} for n in names]}})
+        claims.append(
+            {
+                "question": "initiation",
+                "value": "use_with_caution",
+                "quote": f"Sentence {count}.",
+                "when": {"and": [{"==": [{"var": n}, False]} for n in names]},
+            }
+        )
     ruleset_writer("wide", text, claims)
-    ruleset_writer("narrow", "Only one.", [
-        {"question": "initiation", "value": "contraindicated", "when": {"==": [{"var": names[0]}, True]}, "quote": "Only one."},
-    ])
+    ruleset_writer(
+        "narrow",
+        "Only one.",
+        [
+            {
+                "question": "initiation",
+                "value": "contraindicated",
+                "when": {"==": [{"var": names[0]}, True]},
+                "quote": "Only one.",
+            },
+        ],
+    )
     return names
 
 
@@ -215,8 +299,11 @@ def test_a_grid_over_the_cell_budget_is_analysed_by_components(tmp_path, ruleset
     assert not small.not_analysed and small.questions["initiation"].method == "components"
     assert small.questions["initiation"].cells == {"narrow": 2, "wide": 64}
     found = [(f.kind, f.sources, f.region.count) for f in small.questions["initiation"].findings]
-    assert found == [(f.kind, f.sources, f.region.count) for f in full.questions["initiation"].findings] == [
-        ("between_sources", ("narrow", "wide"), 32)]
+    assert (
+        found
+        == [(f.kind, f.sources, f.region.count) for f in full.questions["initiation"].findings]
+        == [("between_sources", ("narrow", "wide"), 32)]
+    )
 
 
 def test_a_component_over_the_cell_budget_is_not_analysed_and_says_so(tmp_path, ruleset_writer):
@@ -224,7 +311,12 @@ def test_a_component_over_the_cell_budget_is_not_analysed_and_says_so(tmp_path, 
     rulesets = load(tmp_path)
     analysis = analyse(rulesets, max_cells=32)
     [skipped] = analysis.not_analysed
-    assert (skipped.question, skipped.source, skipped.cells, set(skipped.facts)) == ("initiation", "wide", 64, set(names))
+    assert (skipped.question, skipped.source, skipped.cells, set(skipped.facts)) == (
+        "initiation",
+        "wide",
+        64,
+        set(names),
+    )
     assert analysis.questions["initiation"].cells == {"narrow": 2}
     assert "--max-cells" in skipped.message(32)
     assert not analyse(rulesets, max_cells=64).not_analysed
@@ -266,9 +358,18 @@ def test_many_claims_on_a_large_grid_are_bounded_too(tmp_path, ruleset_writer):
     assert not over_budget(1 << 24, 128, 1 << 24) and over_budget(1 << 24, 129, 1 << 24)
     assert not over_budget(1 << 20, 2000, 1 << 24)  # 63 words on a million cells: allowed
     text = " ".join(f"Band {i}." for i in range(300))
-    ruleset_writer("bands", text, [
-        {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {">=": [{"var": "egfr"}, i / 2]}, "quote": f"Band {i}."}
-        for i in range(300)
-    ])
+    ruleset_writer(
+        "bands",
+        text,
+        [
+            {
+                "question": "dose",
+                "value": {"mg": 2, "every_days": 1},
+                "when": {">=": [{"var": "egfr"}, i / 2]},
+                "quote": f"Band {i}.",
+            }
+            for i in range(300)
+        ],
+    )
     [skipped] = analyse(load(tmp_path), max_cells=700).not_analysed  # 600 cells x 10 words > 4 x 700
     assert skipped.claims == 300 and skipped.cells <= 700 and "words of claim bits" in skipped.message(700)

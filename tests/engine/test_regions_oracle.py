@@ -5,6 +5,7 @@ rows, distinct lines) for speed; this module re-derives the same findings the
 slow, obvious way with engine.evaluate.answer on every cell of the product
 of both sources' partitions, for many generated rulesets (hypothesis).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,7 +28,9 @@ QUOTES = ["One", "Two", "Three", "Four", "Five", "Six"]
 VALUES = [{"mg": 1, "every_days": 1}, {"mg": 2, "every_days": 1}, {"mg": 4, "every_days": 1}, "not_recommended"]
 
 ATOMS = st.one_of(
-    st.builds(lambda op, t: {op: [{"var": "egfr"}, t]}, st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from([30, 50, 60])),
+    st.builds(
+        lambda op, t: {op: [{"var": "egfr"}, t]}, st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from([30, 50, 60])
+    ),
     st.builds(lambda op, t: {op: [{"var": "crcl"}, t]}, st.sampled_from(["<", ">="]), st.sampled_from([30, 60])),
     st.builds(lambda v: {"==": [{"var": "sex"}, v]}, st.sampled_from(["female", "male"])),
     st.builds(lambda v: {"==": [{"var": "renal_impairment"}, v]}, st.booleans()),
@@ -38,9 +41,15 @@ CLAIMS = st.lists(st.tuples(CONDITIONS, st.sampled_from(range(len(VALUES)))), mi
 
 def _rulesets(folder: Path, a: list, b: list):
     for source, claims in (("a-src", a), ("b-src", b)):
-        write_ruleset(folder, source, TEXT, [
-            {"question": "dose", "value": VALUES[v], "when": when, "quote": QUOTES[i]} for i, (when, v) in enumerate(claims)
-        ])
+        write_ruleset(
+            folder,
+            source,
+            TEXT,
+            [
+                {"question": "dose", "value": VALUES[v], "when": when, "quote": QUOTES[i]}
+                for i, (when, v) in enumerate(claims)
+            ],
+        )
     result = validate_paths([folder], check_patients=False)
     assert result.ok, [d.format() for d in result.diagnostics]
     return sorted(result.rulesets, key=lambda r: r.source_id)
@@ -67,7 +76,13 @@ def _brute_force(question_analysis, rulesets):
         for n, i in zip(names, combo):
             indices.setdefault(n, set()).add(i)
         found[label] = (count + 1, claims, indices)
-    return sorted(((count, tuple(sorted(claims)), {n: sorted(i) for n, i in sorted(indices.items())}) for count, claims, indices in found.values()), key=repr)
+    return sorted(
+        (
+            (count, tuple(sorted(claims)), {n: sorted(i) for n, i in sorted(indices.items())})
+            for count, claims, indices in found.values()
+        ),
+        key=repr,
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,7 +91,9 @@ def test_between_sources_matches_brute_force(a, b):
     with tempfile.TemporaryDirectory() as folder:
         rulesets = _rulesets(Path(folder), a, b)
     qa = analyse(rulesets, questions=["dose"]).questions["dose"]
-    got = sorted(((f.region.count, f.claims, f.region.indices) for f in qa.findings if f.kind in (BETWEEN, BOUNDARY)), key=repr)
+    got = sorted(
+        ((f.region.count, f.claims, f.region.indices) for f in qa.findings if f.kind in (BETWEEN, BOUNDARY)), key=repr
+    )
     assert got == _brute_force(qa, rulesets)
     for f in qa.findings:
         if f.kind in (BETWEEN, BOUNDARY):  # the witness is a cell of the region where both sources answer, differently
@@ -108,7 +125,9 @@ SHAPES = st.lists(st.integers(1, 4), min_size=1, max_size=4)
 @settings(max_examples=80, deadline=None)
 @given(SHAPES, st.data())
 def test_neighbour_runs_on_distinct_lines_match_a_naive_scan(shape, data):
-    k = np.array(data.draw(st.lists(st.integers(0, 3), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))).reshape(shape)
+    k = np.array(
+        data.draw(st.lists(st.integers(0, 3), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+    ).reshape(shape)
     axis = data.draw(st.integers(0, len(shape) - 1))
     lines, line_of, moved = _distinct_lines(k, axis)
     below, above = _neighbour_runs(lines, 1)
@@ -121,7 +140,9 @@ def test_neighbour_runs_on_distinct_lines_match_a_naive_scan(shape, data):
 @settings(max_examples=80, deadline=None)
 @given(SHAPES, st.data())
 def test_projections_are_any_over_the_other_axes(shape, data):
-    mask = np.array(data.draw(st.lists(st.booleans(), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))).reshape(shape)
+    mask = np.array(
+        data.draw(st.lists(st.booleans(), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+    ).reshape(shape)
     got = _projections(mask)
     assert len(got) == mask.ndim
     for axis, seen in enumerate(got):
@@ -130,11 +151,16 @@ def test_projections_are_any_over_the_other_axes(shape, data):
 
 
 def test_gap_kind_still_found_through_distinct_lines(tmp_path):
-    write_ruleset(tmp_path, "a-src", TEXT, [
-        {"question": "dose", "value": VALUES[0], "when": {"<": [{"var": "egfr"}, 30]}, "quote": "One"},
-        {"question": "dose", "value": VALUES[1], "when": {">=": [{"var": "egfr"}, 50]}, "quote": "Two"},
-        {"question": "dose", "value": VALUES[2], "when": {"==": [{"var": "sex"}, "male"]}, "quote": "Three"},
-    ])
+    write_ruleset(
+        tmp_path,
+        "a-src",
+        TEXT,
+        [
+            {"question": "dose", "value": VALUES[0], "when": {"<": [{"var": "egfr"}, 30]}, "quote": "One"},
+            {"question": "dose", "value": VALUES[1], "when": {">=": [{"var": "egfr"}, 50]}, "quote": "Two"},
+            {"question": "dose", "value": VALUES[2], "when": {"==": [{"var": "sex"}, "male"]}, "quote": "Three"},
+        ],
+    )
     rulesets = validate_paths([tmp_path], check_patients=False).rulesets
     gaps = [f for f in analyse(rulesets).questions["dose"].findings if f.kind == GAP]
     assert [(f.fact, f.region.indices["egfr"]) for f in gaps] == [("egfr", [1, 2])]

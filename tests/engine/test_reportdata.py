@@ -39,9 +39,17 @@ def mismatches(node: dict[str, Any], tp: Any, where: str, root: dict[str, Any]) 
             target = target[part]
         node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
     if "const" in node:
-        return [] if get_origin(tp) is Literal and get_args(tp) == (node["const"],) else [f"{where}: const {node['const']!r}, type {tp}"]
+        return (
+            []
+            if get_origin(tp) is Literal and get_args(tp) == (node["const"],)
+            else [f"{where}: const {node['const']!r}, type {tp}"]
+        )
     if "enum" in node:
-        if get_origin(tp) is Literal and set(get_args(tp)) == set(node["enum"]) and len(get_args(tp)) == len(node["enum"]):
+        if (
+            get_origin(tp) is Literal
+            and set(get_args(tp)) == set(node["enum"])
+            and len(get_args(tp)) == len(node["enum"])
+        ):
             return []
         return [f"{where}: enum {node['enum']}, type {tp}"]
     for key in ("oneOf", "anyOf"):
@@ -91,7 +99,9 @@ def _object(node: dict[str, Any], tp: Any, where: str, root: dict[str, Any]) -> 
     for key in sorted((set(props) | required) - keys):
         out.append(f"{where}/{key}: in the schema, not a key of {tp.__name__}")
     if set(tp.__required_keys__) != required:
-        out.append(f"{where}: required {sorted(required)} in the schema, {sorted(tp.__required_keys__)} in {tp.__name__}")
+        out.append(
+            f"{where}: required {sorted(required)} in the schema, {sorted(tp.__required_keys__)} in {tp.__name__}"
+        )
     closed = node.get("additionalProperties", True) is False
     for key in sorted(keys - set(props) - required):
         # An open object (no additionalProperties: false) may carry more keys; the type may name them, optional only.
@@ -126,7 +136,12 @@ def test_one_severity_order_the_vocabulary_and_the_report_agree_on() -> None:
     walk(vocab_schema)
     assert found and all(list(rd.SEVERITIES) == enum for enum in found)
     assert list(rd.SEVERITIES) == report
-    assert sorted(["low", "high", "unheard-of", "medium"], key=rd.severity_rank) == ["high", "medium", "low", "unheard-of"]
+    assert sorted(["low", "high", "unheard-of", "medium"], key=rd.severity_rank) == [
+        "high",
+        "medium",
+        "low",
+        "unheard-of",
+    ]
 
 
 def _bad(schema: dict[str, Any], change: Any) -> dict[str, Any]:
@@ -135,17 +150,31 @@ def _bad(schema: dict[str, Any], change: Any) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("change", [
-    pytest.param(lambda s: s["properties"].update(extra={"type": "string"}), id="property-added"),
-    pytest.param(lambda s: s["required"].remove("sources"), id="required-dropped"),
-    pytest.param(lambda s: s["properties"]["summary"]["required"].append("extra"), id="required-added"),
-    pytest.param(lambda s: s["properties"].pop("truncated"), id="property-removed"),
-    pytest.param(lambda s: s["$defs"]["conflict"]["properties"]["severity"]["enum"].append("critical"), id="enum-widened"),
-    pytest.param(lambda s: s["$defs"]["conflict"]["properties"]["threshold"].update(type="string"), id="type-changed"),
-    pytest.param(lambda s: s["$defs"]["conflict"]["properties"]["region"]["properties"]["constraints"]["items"]
-                 ["properties"]["values"]["items"].update(type=["string"]), id="union-narrowed"),
-    pytest.param(lambda s: s["properties"]["sources"]["items"]["properties"]["claims"].update(type="number"), id="integer-to-number"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda s: s["properties"].update(extra={"type": "string"}), id="property-added"),
+        pytest.param(lambda s: s["required"].remove("sources"), id="required-dropped"),
+        pytest.param(lambda s: s["properties"]["summary"]["required"].append("extra"), id="required-added"),
+        pytest.param(lambda s: s["properties"].pop("truncated"), id="property-removed"),
+        pytest.param(
+            lambda s: s["$defs"]["conflict"]["properties"]["severity"]["enum"].append("critical"), id="enum-widened"
+        ),
+        pytest.param(
+            lambda s: s["$defs"]["conflict"]["properties"]["threshold"].update(type="string"), id="type-changed"
+        ),
+        pytest.param(
+            lambda s: s["$defs"]["conflict"]["properties"]["region"]["properties"]["constraints"]["items"][
+                "properties"
+            ]["values"]["items"].update(type=["string"]),
+            id="union-narrowed",
+        ),
+        pytest.param(
+            lambda s: s["properties"]["sources"]["items"]["properties"]["claims"].update(type="number"),
+            id="integer-to-number",
+        ),
+    ],
+)
 def test_the_check_fails_when_the_schema_changes_without_the_type(change: Any) -> None:
     schema = _bad(_schema("report"), change)
     assert mismatches(schema, rd.Report, "", schema)
@@ -185,8 +214,12 @@ def conforms(value: Any, tp: Any) -> bool:
         return isinstance(value, dict) and all(conforms(v, get_args(tp)[1]) for v in value.values())
     if is_typeddict(tp):
         hints = get_type_hints(tp)
-        return (isinstance(value, dict) and set(tp.__required_keys__) <= set(value) and set(value) <= set(hints)
-                and all(conforms(v, hints[k]) for k, v in value.items()))
+        return (
+            isinstance(value, dict)
+            and set(tp.__required_keys__) <= set(value)
+            and set(value) <= set(hints)
+            and all(conforms(v, hints[k]) for k, v in value.items())
+        )
     if tp is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if tp is int:

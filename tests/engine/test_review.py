@@ -1,4 +1,5 @@
 """Review workflow: allowed transitions, targeted ruleset edits, history, dispositions and orphans."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,10 +28,14 @@ def test_transitions_defined_once():
 
 
 def test_claim_status_edit_is_targeted_and_recorded(tmp_path, ruleset_writer):
-    path = ruleset_writer("alpha", TEXT, [
-        {"id": "alpha/one", "question": "initiation", "value": "recommended", "status": "submitted"},
-        {"id": "alpha/two", "question": "initiation", "value": "recommended", "status": "submitted"},
-    ])
+    path = ruleset_writer(
+        "alpha",
+        TEXT,
+        [
+            {"id": "alpha/one", "question": "initiation", "value": "recommended", "status": "submitted"},
+            {"id": "alpha/two", "question": "initiation", "value": "recommended", "status": "submitted"},
+        ],
+    )
     original = "# reviewers: keep this comment\n" + path.read_text(encoding="utf-8")
     path.write_text(original, encoding="utf-8")
     reviews = tmp_path / "conflicts" / "reviews.yaml"
@@ -41,7 +46,15 @@ def test_claim_status_edit_is_targeted_and_recorded(tmp_path, ruleset_writer):
     assert edited.replace("status: under_review", "status: submitted") == original
     data, diags = load_reviews(reviews)
     assert not diags
-    assert data["claims"]["alpha/two"] == [{"from": "submitted", "status": "under_review", "reviewer": "ana", "date": "2026-01-02", "note": "checking the label"}]
+    assert data["claims"]["alpha/two"] == [
+        {
+            "from": "submitted",
+            "status": "under_review",
+            "reviewer": "ana",
+            "date": "2026-01-02",
+            "note": "checking the label",
+        }
+    ]
     with pytest.raises(ReviewError, match="can move to approved, rejected"):
         change_claim_status(tmp_path, reviews, "alpha/two", "draft", "ana", "no", "2026-01-02")
     with pytest.raises(ReviewError, match="note"):
@@ -53,7 +66,9 @@ def test_claim_status_edit_is_targeted_and_recorded(tmp_path, ruleset_writer):
 
 
 def test_cli_claim_review(tmp_path, ruleset_writer, capsys):
-    ruleset_writer("alpha", TEXT, [{"id": "alpha/one", "question": "initiation", "value": "recommended", "status": "draft"}])
+    ruleset_writer(
+        "alpha", TEXT, [{"id": "alpha/one", "question": "initiation", "value": "recommended", "status": "draft"}]
+    )
     base = ["review", "--rulesets", str(tmp_path), "--out", str(tmp_path / "c")]
     assert cli.main(base + ["claim", "alpha/one", "--status", "approved", "--reviewer", "a", "--note", "n"]) == 1
     assert "can move to submitted" in capsys.readouterr().err
@@ -63,12 +78,23 @@ def test_cli_claim_review(tmp_path, ruleset_writer, capsys):
 
 def test_dispositions_and_orphans(tmp_path):
     data = {"accord": 1, "conflicts": {}, "claims": {}}
-    record_disposition(data, "C-0000000001", "source_correct", "ana", "label wins", source="beta", date="2026-01-01", conflict_sources=["alpha", "beta"])
+    record_disposition(
+        data,
+        "C-0000000001",
+        "source_correct",
+        "ana",
+        "label wins",
+        source="beta",
+        date="2026-01-01",
+        conflict_sources=["alpha", "beta"],
+    )
     record_disposition(data, "C-0000000002", "needs_expert", "ana", date="2026-01-01")
     with pytest.raises(ReviewError):
         record_disposition(data, "C-0000000003", "source_correct", "ana")
     with pytest.raises(ReviewError):
-        record_disposition(data, "C-0000000003", "source_correct", "ana", source="zeta", conflict_sources=["alpha", "beta"])
+        record_disposition(
+            data, "C-0000000003", "source_correct", "ana", source="zeta", conflict_sources=["alpha", "beta"]
+        )
     path = tmp_path / "reviews.yaml"
     assert save_reviews(path, data) and not save_reviews(path, data)
     loaded, diags = load_reviews(path)
@@ -98,7 +124,9 @@ def test_saved_reviews_are_schema_valid_and_bad_dispositions_refused(tmp_path):
 
     data, diags = load_reviews(tmp_path / "missing.yaml")
     assert not diags and data == {"accord": 1, "conflicts": {}, "claims": {}}
-    record_disposition(data, "C-00000000c1", "source_correct", "ana", note="label wins", source="lucius-label", date="2025-01-02")
+    record_disposition(
+        data, "C-00000000c1", "source_correct", "ana", note="label wins", source="lucius-label", date="2025-01-02"
+    )
     record_disposition(data, "C-00000000c2", "needs_expert", "ana", date="2025-01-02")
     with pytest.raises(ReviewError):
         record_disposition(data, "C-00000000c3", "maybe", "ana")
@@ -108,5 +136,10 @@ def test_saved_reviews_are_schema_valid_and_bad_dispositions_refused(tmp_path):
     save_reviews(path, data)
     written = load_file(path).data
     assert not list(validator("reviews").iter_errors(written))
-    assert written["conflicts"]["C-00000000c1"] == {"disposition": {"source_correct": "lucius-label"}, "reviewer": "ana", "date": "2025-01-02", "note": "label wins"}
+    assert written["conflicts"]["C-00000000c1"] == {
+        "disposition": {"source_correct": "lucius-label"},
+        "reviewer": "ana",
+        "date": "2025-01-02",
+        "note": "label wins",
+    }
     assert set(written["conflicts"]) == {"C-00000000c1", "C-00000000c2"}

@@ -1,4 +1,5 @@
 """The rule checker: facts exist, types match, enums hold, conditions are conditions."""
+
 from __future__ import annotations
 
 import pytest
@@ -55,7 +56,7 @@ def test_invalid_rules(rule, expected):
 
 
 def test_typo_suggestion():
-    (_, _, message), = check_rule({"<": [{"var": "egrf"}, 30]}, vocabulary())
+    ((_, _, message),) = check_rule({"<": [{"var": "egrf"}, 30]}, vocabulary())
     assert "did you mean 'egfr'" in message
 
 
@@ -66,7 +67,12 @@ def test_whitelist_comes_from_schema_and_excludes_code_paths():
 
 
 def test_facts_used_in_order():
-    rule = {"and": [{">": [{"var": "age_years"}, 65]}, {"or": [{"var": "pregnant"}, {"<": [{"var": "egfr"}, {"var": "age_years"}]}]}]}
+    rule = {
+        "and": [
+            {">": [{"var": "age_years"}, 65]},
+            {"or": [{"var": "pregnant"}, {"<": [{"var": "egfr"}, {"var": "age_years"}]}]},
+        ]
+    }
     assert facts_used(rule) == ["age_years", "pregnant", "egfr"]
 
 
@@ -79,6 +85,7 @@ def test_operations_used_at_any_depth():
 
 
 # ---------------------------------------------------------------- size (E208)
+
 
 def wide_or(comparisons):
     """An `or` of comparisons: 1 + 2 x comparisons operations (each comparison holds a var)."""
@@ -94,14 +101,16 @@ def test_operations_are_objects_and_literal_lists_add_none():
 
 
 def test_a_rule_at_the_limit_is_checked_and_one_over_is_e208_alone():
-    at_limit = {"or": [*wide_or((MAX_OPERATIONS - 1) // 2)["or"]] + ([{"var": "pregnant"}] if MAX_OPERATIONS % 2 == 0 else [])}
+    at_limit = {
+        "or": [*wide_or((MAX_OPERATIONS - 1) // 2)["or"]] + ([{"var": "pregnant"}] if MAX_OPERATIONS % 2 == 0 else [])
+    }
     assert operation_count(at_limit, 10**9) == MAX_OPERATIONS
     assert check_rule(at_limit, vocabulary()) == []
     over = {"or": [*at_limit["or"], {"var": "pregnant"}]}
     assert operation_count(over, 10**9) == MAX_OPERATIONS + 1
     # E208 at the rule itself, and nothing else: the checker does not walk it (its unknown fact is not reported)
     over["or"].append({"var": "no_such_fact"})
-    (path, code, message), = check_rule(over, vocabulary())
+    ((path, code, message),) = check_rule(over, vocabulary())
     assert (path, code) == ((), "E208") and f"{MAX_OPERATIONS:,}" in message
 
 

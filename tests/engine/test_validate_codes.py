@@ -1,4 +1,5 @@
 """A bad file for every diagnostic code: each is found, located and reported as its code."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,108 +43,141 @@ def case_E001(tmp):
     base(tmp)
     return [tmp, tmp / "nope.yaml"]
 
+
 def case_E002(tmp):
     (tmp / "big.yaml").write_bytes(b"# x\n" * (1_500_000))
+
 
 def case_E003(tmp):
     (tmp / "bad.yaml").write_bytes(b"accord: 1\ntitle: \xff\n")
 
+
 def case_E004(tmp):
     (tmp / "bad.yaml").write_text("accord: [1,\n")
+
 
 def case_E005(tmp):
     edit(base(tmp), "status: submitted", "status: submitted\n  status: draft")
 
+
 def case_E006(tmp):
     edit(base(tmp), "accord: 1", "accord: &one 1")
+
 
 def case_E007(tmp):
     edit(base(tmp), "accord: 1", "accord: !!int 1")
 
+
 def case_E008(tmp):
     edit(base(tmp), "when: true", "when: " + "[" * 80 + "]" * 80)
+
 
 def case_E009(tmp):
     (tmp / "two.yaml").write_text("accord: 1\n---\naccord: 1\n")
 
+
 def case_E100(tmp):
     edit(base(tmp), "status: submitted", "status: done")
+
 
 def case_E200(tmp):
     base(tmp, when={"method": ["", "__class__"]})
 
+
 def case_E201(tmp):
     base(tmp, when={"<": [{"var": "egfrr"}, 30]})
+
 
 def case_E202(tmp):
     base(tmp, when={"<": [{"var": "egfr"}, "30"]})
 
+
 def case_E203(tmp):
     base(tmp, when={"==": [{"var": "sex"}, "woman"]})
+
 
 def case_E204(tmp):
     base(tmp, when={"<": [{"var": ["egfr", 0]}, 30]})
 
+
 def case_E205(tmp):
     base(tmp, when={"<": [{"var": "egfr"}]})
+
 
 def case_E206(tmp):
     base(tmp, when={"<": [{"/": [{"var": "egfr"}, 0]}, 30]})
 
+
 def case_E207(tmp):
-    base(tmp, when={"<": [{"var": "egfr"}, 10 ** 400]})
+    base(tmp, when={"<": [{"var": "egfr"}, 10**400]})
+
 
 def case_E208(tmp):
     base(tmp, when={"or": [{"<": [{"var": "egfr"}, 30 - i]} for i in range(500)]})  # 1,001 operations
 
+
 def case_E210(tmp):
     base(tmp, question="dosage")
 
+
 def case_E211(tmp):
     base(tmp, value={"mg": -2, "every_days": 1})
+
 
 def case_E300(tmp):
     path = base(tmp)
     mutate(path, lambda d: d["claims"].append(dict(d["claims"][0])))
 
+
 def case_E301(tmp):
     base(tmp, id="other/c0")
+
 
 def case_E302(tmp):
     path = base(tmp)
     path.rename(tmp / "renamed.yaml")
 
+
 def case_E400(tmp):
     base(tmp)
     (tmp / "sources" / "src.txt").unlink()
+
 
 def case_E401(tmp):
     base(tmp)
     (tmp / "sources" / "src.txt").write_text("Preface. " + TEXT, encoding="utf-8")
 
+
 def case_E402(tmp):
     mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(exact="Use 3 mg once daily"))
+
 
 def case_W403(tmp):
     return case_E401(tmp)
 
+
 def case_E404(tmp):
     mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(end=10_000))
 
+
 def case_W405(tmp):
     mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(suffix="something else"))
+
 
 def case_E500(tmp):
     base(tmp)
     patient(tmp, "id: p1\nfacts: {egfr: high, pregnent: true}\n")
 
+
 def case_E501(tmp):
     base(tmp)
     patient(tmp, "id: p1\nfacts: {egfr: 40}\nexpected: {src: {dose: {mg: 0, every_days: 1}}}\n")
 
+
 def case_W502(tmp):
     base(tmp)
     patient(tmp, "id: p1\nfacts: {age_years: -5, sex: female, serum_creatinine_mg_dl: 0.1}\n")
+
 
 def case_E010(tmp):
     base(tmp)
@@ -151,8 +185,10 @@ def case_E010(tmp):
     outside.write_text("secret: do-not-print\n", encoding="utf-8")
     (tmp / "link.yaml").symlink_to(outside)
 
+
 def case_E011(tmp):
     mutate(base(tmp), lambda d: d["claims"].extend([1] * 250))
+
 
 def case_W503(tmp):
     edit(base(tmp), "status: submitted", "status: done")

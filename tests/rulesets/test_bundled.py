@@ -1,4 +1,5 @@
 """The bundled rulesets and test patients: valid, fully reviewed, anchored, and passing."""
+
 from __future__ import annotations
 
 import subprocess
@@ -46,13 +47,13 @@ def test_every_quote_is_verbatim_at_its_offsets(source):
     assert data["claims"]
     for claim in data["claims"]:
         p = claim["provenance"]
-        assert text[p["start"]:p["end"]] == p["exact"], claim["id"]
-        assert text[max(0, p["start"] - len(p["prefix"])):p["start"]] == p["prefix"], claim["id"]
-        assert text[p["end"]:p["end"] + len(p["suffix"])] == p["suffix"], claim["id"]
+        assert text[p["start"] : p["end"]] == p["exact"], claim["id"]
+        assert text[max(0, p["start"] - len(p["prefix"])) : p["start"]] == p["prefix"], claim["id"]
+        assert text[p["end"] : p["end"] + len(p["suffix"])] == p["suffix"], claim["id"]
         assert claim["status"] == "submitted"
     for span in data.get("excluded", []):
         if "exact" in span:
-            assert text[span["start"]:span["end"]] == span["exact"]
+            assert text[span["start"] : span["end"]] == span["exact"]
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -64,7 +65,10 @@ def test_first_line_points_editors_at_the_schema(source):
 def test_all_patient_expectations_pass():
     report = run_tests([RULESETS])
     assert report.diagnostics == []
-    failures = [f"{o.path}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}" for o in report.failed]
+    failures = [
+        f"{o.path}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}"
+        for o in report.failed
+    ]
     assert failures == []
     assert len(report.outcomes) >= 200
 

@@ -1,4 +1,5 @@
 """TUI test helpers: a tmp copy of the fixed fixture folder, and waiting for workers."""
+
 from __future__ import annotations
 
 import asyncio

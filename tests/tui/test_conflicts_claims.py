@@ -1,4 +1,5 @@
 """Conflicts screen: c and o on claims whose ids hold `/` (they used to close the app), and g after a disposition."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,17 @@ def test_widget_id_is_valid_unique_and_stable() -> None:
 
     from tui.ids import widget_id
 
-    keys = ["mine", "dr-oracle/oat3-dose", "dr-oracle-oat3-dose", "1st", "", "a b\x1b]0;x\x07", "ü/ñ", "[bold]x[/]", "-" * 200]
+    keys = [
+        "mine",
+        "dr-oracle/oat3-dose",
+        "dr-oracle-oat3-dose",
+        "1st",
+        "",
+        "a b\x1b]0;x\x07",
+        "ü/ñ",
+        "[bold]x[/]",
+        "-" * 200,
+    ]
     taken: set[str] = set()
     ids = [widget_id("choice", k, taken) for k in keys]
     for i in ids:
@@ -72,8 +83,15 @@ def _check_output(root: Path) -> tuple[int, str]:
     """`accord conflicts --check` on the tmp folder: (exit code, stderr)."""
     from engine.commands.conflicts import run
 
-    args = argparse.Namespace(rulesets=str(root / "rulesets"), out=str(root / "conflicts"), check=True, reviews=None,
-                              max_cells=None, format="text", quiet=True)
+    args = argparse.Namespace(
+        rulesets=str(root / "rulesets"),
+        out=str(root / "conflicts"),
+        check=True,
+        reviews=None,
+        max_cells=None,
+        format="text",
+        quiet=True,
+    )
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = run(args)

@@ -1,4 +1,5 @@
 """Conflicts screen: lazy filter menus, a big report filled in, readable ids."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -100,7 +101,9 @@ async def test_ids_and_every_column_are_readable_at_120_columns(workdir: Path) -
         assert header.split() == ["Conflict", "Severity", "Kind", "Question", "Sources", "Review"]
         for c, line in zip(screen.shown, lines[1:]):
             assert line.split()[0] == c["id"]  # whole, first
-            assert line.rstrip().endswith(str(table.get_row_at(lines.index(line) - 1)[-1])), line  # the review is not cut
+            assert line.rstrip().endswith(str(table.get_row_at(lines.index(line) - 1)[-1])), (
+                line
+            )  # the review is not cut
         assert any("…" in line for line in lines[1:])  # long questions/sources give way, ending in …
         assert max(len(line.rstrip()) for line in lines) <= 120
         # wider terminal: nothing needs cutting any more
@@ -120,7 +123,9 @@ async def test_sources_left_out_of_the_analysis_are_said_above_the_table(workdir
 
     report_path = workdir / "conflicts" / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    report["analysis"]["not_analysed"] = [{"question": "initiation", "source": "lucius-label", "cells": 2**30, "facts": ["pregnant"], "claims": 9}]
+    report["analysis"]["not_analysed"] = [
+        {"question": "initiation", "source": "lucius-label", "cells": 2**30, "facts": ["pregnant"], "claims": 9}
+    ]
     report_path.write_text(json.dumps(report), encoding="utf-8")
     async with workbench(workdir / "rulesets", "4") as (app, pilot):
         summary = str(app.screen.query_one("#conflicts-summary", Static).render())
@@ -131,7 +136,9 @@ def change_a_dose(workdir: Path) -> None:
     """Edit a ruleset after its report was written: minimal-medicine's RA dose becomes 1 mg, so the report is stale."""
     ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
     text = ruleset.read_text(encoding="utf-8")
-    ruleset.write_text(text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8")
+    ruleset.write_text(
+        text.replace('value: {"mg": 2, "every_days": 1}', 'value: {"mg": 1, "every_days": 1}', 1), encoding="utf-8"
+    )
 
 
 @run_async
@@ -159,7 +166,9 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
     from engine import cli
 
     written = {name: (workdir / "conflicts" / name).read_bytes() for name in ("report.json", "report.md")}
-    assert cli.main(["conflicts", "--rulesets", str(workdir / "rulesets"), "--out", str(workdir / "conflicts"), "-q"]) == 0
+    assert (
+        cli.main(["conflicts", "--rulesets", str(workdir / "rulesets"), "--out", str(workdir / "conflicts"), "-q"]) == 0
+    )
     assert {name: (workdir / "conflicts" / name).read_bytes() for name in written} == written
 
 

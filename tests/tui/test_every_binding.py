@@ -7,6 +7,7 @@ escape closes it. After every key the app must be
 running, with no exception and nothing caught by tui.guard (a caught
 exception is a bug this test reports, not hides).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,12 @@ import pytest
 
 from tests.tui.conftest import FIXTURES, run_async, settle, workbench
 
-SCREENS = {"1": "tui.screens.rulesets:RulesetsScreen", "2": "tui.screens.sources:SourcesScreen",
-           "3": "tui.screens.patients:PatientsScreen", "4": "tui.screens.conflicts:ConflictsScreen"}
+SCREENS = {
+    "1": "tui.screens.rulesets:RulesetsScreen",
+    "2": "tui.screens.sources:SourcesScreen",
+    "3": "tui.screens.patients:PatientsScreen",
+    "4": "tui.screens.conflicts:ConflictsScreen",
+}
 SKIP = {"ctrl+q"}  # quitting is tested on its own (test_never_dies); here it would end the drive
 TIMINGS: dict[str, float] = {}
 SIZE = (80, 24)  # small: rendering is most of the cost, and the keys do not depend on the layout
@@ -44,7 +49,9 @@ def hostile_folder(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "hostile", tmp_path, dirs_exist_ok=True)
     os.mkfifo(tmp_path / "rulesets" / "sources" / "fifo.txt")
     (tmp_path / "rulesets" / "fifo-source.yaml").write_text(
-        "accord: 1\nsource: {id: fifo-source, title: A FIFO, kind: label, text: sources/fifo.txt}\nclaims: []\n", encoding="utf-8")
+        "accord: 1\nsource: {id: fifo-source, title: A FIFO, kind: label, text: sources/fifo.txt}\nclaims: []\n",
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -77,7 +84,7 @@ async def back_to(pilot, screen, where: str, tried: set[type]) -> None:
         if len(app.screen_stack) == 1:
             break
         opened = app.screen
-        for key in ([] if type(opened) in tried else keys_of(type(opened))):
+        for key in [] if type(opened) in tried else keys_of(type(opened)):
             if key in ("escape", "enter", "y", "ctrl+s") or app.screen is not opened:
                 continue  # closing or saving keys last: the point is to try the rest on the open thing
             await pilot.press(key)

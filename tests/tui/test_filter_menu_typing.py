@@ -1,4 +1,5 @@
 """Filter menus: typing narrows the options (case-insensitive), backspace widens, enter picks, escape closes."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,18 +64,24 @@ async def test_a_forty_value_menu_narrows_and_keeps_the_current_value_highlighte
 
     from tui.widgets.filter_button import FilterMenu
 
-    options = [("question: all", "__all__")] + [(f"question: {q}", q) for q in
-                                                 [f"dose_{i:02d}" for i in range(20)] + [f"Renal_Limit_{i:02d}" for i in range(20)]]
+    options = [("question: all", "__all__")] + [
+        (f"question: {q}", q)
+        for q in [f"dose_{i:02d}" for i in range(20)] + [f"Renal_Limit_{i:02d}" for i in range(20)]
+    ]
     picked: list[str | None] = []
     app = App()
     async with app.run_test(size=(100, 40)) as pilot:
-        app.push_screen(FilterMenu("Filter by question", options, "Renal_Limit_05", match_prefix="question: "), picked.append)
+        app.push_screen(
+            FilterMenu("Filter by question", options, "Renal_Limit_05", match_prefix="question: "), picked.append
+        )
         await pilot.pause()
         menu = app.screen
         ol = menu.query_one(OptionList)
         assert ol.option_count == 41 and menu.highlighted_value == "Renal_Limit_05"
         await pilot.press(*"renal")
-        assert ol.option_count == 20 and menu.highlighted_value == "Renal_Limit_05"  # the current value stays highlighted
+        assert (
+            ol.option_count == 20 and menu.highlighted_value == "Renal_Limit_05"
+        )  # the current value stays highlighted
         await pilot.press(*"_limit_1")
         assert [value for _label, value in menu.shown] == [f"Renal_Limit_1{i}" for i in range(10)]
         assert menu.highlighted_value == "Renal_Limit_10"  # the current value is gone: the first match

@@ -1,4 +1,5 @@
 """End-to-end flows of the workbench, driven with Textual's pilot on tmp copies of the fixtures."""
+
 from __future__ import annotations
 
 import errno
@@ -99,7 +100,10 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
         assert editor.claim_id in reviews and "under_review" in reviews
         steps = load_file(workdir / "conflicts" / "reviews.yaml").data["claims"][editor.claim_id]
         assert [(s["from"], s["status"], s["note"]) for s in steps] == [
-            ("draft", "submitted", "step submitted"), ("submitted", "under_review", "step under_review"), ("under_review", "approved", "step approved")]
+            ("draft", "submitted", "step submitted"),
+            ("submitted", "under_review", "step under_review"),
+            ("under_review", "approved", "step approved"),
+        ]
 
 
 @run_async
@@ -153,7 +157,9 @@ async def test_set_a_disposition(workdir: Path) -> None:
 
         report = json.loads((workdir / "conflicts" / "report.json").read_text())
         refreshed = next(c for c in report["conflicts"] if c["id"] == "C-5716bbf7af")
-        assert refreshed["disposition"]["disposition"] == {"source_correct": "dr-oracle"}  # as `accord review conflict` does
+        assert refreshed["disposition"]["disposition"] == {
+            "source_correct": "dr-oracle"
+        }  # as `accord review conflict` does
 
 
 @run_async
@@ -270,8 +276,16 @@ async def test_every_action_is_in_the_palette(workdir: Path) -> None:
             await pilot.press({"rulesets": "1", "sources": "2", "patients": "3", "conflicts": "4"}[mode])
             await settle(pilot)
             titles |= {c.title for c in app.get_system_commands(app.screen)}
-        for wanted in ("New claim from selection", "Set disposition of the highlighted conflict", "Edit the highlighted patient's facts",
-                       "Save edited facts to the patient files", "Exclude this span from coverage", "Go to conflicts", "Open source: dr-oracle", "Quit"):
+        for wanted in (
+            "New claim from selection",
+            "Set disposition of the highlighted conflict",
+            "Edit the highlighted patient's facts",
+            "Save edited facts to the patient files",
+            "Exclude this span from coverage",
+            "Go to conflicts",
+            "Open source: dr-oracle",
+            "Quit",
+        ):
             assert wanted in titles
 
 

@@ -1,4 +1,5 @@
 """Claim and file editors: each validation finding is marked in the TextArea gutter at its line."""
+
 from __future__ import annotations
 
 from pathlib import Path

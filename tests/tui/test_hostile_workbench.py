@@ -5,6 +5,7 @@ of a file outside the folder), the update kept, the control character drawn
 as a picture. Files: tests/tui/fixtures/hostile (the folder the every-binding
 drive uses too) and tests/data/hostile/workbench.
 """
+
 from __future__ import annotations
 
 import re
@@ -77,7 +78,9 @@ async def test_a_source_text_validation_did_not_read_is_read_in_a_worker(workdir
 
 
 @run_async
-async def test_a_source_text_that_became_a_link_out_of_the_folder_is_refused_located_and_not_shown(workdir: Path, tmp_path: Path) -> None:
+async def test_a_source_text_that_became_a_link_out_of_the_folder_is_refused_located_and_not_shown(
+    workdir: Path, tmp_path: Path
+) -> None:
     secret = outside_secret(tmp_path)
     text_path = workdir / "rulesets" / "sources" / "minimal-medicine.txt"
     async with workbench(workdir / "rulesets", "2") as (app, pilot):
@@ -192,11 +195,18 @@ async def test_every_screen_hears_of_a_new_workspace_as_a_message(workdir: Path,
             await settle(pilot)
         heard.clear()
         ruleset = workdir / "rulesets" / "minimal-medicine.yaml"
-        ruleset.write_text(ruleset.read_text(encoding="utf-8") + "# touched\n", encoding="utf-8")  # an equal workspace is no change
+        ruleset.write_text(
+            ruleset.read_text(encoding="utf-8") + "# touched\n", encoding="utf-8"
+        )  # an equal workspace is no change
         await pilot.press("ctrl+r")
         await settle(pilot)
         screens = [s for s in app._all_screens() if isinstance(s, WorkbenchScreen)]
         assert len(screens) == 4
-        assert sorted(t.__name__ for t, _ in heard) == ["ConflictsScreen", "PatientsScreen", "RulesetsScreen", "SourcesScreen"]
+        assert sorted(t.__name__ for t, _ in heard) == [
+            "ConflictsScreen",
+            "PatientsScreen",
+            "RulesetsScreen",
+            "SourcesScreen",
+        ]
         assert all(ws is app.workspace for _, ws in heard)
         assert not app.unexpected_errors

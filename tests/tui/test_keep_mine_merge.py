@@ -1,4 +1,5 @@
 """Keep mine after an external change: only the editor's claim is written onto the file as it is now; a clash is shown."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from tests.tui.test_flows import open_usual_dose_claim
 def change_status(text: str, claim_id: str, status: str) -> str:
     at = text.index(f"id: {claim_id}\n")
     line = text.index("    status: ", at)
-    return text[:line] + f"    status: {status}" + text[text.index("\n", line):]
+    return text[:line] + f"    status: {status}" + text[text.index("\n", line) :]
 
 
 async def edit_and_change_on_disk(pilot, folder: Path, path: Path, claim_id: str):

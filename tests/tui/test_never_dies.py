@@ -1,4 +1,5 @@
 """tui.guard: an unexpected exception is a notification (the app keeps running), ctrl+q quits past a stuck worker."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,9 @@ async def test_an_action_that_raises_is_reported_and_the_app_keeps_running(workd
         def on_static_clicked(self, _event) -> None:  # never posted: only there to be wrapped too
             raise AssertionError
 
-    assert getattr(Boom.action_boom, "__accord_guarded__", False) and getattr(Boom.on_static_clicked, "__accord_guarded__", False)
+    assert getattr(Boom.action_boom, "__accord_guarded__", False) and getattr(
+        Boom.on_static_clicked, "__accord_guarded__", False
+    )
     async with workbench(workdir / "rulesets") as (app, pilot):
         app.push_screen(Boom())
         await pilot.pause()
@@ -48,14 +51,18 @@ async def test_an_action_that_raises_is_reported_and_the_app_keeps_running(workd
 
 
 @run_async
-async def test_a_key_whose_handler_raises_outside_our_wrappers_is_still_caught_by_run_action(workdir: Path, monkeypatch) -> None:
+async def test_a_key_whose_handler_raises_outside_our_wrappers_is_still_caught_by_run_action(
+    workdir: Path, monkeypatch
+) -> None:
     from tui.screens.rulesets import RulesetsScreen
 
     def broken(self) -> None:
         raise KeyError("not guarded by the class")
 
     async with workbench(workdir / "rulesets") as (app, pilot):
-        monkeypatch.setattr(RulesetsScreen, "action_edit_first_error", broken)  # bypasses Guarded: run_action catches it
+        monkeypatch.setattr(
+            RulesetsScreen, "action_edit_first_error", broken
+        )  # bypasses Guarded: run_action catches it
         await pilot.press("e")
         await settle(pilot)
         assert app.is_running and app._exception is None

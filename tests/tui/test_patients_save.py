@@ -1,4 +1,5 @@
 """Patients screen: an edited fact is saved back to the patient file (atomic, nothing else touched, never over someone else's change)."""
+
 from __future__ import annotations
 
 import errno
@@ -47,7 +48,9 @@ async def test_edited_fact_is_saved_to_the_patient_file_and_nothing_else_changes
         # the reloaded workspace reads the file: the answer stays the edited one, no longer marked edited
         assert next(p for p in app.workspace.patients if p.id == "ra-adult").facts["age_years"] == 80
         assert screen.answers[("ra-adult", "dr-oracle")].status == "conflicting"
-        assert not [p for p in path.parent.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]  # no temporary file left (a .lock may stay: engine.atomic locks)
+        assert not [
+            p for p in path.parent.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")
+        ]  # no temporary file left (a .lock may stay: engine.atomic locks)
 
 
 @run_async
@@ -80,7 +83,11 @@ async def test_a_patient_file_changed_on_disk_is_never_overwritten_silently(work
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = await edit_age(pilot)
-        external = path.read_text(encoding="utf-8").replace("RA, 45 years", "RA, 45 years (checked)").replace("weight_kg: 70", "weight_kg: 72")
+        external = (
+            path.read_text(encoding="utf-8")
+            .replace("RA, 45 years", "RA, 45 years (checked)")
+            .replace("weight_kg: 70", "weight_kg: 72")
+        )
         path.write_text(external, encoding="utf-8")
         os.utime(path, ns=(1, 1))
         screen.check_external_change()

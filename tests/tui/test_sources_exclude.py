@@ -1,4 +1,5 @@
 """Sources screen: `x` records the selected span (or the sentence) as excluded from coverage; the figures follow."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,8 +42,10 @@ async def test_exclude_the_selected_sentence_and_coverage_updates(workdir: Path)
         await settle(pilot)
         assert app.screen is screen
         saved = path.read_text(encoding="utf-8")
-        assert saved == before + (f"excluded:\n  - start: {start}\n    end: {start + len(sentence)}\n"
-                                  f"    reason: navigation\n    exact: \"{sentence}\"\n")
+        assert saved == before + (
+            f"excluded:\n  - start: {start}\n    end: {start + len(sentence)}\n"
+            f'    reason: navigation\n    exact: "{sentence}"\n'
+        )
         result = validate_paths([folder])
         assert not [d for d in result.diagnostics if d.severity == "error"]
         assert screen.coverage.counts() == {**counts, "excluded": 1, "unreviewed": counts["unreviewed"] - 1}

@@ -1,4 +1,5 @@
 """Sources screen: after the reason, `x` asks for an optional note; escape there cancels the whole exclusion."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,9 +45,11 @@ async def test_the_note_is_written_after_the_reason_and_escape_at_the_note_write
         await settle(pilot)
         assert app.screen is screen
         saved = path.read_text(encoding="utf-8")
-        assert saved == before + (f"excluded:\n  - start: {start}\n    end: {start + len(sentence)}\n"
-                                  f"    reason: navigation\n    exact: \"{sentence}\"\n"
-                                  '    note: "Site menu: \\"Review\\" [header]"\n')
+        assert saved == before + (
+            f"excluded:\n  - start: {start}\n    end: {start + len(sentence)}\n"
+            f'    reason: navigation\n    exact: "{sentence}"\n'
+            '    note: "Site menu: \\"Review\\" [header]"\n'
+        )
         assert load_file(path).data["excluded"][0]["note"] == 'Site menu: "Review" [header]'
         assert not [d for d in validate_paths([folder]).diagnostics if d.severity == "error"]
         assert screen.coverage.counts()["excluded"] == 1

@@ -1,4 +1,5 @@
 """Sources screen at 120 columns: the footer shows its main keys (x Exclude included) and the screen keys, unclipped."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,9 +17,20 @@ async def test_the_sources_footer_fits_its_main_keys_at_120_columns(workdir: Pat
         footer = screen.query_one(Footer)
         keys = [k for k in footer.query(FooterKey) if not k.has_class("-command-palette")]
         palette = footer.query_one("FooterKey.-command-palette")
-        shown = {k.key_display or k.key: k.description for k in keys if k.region.width and k.region.right <= palette.region.x}
-        for key, description in {"n": "New claim", "x": "Exclude", "u": "Unreviewed", "e": "Edit", "r": "Review",
-                                 "1": "Rulesets", "2": "Sources", "3": "Patients", "4": "Conflicts"}.items():
+        shown = {
+            k.key_display or k.key: k.description for k in keys if k.region.width and k.region.right <= palette.region.x
+        }
+        for key, description in {
+            "n": "New claim",
+            "x": "Exclude",
+            "u": "Unreviewed",
+            "e": "Edit",
+            "r": "Review",
+            "1": "Rulesets",
+            "2": "Sources",
+            "3": "Patients",
+            "4": "Conflicts",
+        }.items():
             assert shown.get(key) == description, (key, shown)
         # the keys left off the footer still work and are in the palette
         palette_titles = {c.title for c in app.get_system_commands(screen)}

@@ -3,6 +3,7 @@
 The buffer is the claim's own text; saving splices it into the ruleset file
 at the claim's place (engine.claimedit), leaving everything else as it was.
 """
+
 from __future__ import annotations
 
 import time
@@ -74,7 +75,10 @@ class ClaimEditorScreen(EditorScreen):
             self.doc = load_file(self.path)
             self.stamp = FileStamp.of(self.path)
         except LoadError as exc:
-            self.notify(f"{self.path.name} cannot be read as YAML ({exc.diagnostic.message}); fix the file first.", severity="error")
+            self.notify(
+                f"{self.path.name} cannot be read as YAML ({exc.diagnostic.message}); fix the file first.",
+                severity="error",
+            )
             self.doc = None
         snippet = self.initial_snippet
         if snippet is None and self.doc is not None:
@@ -140,7 +144,9 @@ class ClaimEditorScreen(EditorScreen):
             state.append(f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", style="yellow")
         state.append("  (enter on a problem jumps to it)" if check.diagnostics else "", style="dim")
         self.query_one("#claim-state", Static).update(state)
-        self.query_one(MarkedTextArea).set_markers(markers_for(check.diagnostics))  # ● in the gutter at each finding's line
+        self.query_one(MarkedTextArea).set_markers(
+            markers_for(check.diagnostics)
+        )  # ● in the gutter at each finding's line
         problems = self.query_one("#claim-problems", OptionList)
         problems.clear_options()
         for i, d in enumerate(check.diagnostics):
@@ -180,7 +186,10 @@ class ClaimEditorScreen(EditorScreen):
             if allowed:
                 t.append("Allowed answers: " + ", ".join(str(v) for v in allowed) + "\n", style="dim")
         elif not question:
-            t.append("Press F2 (or ctrl+space) to pick a question, a fact or an answer from the vocabulary.\n", style="italic")
+            t.append(
+                "Press F2 (or ctrl+space) to pick a question, a fact or an answer from the vocabulary.\n",
+                style="italic",
+            )
         prov = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
         if isinstance(prov.get("exact"), str):
             t.append("\nQuote\n", style="bold")
@@ -234,7 +243,15 @@ class ClaimEditorScreen(EditorScreen):
             if item is not None:
                 self._insert_pick(*item)
 
-        self.app.push_screen(PickerScreen(items, title={"question": "Pick a question", "value": "Pick an answer"}.get(key, "Insert a fact, question or answer")), picked)
+        self.app.push_screen(
+            PickerScreen(
+                items,
+                title={"question": "Pick a question", "value": "Pick an answer"}.get(
+                    key, "Insert a fact, question or answer"
+                ),
+            ),
+            picked,
+        )
 
     def _insert_pick(self, kind: str, value: Any) -> None:
         import json
@@ -269,7 +286,9 @@ class ClaimEditorScreen(EditorScreen):
 
     def action_save(self) -> None:
         if self.doc is None:
-            self.notify(f"{self.path.name} cannot be parsed; fix the file first (rulesets screen, e).", severity="error")
+            self.notify(
+                f"{self.path.name} cannot be parsed; fix the file first (rulesets screen, e).", severity="error"
+            )
             return
         text = self.query_one(TextArea).text
         try:
@@ -294,7 +313,11 @@ class ClaimEditorScreen(EditorScreen):
         self._saved_text = self.query_one(TextArea).text
         self._update_title()
         if self.check is not None and not self.check.ok:
-            self.notify("Saved with validation errors: the ruleset is invalid until they are fixed.", severity="warning", timeout=6)
+            self.notify(
+                "Saved with validation errors: the ruleset is invalid until they are fixed.",
+                severity="warning",
+                timeout=6,
+            )
         self.validate_buffer(self._saved_text)
 
     def reload_from_disk(self) -> None:
@@ -311,7 +334,10 @@ class ClaimEditorScreen(EditorScreen):
         if found is None:
             self.index = None
             self.is_new = True
-            self.notify(f"Claim {self.claim_id} is not in the file on disk; your text is kept as a new claim.", severity="warning")
+            self.notify(
+                f"Claim {self.claim_id} is not in the file on disk; your text is kept as a new claim.",
+                severity="warning",
+            )
             return
         self.index = found
         self.is_new = False
@@ -336,8 +362,16 @@ class ClaimEditorScreen(EditorScreen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Save claim", "Write the claim into its ruleset file (ctrl+s)", self.action_save)
-        yield SystemCommand("Insert a fact, question or answer", "Vocabulary picker, filtered as you type (F2 or ctrl+space)", self.action_pick)
+        yield SystemCommand(
+            "Insert a fact, question or answer",
+            "Vocabulary picker, filtered as you type (F2 or ctrl+space)",
+            self.action_pick,
+        )
         yield SystemCommand("Next validation problem", "Jump to the next located error (F8)", self.action_next_error)
-        yield SystemCommand("Review status of this claim", "Submit, start review, approve or reject (F3)", self.action_review)
-        yield SystemCommand("Show difference with the file on disk", "Unified diff of what saving would change (F4)", self.action_diff)
+        yield SystemCommand(
+            "Review status of this claim", "Submit, start review, approve or reject (F3)", self.action_review
+        )
+        yield SystemCommand(
+            "Show difference with the file on disk", "Unified diff of what saving would change (F4)", self.action_diff
+        )
         yield SystemCommand("Close the claim editor", "Asks when there are unsaved edits (escape)", self.action_close)

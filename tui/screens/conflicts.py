@@ -6,6 +6,7 @@ Whenever the screen opens or the rulesets change, engine.report.fresh_report
 runs in a worker; when its result differs from the files, the screen says
 the report is stale and `g` rewrites it (what `accord conflicts` does).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -30,13 +31,23 @@ def review_state(c: dict[str, Any], reviews: dict[str, Any]) -> str:
     from engine.review import disposition_text
 
     record = reviews.get("conflicts", {}).get(c["id"])
-    return disposition_text(record["disposition"]) if isinstance(record, dict) and "disposition" in record else NO_REVIEW
+    return (
+        disposition_text(record["disposition"]) if isinstance(record, dict) and "disposition" in record else NO_REVIEW
+    )
+
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 FILTERS = ("severity", "kind", "question", "source", "review")
 ALL = "__all__"
 FIRST_ROWS = 60  # rows added before the first paint when the table's height is not known yet
-COLUMNS = (("Conflict", "id"), ("Severity", "severity"), ("Kind", "kind"), ("Question", "question"), ("Sources", "sources"), ("Review", "review"))
+COLUMNS = (
+    ("Conflict", "id"),
+    ("Severity", "severity"),
+    ("Kind", "kind"),
+    ("Question", "question"),
+    ("Sources", "sources"),
+    ("Review", "review"),
+)
 SHRINKABLE = {"question": 10, "sources": 14, "review": 12}  # column -> narrowest width; the others are never cut
 
 
@@ -45,7 +56,9 @@ def fit_widths(natural: dict[str, int], available: int, padding: int = 2) -> dic
     widths = dict(natural)
     excess = sum(widths.values()) + padding * len(widths) - available
     while excess > 0:
-        key = max((k for k in SHRINKABLE if k in widths and widths[k] > SHRINKABLE[k]), key=lambda k: widths[k], default=None)
+        key = max(
+            (k for k in SHRINKABLE if k in widths and widths[k] > SHRINKABLE[k]), key=lambda k: widths[k], default=None
+        )
         if key is None:
             break  # nothing left to cut: the table scrolls sideways, the id column stays (fixed)
         widths[key] -= 1
@@ -87,8 +100,14 @@ class ConflictsScreen(WorkbenchScreen):
         with Horizontal(id="conflicts-filters"):
             for name in FILTERS:
                 # Options are counted when a filter is opened, not while the screen opens.
-                yield FilterButton(name, lambda name=name: self.filter_options(name), self.filters[name], default=ALL,
-                                   id=f"filter-{name}", classes="conflict-filter")
+                yield FilterButton(
+                    name,
+                    lambda name=name: self.filter_options(name),
+                    self.filters[name],
+                    default=ALL,
+                    id=f"filter-{name}",
+                    classes="conflict-filter",
+                )
         yield Static("", id="conflicts-summary", markup=False)
         with Vertical(id="conflicts-body"):
             # The id first and fixed: always readable whole, also when long source names scroll the rest sideways.
@@ -196,7 +215,12 @@ class ConflictsScreen(WorkbenchScreen):
         # (a disposition recorded since the analysis ran is in the file, not in the analysed copy).
         reviews, problems = load_reviews(folder / REVIEWS)
         if problems:
-            self.notify(f"Report not written: {problems[0].format()}", title="reviews.yaml unusable", severity="error", timeout=10)
+            self.notify(
+                f"Report not written: {problems[0].format()}",
+                title="reviews.yaml unusable",
+                severity="error",
+                timeout=10,
+            )
             return
         self._fresh = refresh_dispositions(self._fresh, reviews)
         try:
@@ -239,7 +263,9 @@ class ConflictsScreen(WorkbenchScreen):
         self._set_columns(table)
         # The first screenful now, the rest right after the first paint: a big report opens at once.
         self._generation += 1
-        first = table.scrollable_content_region.height + 5 if table.size.height else min(FIRST_ROWS, self.app.size.height)
+        first = (
+            table.scrollable_content_region.height + 5 if table.size.height else min(FIRST_ROWS, self.app.size.height)
+        )
         first = max(first, keep + 1 if keep > 0 else 0)
         table.add_rows([self._row(cells) for cells in self._cells[:first]])
         if len(self.shown) > first:
@@ -256,17 +282,24 @@ class ConflictsScreen(WorkbenchScreen):
         if ws.conflicts_problem:
             summary.append(ws.conflicts_problem, style="bold red")
         elif ws.conflicts_path is not None and not ws.conflicts_path.exists():
-            summary.append(f"No conflict report at {ws.conflicts_path}: g analyses the rulesets and writes it.", style="yellow")
+            summary.append(
+                f"No conflict report at {ws.conflicts_path}: g analyses the rulesets and writes it.", style="yellow"
+            )
         else:
             summary.append(f"{len(self.shown)} of {len(ws.conflicts)} conflicts shown · ")
             summary.append(f"{unreviewed} without a disposition", style="bold yellow" if unreviewed else "green")
             summary.append("  (/ filters, a shows all)", style="dim")
             if ws.not_analysed:  # the report is incomplete: say where, before anyone trusts the count
                 where = ", ".join(f"{n['source']} on {n['question']}" for n in ws.not_analysed)
-                summary.append(f"\nNot analysed (grid over the cell budget, conflicts there unknown): {where}", style="bold red")
+                summary.append(
+                    f"\nNot analysed (grid over the cell budget, conflicts there unknown): {where}", style="bold red"
+                )
         if self.stale and self._fresh is not None and ws.conflicts_path is not None and ws.conflicts_path.exists():
             now = self._fresh["summary"]["conflicts"]
-            summary.append(f"\nThe rulesets changed since this report was written ({now} conflicts now): g rewrites it.", style="bold yellow")
+            summary.append(
+                f"\nThe rulesets changed since this report was written ({now} conflicts now): g rewrites it.",
+                style="bold yellow",
+            )
         self.query_one("#conflicts-summary", Static).update(summary)
 
     def _set_columns(self, table: DataTable) -> None:
@@ -396,10 +429,10 @@ class ConflictsScreen(WorkbenchScreen):
         for widget, panel in zip(mounted, panels):
             widget.update(panel)
         if len(mounted) > len(panels):
-            for widget in mounted[len(panels):]:
+            for widget in mounted[len(panels) :]:
                 widget.remove()
         elif len(panels) > len(mounted):
-            sides.mount_all([Static(panel, classes="conflict-side", markup=False) for panel in panels[len(mounted):]])
+            sides.mount_all([Static(panel, classes="conflict-side", markup=False) for panel in panels[len(mounted) :]])
 
     # ------------------------------------------------------------ actions
 
@@ -431,8 +464,15 @@ class ConflictsScreen(WorkbenchScreen):
             disposition, note = result
             kind, _, source = disposition.partition(":")
             try:  # locked read-modify-write of reviews.yaml and the report beside it (engine.review)
-                save_disposition(path, c["id"], kind.strip(), self.workbench.reviewer, note,
-                                 source=source.strip() or None, conflict_sources=c["sources"])
+                save_disposition(
+                    path,
+                    c["id"],
+                    kind.strip(),
+                    self.workbench.reviewer,
+                    note,
+                    source=source.strip() or None,
+                    conflict_sources=c["sources"],
+                )
             except (OSError, ValueError) as exc:
                 self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
                 return
@@ -455,8 +495,10 @@ class ConflictsScreen(WorkbenchScreen):
             return
         from tui.screens.dialogs import ChoiceDialog
 
-        self.app.push_screen(ChoiceDialog("Which claim?", [(i, i) for i in ids] + [("cancel", "Cancel")]),
-                             lambda chosen: then(chosen) if chosen and chosen != "cancel" else None)
+        self.app.push_screen(
+            ChoiceDialog("Which claim?", [(i, i) for i in ids] + [("cancel", "Cancel")]),
+            lambda chosen: then(chosen) if chosen and chosen != "cancel" else None,
+        )
 
     def action_review_claim(self) -> None:
         from tui.screens.review import review_claim
@@ -475,9 +517,25 @@ class ConflictsScreen(WorkbenchScreen):
         self._pick_claim(go)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Set disposition of the highlighted conflict", "source correct / all wrong / not a conflict / needs expert, with a note (d)", self.action_dispose)
-        yield SystemCommand("Review a claim of the highlighted conflict", "Move it through its review states (c)", self.action_review_claim)
-        yield SystemCommand("Open a quote of the highlighted conflict", "Show it in its source text (o)", self.action_open_quote)
-        yield SystemCommand("Filter conflicts", "Severity, kind, question, source, review (/)", self.action_focus_filters)
+        yield SystemCommand(
+            "Set disposition of the highlighted conflict",
+            "source correct / all wrong / not a conflict / needs expert, with a note (d)",
+            self.action_dispose,
+        )
+        yield SystemCommand(
+            "Review a claim of the highlighted conflict",
+            "Move it through its review states (c)",
+            self.action_review_claim,
+        )
+        yield SystemCommand(
+            "Open a quote of the highlighted conflict", "Show it in its source text (o)", self.action_open_quote
+        )
+        yield SystemCommand(
+            "Filter conflicts", "Severity, kind, question, source, review (/)", self.action_focus_filters
+        )
         yield SystemCommand("Show all conflicts", "Clear the filters (a)", self.action_clear_filters)
-        yield SystemCommand("Rewrite the conflict report", "Analyse the rulesets again and write conflicts/report.* (g)", self.action_rewrite_report)
+        yield SystemCommand(
+            "Rewrite the conflict report",
+            "Analyse the rulesets again and write conflicts/report.* (g)",
+            self.action_rewrite_report,
+        )

@@ -1,4 +1,5 @@
 """Small modal dialogs: confirm, choose, type a line of text, show text (diffs, explanations)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -83,7 +84,9 @@ class InputDialog(Guarded, ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, message: str, *, placeholder: str = "", value: str = "", hint: str = "enter saves · escape cancels") -> None:
+    def __init__(
+        self, message: str, *, placeholder: str = "", value: str = "", hint: str = "enter saves · escape cancels"
+    ) -> None:
         super().__init__()
         self.message, self.placeholder, self.value, self.hint = message, placeholder, value, hint
 

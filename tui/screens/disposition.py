@@ -1,4 +1,5 @@
 """Disposition dialog: choose what the conflict is, add a note, save."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -32,7 +33,9 @@ class DispositionScreen(Guarded, ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="disposition-dialog"):
             yield Static(Text.assemble(("Disposition of ", "bold"), (self.conflict_id, "bold cyan")))
-            yield Static("1. choose (enter)   2. note (optional)   3. enter saves", classes="dialog-message", markup=False)
+            yield Static(
+                "1. choose (enter)   2. note (optional)   3. enter saves", classes="dialog-message", markup=False
+            )
             options = []
             for choice in self.choices:
                 label = Text(choice, style="bold")
@@ -40,7 +43,9 @@ class DispositionScreen(Guarded, ModalScreen[tuple[str, str] | None]):
                     label.append(f" — {EXPLAIN[choice]}", style="italic dim")
                 else:
                     label.append(" — this source is right", style="italic dim")
-                options.append(Option(label))  # no id: sources are data (duplicates, odd characters); the index maps back
+                options.append(
+                    Option(label)
+                )  # no id: sources are data (duplicates, odd characters); the index maps back
             yield OptionList(*options, id="disposition-options")
             yield Input(placeholder="note: why (optional); enter saves", id="disposition-note")
 

@@ -4,6 +4,7 @@ Nothing is lost: a failed save keeps the buffer and says why; a file changed
 on disk since it was loaded is never overwritten without asking (reload,
 keep mine, or show the difference); quitting with unsaved edits asks.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -88,8 +89,12 @@ class EditorScreen(WorkbenchScreen):
             return False
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.notify(f"Could not save {self.path.name}: {reason}. Your edit is still here; fix the problem and press ctrl+s again.",
-                        title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Could not save {self.path.name}: {reason}. Your edit is still here; fix the problem and press ctrl+s again.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return False
         self.dirty = False
         self._external_warned = False
@@ -110,10 +115,18 @@ class EditorScreen(WorkbenchScreen):
             elif choice == "diff":
                 self.show_difference(then_ask=True)
 
-        self.app.push_screen(ChoiceDialog(
-            f"{self.path.name} was changed on disk after you opened it. Saving now would overwrite that change.",
-            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (merge)"), ("cancel", "Cancel")],
-        ), chosen)
+        self.app.push_screen(
+            ChoiceDialog(
+                f"{self.path.name} was changed on disk after you opened it. Saving now would overwrite that change.",
+                [
+                    ("diff", "Show difference"),
+                    ("reload", "Reload (discard mine)"),
+                    ("mine", "Keep mine (merge)"),
+                    ("cancel", "Cancel"),
+                ],
+            ),
+            chosen,
+        )
 
     def keep_mine(self) -> None:
         """Save only what this editor changed onto the file as it is on disk now (engine.merge, claim by claim).
@@ -129,11 +142,20 @@ class EditorScreen(WorkbenchScreen):
             mine = self.file_text_to_write()
             theirs = read_project_text(self.path, self.project_folder)
         except (OSError, ValueError) as exc:
-            self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}. Your edit is still here.", title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Not saved: {getattr(exc, 'strerror', None) or exc}. Your edit is still here.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return
         if base is None or theirs is None:
-            self.notify(f"Not saved: {self.path.name} cannot be merged (it was not readable when opened, or is gone now). Your edit is still here.",
-                        title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Not saved: {self.path.name} cannot be merged (it was not readable when opened, or is gone now). Your edit is still here.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return
         merged = merge_ruleset(base, mine, theirs, str(self.path))
         if merged.clean and merged.text is not None:
@@ -145,8 +167,10 @@ class EditorScreen(WorkbenchScreen):
             body = Text(f"Changed both here and on disk since you opened {self.path.name}:\n\n", style="bold")
             for cid in merged.clashes:
                 body.append(f"  {cid}\n", style="bold yellow")
-            body.append("\nNothing was written; your edit is still here. Reload to take the file as it is on disk, "
-                        "or copy your version of these claims and edit them again after reloading.")
+            body.append(
+                "\nNothing was written; your edit is still here. Reload to take the file as it is on disk, "
+                "or copy your version of these claims and edit them again after reloading."
+            )
         else:
             body = Text(f"{merged.problem}.\n\nNothing was written; your edit is still here.")
         self.app.push_screen(TextDialog(f"Not saved: {self.path.name} changed on disk", body))
@@ -159,7 +183,11 @@ class EditorScreen(WorkbenchScreen):
         except (OSError, ValueError) as exc:
             disk = f"(cannot read: {getattr(exc, 'strerror', None) or exc})\n"
         mine = self.file_text_to_write()
-        diff = "".join(difflib.unified_diff(disk.splitlines(True), mine.splitlines(True), f"{self.path.name} (on disk)", f"{self.path.name} (yours)"))
+        diff = "".join(
+            difflib.unified_diff(
+                disk.splitlines(True), mine.splitlines(True), f"{self.path.name} (on disk)", f"{self.path.name} (yours)"
+            )
+        )
         body: Any = Syntax(diff or "No difference.\n", "diff", theme="ansi_dark", word_wrap=True)
 
         def closed(_: Any) -> None:
@@ -175,12 +203,20 @@ class EditorScreen(WorkbenchScreen):
             return
         if not self.dirty:
             self.reload_from_disk()
-            self.notify(f"{self.path.name} changed on disk; reloaded (you had no unsaved edits).", severity="information", timeout=4)
+            self.notify(
+                f"{self.path.name} changed on disk; reloaded (you had no unsaved edits).",
+                severity="information",
+                timeout=4,
+            )
             return
         if not self._external_warned:
             self._external_warned = True
-            self.notify(f"{self.path.name} changed on disk while you were editing. Saving will ask what to do.",
-                        title="Changed on disk", severity="warning", timeout=8)
+            self.notify(
+                f"{self.path.name} changed on disk while you were editing. Saving will ask what to do.",
+                title="Changed on disk",
+                severity="warning",
+                timeout=8,
+            )
 
     # ---------------------------------------------------- closing
 
@@ -199,8 +235,13 @@ class EditorScreen(WorkbenchScreen):
                 self.dirty = False
                 self.dismiss(None)
 
-        self.app.push_screen(ChoiceDialog(f"{self.path.name} has unsaved changes.",
-                                          [("save", "Save"), ("discard", "Discard"), ("cancel", "Keep editing")]), chosen)
+        self.app.push_screen(
+            ChoiceDialog(
+                f"{self.path.name} has unsaved changes.",
+                [("save", "Save"), ("discard", "Discard"), ("cancel", "Keep editing")],
+            ),
+            chosen,
+        )
 
 
 def read_project_text(path: Path, root: Path | None) -> str | None:

@@ -1,4 +1,5 @@
 """Explain modal: why a source answers what it does for a patient (the engine's trace, shown verbatim)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,4 +17,6 @@ def explanation(ruleset: Any, question: str, facts: dict[str, Any]) -> Text:
 
 class ExplainScreen(TextDialog):
     def __init__(self, ruleset: Any, question: str, facts: dict[str, Any], patient_id: str) -> None:
-        super().__init__(f"Explain: {ruleset.source_id} · {question} · {patient_id}", explanation(ruleset, question, facts))
+        super().__init__(
+            f"Explain: {ruleset.source_id} · {question} · {patient_id}", explanation(ruleset, question, facts)
+        )

@@ -1,4 +1,5 @@
 """Edit a patient's facts (what-if): a table of facts, an input for `name = value`."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,7 +56,12 @@ class FactsScreen(Guarded, ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="facts-dialog"):
-            yield Static(Text(f"Facts of {self.patient_id} — type name = value and enter (empty value removes); escape when done", style="bold"))
+            yield Static(
+                Text(
+                    f"Facts of {self.patient_id} — type name = value and enter (empty value removes); escape when done",
+                    style="bold",
+                )
+            )
             yield Input(placeholder="egfr = 25", id="facts-input")
             yield Static("", id="facts-error", markup=False)
             yield OptionList(id="facts-list")

@@ -1,4 +1,5 @@
 """Whole-file editor for a ruleset with errors: validation as you type, jump to each problem."""
+
 from __future__ import annotations
 
 import time
@@ -57,7 +58,9 @@ class FileEditorScreen(EditorScreen):
 
         try:
             read = read_project_text(self.path, self.project_folder)
-        except ValueError as exc:  # refused (not a regular file, outside the folder): never stamped, so never overwritten unasked
+        except (
+            ValueError
+        ) as exc:  # refused (not a regular file, outside the folder): never stamped, so never overwritten unasked
             self.notify(f"Cannot read {exc}", severity="error")
             read = None
         text = read or ""
@@ -99,7 +102,10 @@ class FileEditorScreen(EditorScreen):
         self.diagnostics = found
         self.last_validation_ms = elapsed
         errors = sum(d.severity == "error" for d in found)
-        state = Text(f"✗ {errors} errors, {len(found) - errors} warnings" if found else "✓ valid ruleset", style="bold red" if errors else "bold green")
+        state = Text(
+            f"✗ {errors} errors, {len(found) - errors} warnings" if found else "✓ valid ruleset",
+            style="bold red" if errors else "bold green",
+        )
         self.query_one("#file-state", Static).update(state)
         self.query_one(MarkedTextArea).set_markers(markers_for(found))
         problems = self.query_one(OptionList)

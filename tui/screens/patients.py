@@ -9,6 +9,7 @@ once; ctrl+s writes the edited facts back to the patient files
 over a file changed on disk without asking); enter on a cell explains the
 answer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -89,8 +90,12 @@ class PatientsScreen(WorkbenchScreen):
                 continue
             if changed_since(patient.path, self.stamps.get(pid)):
                 self._warned_external.add(pid)
-                self.notify(f"{pid}'s file changed on disk while its facts were edited here. Saving will ask what to do.",
-                            title="Changed on disk", severity="warning", timeout=8)
+                self.notify(
+                    f"{pid}'s file changed on disk while its facts were edited here. Saving will ask what to do.",
+                    title="Changed on disk",
+                    severity="warning",
+                    timeout=8,
+                )
 
     def _patient(self, pid: str) -> Any:
         ws: Workspace | None = self.workbench.workspace
@@ -161,12 +166,16 @@ class PatientsScreen(WorkbenchScreen):
             flag = Text("≠", style="bold magenta") if differ else Text("")
             table.add_row(name, flag, *cells, key=patient.id)
         if self._patients:
-            table.move_cursor(row=min(keep.row, len(self._patients) - 1), column=max(2, min(keep.column, len(self._sources) + 1)))
+            table.move_cursor(
+                row=min(keep.row, len(self._patients) - 1), column=max(2, min(keep.column, len(self._sources) + 1))
+            )
         summary = Text()
         summary.append(f"{len(self._patients)} patients × {len(self._sources)} sources · ")
         summary.append(f"{mismatches} differ from expected", style="bold red" if mismatches else "green")
         summary.append(" · ")
-        summary.append(f"{disagreements} rows where sources disagree (≠)", style="magenta" if disagreements else "green")
+        summary.append(
+            f"{disagreements} rows where sources disagree (≠)", style="magenta" if disagreements else "green"
+        )
         if self.overrides:
             summary.append(f" · {len(self.overrides)} edited (*), ctrl+s saves", style="yellow")
         self.query_one("#patients-summary", Static).update(summary)
@@ -300,7 +309,10 @@ class PatientsScreen(WorkbenchScreen):
             return
         missing = [pid for pid in self.overrides if self._patient(pid) is None]
         if missing:
-            self.notify(f"Not saved: {', '.join(missing)} is no longer in the folder (x on its row discards the edit).", severity="error")
+            self.notify(
+                f"Not saved: {', '.join(missing)} is no longer in the folder (x on its row discards the edit).",
+                severity="error",
+            )
         self._save_queue = [p for pid in sorted(self.overrides) if (p := self._patient(pid)) is not None]
         self._save_next()
 
@@ -326,11 +338,20 @@ class PatientsScreen(WorkbenchScreen):
         try:
             text, _stamp = save_facts(patient.path, facts, self.stamps.get(patient.id), force=force)
         except OSError as exc:
-            self.notify(f"Could not save {patient.id}'s facts: {exc.strerror or exc}. The edit is still here; fix the problem and press ctrl+s again.",
-                        title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Could not save {patient.id}'s facts: {exc.strerror or exc}. The edit is still here; fix the problem and press ctrl+s again.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return False
         except PatientEditError as exc:
-            self.notify(f"Could not save {patient.id}'s facts: {exc}. The edit is still here.", title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Could not save {patient.id}'s facts: {exc}. The edit is still here.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return False
         # The workspace's snapshot of this patient follows the file at once; the reload refreshes the rest.
         from dataclasses import replace
@@ -357,7 +378,9 @@ class PatientsScreen(WorkbenchScreen):
         def chosen(choice: str | None) -> None:
             if choice == "reload":
                 self._forget_edit(patient.id)
-                self.notify(f"Discarded the edit of {patient.id}; its facts are read from disk again.", severity="warning")
+                self.notify(
+                    f"Discarded the edit of {patient.id}; its facts are read from disk again.", severity="warning"
+                )
                 self.workbench.reload_workspace()
             elif choice == "mine":
                 self._keep_mine(patient)
@@ -368,10 +391,18 @@ class PatientsScreen(WorkbenchScreen):
                 self._save_queue.clear()  # cancel: nothing more is written
             self._save_next()
 
-        self.app.push_screen(ChoiceDialog(
-            f"{name} ({patient.id}) was changed on disk after its facts were loaded. Saving now would overwrite that change to its facts.",
-            [("diff", "Show difference"), ("reload", "Reload (discard mine)"), ("mine", "Keep mine (merge)"), ("cancel", "Cancel")],
-        ), chosen)
+        self.app.push_screen(
+            ChoiceDialog(
+                f"{name} ({patient.id}) was changed on disk after its facts were loaded. Saving now would overwrite that change to its facts.",
+                [
+                    ("diff", "Show difference"),
+                    ("reload", "Reload (discard mine)"),
+                    ("mine", "Keep mine (merge)"),
+                    ("cancel", "Cancel"),
+                ],
+            ),
+            chosen,
+        )
 
     def _keep_mine(self, patient: Any) -> bool:
         """Save only the facts edited here onto the facts on disk now (engine.merge.merge_facts); a fact changed on both sides is shown, not written."""
@@ -383,12 +414,22 @@ class PatientsScreen(WorkbenchScreen):
             disk = facts_of(load_file(patient.path))
         except (LoadError, PatientEditError) as exc:
             reason = exc.diagnostic.format() if isinstance(exc, LoadError) else str(exc)
-            self.notify(f"Not saved: {reason}. The edit of {patient.id} is still here.", title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Not saved: {reason}. The edit of {patient.id} is still here.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return False
         merged, clashes = merge_facts(patient.facts, self.overrides[patient.id], disk)
         if clashes:
-            self.notify(f"Not saved: {', '.join(clashes)} of {patient.id} changed both here and on disk. The edit is still here; "
-                        "reload (discard mine) to take the file's values, then edit again.", title="Changed on both sides", severity="error", timeout=12)
+            self.notify(
+                f"Not saved: {', '.join(clashes)} of {patient.id} changed both here and on disk. The edit is still here; "
+                "reload (discard mine) to take the file's values, then edit again.",
+                title="Changed on both sides",
+                severity="error",
+                timeout=12,
+            )
             return False
         self.overrides[patient.id] = merged
         return self._write_facts(patient, force=True)
@@ -407,9 +448,13 @@ class PatientsScreen(WorkbenchScreen):
             disk, mine = facts_file_text(patient.path, self.overrides.get(patient.id, patient.facts))
         except (OSError, PatientEditError) as exc:
             disk, mine = f"(cannot read: {exc})\n", ""
-        diff = "".join(difflib.unified_diff(disk.splitlines(True), mine.splitlines(True), f"{name} (on disk)", f"{name} (yours)"))
+        diff = "".join(
+            difflib.unified_diff(disk.splitlines(True), mine.splitlines(True), f"{name} (on disk)", f"{name} (yours)")
+        )
         body = Syntax(diff or "No difference.\n", "diff", theme="ansi_dark", word_wrap=True)
-        self.app.push_screen(TextDialog(f"Difference: on disk → yours ({name})", body), (lambda _r: then()) if then else None)
+        self.app.push_screen(
+            TextDialog(f"Difference: on disk → yours ({name})", body), (lambda _r: then()) if then else None
+        )
 
     def action_diff_facts(self) -> None:
         patient, _ = self._current()
@@ -419,16 +464,34 @@ class PatientsScreen(WorkbenchScreen):
         self._show_difference(patient)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Explain the highlighted answer", "Which claims apply and why (e / enter)", self.action_explain)
-        yield SystemCommand("Edit the highlighted patient's facts", "What-if: change a fact and re-evaluate (f)", self.action_edit_facts)
-        yield SystemCommand("Reset the highlighted patient's facts", "Back to the facts in the file (x)", self.action_reset_facts)
-        yield SystemCommand("Save edited facts to the patient files", "Atomic; only the changed facts' lines are touched (ctrl+s)", self.action_save_facts)
-        yield SystemCommand("Show the difference a save would make", "Unified diff of the highlighted patient's file", self.action_diff_facts)
+        yield SystemCommand(
+            "Explain the highlighted answer", "Which claims apply and why (e / enter)", self.action_explain
+        )
+        yield SystemCommand(
+            "Edit the highlighted patient's facts", "What-if: change a fact and re-evaluate (f)", self.action_edit_facts
+        )
+        yield SystemCommand(
+            "Reset the highlighted patient's facts", "Back to the facts in the file (x)", self.action_reset_facts
+        )
+        yield SystemCommand(
+            "Save edited facts to the patient files",
+            "Atomic; only the changed facts' lines are touched (ctrl+s)",
+            self.action_save_facts,
+        )
+        yield SystemCommand(
+            "Show the difference a save would make",
+            "Unified diff of the highlighted patient's file",
+            self.action_diff_facts,
+        )
         yield SystemCommand("Choose the question", "Which question the table shows (q)", self.action_focus_question)
         ws = self.workbench.workspace
         if ws is not None:
             for q in sorted({c.question for r in ws.rulesets for c in r.claims}):
-                yield SystemCommand(f"Patients: show question {q}", "Evaluate every patient for this question", lambda q=q: self._set_question(q))
+                yield SystemCommand(
+                    f"Patients: show question {q}",
+                    "Evaluate every patient for this question",
+                    lambda q=q: self._set_question(q),
+                )
 
     def _set_question(self, q: str) -> None:
         self.question = q

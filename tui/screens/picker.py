@@ -1,4 +1,5 @@
 """Vocabulary picker: facts, questions and allowed answers, filtered as you type."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,7 +26,10 @@ def vocabulary_items(question: str | None, focus: str = "") -> list[Item]:
     if question and question in vocab.questions:
         for value in vocab.allowed_values(question):
             answers.append(("answer", value, f"an answer to {question}"))
-    questions = [("question", q.name, f"{q.kind}, {q.severity}: " + " ".join(q.description.split())) for q in vocab.questions.values()]
+    questions = [
+        ("question", q.name, f"{q.kind}, {q.severity}: " + " ".join(q.description.split()))
+        for q in vocab.questions.values()
+    ]
     facts: list[Item] = []
     for f in vocab.facts.values():
         detail = f.type + (f" ({f.unit})" if f.unit else "") + (f" [{', '.join(f.values)}]" if f.values else "")

@@ -5,6 +5,7 @@ moves are allowed (TRANSITIONS), edits the claim's `status:` in place in its
 ruleset file and appends the step to conflicts/reviews.yaml
 (engine.review.change_claim_status), exactly as `accord review` does.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -104,7 +105,12 @@ def set_status(app: AccordApp, claim_id: str, current: str, status: str, note: s
         app.notify(f"Status not changed: {exc}", severity="error")
         return False
     except OSError as exc:
-        app.notify(f"Could not save: {exc.strerror or exc}. Nothing was changed.", title="Save failed", severity="error", timeout=10)
+        app.notify(
+            f"Could not save: {exc.strerror or exc}. Nothing was changed.",
+            title="Save failed",
+            severity="error",
+            timeout=10,
+        )
         return False
     app.notify(f"{claim_id}: {current} → {status}.", timeout=3)
     app.reload_workspace()

@@ -1,4 +1,5 @@
 """Home screen: every ruleset in the folder with its validation state."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -132,5 +133,13 @@ class RulesetsScreen(WorkbenchScreen):
         self.app.push_screen(FileEditorScreen(entry.path, line=d.line, col=d.col))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Open the highlighted ruleset's source", "Show its text with claim highlights (enter)", self.action_open_source)
-        yield SystemCommand("Fix the first problem of the highlighted ruleset", "Open the file at its first error (e)", self.action_edit_first_error)
+        yield SystemCommand(
+            "Open the highlighted ruleset's source",
+            "Show its text with claim highlights (enter)",
+            self.action_open_source,
+        )
+        yield SystemCommand(
+            "Fix the first problem of the highlighted ruleset",
+            "Open the file at its first error (e)",
+            self.action_edit_first_error,
+        )

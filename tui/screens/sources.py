@@ -5,6 +5,7 @@ with the exact quote, its context and offsets; the editor never types a
 quote by hand. `x` records the selection (or the sentence under the cursor)
 as excluded from coverage, with a reason and an optional note (engine.exclusions).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -51,14 +52,41 @@ class SourcesScreen(WorkbenchScreen):
     TITLE = "Sources"
     BINDINGS = [
         # Short footer descriptions so the main keys fit at 120 columns; tooltips and the palette say more.
-        Binding("n", "new_claim", "New claim", id="sources-new-claim", tooltip="New claim from the selection (or the sentence)"),
-        Binding("x", "exclude_span", "Exclude", id="sources-exclude-span", tooltip="Exclude the selection (or the sentence) from coverage"),
-        Binding("u", "next_unreviewed", "Unreviewed", id="sources-next-unreviewed", tooltip="Next sentence neither claimed nor excluded"),
+        Binding(
+            "n",
+            "new_claim",
+            "New claim",
+            id="sources-new-claim",
+            tooltip="New claim from the selection (or the sentence)",
+        ),
+        Binding(
+            "x",
+            "exclude_span",
+            "Exclude",
+            id="sources-exclude-span",
+            tooltip="Exclude the selection (or the sentence) from coverage",
+        ),
+        Binding(
+            "u",
+            "next_unreviewed",
+            "Unreviewed",
+            id="sources-next-unreviewed",
+            tooltip="Next sentence neither claimed nor excluded",
+        ),
         Binding("e", "edit_claim", "Edit", id="sources-edit-claim", tooltip="Edit the claim under the cursor"),
-        Binding("r", "review_claim", "Review", id="sources-review", tooltip="Review status of the claim under the cursor"),
+        Binding(
+            "r", "review_claim", "Review", id="sources-review", tooltip="Review status of the claim under the cursor"
+        ),
         # Off the footer (n and x already act on the sentence under the cursor; the side panel
         # names s and ] where they apply), still in the palette and the keys panel.
-        Binding("s", "select_sentence", "Sentence", id="sources-select-sentence", show=False, tooltip="Select the sentence under the cursor"),
+        Binding(
+            "s",
+            "select_sentence",
+            "Sentence",
+            id="sources-select-sentence",
+            show=False,
+            tooltip="Select the sentence under the cursor",
+        ),
         Binding("right_square_bracket", "next_claim(1)", "Next claim", id="sources-next-claim", show=False),
         Binding("left_square_bracket", "next_claim(-1)", "Prev claim", id="sources-prev-claim", show=False),
         Binding("tab", "app.focus_next", "Focus next", show=False),
@@ -153,9 +181,11 @@ class SourcesScreen(WorkbenchScreen):
                 select.value = source_id
         ruleset = entry.ruleset
         if ruleset is None:
-            view.set_text(f"{entry.path} has errors, so its claims cannot be shown.\n\n"
-                          + "\n".join(d.format() for d in entry.diagnostics[:20])
-                          + "\n\nPress 1 for the rulesets screen, then e to open the file at its first error.")
+            view.set_text(
+                f"{entry.path} has errors, so its claims cannot be shown.\n\n"
+                + "\n".join(d.format() for d in entry.diagnostics[:20])
+                + "\n\nPress 1 for the rulesets screen, then e to open the file at its first error."
+            )
             self.text = ""
             self.coverage = None
             self._claim_spans = []
@@ -198,7 +228,9 @@ class SourcesScreen(WorkbenchScreen):
         self.query_one("#sources-coverage", Static).update(Text("source text refused", style="bold red"))
         self._show_claims_at(0)
 
-    def _show_text(self, ws: Workspace, ruleset: Any, text: str, offset: int | None, keep_cursor: bool, changed_source: bool) -> None:
+    def _show_text(
+        self, ws: Workspace, ruleset: Any, text: str, offset: int | None, keep_cursor: bool, changed_source: bool
+    ) -> None:
         """The text with its claim, exclusion and unclaimed-sentence marks, and the coverage figures."""
         from engine.coverage import coverage
 
@@ -282,7 +314,10 @@ class SourcesScreen(WorkbenchScreen):
                 if sentence is not None:
                     i, s = sentence
                     status = self.coverage.status[i]
-                    t.append(f"Sentence {i + 1} of {len(self.coverage.sentences)}: {status}.\n", style="yellow" if status == "unreviewed" else "dim")
+                    t.append(
+                        f"Sentence {i + 1} of {len(self.coverage.sentences)}: {status}.\n",
+                        style="yellow" if status == "unreviewed" else "dim",
+                    )
                     if status == "unreviewed":
                         t.append("s selects it, n starts a claim from it, x excludes it.\n", style="italic")
             t.append("No claim here. ] jumps to the next claim, u to the next unreviewed sentence.", style="dim")
@@ -311,7 +346,10 @@ class SourcesScreen(WorkbenchScreen):
         if self.coverage is None:
             return None
         for i, s in enumerate(self.coverage.sentences):
-            if s.start <= offset < s.end or (offset == s.end and (i + 1 == len(self.coverage.sentences) or self.coverage.sentences[i + 1].start > offset)):
+            if s.start <= offset < s.end or (
+                offset == s.end
+                and (i + 1 == len(self.coverage.sentences) or self.coverage.sentences[i + 1].start > offset)
+            ):
                 return i, s
             if s.start > offset:
                 return None
@@ -361,7 +399,10 @@ class SourcesScreen(WorkbenchScreen):
         if sel is None:
             found = self._sentence_at(view.cursor)
             if found is None:
-                self.notify("Select the text first (shift+arrows or the mouse), or put the cursor on a sentence.", severity="warning")
+                self.notify(
+                    "Select the text first (shift+arrows or the mouse), or put the cursor on a sentence.",
+                    severity="warning",
+                )
                 return None
             sel = (found[1].start, found[1].end)
             self.notify("No selection: using the sentence under the cursor.", timeout=3)
@@ -398,13 +439,20 @@ class SourcesScreen(WorkbenchScreen):
                 if note is not None:  # escape at the note step cancels the whole exclusion
                     self._save_exclusion(entry, ruleset, text, span.start, span.end, reason, note)
 
-            self.app.push_screen(InputDialog(f"Exclude “{short}” ({reason}). Note (optional):",
-                                             placeholder="why, for the reviewer; empty for none",
-                                             hint="enter saves (an empty note writes none) · escape cancels the exclusion"), noted)
+            self.app.push_screen(
+                InputDialog(
+                    f"Exclude “{short}” ({reason}). Note (optional):",
+                    placeholder="why, for the reviewer; empty for none",
+                    hint="enter saves (an empty note writes none) · escape cancels the exclusion",
+                ),
+                noted,
+            )
 
         self.app.push_screen(FilterMenu(f"Exclude “{short}” from coverage: why?", options, "navigation"), chosen)
 
-    def _save_exclusion(self, entry: RulesetEntry, ruleset: Any, text: str, start: int, end: int, reason: str, note: str = "") -> None:
+    def _save_exclusion(
+        self, entry: RulesetEntry, ruleset: Any, text: str, start: int, end: int, reason: str, note: str = ""
+    ) -> None:
         from engine.atomic import ChangedOnDisk
         from engine.exclusions import ExclusionError, save_exclusion
 
@@ -413,12 +461,21 @@ class SourcesScreen(WorkbenchScreen):
         try:
             save_exclusion(entry.path, ruleset.document, text, start, end, reason, note)
         except ChangedOnDisk:
-            self.notify(f"{entry.path.name} changed on disk since it was loaded; nothing was written. Reloading: select the text again.",
-                        title="Changed on disk", severity="warning", timeout=8)
+            self.notify(
+                f"{entry.path.name} changed on disk since it was loaded; nothing was written. Reloading: select the text again.",
+                title="Changed on disk",
+                severity="warning",
+                timeout=8,
+            )
             self.workbench.reload_workspace()
             return
         except OSError as exc:
-            self.notify(f"Could not save {entry.path.name}: {exc.strerror or exc}. Nothing was excluded.", title="Save failed", severity="error", timeout=10)
+            self.notify(
+                f"Could not save {entry.path.name}: {exc.strerror or exc}. Nothing was excluded.",
+                title="Save failed",
+                severity="error",
+                timeout=10,
+            )
             return
         except ExclusionError as exc:
             self.notify(f"Not excluded: {exc}", severity="error", timeout=8)
@@ -484,11 +541,29 @@ class SourcesScreen(WorkbenchScreen):
         review_claim(self.workbench, claim.id)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("New claim from selection", "Start a draft claim with the selected quote (n)", self.action_new_claim)
+        yield SystemCommand(
+            "New claim from selection", "Start a draft claim with the selected quote (n)", self.action_new_claim
+        )
         yield SystemCommand("Edit claim under cursor", "Open the claim editor (e)", self.action_edit_claim)
-        yield SystemCommand("Review claim under cursor", "Move the claim through draft → submitted → under review → approved/rejected (r)", self.action_review_claim)
-        yield SystemCommand("Select sentence under cursor", "Select the whole sentence (s)", self.action_select_sentence)
+        yield SystemCommand(
+            "Review claim under cursor",
+            "Move the claim through draft → submitted → under review → approved/rejected (r)",
+            self.action_review_claim,
+        )
+        yield SystemCommand(
+            "Select sentence under cursor", "Select the whole sentence (s)", self.action_select_sentence
+        )
         yield SystemCommand("Next claim", "Jump to the next highlighted quote (])", lambda: self.action_next_claim(1))
-        yield SystemCommand("Previous claim", "Jump to the previous highlighted quote ([)", lambda: self.action_next_claim(-1))
-        yield SystemCommand("Next unreviewed sentence", "Jump to the next sentence neither claimed nor excluded (u)", self.action_next_unreviewed)
-        yield SystemCommand("Exclude this span from coverage", "Record the selection (or the sentence) in `excluded`, with a reason and an optional note (x)", self.action_exclude_span)
+        yield SystemCommand(
+            "Previous claim", "Jump to the previous highlighted quote ([)", lambda: self.action_next_claim(-1)
+        )
+        yield SystemCommand(
+            "Next unreviewed sentence",
+            "Jump to the next sentence neither claimed nor excluded (u)",
+            self.action_next_unreviewed,
+        )
+        yield SystemCommand(
+            "Exclude this span from coverage",
+            "Record the selection (or the sentence) in `excluded`, with a reason and an optional note (x)",
+            self.action_exclude_span,
+        )

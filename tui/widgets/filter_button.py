@@ -8,6 +8,7 @@ down or a click opens a small menu (FilterMenu) filled by a callback at that
 moment, and choosing posts FilterButton.Changed. Typing in an open menu
 narrows it to the matching options.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -86,7 +87,7 @@ class FilterMenu(Guarded, ModalScreen[str | None]):
         return [Option(Content(label)) for label, _value in options]
 
     def _matches(self, label: str) -> bool:
-        text = label[len(self.match_prefix):] if self.match_prefix and label.startswith(self.match_prefix) else label
+        text = label[len(self.match_prefix) :] if self.match_prefix and label.startswith(self.match_prefix) else label
         return self.query_text.casefold() in text.casefold()
 
     def _query_line(self) -> Content:
@@ -186,7 +187,16 @@ class FilterButton(Guarded, Widget, can_focus=True):
         def control(self) -> FilterButton:
             return self.button
 
-    def __init__(self, label: str, options: Callable[[], Options], value: str, *, default: str = "", id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        options: Callable[[], Options],
+        value: str,
+        *,
+        default: str = "",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.label = label
         self.options = options
@@ -209,7 +219,9 @@ class FilterButton(Guarded, Widget, can_focus=True):
                 self.value = value
                 self.post_message(self.Changed(self, value))
 
-        self.app.push_screen(FilterMenu(f"Filter by {self.label}", options, self.value, match_prefix=f"{self.label}: "), chosen)
+        self.app.push_screen(
+            FilterMenu(f"Filter by {self.label}", options, self.value, match_prefix=f"{self.label}: "), chosen
+        )
 
     def on_click(self) -> None:
         self.focus()

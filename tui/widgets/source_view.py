@@ -4,6 +4,7 @@ Built from `Content` spans (never markup), so `[...]` in a source shows as
 typed. Offsets are code points into the verbatim text, the same offsets the
 engine's provenance selectors use.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -82,7 +83,9 @@ class SourceView(Guarded, ScrollView, can_focus=True):
             self.view = view
             self.selection = selection
 
-    def __init__(self, text: str = "", *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, text: str = "", *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.text = text
         self.marks: list[Mark] = []

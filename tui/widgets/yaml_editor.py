@@ -1,4 +1,5 @@
 """The YAML editing widget: a code-editor TextArea with tree-sitter highlighting and gutter markers."""
+
 from __future__ import annotations
 
 from rich.segment import Segment
