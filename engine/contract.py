@@ -24,7 +24,15 @@ SCHEMA_FILES = {
     "reviews": "reviews.schema.json",
     "vocabulary": "vocabulary.schema.json",
     "report": "report.schema.json",
+    "relations": "relations.schema.json",
+    "shapes": "shapes.schema.json",
+    "links": "links.schema.json",
 }
+
+# The vocabulary is four files read as one: vocabulary.yaml (facts and questions), relations.yaml
+# (how facts follow from each other), shapes.yaml (how a question's answers combine and relate) and
+# links.yaml (answers of different questions that must agree). engine.meaning reads the last three.
+VOCABULARY_PARTS = ("relations", "shapes", "links")
 
 
 @cache
@@ -222,6 +230,10 @@ class Vocabulary:
     facts: dict[str, Fact]
     questions: dict[str, Question]
     drug: str | None = None
+    # schema/relations.yaml, shapes.yaml, links.yaml as loaded and validated; engine.meaning reads them
+    relations: dict[str, Any] = field(default_factory=dict)
+    shapes: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, Any] = field(default_factory=dict)
 
     def suggest(self, name: str, names: list[str] | None = None) -> str:
         """' (did you mean 'egfr'?)' for a near-miss, else ''."""
@@ -238,7 +250,13 @@ class Vocabulary:
         return values
 
 
-def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
+def vocabulary_from_data(
+    data: dict[str, Any],
+    relations: dict[str, Any] | None = None,
+    shapes: dict[str, Any] | None = None,
+    links: dict[str, Any] | None = None,
+) -> Vocabulary:
+    """A Vocabulary from already-validated data (tests build variants this way)."""
     facts = {
         name: Fact(
             name=name,
@@ -265,18 +283,27 @@ def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
         )
         for name, spec in data["questions"].items()
     }
-    return Vocabulary(facts, questions, data.get("drug"))
+    return Vocabulary(facts, questions, data.get("drug"), relations or {}, shapes or {}, links or {})
 
 
-@cache
-def vocabulary() -> Vocabulary:
-    """The bundled vocabulary, validated against its own schema (a broken contract fails loudly)."""
+def _load_part(name: str) -> dict[str, Any]:
+    """schema/<name>.yaml validated against <name>.schema.json ({} when the file does not exist)."""
     from engine.loader import load_file
 
-    doc = load_file(SCHEMA_DIR / "vocabulary.yaml")
-    errors = sorted(validator("vocabulary").iter_errors(doc.data), key=lambda e: list(e.absolute_path))
+    path = SCHEMA_DIR / f"{name}.yaml"
+    if name != "vocabulary" and not path.exists():
+        return {}
+    doc = load_file(path)
+    errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         span = doc.locate(tuple(first.absolute_path))
         raise ValueError(f"{doc.path}:{span.line}:{span.col}: invalid vocabulary: {first.message}")
-    return vocabulary_from_data(doc.data)
+    data: dict[str, Any] = doc.data
+    return data
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The bundled vocabulary (its four files), each validated against its schema (a broken contract fails loudly)."""
+    return vocabulary_from_data(_load_part("vocabulary"), *(_load_part(name) for name in VOCABULARY_PARTS))

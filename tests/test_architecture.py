@@ -261,3 +261,19 @@ def test_region_analysis_uses_no_private_name_across_its_modules():
                     f"{path.relative_to(REPO)}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")
                 ]
     assert crossings == []
+
+
+def test_every_package_is_installed_by_a_wheel():
+    """pyproject's explicit package list must name every package folder, or a non-editable install
+    (pip install ., a wheel) lacks it: engine.analysis and engine.jsonlogic were once missing."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for top in ("engine", "tui", "schema")
+        for init in (REPO / top).rglob("__init__.py")
+    }
+    assert found - listed == set(), (
+        f"packages missing from pyproject.toml [tool.setuptools] packages: {sorted(found - listed)}"
+    )

@@ -59,6 +59,7 @@ from engine.analysis.model import (
 )
 from engine.analysis.partition import Partition
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
+from engine.meaning.questions import value_sets_disagree
 from engine.model import Claim, Ruleset
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
@@ -411,7 +412,7 @@ def between_sources(
         if x.status not in (ANSWERED, CONFLICTING) or y.status not in (ANSWERED, CONFLICTING):
             continue
         kx, ky = tuple(sorted(v.key for v in x.values)), tuple(sorted(v.key for v in y.values))
-        if kx == ky:
+        if not value_sets_disagree(question, kx, ky):
             continue
         named = []
         for mine, theirs, by_value in ((kx, ky, cells.claims[0]), (ky, kx, cells.claims[1])):

@@ -43,6 +43,7 @@ import numpy as np
 from engine.analysis.cells import SourceCells, is_box, lex_rows, region_of_cells, shared_threshold
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP, LABEL_UNITS, WITHIN, Finding, RegionCells, Work, conflict_id
 from engine.evaluate import CONFLICTING
+from engine.meaning.questions import value_sets_disagree
 
 
 def _group(keys: np.ndarray, wanted: dict[int, Any]) -> dict[Any, np.ndarray]:
@@ -278,12 +279,13 @@ def between_sources(
     if not len(join_a):
         return []
     # A disagreement label depends only on the two value sets: label each distinct pair once.
+    question = a.grid.question
     vpairs, vpair_inv = np.unique(x.row_set[join_a] * len(y.sets) + y.row_set[join_b], return_inverse=True)
     labels: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
     vpair_label = np.full(len(vpairs), -1, dtype=np.int64)
     for j, code in enumerate(vpairs.tolist()):
         ia, ib = divmod(code, len(y.sets))
-        if x.sets[ia] != y.sets[ib]:
+        if value_sets_disagree(question, x.sets[ia], y.sets[ib]):
             vpair_label[j] = labels.setdefault((x.sets[ia], y.sets[ib]), len(labels))
     row_label = vpair_label[vpair_inv.ravel()]
     keep = row_label >= 0
