@@ -41,8 +41,17 @@ class WorkspaceChanged(Message, bubble=False):
 class WorkbenchScreen(Guarded, Screen[None]):
     """A top-level screen or editor of the workbench: the app typed, workspace changes as a Message."""
 
-    dirty: bool = False  # unsaved edits (editors set it); quitting asks first
-    title_for_quit: str = "an edit"
+    # Read-only here, so a screen may answer from its own state (the patients screen: its edited facts);
+    # an editor that sets the flag declares it a plain attribute (EditorScreen.dirty).
+    @property
+    def dirty(self) -> bool:
+        """Unsaved edits on this screen: quitting asks first."""
+        return False
+
+    @property
+    def title_for_quit(self) -> str:
+        """What the quit question names as unsaved."""
+        return "an edit"
 
     @property
     def workbench(self) -> AccordApp:

@@ -10,7 +10,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from engine.reportdata import Reviews
+
+if TYPE_CHECKING:
+    from engine.diagnostics import Diagnostic
+    from engine.model import Claim, Patient, Ruleset
+    from engine.reportdata import ConflictData, NotAnalysed
 
 
 @dataclass
@@ -23,8 +30,8 @@ class RulesetEntry:
     claims: int
     errors: int
     warnings: int
-    ruleset: Any = None  # engine.model.Ruleset when valid
-    diagnostics: list[Any] = field(default_factory=list)
+    ruleset: Ruleset | None = None  # when valid
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: dict[str, int] | None = None
 
     @property
@@ -40,20 +47,20 @@ class RulesetEntry:
 class Workspace:
     folder: Path
     entries: list[RulesetEntry] = field(default_factory=list)
-    patients: list[Any] = field(default_factory=list)
-    other_diagnostics: list[Any] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    patients: list[Patient] = field(default_factory=list)
+    other_diagnostics: list[Diagnostic] = field(default_factory=list)
+    conflicts: list[ConflictData] = field(default_factory=list)
     conflicts_path: Path | None = None
     conflicts_problem: str | None = (
         None  # why report.json could not be used (unreadable, not schema/report.schema.json)
     )
-    not_analysed: list[dict[str, Any]] = field(
+    not_analysed: list[NotAnalysed] = field(
         default_factory=list
     )  # report.json analysis.not_analysed: conflicts there are unknown
-    reviews: dict[str, Any] = field(default_factory=dict)
+    reviews: Reviews = field(default_factory=Reviews)
 
     @property
-    def rulesets(self) -> list[Any]:
+    def rulesets(self) -> list[Ruleset]:
         return [e.ruleset for e in self.entries if e.ruleset is not None]
 
     def entry(self, source_id: str) -> RulesetEntry | None:
@@ -62,7 +69,7 @@ class Workspace:
     def entry_for_claim(self, claim_id: str) -> RulesetEntry | None:
         return self.entry(claim_id.split("/", 1)[0])
 
-    def claim(self, claim_id: str) -> Any:
+    def claim(self, claim_id: str) -> Claim | None:
         entry = self.entry_for_claim(claim_id)
         if entry is None or entry.ruleset is None:
             return None
@@ -94,7 +101,7 @@ def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
     result = validate_paths([folder])
     ws = Workspace(folder)
     ruleset_files, _patients, _ = discover([folder])
-    by_path: dict[str, list[Any]] = {}
+    by_path: dict[str, list[Diagnostic]] = {}
     for d in result.diagnostics:
         by_path.setdefault(str(Path(d.path)), []).append(d)
     valid = {str(Path(r.path)): r for r in result.rulesets}
@@ -113,7 +120,9 @@ def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
             if isinstance(data, dict):
                 if "facts" in data and "claims" not in data:
                     continue  # a patient file at the top level
-                source = data.get("source") if isinstance(data.get("source"), dict) else {}
+                source = data.get("source")
+                if not isinstance(source, dict):
+                    source = {}
                 source_id = str(source.get("id") or path.stem)
                 title = str(source.get("title") or "")
                 claims = len(data["claims"]) if isinstance(data.get("claims"), list) else 0

@@ -30,6 +30,10 @@ class EditorScreen(WorkbenchScreen):
 
     POLL_SECONDS = 1.0
 
+    # A writable attribute over WorkbenchScreen's read-only property: the class attribute shadows the
+    # property, so `self.dirty = ...` sets the instance's own flag.
+    dirty: bool = False
+
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = Path(path)

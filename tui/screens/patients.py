@@ -12,8 +12,8 @@ answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -24,6 +24,11 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from tui.base import WorkbenchScreen
 from tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from engine.atomic import FileStamp
+    from engine.evaluate import Answer
+    from engine.model import Patient
 
 STATUS_STYLE = {"answered": "", "conflicting": "bold magenta", "indeterminate": "yellow", "silent": "dim"}
 
@@ -46,12 +51,12 @@ class PatientsScreen(WorkbenchScreen):
         super().__init__()
         self.question: str | None = None
         self.overrides: dict[str, dict[str, Any]] = {}  # patient id -> what-if facts
-        self.stamps: dict[str, Any] = {}  # patient id -> FileStamp of its file as the edited facts were loaded
+        self.stamps: dict[str, FileStamp] = {}  # patient id -> its file's stamp as the edited facts were loaded
         self._warned_external: set[str] = set()
-        self._save_queue: list[Any] = []
-        self.answers: dict[tuple[str, str], Any] = {}  # (patient, source) -> Answer
+        self._save_queue: list[Patient] = []
+        self.answers: dict[tuple[str, str], Answer | None] = {}  # (patient, source) -> its answer
         self._sources: list[str] = []
-        self._patients: list[Any] = []
+        self._patients: list[Patient] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,7 +102,7 @@ class PatientsScreen(WorkbenchScreen):
                     timeout=8,
                 )
 
-    def _patient(self, pid: str) -> Any:
+    def _patient(self, pid: str) -> Patient | None:
         ws: Workspace | None = self.workbench.workspace
         return next((p for p in ws.patients if p.id == pid), None) if ws is not None else None
 
@@ -126,7 +131,7 @@ class PatientsScreen(WorkbenchScreen):
             self.rebuild()
             self.query_one(DataTable).focus()
 
-    def facts_of(self, patient: Any) -> dict[str, Any]:
+    def facts_of(self, patient: Patient) -> dict[str, Any]:
         return self.overrides.get(patient.id, patient.facts)
 
     def rebuild(self) -> None:
@@ -150,7 +155,7 @@ class PatientsScreen(WorkbenchScreen):
         mismatches = disagreements = 0
         for patient in self._patients:
             evaluation = evaluate_patient(rulesets, self.facts_of(patient), patient.id, questions=[self.question])
-            cells: list[Any] = []
+            cells: list[Text] = []
             values = set()
             for s in self._sources:
                 a = evaluation.get(s, self.question)
@@ -181,7 +186,7 @@ class PatientsScreen(WorkbenchScreen):
         self.query_one("#patients-summary", Static).update(summary)
         self._show_detail()
 
-    def _cell(self, patient: Any, source: str, a: Any) -> tuple[Text, int]:
+    def _cell(self, patient: Patient, source: str, a: Answer | None) -> tuple[Text, int]:
         from engine.testing import describe_expectation, matches
 
         if a is None:
@@ -190,7 +195,7 @@ class PatientsScreen(WorkbenchScreen):
         if len(text) > 34:
             text = text[:33] + "…"
         cell = Text(text, style=STATUS_STYLE.get(a.status, ""))
-        expected = patient.expected.get(source, {}).get(self.question) if isinstance(patient.expected, dict) else None
+        expected = self._expected(patient, source)
         if expected is None:
             return cell, 0
         if matches(expected, a):
@@ -200,7 +205,13 @@ class PatientsScreen(WorkbenchScreen):
         cell.append(f" ≠ {describe_expectation(expected)}"[:30], style="bold red")
         return cell, 1
 
-    def _current(self) -> tuple[Any, str | None]:
+    def _expected(self, patient: Patient, source: str) -> Any:
+        """The patient's expected answer from `source` to the shown question (None: no expectation)."""
+        if self.question is None or not isinstance(patient.expected, dict):
+            return None
+        return patient.expected.get(source, {}).get(self.question)
+
+    def _current(self) -> tuple[Patient | None, str | None]:
         table = self.query_one(DataTable)
         if not self._patients:
             return None, None
@@ -241,7 +252,7 @@ class PatientsScreen(WorkbenchScreen):
             t.append(f"\n{source}: ", style="bold")
             if a is not None:
                 t.append(f"{a.status} — {a.summary()}")
-            expected = patient.expected.get(source, {}).get(self.question)
+            expected = self._expected(patient, source)
             if expected is not None:
                 t.append("   expected: ", style="dim")
                 t.append(describe_expectation(expected))
@@ -328,7 +339,7 @@ class PatientsScreen(WorkbenchScreen):
                 return  # the dialog's answer continues the queue
         self.rebuild()
 
-    def _write_facts(self, patient: Any, force: bool) -> bool:
+    def _write_facts(self, patient: Patient, force: bool) -> bool:
         """Save one patient's edit; False (edit kept, reason shown) when it could not be written."""
         from engine.loader import load_text
         from engine.patientedit import PatientEditError, fact_changes, save_facts
@@ -368,7 +379,7 @@ class PatientsScreen(WorkbenchScreen):
         self.workbench.reload_workspace()
         return True
 
-    def _ask_changed_on_disk(self, patient: Any) -> None:
+    def _ask_changed_on_disk(self, patient: Patient) -> None:
         from pathlib import Path
 
         from tui.screens.dialogs import ChoiceDialog
@@ -404,7 +415,7 @@ class PatientsScreen(WorkbenchScreen):
             chosen,
         )
 
-    def _keep_mine(self, patient: Any) -> bool:
+    def _keep_mine(self, patient: Patient) -> bool:
         """Save only the facts edited here onto the facts on disk now (engine.merge.merge_facts); a fact changed on both sides is shown, not written."""
         from engine.loader import LoadError, load_file
         from engine.merge import merge_facts
@@ -434,7 +445,7 @@ class PatientsScreen(WorkbenchScreen):
         self.overrides[patient.id] = merged
         return self._write_facts(patient, force=True)
 
-    def _show_difference(self, patient: Any, then: Any = None) -> None:
+    def _show_difference(self, patient: Patient, then: Callable[[], None] | None = None) -> None:
         import difflib
         from pathlib import Path
 
