@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn, Protocol, runtime_checkable
 
 from engine import __version__
 
@@ -25,10 +26,22 @@ COMMANDS: dict[str, str] = {
 }
 
 
+@runtime_checkable
+class CommandModule(Protocol):
+    """What every module named in COMMANDS defines (tests/test_architecture.py checks each one)."""
+
+    HELP: str
+    EXAMPLE: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int | None: ...
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with a one-line message, never a traceback."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -84,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = args_list[0]
     if first in COMMANDS:
         module = importlib.import_module(COMMANDS[first])
-        parser = _Parser(
+        parser: argparse.ArgumentParser = _Parser(
             prog=f"accord {first}",
             description=module.HELP,
             epilog=f"example:\n  {module.EXAMPLE}",
@@ -102,10 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args._module, args)
 
 
-def _run(module: object, args: argparse.Namespace) -> int:
+def _run(module: CommandModule, args: argparse.Namespace) -> int:
     """Run a subcommand; whatever happens, the user sees a message, never a traceback."""
     try:
-        return int(module.run(args) or 0)  # type: ignore[attr-defined]
+        return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

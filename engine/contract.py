@@ -40,7 +40,10 @@ def schema_json(name: str) -> dict[str, Any]:
     """The parsed JSON Schema file `name` (a key of SCHEMA_FILES or a file name)."""
     filename = SCHEMA_FILES.get(name, name)
     with open(SCHEMA_DIR / filename, encoding="utf-8") as handle:
-        return json.load(handle)
+        schema = json.load(handle)
+    if not isinstance(schema, dict):
+        raise TypeError(f"{SCHEMA_DIR / filename}: a JSON Schema is an object, not {type(schema).__name__}")
+    return schema
 
 
 @cache
@@ -127,7 +130,8 @@ class ContractValidator:
                     return iter(())
             except Exception:  # noqa: BLE001 - fall through to the reference validator
                 pass
-        return self._detailed().iter_errors(instance)
+        errors: Iterator[Any] = self._detailed().iter_errors(instance)  # jsonschema ships no types
+        return errors
 
 
 @cache
@@ -263,7 +267,7 @@ def vocabulary_from_data(
             type=spec["type"],
             description=spec.get("description", ""),
             unit=spec.get("unit"),
-            range=tuple(spec["range"]) if "range" in spec else None,  # type: ignore[arg-type]
+            range=tuple(spec["range"]) if "range" in spec else None,
             values=tuple(spec.get("values", ())),
             measure=spec.get("measure"),
             derived=spec.get("derived"),

@@ -7,7 +7,7 @@ TUI, SARIF and GitHub annotations all render the same finding their own way.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from engine.textsafe import clip, escape_controls
 
@@ -77,6 +77,10 @@ CODES: dict[str, tuple[str, str]] = {
         "expectations-skipped",
         "Patients' expectations of a source whose ruleset has errors were not checked; fix the ruleset's errors first.",
     ),
+    "W504": (
+        "patient-fact-relation",
+        "A patient's facts break a relation of schema/relations.yaml: a given value contradicts what a cited definition derives, an implication (if true, then false) or a constraint (eGFR and CrCl too far apart, exclusive facts). The given value is still used.",
+    ),
 }
 
 
@@ -111,7 +115,7 @@ class Diagnostic:
         where = f" (at {escape_controls(self.pointer)})" if self.pointer else ""
         return f"{escape_controls(self.path)}:{self.line}:{self.col}: {self.severity}[{self.code}]: {escape_controls(self.message)}{where}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["name"] = self.name
         data.pop("extra")

@@ -490,11 +490,11 @@ def _latest(group: list[_Reading]) -> list[_Reading]:
     Dated readings win over undated ones; a date without a time spans its
     whole day, so it ties with every reading of that day.
     """
-    dated = [r for r in group if r.end is not None and r.start is not None]
+    dated = [(r, r.start, r.end) for r in group if r.end is not None and r.start is not None]
     if not dated:
         return group
-    newest_start = max(r.start for r in dated)  # type: ignore[type-var]
-    return [r for r in dated if r.end >= newest_start]  # type: ignore[operator]
+    newest_start = max(start for _r, start, _end in dated)
+    return [r for r, _start, end in dated if end >= newest_start]
 
 
 def _decide(readings: list[_Reading], vocab: Vocabulary, notes: list[Note]) -> dict[str, Any]:
@@ -637,6 +637,8 @@ def _patient(
     """
     patient, where, pointer = subject.model, subject.label, subject.pointer
     out: list[_Reading] = []
+    if patient is None:  # not valid FHIR: the caller has said so, and reads nothing of it
+        return out
     sex = vocab.facts.get("sex")
     gender = patient.gender
     if gender is None:

@@ -16,14 +16,14 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml import events as ev
 
-from engine.diagnostics import Diagnostic
+from engine.diagnostics import Diagnostic, Severity
 from engine.gcpause import gc_paused
 from engine.safefile import FileRefused, read_project_file
 from engine.textsafe import clip, excerpt
@@ -68,12 +68,14 @@ class Document:
     @property
     def spans(self) -> dict[Parts, Span]:
         self._reach(None)
-        return self._spans  # type: ignore[return-value]
+        assert self._spans is not None  # _reach builds them first
+        return self._spans
 
     @property
     def key_spans(self) -> dict[Parts, Span]:
         self._reach(None)
-        return self._key_spans  # type: ignore[return-value]
+        assert self._key_spans is not None  # _reach builds them first
+        return self._key_spans
 
     def _reach(self, parts: Parts | None, keys: bool = False, opened: bool = False) -> None:
         """Find spans from the event stream until `parts` (or the node closing round it) is seen.
@@ -123,7 +125,7 @@ class Document:
         return spans.get(parts, Span(1, 1, 0, 0))
 
     def diagnostic(
-        self, parts: Parts, code: str, message: str, severity: str = "error", on_key: bool = False
+        self, parts: Parts, code: str, message: str, severity: Severity = "error", on_key: bool = False
     ) -> Diagnostic:
         """A diagnostic located at the node `parts` points to (or its key)."""
         parts = tuple(parts)
@@ -141,7 +143,7 @@ class Document:
             else:
                 span = self.locate(parts)
                 line_col = (span.line, span.col)
-        return Diagnostic(self.path, line_col[0], line_col[1], code, message, severity, pointer(parts))  # type: ignore[arg-type]
+        return Diagnostic(self.path, line_col[0], line_col[1], code, message, severity, pointer(parts))
 
 
 class LoadError(Exception):
@@ -270,6 +272,7 @@ def _deeper_than(data: Any, limit: int) -> bool:
     stack = [(data, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):
@@ -492,7 +495,8 @@ class _Builder:
         if parent is None:
             return ()
         if isinstance(parent.container, dict):
-            return parent.parts + (parent.key,)  # type: ignore[operator]
+            assert parent.key is not None  # a mapping's value is attached after its key (_Builder._step)
+            return parent.parts + (parent.key,)
         return parent.parts + (len(parent.container),)
 
     @staticmethod
@@ -536,7 +540,7 @@ def _events_to_data(events: Iterator[Any], name: str, max_depth: int) -> Any:
     """One pass over the events with the open containers on an explicit stack (see _Builder._step)."""
     scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
     ends = (ev.MappingEndEvent, ev.SequenceEndEvent)
-    parents: list[tuple[Any, bool, Any, dict[str, Any] | None]] = []
+    parents: list[tuple[Any, bool, Any, dict[str, Any]]] = []
     top: Any = None  # the innermost open container
     in_dict = False
     key: Any = _NO_KEY  # the key waiting for its value, when `top` is a mapping

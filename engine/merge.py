@@ -117,7 +117,7 @@ def merge_ruleset(base: str, mine: str, theirs: str, path: str = "<ruleset>") ->
             None,
             problem="cannot be merged claim by claim: a claims list that is not a list of claims with distinct ids",
         )
-    b, m, t = maps  # type: ignore[misc]
+    b, m, t = maps
     assert b is not None and m is not None and t is not None
     merged: dict[str, str | None] = {}
     clashes: list[str] = []

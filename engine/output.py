@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from engine import __version__
-from engine.diagnostics import CODES, Diagnostic
+from engine.diagnostics import CODES, Diagnostic, Severity
 from engine.reportdata import ConflictData, severity_rank
 from engine.textsafe import escape_controls, escape_json_text
 
@@ -319,9 +319,7 @@ def junit_xml(suites: Iterable[TestSuite], name: str = "accord test", time: floa
         element = ET.SubElement(
             root,
             "testsuite",
-            name=xml_safe(suite.name),
-            time=f"{suite.time:.3f}",
-            **{k: str(v) for k, v in counts.items()},
+            {"name": xml_safe(suite.name), "time": f"{suite.time:.3f}", **{k: str(v) for k, v in counts.items()}},
         )
         for case in suite.cases:
             attrs = {"classname": xml_safe(case.classname), "name": xml_safe(case.name), "time": f"{case.time:.3f}"}
@@ -484,7 +482,7 @@ CONFLICT_RULES = [
 ]
 
 
-def _conflict_level(severity: str) -> str:
+def _conflict_level(severity: str) -> Severity:
     """A conflict's annotation level: the most severe (high) is an error, the rest warnings."""
     return "error" if severity_rank(severity) == 0 else "warning"
 
@@ -515,7 +513,7 @@ def conflict_diagnostics(
             message += f": {conflict['description']}"
         if claims:
             message += f" (claims {', '.join(claims)})"
-        diagnostics.append(Diagnostic(path, line, col, kind, message, _conflict_level(conflict["severity"])))  # type: ignore[arg-type]
+        diagnostics.append(Diagnostic(path, line, col, kind, message, _conflict_level(conflict["severity"])))
         bag: dict[str, Any] = {"conflictId": cid, "question": question, "claims": claims}
         if "disposition" in conflict:
             bag["disposition"] = conflict["disposition"]

@@ -13,16 +13,29 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
 from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts
 from engine.evaluate import answer_data_text, format_value
-from engine.folders import REVIEWS  # noqa: F401  # tui/screens/conflicts.py imports it from here
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
-from engine.reportdata import SEVERITY_RANK, disposition_text, orphaned
+from engine.reportdata import (
+    SEVERITY_RANK,
+    ConflictClaim,
+    ConflictData,
+    DispositionEntry,
+    NotAnalysed,
+    OrphanedDisposition,
+    QuestionAnalysed,
+    Report,
+    Reviews,
+    Summary,
+    Truncated,
+    disposition_text,
+    orphaned,
+)
 
 REPORT_JSON, REPORT_MD = "report.json", "report.md"
 # The conflicts' share of report.json, in bytes: past it the rest are cut (and said to be).
@@ -56,16 +69,17 @@ def build_report(
     rulesets: list[Ruleset],
     conflicts: list[Conflict],
     analysis: Analysis,
-    reviews: dict[str, Any],
+    reviews: Reviews,
     max_report_bytes: int = MAX_REPORT_BYTES,
-) -> dict[str, Any]:
+) -> Report:
     ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
     dispositions = reviews.get("conflicts") or {}
-    items = []
+    items: list[ConflictData] = []
     size = 0
     cut_by_size = False
     for c in conflicts:
-        data = c.to_json()
+        # Conflict.to_json (engine/conflicts.py) builds the schema's conflict but is still typed dict[str, Any].
+        data = cast(ConflictData, c.to_json())
         if c.id in dispositions:
             data["disposition"] = dispositions[c.id]
         size += len(json.dumps(data, ensure_ascii=False, allow_nan=False))
@@ -73,7 +87,7 @@ def build_report(
             cut_by_size = True
             break
         items.append(data)
-    truncated = dict(analysis.truncated or {})
+    truncated: dict[str, Any] = dict(analysis.truncated or {})
     if cut_by_size:
         truncated.setdefault("conflicts_found", len(ids))
         truncated["max_report_bytes"] = max_report_bytes
@@ -81,7 +95,7 @@ def build_report(
         shown = {i["id"] for i in items}
         truncated["conflicts_reported"] = len(items)
         truncated["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid in ids and cid not in shown)
-    questions = []
+    questions: list[QuestionAnalysed] = []
     for name, qa in sorted(analysis.questions.items()):
         questions.append(
             {
@@ -91,7 +105,7 @@ def build_report(
                 "cells": sum(qa.cells.values()),
             }
         )
-    report = {
+    report: Report = {
         "accord": 1,
         "sources": [
             {"id": r.source_id, "title": r.title, "claims": len(r.claims)}
@@ -102,27 +116,38 @@ def build_report(
             "questions": questions,
             "notes": _capped_notes(analysis),
             "max_cells": analysis.max_cells,
-            "not_analysed": [n.to_json() for n in analysis.not_analysed],
+            # NotAnalysed.to_json (engine/analysis/model.py) builds the schema's entry, typed dict[str, Any] there.
+            "not_analysed": [cast(NotAnalysed, n.to_json()) for n in analysis.not_analysed],
         },
         "summary": summary(items),
         "conflicts": items,
-        "orphaned_dispositions": [{"id": cid, **entry} for cid, entry in orphaned(reviews, ids)],
+        "orphaned_dispositions": _orphans(reviews, ids),
     }
     if truncated:
-        report["truncated"] = truncated
+        # The analysis's limits plus conflicts_found and conflicts_reported, both set above: the schema's shape.
+        report["truncated"] = cast(Truncated, truncated)
     return report
+
+
+def _orphans(reviews: Reviews, known: set[str]) -> list[OrphanedDisposition]:
+    """The orphaned dispositions as the report lists them: the conflict id, then the entry from reviews.yaml."""
+    return [_orphan(cid, entry) for cid, entry in orphaned(reviews, known)]
+
+
+def _orphan(cid: str, entry: DispositionEntry) -> OrphanedDisposition:
+    return {"id": cid, **entry}
 
 
 def fresh_report(
     rulesets: list[Ruleset],
-    reviews: dict[str, Any],
+    reviews: Reviews,
     max_cells: int = MAX_CELLS,
     on_question: Callable[[str, int], None] | None = None,
     max_bytes: int = MAX_BYTES,
     max_findings: int = MAX_FINDINGS,
     max_report_bytes: int = MAX_REPORT_BYTES,
     max_work: int = MAX_WORK,
-) -> tuple[dict[str, Any], Analysis]:
+) -> tuple[Report, Analysis]:
     """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
     conflicts, analysis = find_conflicts(
         rulesets,
@@ -135,7 +160,7 @@ def fresh_report(
     return build_report(rulesets, conflicts, analysis, reviews, max_report_bytes), analysis
 
 
-def truncation_message(report: dict[str, Any]) -> str | None:
+def truncation_message(report: Report) -> str | None:
     """One line saying what a truncated report leaves out, or None when it is whole."""
     t = report.get("truncated")
     if not t:
@@ -153,7 +178,7 @@ def truncation_message(report: dict[str, Any]) -> str | None:
     )
 
 
-def disposition_problems(report: dict[str, Any], reviews_path: str) -> list[str]:
+def disposition_problems(report: Report, reviews_path: str) -> list[str]:
     """Located messages for dispositions that cannot hold: source_correct naming a source not in the conflict."""
     out = []
     for item in report.get("conflicts", []):
@@ -167,8 +192,8 @@ def disposition_problems(report: dict[str, Any], reviews_path: str) -> list[str]
     return out
 
 
-def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
-    def count(key: str) -> dict[str, int]:
+def summary(items: list[ConflictData]) -> Summary:
+    def count(key: Literal["severity", "kind", "question"]) -> dict[str, int]:
         out: dict[str, int] = {}
         for item in items:
             out[item[key]] = out.get(item[key], 0) + 1
@@ -184,36 +209,36 @@ def summary(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def refresh_dispositions(report: dict[str, Any], reviews: dict[str, Any]) -> dict[str, Any]:
+def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
     """The report with dispositions (and orphans) taken from `reviews`; analysis untouched."""
     dispositions = reviews.get("conflicts") or {}
-    items = []
-    for item in report.get("conflicts", []):
-        item = dict(item)
+    items: list[ConflictData] = []
+    for old in report.get("conflicts", []):
+        item = old.copy()
         item.pop("disposition", None)
         if item["id"] in dispositions:
             item["disposition"] = dispositions[item["id"]]
         items.append(item)
-    out = dict(report)
+    out = report.copy()
     out["conflicts"] = items
     out["summary"] = summary(items)
     known = {i["id"] for i in items}
-    if isinstance(out.get("truncated"), dict):
+    if "truncated" in out and isinstance(out["truncated"], dict):
         # Conflicts cut from the report still exist, but only the analysis knows their ids: a disposition
         # not shown counts as theirs unless the report already called it orphaned.
         was_orphan = {o.get("id") for o in report.get("orphaned_dispositions", []) if isinstance(o, dict)}
-        t = dict(out["truncated"])
+        t = out["truncated"].copy()
         t["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid not in known and cid not in was_orphan)
         out["truncated"] = t
         known |= set(t["dispositions_not_shown"])
-    out["orphaned_dispositions"] = [{"id": cid, **entry} for cid, entry in orphaned(reviews, known)]
+    out["orphaned_dispositions"] = _orphans(reviews, known)
     return out
 
 
 # ---------------------------------------------------------------- rendering
 
 
-def render_json(report: dict[str, Any]) -> str:
+def render_json(report: Report) -> str:
     """report.json text: never NaN or Infinity (allow_nan=False raises instead of writing invalid JSON)."""
     return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
@@ -221,7 +246,7 @@ def render_json(report: dict[str, Any]) -> str:
 _cell = md_cell
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: Report) -> str:
     s = report["summary"]
     lines = ["# Accord conflict report", ""]
     lines.append(
@@ -302,7 +327,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _render_conflict(item: dict[str, Any]) -> list[str]:
+def _render_conflict(item: ConflictData) -> list[str]:
     lines = [
         f"### {md_cell(item['id'])} · {md_cell(item['severity'])} · {md_cell(item['kind'])} · {md_cell(item['question'])}",
         "",
@@ -317,7 +342,7 @@ def _render_conflict(item: dict[str, Any]) -> list[str]:
     for note in item.get("notes", []):
         lines.append(f"> Note: {md_cell(note)}")
         lines.append("")
-    by_source: dict[str, list[dict[str, Any]]] = {}
+    by_source: dict[str, list[ConflictClaim]] = {}
     for claim in item["claims"]:
         by_source.setdefault(claim["source"], []).append(claim)
     sources = item["sources"]
@@ -371,16 +396,16 @@ def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
     return True
 
 
-def rendered(report: dict[str, Any]) -> dict[str, str]:
+def rendered(report: Report) -> dict[str, str]:
     return {REPORT_JSON: render_json(report), REPORT_MD: render_markdown(report)}
 
 
-def write_report(out_dir: str | os.PathLike[str], report: dict[str, Any]) -> list[str]:
+def write_report(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
     """Write report.json and report.md; return the names of the files that changed."""
     return [name for name, text in rendered(report).items() if write_if_changed(Path(out_dir) / name, text)]
 
 
-def stale_files(out_dir: str | os.PathLike[str], report: dict[str, Any]) -> list[str]:
+def stale_files(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
     """Names of report files whose bytes differ from a fresh rendering (missing counts as stale)."""
     out = []
     for name, text in rendered(report).items():

@@ -27,7 +27,7 @@ from engine.diagnostics import Diagnostic
 from engine.filelock import locked
 from engine.folders import REVIEWS
 from engine.loader import LoadError, load_file
-from engine.reportdata import (  # noqa: F401  # here for importers of engine.review
+from engine.reportdata import (
     ConflictData,
     DispositionEntry,
     DispositionValue,
@@ -35,8 +35,6 @@ from engine.reportdata import (  # noqa: F401  # here for importers of engine.re
     Reviews,
     ReviewStep,
     Status,
-    disposition_text,
-    orphaned,
 )
 from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
 
@@ -193,7 +191,7 @@ def reviews_text(data: Reviews) -> str:
         text = dump_reviews(data)
     except UnwritableText as exc:
         raise ReviewError(f"not recorded: {exc}") from None
-    expected = {"accord": 1, "claims": data.get("claims") or {}, "conflicts": data.get("conflicts") or {}}
+    expected: Reviews = {"accord": 1, "claims": data.get("claims") or {}, "conflicts": data.get("conflicts") or {}}
     if not reads_back(text, _sorted_like(expected)):
         raise ReviewError("not recorded: reviews.yaml would not read back as what was recorded")
     return text
@@ -303,7 +301,7 @@ def _refreshed_report_files(folder: Path, report: Report, reviews: Reviews) -> d
     from engine.report import refresh_dispositions, rendered
 
     try:
-        return rendered(refresh_dispositions(report, reviews))  # type: ignore[arg-type]  # engine.report still takes dict[str, Any]
+        return rendered(refresh_dispositions(report, reviews))
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ReviewError(
             f"{folder / 'report.json'} cannot be refreshed ({type(exc).__name__}: {str(exc)[:80]}); "
@@ -375,9 +373,9 @@ def write_report_with_reviews(
     p.parent.mkdir(parents=True, exist_ok=True)
     with locked(p):
         reviews = _reviews_or_raise(p)
-        fresh = cast(Report, refresh_dispositions(report, reviews))  # type: ignore[arg-type]  # engine.report takes dict[str, Any]
+        fresh = refresh_dispositions(report, reviews)
         out.mkdir(parents=True, exist_ok=True)
-        changed = write_report(out, fresh)  # type: ignore[arg-type]
+        changed = write_report(out, fresh)
     return changed, fresh
 
 

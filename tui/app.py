@@ -139,6 +139,7 @@ class AccordApp(Guarded, App[int]):
         """Dialog results are handled by our callbacks: guarded like actions."""
         if callback is not None and not getattr(callback, "__accord_guarded__", False):
             callback = guarded(callback, f"after {type(screen).__name__}", owner=self)
+        # Textual's overloads split on wait_for_dismiss as Literal[True] / Literal[False]; this forwards either.
         return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)  # type: ignore[call-overload]
 
     # ------------------------------------------------------------ modes

@@ -23,7 +23,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rich.segment import Segment
 from textual.color import Color
@@ -103,7 +103,7 @@ def guarded(fn: F, where: str | None = None, owner: Any = None) -> F:
     """`fn` that reports any Exception (never SkipAction or cancellation) instead of raising it."""
     from textual.actions import SkipAction
 
-    label = where or getattr(fn, "__qualname__", repr(fn))
+    label = where or str(getattr(fn, "__qualname__", repr(fn)))
 
     def handle(args: tuple[Any, ...], error: Exception) -> None:
         target = owner if owner is not None else (args[0] if args else None)
@@ -124,8 +124,8 @@ def guarded(fn: F, where: str | None = None, owner: Any = None) -> F:
                 handle(args, error)
                 return None
 
-        async_wrapper.__accord_guarded__ = True  # type: ignore[attr-defined]
-        return async_wrapper  # type: ignore[return-value]
+        async_wrapper.__accord_guarded__ = True  # type: ignore[attr-defined]  # a marker on a function object
+        return cast(F, async_wrapper)  # functools.wraps: the same callable, taking fn's arguments
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -137,8 +137,8 @@ def guarded(fn: F, where: str | None = None, owner: Any = None) -> F:
             handle(args, error)
             return None
 
-    wrapper.__accord_guarded__ = True  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    wrapper.__accord_guarded__ = True  # type: ignore[attr-defined]  # a marker on a function object
+    return cast(F, wrapper)  # functools.wraps: the same callable, taking fn's arguments
 
 
 GUARDED_PREFIXES = ("action_", "on_", "_on_")
@@ -177,7 +177,7 @@ class DaemonExecutor(ThreadPoolExecutor):
     asyncio accepts nothing else as the default executor.)
     """
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:  # type: ignore[override]
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
 
         def run() -> None:

@@ -29,11 +29,12 @@ def run(args: argparse.Namespace) -> int:
     result = validate_paths(args.paths, check_patients=False)
     problems = [d for d in result.diagnostics if d.severity == "error"]
     reports = []
+    unreadable = 0  # source texts that could not be read: each already said on stderr, each a failure
     for ruleset in sorted(result.rulesets, key=lambda r: r.source_id):
         try:
             reports.append(coverage(ruleset))
         except OSError as exc:
-            problems.append(None)
+            unreadable += 1
             print(
                 escape_controls(f"{ruleset.path}: error: cannot read source text: {exc.strerror or exc}"),
                 file=sys.stderr,
@@ -41,17 +42,16 @@ def run(args: argparse.Namespace) -> int:
     unreviewed = sum(r.count("unreviewed") for r in reports)
     if args.format == "json":
         payload = {
-            "ok": unreviewed == 0 and not problems,
+            "ok": unreviewed == 0 and not problems and not unreadable,
             "sources": [r.to_json() for r in reports],
-            "errors": [d.to_json() for d in problems if d is not None],
+            "errors": [d.to_json() for d in problems],
         }
         from engine.output import json_text
 
         print(json_text(payload))
     else:
         for d in problems:
-            if d is not None:
-                print(d.format())
+            print(d.format())
         width = max([len("SOURCE")] + [len(escape_controls(r.source)) for r in reports])
         print(f"{'SOURCE':<{width}}  {'SENTENCES':>9}  {'CLAIMED':>7}  {'EXCLUDED':>8}  {'UNREVIEWED':>10}")
         for r in reports:
@@ -62,4 +62,4 @@ def run(args: argparse.Namespace) -> int:
         for r in reports:
             for s in r.unreviewed:  # source texts are untrusted: an OSC sequence must not reach the terminal
                 print(escape_controls(f"{r.text_path}:{s.line}:{s.col}: unreviewed: {s.text}"))
-    return 1 if unreviewed or problems else 0
+    return 1 if unreviewed or problems or unreadable else 0

@@ -51,15 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check everything (date, names, ids, the report) before writing anything; locked read-modify-write."""
     from engine.folders import REVIEWS, conflicts_folder
+    from engine.reportdata import disposition_text, orphaned
     from engine.review import (
         ReviewError,
         ReviewsUnusable,
         change_claim_status,
         check_date,
-        disposition_text,
         load_report,
         load_reviews,
-        orphaned,
         save_disposition,
     )
     from engine.yamltext import UnwritableText

@@ -133,7 +133,9 @@ def strict_equal(a: Any, b: Any) -> bool:
         return False
     if ka == "object":
         return a is b
-    return a == b
+    # Annotated, not bool(...): JSON values compare to a bool already, and this is on the evaluation path.
+    same: bool = a == b
+    return same
 
 
 def loose_equal(a: Any, b: Any) -> bool:
@@ -148,9 +150,11 @@ def loose_equal(a: Any, b: Any) -> bool:
     if kb == "boolean":
         return loose_equal(a, to_number(b))
     if ka == "number" and kb == "string":
-        return a == to_number(b)
+        number_same: bool = a == to_number(b)  # a JSON number against a float: a bool
+        return number_same
     if ka == "string" and kb == "number":
-        return to_number(a) == b
+        string_same: bool = to_number(a) == b
+        return string_same
     if ka == "object":
         return loose_equal(to_string(a), b)
     if kb == "object":

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from engine import cli
+from engine.reportdata import orphaned
 from engine.review import (
     TRANSITIONS,
     ReviewError,
     allowed,
     change_claim_status,
     load_reviews,
-    orphaned,
     record_disposition,
     save_reviews,
 )

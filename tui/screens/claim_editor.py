@@ -190,7 +190,9 @@ class ClaimEditorScreen(EditorScreen):
                 "Press F2 (or ctrl+space) to pick a question, a fact or an answer from the vocabulary.\n",
                 style="italic",
             )
-        prov = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
+        prov = data.get("provenance")
+        if not isinstance(prov, dict):
+            prov = {}
         if isinstance(prov.get("exact"), str):
             t.append("\nQuote\n", style="bold")
             t.append(prov["exact"] + "\n", style="green")

@@ -9,8 +9,9 @@ the report is stale and `g` rewrites it (what `accord conflicts` does).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -23,12 +24,15 @@ from tui.base import WorkbenchScreen
 from tui.widgets.filter_button import FilterButton
 from tui.workspace import Workspace
 
+if TYPE_CHECKING:
+    from engine.reportdata import ConflictData, Report, Reviews
+
 NO_REVIEW = "unreviewed"
 
 
-def review_state(c: dict[str, Any], reviews: dict[str, Any]) -> str:
+def review_state(c: ConflictData, reviews: Reviews) -> str:
     """The conflict's disposition in reviews.yaml (the live file, not the report's copy), or 'unreviewed'."""
-    from engine.review import disposition_text
+    from engine.reportdata import disposition_text
 
     record = reviews.get("conflicts", {}).get(c["id"])
     return (
@@ -85,13 +89,13 @@ class ConflictsScreen(WorkbenchScreen):
     def __init__(self) -> None:
         super().__init__()
         self.filters: dict[str, str] = {name: ALL for name in FILTERS}
-        self.shown: list[dict[str, Any]] = []
+        self.shown: list[ConflictData] = []
         self._cells: list[tuple[tuple[str, str], ...]] = []
         self._widths: dict[str, int] = {}
         self._generation = 0
         # What a fresh analysis says of the report on disk: None while unknown.
         self.stale: list[str] | None = None
-        self._fresh: dict[str, Any] | None = None
+        self._fresh: Report | None = None
         self._fresh_for: Workspace | None = None
         self._write_when_fresh = False  # g was pressed while the analysis was still running
 
@@ -102,7 +106,7 @@ class ConflictsScreen(WorkbenchScreen):
                 # Options are counted when a filter is opened, not while the screen opens.
                 yield FilterButton(
                     name,
-                    lambda name=name: self.filter_options(name),
+                    partial(self.filter_options, name),
                     self.filters[name],
                     default=ALL,
                     id=f"filter-{name}",
@@ -175,7 +179,7 @@ class ConflictsScreen(WorkbenchScreen):
         stale = stale_files(conflicts_folder(ws.folder), report)
         self.app.call_from_thread(self._freshness_known, ws, report, stale)
 
-    def _freshness_known(self, ws: Workspace, report: dict[str, Any], stale: list[str]) -> None:
+    def _freshness_known(self, ws: Workspace, report: Report, stale: list[str]) -> None:
         if ws is not self._fresh_for:
             return  # a newer workspace is being checked
         self.stale, self._fresh = stale, report
@@ -206,7 +210,8 @@ class ConflictsScreen(WorkbenchScreen):
             self._write_when_fresh = True
             self.notify("Analysing the rulesets; the report is written as soon as that is done.", timeout=3)
             return
-        from engine.report import REVIEWS, refresh_dispositions, write_report
+        from engine.folders import REVIEWS
+        from engine.report import refresh_dispositions, write_report
         from engine.review import load_reviews
         from tui.workspace import conflicts_folder, load_conflicts
 
@@ -234,7 +239,7 @@ class ConflictsScreen(WorkbenchScreen):
         self.stale = []
         self.workspace_changed(ws)
 
-    def _matches(self, c: dict[str, Any], reviews: dict[str, Any]) -> bool:
+    def _matches(self, c: ConflictData, reviews: Reviews) -> bool:
         f = self.filters
         if f["severity"] != ALL and c["severity"] != f["severity"]:
             return False
@@ -302,7 +307,7 @@ class ConflictsScreen(WorkbenchScreen):
             )
         self.query_one("#conflicts-summary", Static).update(summary)
 
-    def _set_columns(self, table: DataTable) -> None:
+    def _set_columns(self, table: DataTable[Any]) -> None:
         """Widths that fit the screen (long questions, sources and reviews end in …; the full text is in the detail)."""
         from rich.cells import cell_len
 
@@ -328,7 +333,7 @@ class ConflictsScreen(WorkbenchScreen):
             self.refill()
 
     @staticmethod
-    def _cell_texts(c: dict[str, Any], ws: Workspace) -> tuple[tuple[str, str], ...]:
+    def _cell_texts(c: ConflictData, ws: Workspace) -> tuple[tuple[str, str], ...]:
         state = review_state(c, ws.reviews)
         sev = c["severity"]
         return (
@@ -356,7 +361,7 @@ class ConflictsScreen(WorkbenchScreen):
             self.filters[name] = event.value
             self.refill()
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> ConflictData | None:
         table = self.query_one(DataTable)
         if not self.shown or table.cursor_row < 0:
             return None
@@ -485,7 +490,7 @@ class ConflictsScreen(WorkbenchScreen):
 
         self.app.push_screen(DispositionScreen(c["id"], c["sources"]), done)
 
-    def _pick_claim(self, then: Any) -> None:
+    def _pick_claim(self, then: Callable[[str], None]) -> None:
         c = self.current()
         if c is None:
             return

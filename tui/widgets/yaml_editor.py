@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Offset
 from textual.strip import Strip
 from textual.widgets import TextArea
+
+if TYPE_CHECKING:
+    from engine.diagnostics import Diagnostic
 
 MARKER = "●"
 MARKER_STYLE = {
@@ -24,8 +30,9 @@ class MarkedTextArea(TextArea):
     first row of a soft-wrapped line is marked.
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # TextArea's own parameters, passed through unchanged (code_editor calls cls(...) with them).
+        super().__init__(*args, **kwargs)
         self._markers: dict[int, str] = {}
 
     @property
@@ -72,15 +79,16 @@ def yaml_editor(widget_id: str, soft_wrap: bool = True, blink: bool = True) -> M
     """A TextArea for YAML (tree-sitter-yaml); cursor blink off in tests for stable snapshots."""
     area = MarkedTextArea.code_editor("", language="yaml", id=widget_id, soft_wrap=soft_wrap, theme="vscode_dark")
     area.cursor_blink = blink
-    return area  # type: ignore[return-value]
+    # Textual types the classmethod as returning TextArea, but it builds `cls(...)`: a MarkedTextArea here.
+    return cast(MarkedTextArea, area)
 
 
-def markers_for(diagnostics: list[object]) -> dict[int, str]:
+def markers_for(diagnostics: Sequence[Diagnostic]) -> dict[int, str]:
     """0-based line -> the worst severity of the findings on it (an error outranks a warning)."""
     out: dict[int, str] = {}
     for d in diagnostics:
-        line = max(0, int(getattr(d, "line", 1)) - 1)
-        severity = "error" if getattr(d, "severity", "error") == "error" else "warning"
+        line = max(0, d.line - 1)
+        severity = "error" if d.severity == "error" else "warning"
         if out.get(line) != "error":
             out[line] = severity
     return out
