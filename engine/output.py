@@ -13,16 +13,16 @@ message, severity); each format renders the same list its own way:
 * junit   JUnit XML for `accord test`, one testcase per patient expectation.
 
 Pure standard library; nothing here imports the rest of the engine except the
-diagnostic registry.
+diagnostic registry. Each function renders to the stream it is given: the
+commands (engine/commands/) pass sys.stdout, and declare --format there
+(engine.commands._options).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,27 +41,16 @@ INFORMATION_URI = "https://accord-workbench.github.io/"
 SRCROOT = "%SRCROOT%"
 
 
-def add_format_argument(
-    parser: argparse.ArgumentParser, formats: Iterable[str] = FORMATS, default: str = "text"
-) -> None:
-    """`--format` with the given choices; commands call this instead of spelling the list."""
-    choices = list(formats)
-    parser.add_argument(
-        "--format", choices=choices, default=default, help=f"output format: {', '.join(choices)} (default: {default})"
-    )
-
-
 # ---------------------------------------------------------------- colour
 
 _COLOURS = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2", "cyan": "36"}
 
 
-def use_color(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> bool:
+def use_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value."""
     env = os.environ if environ is None else environ
     if env.get("NO_COLOR", ""):
         return False
-    stream = sys.stdout if stream is None else stream
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
@@ -234,8 +223,7 @@ def finite(data: Any) -> Any:
     return data
 
 
-def dump_json(data: Any, stream: TextIO | None = None) -> None:
-    stream = sys.stdout if stream is None else stream
+def dump_json(data: Any, stream: TextIO) -> None:
     stream.write(json_text(data) + "\n")
 
 
@@ -350,10 +338,9 @@ def junit_xml(suites: Iterable[TestSuite], name: str = "accord test", time: floa
 
 
 def emit_diagnostics(
-    diagnostics: list[Diagnostic], fmt: str, stream: TextIO | None = None, base: str | os.PathLike[str] | None = None
+    diagnostics: list[Diagnostic], fmt: str, stream: TextIO, base: str | os.PathLike[str] | None = None
 ) -> None:
     """Write diagnostics in text, sarif or github format (json payloads are the command's own)."""
-    stream = sys.stdout if stream is None else stream
     if fmt == "sarif":
         dump_json(sarif_log(diagnostics, base), stream)
     elif fmt == "github":
@@ -438,9 +425,8 @@ def junit_from_test_report(report: Any, duration: float = 0.0) -> str:
     return junit_xml(ordered, time=duration)
 
 
-def emit_test_report(report: Any, fmt: str, stream: TextIO | None = None, duration: float = 0.0) -> None:
+def emit_test_report(report: Any, fmt: str, stream: TextIO, duration: float = 0.0) -> None:
     """`accord test` in sarif, github or junit format."""
-    stream = sys.stdout if stream is None else stream
     if fmt == "junit":
         stream.write(junit_from_test_report(report, duration))
         return
@@ -521,11 +507,8 @@ def conflict_diagnostics(
     return diagnostics, bags
 
 
-def emit_conflicts(
-    conflicts: Iterable[ConflictData], rulesets: Iterable[Any], fmt: str, stream: TextIO | None = None
-) -> None:
+def emit_conflicts(conflicts: Iterable[ConflictData], rulesets: Iterable[Any], fmt: str, stream: TextIO) -> None:
     """`accord conflicts` in sarif or github format: each conflict at the first involved claim's file and line."""
-    stream = sys.stdout if stream is None else stream
     diagnostics, bags = conflict_diagnostics(conflicts, rulesets)
     if fmt == "sarif":
         dump_json(sarif_log(diagnostics, rules=CONFLICT_RULES, properties=bags), stream)

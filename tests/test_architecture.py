@@ -277,3 +277,80 @@ def test_every_package_is_installed_by_a_wheel():
     assert found - listed == set(), (
         f"packages missing from pyproject.toml [tool.setuptools] packages: {sorted(found - listed)}"
     )
+
+
+# ---------------------------------------------------------------- only the CLI layer prints or parses arguments
+
+# The command line is engine/cli.py and engine/commands/ (one module per command, and their shared _options,
+# _progress, _patients, _rulesets). Everything else under engine/ returns data or text, or writes to a stream it is
+# given, so the workbench and the tests can call it without a terminal.
+CLI_LAYER = ("engine/cli.py", "engine/commands/")
+# Real exceptions, each with why (the list may only shrink: an entry that no longer uses anything fails too).
+CLI_EXCEPTIONS: dict[str, set[str]] = {
+    # `python -m engine.docgen [--check]` is a developer command of its own (CONTRIBUTING.md): it parses its
+    # flag, reads the accord parser's argparse structure to write docs/cli.md, and says what it did.
+    "engine/docgen.py": {"import argparse", "print(", "sys.stderr"},
+}
+CONSOLE_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
+ARGUMENT_PARSERS = {"argparse", "optparse", "getopt"}
+
+
+def console_uses(source: str) -> set[str]:
+    """What `source` does that only the CLI layer may: print(, sys.stdout/stderr, sys.argv, an argument parser."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            found.add("print(")
+        elif isinstance(node, ast.Attribute) and ast.unparse(node.value) in ("sys", "builtins", "__builtins__"):
+            if node.attr in CONSOLE_STREAMS or node.attr == "argv":
+                found.add(f"sys.{node.attr}")
+            elif node.attr == "print":
+                found.add("print(")
+        elif isinstance(node, ast.Import):
+            found.update(f"import {a.name}" for a in node.names if a.name.split(".")[0] in ARGUMENT_PARSERS)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            top = node.module.split(".")[0]
+            if top in ARGUMENT_PARSERS:
+                found.add(f"import {node.module}")
+            elif node.module == "sys":
+                found.update(f"sys.{a.name}" for a in node.names if a.name in CONSOLE_STREAMS or a.name == "argv")
+    return found
+
+
+def test_only_the_cli_layer_prints_or_parses_arguments():
+    offenders = {}
+    for path in sorted((REPO / "engine").rglob("*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith(CLI_LAYER):
+            continue
+        uses = console_uses(path.read_text(encoding="utf-8"))
+        if uses != CLI_EXCEPTIONS.get(rel, set()):
+            offenders[rel] = sorted(uses)
+    assert offenders == {}, "print/sys.stdout/sys.stderr/argparse outside engine/cli.py and engine/commands/"
+    missing = [rel for rel in CLI_EXCEPTIONS if not (REPO / rel).exists()]
+    assert missing == [], "a listed exception is gone: remove it from CLI_EXCEPTIONS"
+
+
+def test_the_console_finder_sees_what_it_must():
+    """The finder itself: each way of printing or parsing arguments is seen, and plain code is not."""
+    assert console_uses("print('x')\n") == {"print("}
+    assert console_uses("import sys\nsys.stderr.write('x')\n") == {"sys.stderr"}
+    assert console_uses("import sys\ndef f(s=None):\n    return s or sys.stdout\n") == {"sys.stdout"}
+    assert console_uses("from sys import stdout as out\n") == {"sys.stdout"}
+    assert console_uses("import builtins\nbuiltins.print(1)\n") == {"print("}
+    assert console_uses("import sys\nargs = sys.argv[1:]\n") == {"sys.argv"}
+    assert console_uses("import argparse\n") == {"import argparse"}
+    assert console_uses("from optparse import OptionParser\n") == {"import optparse"}
+    assert console_uses("def f(stream):\n    stream.write('x')\n\nprinted = 'print(x)'\n") == set()
+
+
+def test_every_command_module_has_what_the_cli_calls():
+    """engine.cli types each COMMANDS module as CommandModule (HELP, EXAMPLE, add_arguments, run): hold it to that."""
+    import importlib
+
+    from engine.cli import COMMANDS, CommandModule
+
+    lacking = [
+        name for name, module in COMMANDS.items() if not isinstance(importlib.import_module(module), CommandModule)
+    ]
+    assert lacking == []

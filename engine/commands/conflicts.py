@@ -98,8 +98,8 @@ def run(args: argparse.Namespace) -> int:
             print(d.format(), file=sys.stderr)
         return 1
     from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_WORK
+    from engine.commands._progress import progress
     from engine.conflicts import MAX_FINDINGS
-    from engine.progress import progress
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format in ("sarif", "github"):
         from engine.output import emit_conflicts
 
-        emit_conflicts(report["conflicts"], rulesets, args.format)
+        emit_conflicts(report["conflicts"], rulesets, args.format, sys.stdout)
     summary = report["summary"]
     orphans = report["orphaned_dispositions"]
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"

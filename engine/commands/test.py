@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format in ("sarif", "github", "junit"):
         from engine.output import emit_test_report
 
-        emit_test_report(report, args.format, duration=time.monotonic() - started)
+        emit_test_report(report, args.format, sys.stdout, duration=time.monotonic() - started)
     elif args.format == "json":
         payload = {
             "ok": report.ok,

@@ -13,7 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)"
     )
-    from engine.output import add_format_argument
+    from engine.commands._options import add_format_argument
 
     add_format_argument(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format in ("sarif", "github"):
         from engine.output import emit_diagnostics
 
-        emit_diagnostics(result.diagnostics, args.format)
+        emit_diagnostics(result.diagnostics, args.format, sys.stdout)
     else:
         from engine.output import format_text, use_color
 

@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft4Validator
 
 from engine.cli import main
+from engine.commands._progress import Progress
 from engine.diagnostics import CODES, Diagnostic
 from engine.output import (
     Rule,
@@ -25,7 +26,6 @@ from engine.output import (
     sarif_log,
     use_color,
 )
-from engine.progress import Progress
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """A progress bar for analyses that take a while, and nothing for those that don't.
 
-    from engine.progress import progress
+    from engine.commands._progress import progress
     with progress(len(items), "Analysing regions", quiet=args.quiet) as bar:
         for item in items:
             ...
