@@ -8,6 +8,11 @@ normalised to 1.73 m2, the other is not) and are never substituted for each othe
 Inputs the vocabulary's ranges rule out are refused first (engine.patient_ranges),
 and a derived value that leaves its own range, overflows or is not finite is not
 derived: the fact stays missing and a Refusal says why. Deriving never raises.
+
+After the formulas, the fact relations of schema/relations.yaml (renal category from
+eGFR or CrCl, hepatic impairment from Child-Pugh, implications) are applied by
+engine.meaning.facts, the one module that reads them; each fact derived there is
+listed in `relations` with its definition and inputs, and in `how` as one line.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.contract import Vocabulary, vocabulary
+from engine.meaning.facts import Derived, derive
 from engine.patient_ranges import Refusal, screen
 
 
@@ -39,11 +45,34 @@ def cockcroft_gault(creatinine_mg_dl: float, age_years: float, sex: str, weight_
 
 @dataclass
 class Derivation:
-    """The facts used for evaluation, how each derived one was computed, and every value refused."""
+    """The facts used for evaluation, how each derived one was computed, and every value refused.
+
+    `how` maps every derived fact to one line (formula or relation); `relations` holds the facts the
+    relations derived, structured (relation, definition, citation, inputs).
+    """
 
     facts: dict[str, Any]
     how: dict[str, str] = field(default_factory=dict)
     refused: list[Refusal] = field(default_factory=list)
+    relations: list[Derived] = field(default_factory=list)
+    formulas: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> inputs, for eGFR/CrCl computed
+
+    def listed(self) -> list[dict[str, Any]]:
+        """Every derived fact, structured: value, how (formula or relation), definition, citation, inputs."""
+        out: list[dict[str, Any]] = [
+            {
+                "fact": name,
+                "value": self.facts.get(name),
+                "relation": self.how.get(name, ""),
+                "kind": "formula",
+                "definition": self.how.get(name, ""),
+                "citation": self.how.get(name, ""),
+                "inputs": {n: self.facts.get(n) for n in inputs},
+            }
+            for name, inputs in self.formulas.items()
+        ]
+        out.extend(d.to_json() for d in self.relations)
+        return out
 
 
 def _present(facts: dict[str, Any], *names: str) -> bool:
@@ -66,6 +95,7 @@ def derivation(facts: dict[str, Any], vocab: Vocabulary | None = None) -> Deriva
     vocab = vocab or vocabulary()
     out, refused = screen(facts, vocab)
     how: dict[str, str] = {}
+    formulas: dict[str, tuple[str, ...]] = {}
     scr = out.get("serum_creatinine_mg_dl")
     usable = isinstance(scr, (int, float)) and not isinstance(scr, bool) and scr > 0
     sexed = _present(out, "age_years", "sex") and out["sex"] in ("female", "male")
@@ -93,7 +123,11 @@ def derivation(facts: dict[str, Any], vocab: Vocabulary | None = None) -> Deriva
             continue
         out.update(kept)
         how[name] = method
-    return Derivation(out, how, refused)
+        formulas[name] = ("serum_creatinine_mg_dl", *inputs)
+    related = derive(out, vocab)
+    for item in related.derived:
+        how[item.fact] = item.how()
+    return Derivation(related.facts, how, refused, related.derived, formulas)
 
 
 def derive_facts(facts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from engine.derive import derive_facts
+from engine.derive import derivation
 from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
 from engine.model import Claim, Ruleset, value_key
 from engine.rules import facts_used
@@ -242,18 +242,24 @@ def answer(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Answer:
 
 @dataclass
 class PatientEvaluation:
-    """Every source's answers for one patient, with the facts used (derived ones marked)."""
+    """Every source's answers for one patient, with the facts used (derived ones marked).
+
+    `derived` maps each derived fact to one line; `derivations` lists them structured (value,
+    formula or relation, definition, citation, inputs), as engine.derive reports them.
+    """
 
     patient: str
     facts: dict[str, Any]
     derived: dict[str, str] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
+    derivations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "patient": self.patient,
             "facts": self.facts,
             "derived": self.derived,
+            "derivations": self.derivations,
             "answers": [a.to_json() for a in self.answers],
         }
 
@@ -264,11 +270,11 @@ class PatientEvaluation:
 def evaluate_patient(
     rulesets: list[Ruleset], facts: dict[str, Any], patient_id: str = "patient", questions: Iterable[str] | None = None
 ) -> PatientEvaluation:
-    """Answers of every source to every question it addresses (or to `questions`)."""
-    all_facts, derived = derive_facts(facts)
+    """Answers of every source to every question it addresses (or to `questions`), on the derived facts."""
+    result = derivation(facts)
     wanted = list(questions) if questions is not None else None
     answers = []
     for ruleset in rulesets:
         for question in wanted if wanted is not None else ruleset.questions:
-            answers.append(answer(ruleset, question, all_facts))
-    return PatientEvaluation(patient_id, all_facts, derived, answers)
+            answers.append(answer(ruleset, question, result.facts))
+    return PatientEvaluation(patient_id, result.facts, result.how, answers, result.listed())

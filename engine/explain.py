@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.derive import derive_facts
+from engine.derive import derivation
 from engine.describe import describe
 from engine.evaluate import Answer, ClaimOutcome, combine, evaluate_claim, format_value
 from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
@@ -78,6 +78,7 @@ class Explanation:
     derived: dict[str, str]
     answer: Answer
     claims: tuple[ClaimTrace, ...]
+    derivations: tuple[dict[str, Any], ...] = ()  # each derived fact: value, relation, definition, citation, inputs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +86,7 @@ class Explanation:
             "question": self.question,
             "facts": self.facts,
             "derived": self.derived,
+            "derivations": list(self.derivations),
             "answer": self.answer.to_json(),
             "claims": [c.to_json() for c in self.claims],
         }
@@ -119,7 +121,8 @@ def trace_condition(rule: Any, facts: dict[str, Any]) -> ConditionTrace:
 
 def explain(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Explanation:
     """The full trace of `ruleset`'s claims on `question` for a patient with `facts`."""
-    all_facts, derived = derive_facts(facts)
+    derived = derivation(facts)
+    all_facts = derived.facts
     traces = []
     outcomes = []
     for claim in ruleset.claims_for(question):
@@ -127,7 +130,9 @@ def explain(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Explanati
         outcomes.append(outcome)
         traces.append(ClaimTrace(claim, outcome, trace_condition(claim.when, all_facts)))
     result = combine(ruleset.source_id, question, outcomes)
-    return Explanation(ruleset.source_id, question, all_facts, derived, result, tuple(traces))
+    return Explanation(
+        ruleset.source_id, question, all_facts, derived.how, result, tuple(traces), tuple(derived.listed())
+    )
 
 
 def explain_text(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
 from engine.model import Patient, Provenance, Ruleset
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
-from engine.range_warnings import range_diagnostics
+from engine.range_warnings import range_diagnostics, relation_diagnostics
 from engine.rules import check_rule
 from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
 from engine.values import number_problems
@@ -441,6 +441,7 @@ def validate_patient_document(
     if has_errors(diags):
         return None, diags
     diags.extend(range_diagnostics(doc, vocab))  # W502: values the vocabulary's ranges refuse (engine.patient_ranges)
+    diags.extend(relation_diagnostics(doc, vocab))  # W504: relations of schema/relations.yaml the facts break
     return Patient.from_document(doc), diags
 
 

@@ -195,6 +195,11 @@ def case_W503(tmp):
     patient(tmp, "id: p1\nfacts: {egfr: 40}\nexpected: {src: {dose: {mg: 2, every_days: 1}}}\n")
 
 
+def case_W504(tmp):
+    base(tmp)
+    patient(tmp, "id: p1\nfacts: {egfr: 45, renal_impairment: false}\n")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
