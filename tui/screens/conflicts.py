@@ -210,26 +210,22 @@ class ConflictsScreen(WorkbenchScreen):
             self._write_when_fresh = True
             self.notify("Analysing the rulesets; the report is written as soon as that is done.", timeout=3)
             return
-        from engine.folders import REVIEWS
-        from engine.report import refresh_dispositions, write_report
-        from engine.review import load_reviews
+        from engine.review import ReviewsUnusable, write_report_with_reviews
         from tui.workspace import conflicts_folder, load_conflicts
 
         folder = conflicts_folder(ws.folder)
-        # What `accord conflicts` would write now: the analysis, with the dispositions in reviews.yaml as it is on disk
-        # (a disposition recorded since the analysis ran is in the file, not in the analysed copy).
-        reviews, problems = load_reviews(folder / REVIEWS)
-        if problems:
+        # What `accord conflicts` writes, by the same engine call: the analysis, with the dispositions reviews.yaml
+        # holds now, re-read under its lock (one recorded since the analysis ran, here or by `accord review`, is kept).
+        try:
+            changed, self._fresh = write_report_with_reviews(folder, self._fresh)
+        except ReviewsUnusable as exc:
             self.notify(
-                f"Report not written: {problems[0].format()}",
+                f"Report not written: {exc.diagnostics[0].format()}",
                 title="reviews.yaml unusable",
                 severity="error",
                 timeout=10,
             )
             return
-        self._fresh = refresh_dispositions(self._fresh, reviews)
-        try:
-            changed = write_report(folder, self._fresh)
         except OSError as exc:
             self.notify(f"Report not written: {exc.strerror or exc}", title="Save failed", severity="error", timeout=10)
             return
