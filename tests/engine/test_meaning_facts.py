@@ -330,3 +330,20 @@ def test_no_relations_derives_nothing():
 
 def test_yaml_roundtrip_of_bundled_file_is_the_loaded_data():
     assert yaml.safe_load((SCHEMA_DIR / "relations.yaml").read_text(encoding="utf-8")) == vocabulary().relations
+
+
+def test_eval_and_explain_show_the_definition():
+    from engine.explain import explain, explain_text
+
+    ruleset = bundled_rulesets()["dr-oracle"]
+    facts = {"age_years": 60, "sex": "male", "weight_kg": 75, "serum_creatinine_mg_dl": 1.0, "child_pugh": "C"}
+    data = explain(ruleset, "initiation", facts).to_json()
+    hepatic = next(d for d in data["derivations"] if d["fact"] == "hepatic_impairment")
+    assert hepatic["value"] is True and hepatic["definition"] == "fda-hepatic-2003"
+    assert hepatic["inputs"] == {"child_pugh": "C"} and "hepatic_impairment" in data["derived"]
+    text = explain_text(ruleset, "initiation", facts)
+    assert "derived hepatic_impairment = true by hepatic-impairment-by-child-pugh" in text
+    assert "Impaired Hepatic Function" in text
+    evaluation = evaluate_patient([ruleset], facts, "p", ["initiation"]).to_json()
+    assert evaluation["answers"][0]["values"][0]["value"] == "contraindicated"
+    assert {d["fact"] for d in evaluation["derivations"]} >= {"egfr", "crcl", "hepatic_impairment", "pregnant"}
