@@ -14,9 +14,10 @@ it is reported, so it reproduces by construction.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.analysis.driver import analyse
 from engine.analysis.model import (
@@ -35,15 +36,23 @@ from engine.analysis.model import (
 from engine.analysis.partition import Partition
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
-from engine.evaluate import combine, evaluate_claim, format_value
-from engine.model import Claim, Ruleset
+from engine.evaluate import combine, evaluate_claim, format_value, value_text
+from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
+from engine.meaning.questions import REFINES, relate_value_sets, using
+from engine.model import QUALIFIER_SEP, Claim, Ruleset, answer_key
 from engine.reportdata import SEVERITY_RANK
 from engine.rules import facts_used
+
+if TYPE_CHECKING:
+    from engine.reportdata import ConflictData
 
 # Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
 # The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
 MAX_FINDINGS = 2000
-KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3}
+# Two sources' answers that are compatible, one more precise (schema/shapes.yaml `implies`): a note, never a
+# conflict. report.json lists them under precision_notes; they need no disposition and never fail --check.
+PRECISION = "precision"
+KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3, PRECISION: 4}
 
 
 # ---------------------------------------------------------------- regions in words
@@ -233,12 +242,16 @@ def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:
     return notes
 
 
-def _describe(finding: Finding, answers: list[dict[str, Any]], region_text: str, claims: dict[str, Claim]) -> str:
+def _describe(
+    finding: Finding,
+    answers: list[dict[str, Any]],
+    region_text: str,
+    claims: dict[str, Claim],
+    precise: tuple[str, str] | None = None,
+) -> str:
     def said(a: dict[str, Any]) -> str:
-        if a["status"] == "answered":
-            return format_value(a["values"][0]["value"])
-        if a["status"] == "conflicting":
-            return " and ".join(format_value(v["value"]) for v in a["values"])
+        if a["status"] in ("answered", "conflicting"):
+            return " and ".join(value_text(v["value"], v.get("qualifiers")) for v in a["values"])
         return a["status"]
 
     if finding.kind == WITHIN:
@@ -256,6 +269,12 @@ def _describe(finding: Finding, answers: list[dict[str, Any]], region_text: str,
             f"{region_text}; the source {there}"
         )
     a, b = answers
+    if finding.kind == PRECISION or precise is not None:
+        finer, coarser = precise or ("", "")
+        return (
+            f"{a['source']} says {said(a)} and {b['source']} says {said(b)} where {region_text}: compatible, "
+            f"{finer} is a kind of {coarser} (the answers differ in precision, not a conflict)"
+        )
     text = f"{a['source']} says {said(a)} but {b['source']} says {said(b)} where {region_text}"
     if finding.kind == BOUNDARY:
         text += (
@@ -321,18 +340,25 @@ def build_conflicts(
         constrained = {c["fact"] for c in region["constraints"]}
         witness, answers = minimal_witness(by_source, finding, constrained, ask)
         involved = [claims[c] for c in finding.claims]
+        kind, precise = finding.kind, None
+        if kind in (BETWEEN, BOUNDARY):
+            precise = _precision(finding.question, answers, vocab)
+            if precise is not None:
+                kind = PRECISION
+                analysis.conflict_ids = analysis.conflict_ids - {cid}
+                cid = conflict_id(PRECISION, finding.question, finding.claims)
         out.append(
             Conflict(
                 id=cid,
-                kind=finding.kind,
+                kind=kind,
                 question=finding.question,
-                severity=question.severity if question else "medium",
+                severity="low" if kind == PRECISION else question.severity if question else "medium",
                 sources=list(finding.sources),
                 claims=[_claim_json(c) for c in involved],
                 region=region,
                 witness=witness,
                 answers=answers,
-                description=_describe(finding, answers, region["text"], claims),
+                description=_describe(finding, answers, region["text"], claims, precise),
                 notes=_measure_note(involved, vocab),
                 fact=finding.fact,
                 threshold=finding.threshold,
@@ -340,6 +366,25 @@ def build_conflicts(
         )
     out.sort(key=lambda c: c.sort_key)
     return out
+
+
+def _precision(question: str, answers: list[dict[str, Any]], vocab: Vocabulary) -> tuple[str, str] | None:
+    """(the more precise value, the one it is a kind of) when two sources' answers at the witness differ only in
+    precision (engine.meaning.questions.relate_value_sets), else None: a contradiction stays a conflict."""
+    if len(answers) != 2 or any(a["status"] not in ("answered", "conflicting") for a in answers):
+        return None
+    keys = [[answer_key(v["value"], v.get("qualifiers")) for v in a["values"]] for a in answers]
+    verdict, pairs = relate_value_sets(question, keys[0], keys[1], vocab)
+    if verdict != RELATES_BY_PRECISION:
+        return None
+    x, y, rel = pairs[0]
+    finer, coarser = (x, y) if rel == REFINES else (y, x)
+    return _key_text(finer), _key_text(coarser)
+
+
+def _key_text(key: str) -> str:
+    value, _, quals = key.partition(QUALIFIER_SEP)
+    return value_text(json.loads(value), json.loads(quals) if quals else None)
 
 
 WITNESS_UNITS = 1000  # one claim evaluated for a witness, in the work units of engine.analysis.model.MAX_WORK
@@ -397,13 +442,24 @@ def find_conflicts(
 ) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
     vocab = vocab or vocabulary()
-    analysis = analyse(
-        rulesets,
-        vocab,
-        on_question=on_question,
-        max_cells=max_cells,
-        max_bytes=max_bytes,
-        max_findings=max_findings,
-        max_work=max_work,
-    )
-    return build_conflicts(rulesets, analysis, vocab, max_findings), analysis
+    with using(vocab):  # every fold and comparison reads this vocabulary's question shapes
+        analysis = analyse(
+            rulesets,
+            vocab,
+            on_question=on_question,
+            max_cells=max_cells,
+            max_bytes=max_bytes,
+            max_findings=max_findings,
+            max_work=max_work,
+        )
+        return build_conflicts(rulesets, analysis, vocab, max_findings), analysis
+
+
+def split_precision(conflicts: list[Conflict]) -> tuple[list[Conflict], list[Conflict]]:
+    """(the conflicts, the precision notes): notes are compatible answers, never a conflict needing a disposition."""
+    return [c for c in conflicts if c.kind != PRECISION], [c for c in conflicts if c.kind == PRECISION]
+
+
+def precision_notes_json(notes: list[Conflict]) -> list[ConflictData]:
+    """report.json's precision_notes: each note in the conflict shape (schema/report.schema.json), kind precision."""
+    return [cast("ConflictData", n.to_json()) for n in notes]

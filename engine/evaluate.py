@@ -2,8 +2,12 @@
 
 For one source and one question the answer is:
 
-* answered      exactly one distinct value among the claims that apply;
-* conflicting   the source's applicable claims give different values;
+* answered      the values of the claims that apply combine into one answer: one
+                value, or on a question whose shape (schema/shapes.yaml) lets answers
+                accumulate, on different axes or under different qualifiers, several
+                (all of them); restrictions on an order stack, and a value implied by a
+                more precise one is subsumed by it;
+* conflicting   the source's applicable claims give values that contradict;
 * indeterminate a claim that could change the answer needs a fact the patient
                 lacks (named in `missing`); a missing fact is never 0 or false;
 * silent        no claim applies.
@@ -20,10 +24,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from engine.derive import derivation
 from engine.jsonlogic import UNKNOWN, RuleError, compiler, truthy
+from engine.meaning.questions import resolve_keys
 from engine.model import Claim, Ruleset, value_key
 from engine.rules import facts_used
 
 if TYPE_CHECKING:
+    from engine.contract import Vocabulary
     from engine.reportdata import AnswerData, AnswerStatus, ValueGroupData
 
 ANSWERED, CONFLICTING, INDETERMINATE, SILENT = "answered", "conflicting", "indeterminate", "silent"
@@ -40,7 +46,7 @@ class ClaimOutcome:
 
 
 class ValueGroup(NamedTuple):
-    """One value a source gives, with the claims giving it; `key` is value_key(value).
+    """One value a source gives, with the claims giving it; `key` is the claims' answer key (value and qualifiers).
 
     A named tuple, not a dataclass: region analysis builds one per value per
     cell class (tens of thousands), and tuple construction is several times
@@ -50,9 +56,17 @@ class ValueGroup(NamedTuple):
     value: Any
     claims: tuple[str, ...]
     key: str
+    qualifiers: dict[str, str] | None = None  # the claims' qualifiers (jurisdiction), when they carry any
 
     def to_json(self) -> ValueGroupData:
-        return {"value": self.value, "claims": list(self.claims)}
+        data: ValueGroupData = {"value": self.value, "claims": list(self.claims)}
+        if self.qualifiers:
+            data["qualifiers"] = dict(self.qualifiers)
+        return data
+
+    def text(self) -> str:
+        """The value in words, with its qualifiers: 'approved (jurisdiction US)'."""
+        return value_text(self.value, self.qualifiers)
 
 
 @dataclass(frozen=True)
@@ -65,10 +79,11 @@ class Answer:
     values: tuple[ValueGroup, ...] = ()
     missing: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
-    subsumed: tuple[ValueGroup, ...] = ()  # less restrictive verdicts the answer overrides (scaled questions)
+    subsumed: tuple[ValueGroup, ...] = ()  # values the answer overrides (a lesser restriction) or makes precise
 
     @property
     def value(self) -> Any:
+        """The first value of an answered question (`values` holds all of them when the answer accumulates)."""
         return self.values[0].value if self.status == ANSWERED else None
 
     def to_json(self) -> AnswerData:
@@ -87,19 +102,28 @@ class Answer:
 
     def summary(self) -> str:
         """One short human line: the value, or the status with what is missing (answer_text)."""
-        return answer_text(self.status, [v.value for v in self.values], self.missing)
+        return answer_text(
+            self.status, [v.value for v in self.values], self.missing, [v.qualifiers for v in self.values]
+        )
 
 
-def answer_text(status: str, values: Sequence[Any], missing: Sequence[str] = ()) -> str:
+def answer_text(
+    status: str,
+    values: Sequence[Any],
+    missing: Sequence[str] = (),
+    qualifiers: Sequence[dict[str, str] | None] = (),
+) -> str:
     """An answer in words, the one renderer: for an Answer, its JSON (report.json answers) and expectations.
 
-    answered: the value; conflicting: the values joined by |; indeterminate:
-    with the missing facts; silent: the word.
+    answered: the value, or every value joined by ' + ' when the answer holds
+    several; conflicting: the values joined by |; indeterminate: with the
+    missing facts; silent: the word. Qualifiers follow their value in brackets.
     """
+    texts = [value_text(v, qualifiers[i] if i < len(qualifiers) else None) for i, v in enumerate(values)]
     if status == ANSWERED:
-        return format_value(values[0])
+        return " + ".join(texts)
     if status == CONFLICTING:
-        return "conflicting: " + " | ".join(format_value(v) for v in values)
+        return "conflicting: " + " | ".join(texts)
     if status == INDETERMINATE:
         return "indeterminate (missing " + ", ".join(missing) + ")"
     return SILENT
@@ -107,7 +131,20 @@ def answer_text(status: str, values: Sequence[Any], missing: Sequence[str] = ())
 
 def answer_data_text(answer: AnswerData) -> str:
     """answer_text of an answer as report.json holds it."""
-    return answer_text(answer["status"], [v["value"] for v in answer["values"]], answer["missing"])
+    return answer_text(
+        answer["status"],
+        [v["value"] for v in answer["values"]],
+        answer["missing"],
+        [v.get("qualifiers") for v in answer["values"]],
+    )
+
+
+def value_text(value: Any, qualifiers: dict[str, str] | None = None) -> str:
+    """format_value, then the qualifiers: 'approved (jurisdiction US)'."""
+    text = format_value(value)
+    if qualifiers:
+        text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(qualifiers.items())) + ")"
+    return text
 
 
 def format_value(value: Any) -> str:
@@ -158,38 +195,33 @@ def deciding_missing_facts(rule: Any, facts: dict[str, Any]) -> list[str]:
     return [name for name in facts_used(rule) if facts.get(name) is None]
 
 
-def _scale(question: str) -> tuple[str, ...]:
-    from engine.contract import vocabulary
-
-    q = vocabulary().questions.get(question)
-    return q.scale if q is not None else ()
-
-
 def resolve(
-    question: str, groups: tuple[ValueGroup, ...]
+    question: str, groups: tuple[ValueGroup, ...], vocab: Vocabulary | None = None
 ) -> tuple[str, tuple[ValueGroup, ...], tuple[ValueGroup, ...]]:
     """(status, values, subsumed) for the value groups of the claims that apply.
 
-    Several restrictions on a question with a `scale` in the vocabulary
-    (initiation: use_with_caution < only_if_no_alternative < do_not_start <
-    contraindicated) stack: the most restrictive one is the answer and the
-    others are reported as subsumed. A source that says the least restrictive
-    value (recommended) while another of its claims restricts, or values off
-    the scale, contradicts itself: conflicting.
+    How they combine is the question's shape (schema/shapes.yaml, read by
+    engine.meaning.questions.resolve_keys): restrictions on an order stack
+    (initiation's scale: use_with_caution < ... < contraindicated; the most
+    restrictive is the answer, the others are subsumed; the unrestricted
+    recommended with any restriction contradicts), a value implied by a more
+    precise one is subsumed by it, a `many` question's values accumulate, values on
+    different axes or under qualifiers that are not compared never meet. What is
+    left contradicting makes the answer conflicting, with every value.
     """
     if not groups:
         return SILENT, (), ()
     if len(groups) == 1:
         return ANSWERED, groups, ()
-    scale = _scale(question)
-    on_scale = scale and all(isinstance(g.value, str) and g.value in scale[1:] for g in groups)
-    if on_scale:
-        ranked = sorted(groups, key=lambda g: scale.index(g.value))
-        return ANSWERED, (ranked[-1],), tuple(ranked[:-1])
-    return CONFLICTING, groups, ()
+    combined = resolve_keys(question, [g.key for g in groups], vocab)
+    if combined.conflicting:
+        return CONFLICTING, groups, ()
+    kept = tuple(groups[i] for i in combined.kept)
+    subsumed = tuple(groups[i] for i in combined.subsumed)
+    return ANSWERED, kept, subsumed
 
 
-def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Answer:
+def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome], vocab: Vocabulary | None = None) -> Answer:
     """Fold the outcomes of one source's claims on one question into an Answer."""
     applied: dict[str, list[Claim]] = {}
     unknown: list[ClaimOutcome] = []
@@ -201,7 +233,7 @@ def combine(source: str, question: str, outcomes: Iterable[ClaimOutcome]) -> Ans
             applied.setdefault(outcome.claim.value_key, []).append(outcome.claim)
         elif outcome.applies is None:
             unknown.append(outcome)
-    return fold(source, question, applied, unknown, tuple(errors))
+    return fold(source, question, applied, unknown, tuple(errors), vocab)
 
 
 def fold(
@@ -210,24 +242,29 @@ def fold(
     applied: dict[str, list[Claim]],
     unknown: list[ClaimOutcome],
     errors: tuple[str, ...] = (),
+    vocab: Vocabulary | None = None,
 ) -> Answer:
     """combine() after sorting: the claims that apply grouped by value key, and the unknown ones.
 
     Region analysis calls it directly with claims read off bit masks, without
     building an outcome per applying claim.
     """
-    groups = tuple(ValueGroup(claims[0].value, tuple(c.id for c in claims), key) for key, claims in applied.items())
-    status, values, subsumed = resolve(question, groups)
+    groups = tuple(
+        ValueGroup(claims[0].value, tuple(c.id for c in claims), key, claims[0].qualifiers or None)
+        for key, claims in applied.items()
+    )
+    status, values, subsumed = resolve(question, groups, vocab)
     if status == CONFLICTING:
         return Answer(source, question, CONFLICTING, values, errors=errors)
-    # An unknown claim matters only if, were it to apply, the answer would change.
-    settled = (status, values[0].value if values else None)
+    # An unknown claim matters only if, were it to apply, the answer (every value of it) would change.
+    settled = (status, tuple(v.key for v in values))
     deciding = []
     for o in unknown:
         if o.claim.value_key in applied:
             continue
-        what_if = resolve(question, groups + (ValueGroup(o.claim.value, (o.claim.id,), o.claim.value_key),))
-        if (what_if[0], what_if[1][0].value if what_if[1] else None) != settled:
+        extra = ValueGroup(o.claim.value, (o.claim.id,), o.claim.value_key, o.claim.qualifiers or None)
+        what_if = resolve(question, groups + (extra,), vocab)
+        if (what_if[0], tuple(v.key for v in what_if[1])) != settled:
             deciding.append(o)
     if deciding:
         missing = tuple(dict.fromkeys(name for o in deciding for name in o.missing))

@@ -24,6 +24,20 @@ def value_key(value: Any) -> str:
     return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# Between a value's key and its qualifiers' in an answer key (value_key text never holds a raw newline).
+QUALIFIER_SEP = "\n"
+
+
+def answer_key(value: Any, qualifiers: dict[str, str] | None = None) -> str:
+    """The key one claim's answer is grouped and compared by: its value, and its qualifiers when it has any.
+
+    Two claims with the same value under different qualifiers (approved in the US,
+    approved in the EU) are two answers; engine.meaning.questions decides how they compare.
+    """
+    key = value_key(value)
+    return key + QUALIFIER_SEP + value_key(qualifiers) if qualifiers else key
+
+
 @dataclass(frozen=True)
 class Provenance:
     """W3C Web Annotation TextQuoteSelector + TextPositionSelector."""
@@ -55,6 +69,7 @@ class Claim:
     status: str
     note: str = ""
     index: int = 0  # position in the ruleset's claims list, for locating it in the file
+    qualifiers: dict[str, str] = field(default_factory=dict)  # e.g. {jurisdiction: US}, as schema/shapes.yaml declares
 
     @property
     def parts(self) -> tuple[Any, ...]:
@@ -75,8 +90,8 @@ class Claim:
 
     @cached_property
     def value_key(self) -> str:
-        """The canonical text of `value` (see value_key)."""
-        return value_key(self.value)
+        """The key the claim's answer is grouped by: canonical `value`, with its qualifiers when it has any (answer_key)."""
+        return answer_key(self.value, self.qualifiers)
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,7 @@ class Ruleset:
                 status=c["status"],
                 note=c.get("note", ""),
                 index=i,
+                qualifiers=dict(c.get("qualifiers", {})),
             )
             for i, c in enumerate(data.get("claims", []))
         ]

@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 
 from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
-from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts
+from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts, precision_notes_json, split_precision
 from engine.evaluate import answer_data_text, format_value
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
@@ -72,6 +72,7 @@ def build_report(
     reviews: Reviews,
     max_report_bytes: int = MAX_REPORT_BYTES,
 ) -> Report:
+    conflicts, precise = split_precision(conflicts)  # notes of answers differing in precision: never a conflict
     ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
     dispositions = reviews.get("conflicts") or {}
     items: list[ConflictData] = []
@@ -121,6 +122,7 @@ def build_report(
         },
         "summary": summary(items),
         "conflicts": items,
+        "precision_notes": precision_notes_json(precise),
         "orphaned_dispositions": _orphans(reviews, ids),
     }
     if truncated:
@@ -312,6 +314,17 @@ def render_markdown(report: Report) -> str:
     lines += ["## Conflicts", ""]
     for item in report["conflicts"]:
         lines += _render_conflict(item)
+    notes = report.get("precision_notes", [])
+    if notes:
+        lines += [
+            "## Precision notes",
+            "",
+            "Where two sources' answers do not contradict but one is more precise (schema/shapes.yaml `implies`). "
+            "Not conflicts: no disposition is needed and `accord conflicts --check` never fails on them.",
+            "",
+        ]
+        for item in notes:
+            lines += _render_conflict(item)[:-2] + [""]
     lines += ["## Orphaned dispositions", ""]
     if report["orphaned_dispositions"]:
         lines.append("Dispositions whose conflict no longer exists (kept, not dropped):")

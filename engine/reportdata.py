@@ -13,7 +13,7 @@ NotRequired from the evaluated annotations.
 from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 Severity = Literal["high", "medium", "low"]
-Kind = Literal["between_sources", "within_source", "boundary", "gap"]
+Kind = Literal["between_sources", "within_source", "boundary", "gap", "precision"]
 Status = Literal["draft", "submitted", "under_review", "approved", "rejected"]
 AnswerStatus = Literal["answered", "conflicting", "indeterminate", "silent"]
 PlainDisposition = Literal["all_wrong", "not_a_conflict", "needs_expert"]
@@ -75,6 +75,7 @@ class Reviews(TypedDict):
 class ValueGroupData(TypedDict):
     value: Any
     claims: list[str]
+    qualifiers: NotRequired[dict[str, str]]
 
 
 class AnswerData(TypedDict):
@@ -204,6 +205,7 @@ class Report(TypedDict):
     analysis: AnalysisData
     summary: Summary
     conflicts: list[ConflictData]
+    precision_notes: NotRequired[list[ConflictData]]  # compatible answers, one more precise: never a conflict
     truncated: NotRequired[Truncated]
     orphaned_dispositions: list[OrphanedDisposition]
 
