@@ -55,6 +55,10 @@ CODES: dict[str, tuple[str, str]] = {
     ),
     "E210": ("unknown-question", "The claim answers a question the vocabulary does not define."),
     "E211": ("bad-value", "The claim's value is not a valid answer to its question."),
+    "E214": (
+        "unknown-qualifier",
+        "A claim's qualifier is not one its question's shape declares in schema/shapes.yaml, or its value is not allowed there.",
+    ),
     "E300": ("duplicate-claim-id", "Two claims share an id."),
     "E301": ("claim-id-source", "A claim id must start with its ruleset's source id."),
     "E302": ("source-id-filename", "A ruleset's source id must match its file name."),

@@ -18,6 +18,7 @@ from engine.contract import Vocabulary, validator, vocabulary
 from engine.diagnostics import Diagnostic, has_errors
 from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
+from engine.meaning.questions import qualifier_problems
 from engine.model import Patient, Provenance, Ruleset
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
 from engine.range_warnings import range_diagnostics, relation_diagnostics
@@ -171,6 +172,9 @@ def validate_ruleset_document(
                 diags.extend(
                     _value_diagnostics(doc, here + ("value",), q.value_validator, claim["value"], question, "E211")
                 )
+            if q is not None and "qualifiers" in claim:  # as the question's shape declares them (schema/shapes.yaml)
+                for rel, on_key, message in qualifier_problems(question, claim["qualifiers"], vocab):
+                    diags.append(doc.diagnostic(here + ("qualifiers", *rel), "E214", message, on_key=on_key))
         claim_id = claim.get("id")
         if isinstance(claim_id, str):
             if claim_id in seen:

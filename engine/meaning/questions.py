@@ -15,12 +15,14 @@ has the key `value_key(value) + QUALIFIER_SEP + value_key(qualifiers)`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine.model import QUALIFIER_SEP, value_key
+from engine.textsafe import clip
 
 if TYPE_CHECKING:
     from engine.contract import Vocabulary
@@ -45,9 +47,9 @@ SUBSUMED, CONFLICTING = "subsumed", "conflicting"  # what an implication does in
 class ShapeError(ValueError):
     """A shapes file whose relations cannot hold (unknown name, contradiction, cycle); `path` points into it."""
 
-    def __init__(self, path: tuple[str | int, ...], message: str, code: str = "E720") -> None:
-        super().__init__(message)
-        self.path, self.message, self.code = path, message, code
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(f"{message} (at /{'/'.join(map(str, path))})")
+        self.path, self.message = path, message
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,15 @@ def shapes(vocab: Vocabulary | None = None) -> dict[str, Shape]:
     v = _vocabulary(vocab)
     hit = _COMPILED.get(id(v))
     if hit is None or hit[0] is not v:
-        hit = (v, compile_shapes(v))
+        try:
+            hit = (v, compile_shapes(v))
+        except ShapeError:
+            from engine.contract import vocabulary
+            from schema import SCHEMA_DIR
+
+            if v is vocabulary():  # the bundled contract is broken: say where, loudly
+                raise ValueError("; ".join(located_shape_errors(SCHEMA_DIR / "shapes.yaml", v))) from None
+            raise
         _COMPILED[id(v)] = hit
     compiled: dict[str, Shape] = hit[1]
     return compiled
@@ -404,13 +414,7 @@ def _build(vocab: Vocabulary) -> tuple[dict[str, Shape], list[ShapeError]]:
         where: tuple[str | int, ...] = ("questions", name)
         question = vocab.questions.get(name)
         if question is None:
-            errors.append(
-                ShapeError(
-                    where,
-                    f"unknown question {name!r}{vocab.suggest(name, list(vocab.questions))}",
-                    "E721",
-                )
-            )
+            errors.append(ShapeError(where, f"unknown question {name!r}{vocab.suggest(name, list(vocab.questions))}"))
             continue
         try:
             out[name] = _shape(name, _merged(spec, named, where), question, where)
@@ -424,13 +428,9 @@ def _build(vocab: Vocabulary) -> tuple[dict[str, Shape], list[ShapeError]]:
 
 def _ref(raw: Any, question: Any, where: tuple[str | int, ...]) -> Ref:
     if isinstance(raw, dict) and "matching" in raw:
-        try:
-            from jsonschema import Draft202012Validator
-            from jsonschema.exceptions import SchemaError
-
-            Draft202012Validator.check_schema(raw["matching"])
-        except SchemaError as exc:
-            raise ShapeError(where + ("matching",), f"not a JSON Schema: {exc.message}", "E722") from None
+        problem = _schema_problem(raw["matching"])
+        if problem:
+            raise ShapeError(where + ("matching",), f"not a JSON Schema: {problem}")
         return Ref(schema=raw["matching"])
     value = raw["value"] if isinstance(raw, dict) else raw
     if not question.value_validator.is_valid(value):
@@ -443,9 +443,62 @@ def _ref(raw: Any, question: Any, where: tuple[str | int, ...]) -> Ref:
                 if "enum" in question.value_schema
                 else ""
             ),
-            "E722",
         )
     return Ref(key=value_key(value))
+
+
+def _schema_problem(schema: Any) -> str:
+    """Why `schema` is not a draft 2020-12 JSON Schema ('' when it is); jsonschema-rs, so validate stays fast."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # no wheel for this platform: the reference implementation
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            return str(exc.message)
+        return ""
+    try:
+        jsonschema_rs.Draft202012Validator(schema)
+    except Exception as exc:  # noqa: BLE001 - jsonschema-rs says why in its message's first line
+        return str(exc).splitlines()[0][:200]
+    return ""
+
+
+def qualifier_problems(
+    question: str, qualifiers: Any, vocab: Vocabulary | None = None
+) -> list[tuple[tuple[str, ...], bool, str]]:
+    """(path under the claim's `qualifiers`, whether on the key, message) for each qualifier the question's shape
+    does not declare or value it does not allow (E214)."""
+    from engine.textsafe import excerpt
+
+    if not isinstance(qualifiers, dict):
+        return []
+    shape = shape_of(question, vocab)
+    out: list[tuple[tuple[str, ...], bool, str]] = []
+    for name, value in qualifiers.items():
+        declared = shape.qualifiers.get(name)
+        if declared is None:
+            known = ", ".join(sorted(shape.qualifiers))
+            out.append(
+                (
+                    (name,),
+                    True,
+                    f"{question} has no qualifier {excerpt(name)}"
+                    + (f" (its qualifiers: {known})" if known else " (schema/shapes.yaml declares none for it)"),
+                )
+            )
+        elif value not in declared.values:
+            out.append(
+                (
+                    (name,),
+                    False,
+                    f"{excerpt(value)} is not a {name} of {question} (one of {', '.join(declared.values)})",
+                )
+            )
+    return out
 
 
 def _enum_values(question: Any) -> list[str]:
@@ -465,13 +518,12 @@ def _shape(name: str, spec: dict[str, Any], question: Any, where: tuple[str | in
             raise ShapeError(
                 where + ("order",),
                 f"{name} already has a scale in vocabulary.yaml, which is its order: do not repeat it here",
-                "E723",
             )
         for i, value in enumerate(order["values"]):
             _ref(value, question, where + ("order", "values", i))
         unrestricted = order.get("unrestricted")
         if unrestricted is not None and unrestricted not in order["values"]:
-            raise ShapeError(where + ("order", "unrestricted"), f"{unrestricted!r} is not on the order", "E722")
+            raise ShapeError(where + ("order", "unrestricted"), f"{unrestricted!r} is not on the order")
         shape.order, shape.unrestricted = tuple(order["values"]), unrestricted
     elif question.scale:
         shape.order, shape.unrestricted = question.scale, question.scale[0]
@@ -483,19 +535,18 @@ def _shape(name: str, spec: dict[str, Any], question: Any, where: tuple[str | in
                 raise ShapeError(
                     where + ("axes", axis, i),
                     f"{value!r} is on two axes ({shape.axis_of[value]} and {axis}): a value answers one thing",
-                    "E723",
                 )
             shape.axis_of[value] = axis
     if axes:
         missing = [v for v in enum if v not in shape.axis_of]
         if missing:
-            raise ShapeError(where + ("axes",), f"values on no axis: {', '.join(missing)}", "E722")
+            raise ShapeError(where + ("axes",), f"values on no axis: {', '.join(missing)}")
     implications = []
     for i, rule in enumerate(spec.get("implies") or []):
         here = where + ("implies", i)
         a, b = _ref(rule["value"], question, here + ("value",)), _ref(rule["implies"], question, here + ("implies",))
         if a.key is not None and a.key == b.key:
-            raise ShapeError(here, f"{a.key} implies itself", "E724")
+            raise ShapeError(here, f"{a.key} implies itself")
         implications.append(Implication(a, b, rule.get("within_source", SUBSUMED)))
         if a.key is not None and b.key is not None:
             axis_a, axis_b = shape.axis(json.loads(a.key)), shape.axis(json.loads(b.key))
@@ -504,7 +555,6 @@ def _shape(name: str, spec: dict[str, Any], question: Any, where: tuple[str | in
                     here,
                     f"{a.key} ({axis_a or 'no axis'}) implies {b.key} ({axis_b or 'no axis'}): values on different "
                     f"axes are never compared",
-                    "E723",
                 )
     shape.implies = tuple(implications)
     for kind in ("compatible", "exclusive"):
@@ -513,20 +563,18 @@ def _shape(name: str, spec: dict[str, Any], question: Any, where: tuple[str | in
             here = where + (kind, i)
             x, y = (_ref(v, question, here + ("values", k)) for k, v in enumerate(pair["values"]))
             if x.key is not None and x.key == y.key:
-                raise ShapeError(here, f"{x.key} is {kind} with itself", "E723")
+                raise ShapeError(here, f"{x.key} is {kind} with itself")
             pairs.append((x, y))
         setattr(shape, kind, tuple(pairs))
     if shape.exclusive and shape.cardinality == ONE:
         raise ShapeError(
-            where + ("exclusive",),
-            "exclusive values on cardinality one: different values already contradict there",
-            "E723",
+            where + ("exclusive",), "exclusive values on cardinality one: different values already contradict there"
         )
     for name_q, q in (spec.get("qualifiers") or {}).items():
         here = where + ("qualifiers", name_q)
         for key in ("default", "matches_any"):
             if key in q and q[key] not in q["values"]:
-                raise ShapeError(here + (key,), f"{q[key]!r} is not one of {', '.join(q['values'])}", "E722")
+                raise ShapeError(here + (key,), f"{q[key]!r} is not one of {', '.join(q['values'])}")
         shape.qualifiers[name_q] = Qualifier(tuple(q["values"]), q["default"], q.get("matches_any"))
     _check_consistent(shape, enum, where)
     return shape
@@ -549,37 +597,34 @@ def _check_consistent(shape: Shape, enum: list[str], where: tuple[str | int, ...
                 raise ShapeError(
                     where + ("implies",),
                     f"implication cycle: {a} and {b} imply each other (two values that imply each other are one value)",
-                    "E724",
                 )
             for kind, pairs in (("exclusive", shape.exclusive), ("compatible", shape.compatible)):
                 if shape._declared(pairs, a, b) and (forward or backward):
-                    raise ShapeError(
-                        where + (kind,),
-                        f"{a} and {b} are declared {kind} but one implies the other",
-                        "E723",
-                    )
+                    raise ShapeError(where + (kind,), f"{a} and {b} are declared {kind} but one implies the other")
             if shape._declared(shape.exclusive, a, b) and shape._declared(shape.compatible, a, b):
-                raise ShapeError(
-                    where + ("compatible",), f"{a} and {b} are declared both compatible and exclusive", "E723"
-                )
+                raise ShapeError(where + ("compatible",), f"{a} and {b} are declared both compatible and exclusive")
 
 
-def located_shape_errors(path: str, vocab: Vocabulary) -> list[Any]:
-    """`accord`-style diagnostics for a shapes file: schema errors and ShapeErrors, each at its line and column."""
+def located_shape_errors(path: str | os.PathLike[str], vocab: Vocabulary) -> list[str]:
+    """Every problem of a shapes file, as `PATH:LINE:COL: invalid shapes: message`: unreadable or malformed
+    YAML, JSON Schema errors, then what the schema cannot see (unknown question or value, contradictory
+    relations, implication cycles), each at its node. Never raises for bad content."""
     from dataclasses import replace
 
     from engine.contract import validator
-    from engine.diagnostics import Diagnostic
     from engine.loader import LoadError, load_file
+    from engine.textsafe import escape_controls
 
     try:
         doc = load_file(path)
     except LoadError as exc:
-        return [exc.diagnostic]
+        return [exc.diagnostic.format()]
+
+    def at(parts: tuple[str | int, ...], message: str) -> str:
+        span = doc.locate(parts)
+        return f"{escape_controls(doc.path)}:{span.line}:{span.col}: invalid shapes: {escape_controls(message)}"
+
     schema_errors = sorted(validator("shapes").iter_errors(doc.data), key=lambda e: list(e.absolute_path))
     if schema_errors:
-        return [doc.diagnostic(tuple(e.absolute_path), "E100", e.message) for e in schema_errors]
-    out: list[Diagnostic] = [
-        doc.diagnostic(e.path, e.code, e.message) for e in shape_errors(replace(vocab, shapes=doc.data))
-    ]
-    return out
+        return [at(tuple(e.absolute_path), clip(e.message, 300)) for e in schema_errors]
+    return [at(e.path, e.message) for e in shape_errors(replace(vocab, shapes=doc.data))]

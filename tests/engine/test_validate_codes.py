@@ -200,6 +200,10 @@ def case_W504(tmp):
     patient(tmp, "id: p1\nfacts: {egfr: 45, renal_impairment: false}\n")
 
 
+def case_E214(tmp):
+    base(tmp, question="indication_status", value="approved", qualifiers={"jurisdiction": "Mars"})
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
