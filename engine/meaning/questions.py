@@ -419,11 +419,30 @@ def _build(vocab: Vocabulary) -> tuple[dict[str, Shape], list[ShapeError]]:
         try:
             out[name] = _shape(name, _merged(spec, named, where), question, where)
         except ShapeError as exc:
-            errors.append(exc)
+            error = _in_named_shape(exc, spec, named)
+            if all((e.path, e.message) != (error.path, error.message) for e in errors):
+                errors.append(error)
     for name, question in vocab.questions.items():
         if question.scale and name not in out:
             out[name] = Shape(name, order=question.scale, unrestricted=question.scale[0])
     return out, errors
+
+
+def _in_named_shape(exc: ShapeError, spec: dict[str, Any], named: dict[str, Any]) -> ShapeError:
+    """The error pointed at the named shape a question uses when the relation at fault comes from there."""
+    use, path = spec.get("use"), exc.path
+    if use not in named or len(path) < 3:
+        return exc
+    key = path[2]
+    theirs = named[use].get(key)
+    if key not in named[use]:
+        return exc
+    if key in spec and isinstance(theirs, list) and len(path) > 3 and isinstance(path[3], int):
+        if path[3] >= len(theirs):  # the question's own item, after the shape's in the joined list
+            return ShapeError(path[:3] + (path[3] - len(theirs),) + path[4:], exc.message)
+    elif key in spec:
+        return exc
+    return ShapeError(("shapes", str(use)) + path[2:], exc.message)
 
 
 def _ref(raw: Any, question: Any, where: tuple[str | int, ...]) -> Ref:
@@ -626,5 +645,13 @@ def located_shape_errors(path: str | os.PathLike[str], vocab: Vocabulary) -> lis
 
     schema_errors = sorted(validator("shapes").iter_errors(doc.data), key=lambda e: list(e.absolute_path))
     if schema_errors:
-        return [at(tuple(e.absolute_path), clip(e.message, 300)) for e in schema_errors]
+        # a failing allOf drops its annotations, so unevaluatedProperties also blames the keys it judged: say the cause
+        paths = {tuple(e.absolute_path) for e in schema_errors if e.validator != "unevaluatedProperties"}
+        shown = [
+            e
+            for e in schema_errors
+            if e.validator != "unevaluatedProperties"
+            or not any(p[: len(e.absolute_path)] == tuple(e.absolute_path) for p in paths)
+        ]
+        return [at(tuple(e.absolute_path), clip(e.message, 300)) for e in shown]
     return [at(e.path, e.message) for e in shape_errors(replace(vocab, shapes=doc.data))]
