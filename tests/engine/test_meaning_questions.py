@@ -377,3 +377,11 @@ def test_a_shapes_variant_that_cannot_hold_names_its_pointer(change: Any, pointe
     assert (errors[0].path, errors[0].message) == (pointer, message)
     with pytest.raises(ShapeError):
         compile_shapes(vocab)
+
+
+def test_an_expected_single_value_does_not_match_an_accumulated_answer():
+    from engine.testing import matches
+
+    both = answer_of("treatment_interruption", ["interrupt", "consult_specialist"])
+    assert not matches("interrupt", both)
+    assert matches("interrupt", answer_of("treatment_interruption", ["interrupt"]))
