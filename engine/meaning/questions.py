@@ -69,9 +69,19 @@ class Ref:
 
 
 def _schema_accepts(schema: dict[str, Any], value: Any) -> bool:
+    """A pattern's verdict. jsonschema-rs alone (a pattern's "no" needs no explaining, and `accord validate`
+    never imports the jsonschema package); the reference implementation only where there is no wheel."""
+    return bool(_validator(json.dumps(schema, sort_keys=True), _pattern_validator).is_valid(value))
+
+
+def _pattern_validator(schema: dict[str, Any]) -> Any:
     from engine.contract import value_validator
 
-    return bool(_validator(json.dumps(schema, sort_keys=True), value_validator).is_valid(value))
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return value_validator(schema)
+    return jsonschema_rs.Draft202012Validator(schema)
 
 
 _VALIDATORS: dict[str, Any] = {}
