@@ -122,12 +122,13 @@ def build_report(
         },
         "summary": summary(items),
         "conflicts": items,
-        "precision_notes": precision_notes_json(precise),
         "orphaned_dispositions": _orphans(reviews, ids),
     }
     if truncated:
         # The analysis's limits plus conflicts_found and conflicts_reported, both set above: the schema's shape.
         report["truncated"] = cast(Truncated, truncated)
+    if precise:  # only when there are notes: a report without any keeps the shape (and bytes) it had
+        report["precision_notes"] = precision_notes_json(precise)
     return report
 
 
