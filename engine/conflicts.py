@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from engine.analysis.driver import analyse
+from engine.analysis.driver import ConstrainedQuestion, analyse
+from engine.analysis.linked import LinkFinding
 from engine.analysis.model import (
     BETWEEN,
     BOUNDARY,
@@ -160,14 +161,24 @@ def minimal_witness(
     """The witness cell's patient with every unconstrained fact dropped that the answers do not need."""
     ask = answers or Answers(rulesets)
     facts = dict(finding.region.witness)
-    expected = ask(finding.sources, finding.question, facts)
+    expected = _ask_all(ask, finding, facts)
     for name in sorted(facts, key=lambda n: (n in constrained, n)):
         if name in constrained:
             continue
         trial = {k: v for k, v in facts.items() if k != name}
-        if ask(finding.sources, finding.question, trial) == expected:
+        if _ask_all(ask, finding, trial) == expected:
             facts = trial
     return dict(sorted(facts.items())), expected
+
+
+def _questions(finding: Finding) -> tuple[str, ...]:
+    """The questions a finding's answers are on: both of a cross-question link's, else its one."""
+    return finding.questions if isinstance(finding, LinkFinding) else (finding.question,)
+
+
+def _ask_all(ask: Answers, finding: Finding, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every answer the finding shows at `facts`: each source on each of its questions."""
+    return [a for q in _questions(finding) for a in ask(finding.sources, q, facts)]
 
 
 # ---------------------------------------------------------------- conflicts
@@ -188,6 +199,8 @@ class Conflict:
     notes: list[str] = field(default_factory=list)
     fact: str | None = None
     threshold: Any = None
+    questions: list[str] | None = None  # a broken cross-question link: both questions (`question` is the first)
+    link: dict[str, str] | None = None  # and the link: id, message (schema/links.yaml)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -207,6 +220,10 @@ class Conflict:
             data["fact"] = self.fact
         if self.threshold is not None:
             data["threshold"] = self.threshold
+        if self.questions is not None:
+            data["questions"] = self.questions
+        if self.link is not None:
+            data["link"] = self.link
         return data
 
     @property
@@ -254,6 +271,12 @@ def _describe(
             return " and ".join(value_text(v["value"], v.get("qualifiers")) for v in a["values"])
         return a["status"]
 
+    if isinstance(finding, LinkFinding):
+        first, second = answers[0], answers[-1]
+        return (
+            f"{finding.sources[0]} answers {first['question']} {said(first)} but {second['question']} {said(second)} "
+            f"where {region_text}; link {finding.link}: {finding.message}"
+        )
     if finding.kind == WITHIN:
         return f"{finding.sources[0]} gives different answers where {region_text}: {said(answers[0])}"
     if finding.kind == GAP:
@@ -306,7 +329,15 @@ def build_conflicts(
         for claims_of in qa.findings_cut
         for kind in (BETWEEN, BOUNDARY)
     }
-    cut = sum(len(qa.findings_cut) for qa in analysis.questions.values())
+    # Broken links not located (over the limit for one source) are within-source conflicts of their first question.
+    links_cut = [
+        (qa.question, claims_of)
+        for qa in analysis.questions.values()
+        if isinstance(qa, ConstrainedQuestion)
+        for claims_of in qa.links_cut
+    ]
+    cut_ids |= {conflict_id(WITHIN, question, claims_of) for question, claims_of in links_cut}
+    cut = sum(len(qa.findings_cut) for qa in analysis.questions.values()) + len(links_cut)
     analysis.conflict_ids = frozenset(merged) | frozenset(cut_ids)
     analysis.truncated = None
     if len(merged) > max_findings or cut:
@@ -362,6 +393,8 @@ def build_conflicts(
                 notes=_measure_note(involved, vocab),
                 fact=finding.fact,
                 threshold=finding.threshold,
+                questions=list(finding.questions) if isinstance(finding, LinkFinding) else None,
+                link={"id": finding.link, "message": finding.message} if isinstance(finding, LinkFinding) else None,
             )
         )
     out.sort(key=lambda c: c.sort_key)
@@ -420,7 +453,8 @@ def _within_witness_work(
     kept: list[str] = []
     for cid in sorted(merged, key=rank):
         f = merged[cid][0]
-        cost = (1 + len(f.region.witness)) * sum(per.get((s, f.question), 0) for s in f.sources) * WITNESS_UNITS
+        asked = sum(per.get((s, q), 0) for s in f.sources for q in _questions(f))
+        cost = (1 + len(f.region.witness)) * asked * WITNESS_UNITS
         if cost > left:
             break
         left -= cost

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from engine.analysis.driver import ConstrainedQuestion
 from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
 from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts, precision_notes_json, split_precision
@@ -25,6 +26,7 @@ from engine.reportdata import (
     SEVERITY_RANK,
     ConflictClaim,
     ConflictData,
+    ConstraintApplied,
     DispositionEntry,
     NotAnalysed,
     OrphanedDisposition,
@@ -97,15 +99,22 @@ def build_report(
         truncated["conflicts_reported"] = len(items)
         truncated["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid in ids and cid not in shown)
     questions: list[QuestionAnalysed] = []
+    applied: dict[str, ConstraintApplied] = {}
     for name, qa in sorted(analysis.questions.items()):
-        questions.append(
-            {
-                "question": name,
-                "facts": sorted(qa.partitions),
-                "sources": sorted(qa.cells),
-                "cells": sum(qa.cells.values()),
-            }
-        )
+        entry: QuestionAnalysed = {
+            "question": name,
+            "facts": sorted(qa.partitions),
+            "sources": sorted(qa.cells),
+            "cells": sum(qa.cells.values()),
+        }
+        if isinstance(qa, ConstrainedQuestion):  # what the vocabulary's meaning added (said only when it did)
+            if qa.applied:
+                entry["constraints"] = [rule.id for rule in qa.applied]
+                for rule in qa.applied:
+                    applied[rule.id] = {"id": rule.id, "message": rule.message, "definition": rule.definition}
+            if qa.links:
+                entry["links"] = list(qa.links)
+        questions.append(entry)
     report: Report = {
         "accord": 1,
         "sources": [
@@ -124,6 +133,8 @@ def build_report(
         "conflicts": items,
         "orphaned_dispositions": _orphans(reviews, ids),
     }
+    if applied:  # the vocabulary constraints region analysis judged cells by (engine.analysis.feasible)
+        report["analysis"]["constraints"] = [applied[k] for k in sorted(applied)]
     if truncated:
         # The analysis's limits plus conflicts_found and conflicts_reported, both set above: the schema's shape.
         report["truncated"] = cast(Truncated, truncated)

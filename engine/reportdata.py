@@ -122,6 +122,13 @@ class Witness(TypedDict):
     facts: dict[str, float | str | bool]
 
 
+class LinkData(TypedDict):
+    """A cross-question link (schema/links.yaml) a within-source conflict breaks."""
+
+    id: str
+    message: str
+
+
 class ConflictData(TypedDict):
     """One conflict of the report (a finding, located, described and with its witness)."""
 
@@ -138,6 +145,8 @@ class ConflictData(TypedDict):
     notes: list[str]
     fact: NotRequired[str]
     threshold: NotRequired[float]
+    questions: NotRequired[list[str]]  # a broken cross-question link: both questions
+    link: NotRequired[LinkData]
     disposition: NotRequired[DispositionEntry]
 
 
@@ -155,6 +164,16 @@ class QuestionAnalysed(TypedDict):
     facts: list[str]
     sources: list[str]
     cells: int
+    constraints: NotRequired[list[str]]  # ids of the vocabulary constraints applied to its cells
+    links: NotRequired[list[str]]  # ids of the cross-question links checked from it
+
+
+class ConstraintApplied(TypedDict):
+    """A vocabulary constraint region analysis applied (schema/relations.yaml, engine.meaning.facts)."""
+
+    id: str
+    message: str
+    definition: str
 
 
 class NotAnalysed(TypedDict):
@@ -172,6 +191,7 @@ class AnalysisData(TypedDict):
     notes: list[str]
     max_cells: NotRequired[int]
     not_analysed: NotRequired[list[NotAnalysed]]
+    constraints: NotRequired[list[ConstraintApplied]]
 
 
 class Summary(TypedDict):

@@ -9,18 +9,20 @@ these cells and the region helpers here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from engine.analysis.feasible import Factor, feasible_mask, touching
 from engine.analysis.model import FOLD_UNITS, Cuts, RegionCells, Work, grid_work, word_count
 from engine.analysis.partition import Partition, partition, thresholds
 from engine.contract import Vocabulary
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.jsonlogic.vectorised import compile_mask
+from engine.meaning.questions import value_sets_disagree
 from engine.model import Claim, Ruleset
 
 
@@ -101,6 +103,10 @@ class SourceCells:
     applied: list[int]  # bitmask over `claims` of the claims that apply, per class
     thresholds: dict[str, set[float]]
     facts: set[str]
+    # The class of the cells no patient can occupy (a constraint is false there): silent, applying
+    # nothing, and excluded from every finding; None when every cell is feasible.
+    infeasible_class: int | None = None
+    infeasible: int = 0  # how many cells that class holds
 
     def claim_ids(self, bits: int) -> list[str]:
         return [c.id for i, c in enumerate(self.claims) if bits >> i & 1]
@@ -127,9 +133,39 @@ class SourceCells:
         return _value_set_ids([set(mine.items()) for mine in self.values])
 
     @cached_property
+    def populated(self) -> np.ndarray:
+        """Per class: does it hold a cell? (A class whose cells are all infeasible holds none.)"""
+        return np.bincount(self.classes.ravel(), minlength=len(self.answers)) > 0
+
+    @cached_property
     def speaks(self) -> np.ndarray:
         """Per class: does the source answer (or contradict itself) there?"""
         return np.array([x.status in (ANSWERED, CONFLICTING) for x in self.answers], dtype=bool)
+
+
+@dataclass(frozen=True)
+class Judge:
+    """When the answers of two sides on the same cells make a finding, and whose claims it names.
+
+    Between two sources on one question (between_judge): value sets that disagree
+    (engine.meaning.questions), naming on each side the claims giving a value the other side
+    does not give, or all its claims when there is none. A cross-question link
+    (engine.analysis.linked) judges one source's answers on two questions by the link's values.
+    Both strategies (grid, components) take the same judge, so they find the same findings.
+    """
+
+    disagree: Callable[[tuple[str, ...], tuple[str, ...]], bool]
+    named: Callable[[int, Sequence[str], Collection[str]], list[str]]  # (side 0/1, its keys, the other's) -> keys
+
+
+def differing_keys(_side: int, mine: Sequence[str], theirs: Collection[str]) -> list[str]:
+    """The value keys of one side the other does not give, or all of them when there is none."""
+    return [k for k in mine if k not in theirs] or list(mine)
+
+
+def between_judge(question: str) -> Judge:
+    """Two sources on one question: their value sets disagree (engine.meaning.questions.value_sets_disagree)."""
+    return Judge(lambda a, b: value_sets_disagree(question, a, b), differing_keys)
 
 
 def claim_thresholds(claims: Iterable[Claim], vocab: Vocabulary) -> dict[str, tuple[Cuts, list[str]]]:
@@ -153,11 +189,18 @@ def merged_thresholds(claims: Iterable[Claim], per_claim: dict[str, tuple[Cuts, 
 
 
 def question_partitions(
-    question: str, claims: list[Claim], vocab: Vocabulary, per_claim: dict[str, tuple[Cuts, list[str]]] | None = None
+    question: str,
+    claims: list[Claim],
+    vocab: Vocabulary,
+    per_claim: dict[str, tuple[Cuts, list[str]]] | None = None,
+    extra_cuts: Cuts | None = None,
 ) -> tuple[dict[str, Partition], list[str]]:
-    """Partitions of every fact the question's claims read, cut at the thresholds of all of them."""
+    """Partitions of every fact the question's claims read, cut at the thresholds of all of them
+    (and at `extra_cuts`: the constraints' thresholds, engine.analysis.feasible.constraint_cuts)."""
     names = sorted({n for c in claims for n in c.facts if n in vocab.facts})
     cuts, notes = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
+    for name, values in (extra_cuts or {}).items():
+        cuts.setdefault(name, set()).update(values)
     return {n: partition(vocab.facts[n], cuts.get(n, ())) for n in names}, notes
 
 
@@ -207,28 +250,44 @@ def source_cells(
     vocab: Vocabulary,
     per_claim: dict[str, tuple[Cuts, list[str]]] | None = None,
     work: Work | None = None,
+    facts: list[str] | None = None,
+    factors: tuple[Factor, ...] = (),
 ) -> tuple[SourceCells, int]:
-    """Evaluate one source's claims on every cell of its own grid (the facts its claims read). Raises OverWork."""
-    facts = sorted({n for c in claims for n in c.facts})
+    """Evaluate one source's claims on every cell of its own grid. Raises OverWork.
+
+    The grid's facts are `facts` (default: those its claims read); the constraints (factors,
+    engine.analysis.feasible) reading one of them mark the cells no patient occupies as one silent class (infeasible_class)."""
+    facts = sorted(facts if facts is not None else {n for c in claims for n in c.facts})
     grid = Grid(question, [parts[n] for n in facts])
+    constrained = touching(factors, facts)
     if work is not None:
         work.take(
-            grid_work(grid.size, len(claims), len(facts)), f"its grid of {grid.size:,} cells for {len(claims):,} claims"
+            grid_work(grid.size, len(claims) + len(constrained), len(facts)),
+            f"its grid of {grid.size:,} cells for {len(claims):,} claims",
         )
     words, evaluations = claim_words(grid, claims)
     inverse, reps = row_classes(words)
+    ok = feasible_mask(facts, grid.shape, constrained)
     if work is not None:
         work.take(
             popcount(reps) * FOLD_UNITS, f"folding its {len(reps):,} distinct combinations of {len(claims):,} claims"
         )
     answers: list[Answer] = []
-    applied: list[int] = []
+    applied_bits: list[int] = []
     for row in reps:
         answer, applies_bits = _fold_row(ruleset.source_id, question, claims, row)
         answers.append(answer)
-        applied.append(applies_bits)
+        applied_bits.append(applies_bits)
     cuts, _ = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
-    return SourceCells(ruleset.source_id, claims, grid, inverse, answers, applied, cuts, set(facts)), evaluations
+    dead, dead_cells = None, 0
+    if ok is not None and not ok.all():
+        dead, dead_cells = len(answers), int(ok.size - np.count_nonzero(ok))
+        inverse = np.where(ok, inverse, dead)
+        answers.append(fold(ruleset.source_id, question, {}, []))
+        applied_bits.append(0)
+    return SourceCells(
+        ruleset.source_id, claims, grid, inverse, answers, applied_bits, cuts, set(facts), dead, dead_cells
+    ), evaluations
 
 
 def _fold_row(source: str, question: str, claims: list[Claim], row: np.ndarray) -> tuple[Answer, int]:

@@ -32,6 +32,8 @@ import numpy as np
 
 from engine.analysis.cells import (
     Grid,
+    Judge,
+    between_judge,
     claim_words,
     is_box,
     merged_thresholds,
@@ -42,6 +44,7 @@ from engine.analysis.cells import (
     shared_threshold,
     source_cells,
 )
+from engine.analysis.feasible import Factor, coupled_facts, feasible_mask, touching
 from engine.analysis.grid import gaps
 from engine.analysis.model import (
     BETWEEN,
@@ -59,7 +62,6 @@ from engine.analysis.model import (
 )
 from engine.analysis.partition import Partition
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
-from engine.meaning.questions import value_sets_disagree
 from engine.model import Claim, Ruleset
 
 # Distinct states a combination may hold before the question is declared too wide to analyse.
@@ -118,9 +120,13 @@ class _SourceInfo:
 # ---------------------------------------------------------------- components
 
 
-def components(claim_groups: Iterable[list[Claim]]) -> list[tuple[list[str], list[list[Claim]]]]:
-    """Facts linked by any claim, with each side's claims per component; claims reading no fact form a last one."""
+def components(
+    claim_groups: Iterable[list[Claim]], facts: Iterable[str] = (), factors: tuple[Factor, ...] = ()
+) -> list[tuple[list[str], list[list[Claim]]]]:
+    """Facts linked by any claim or constraint, with each side's claims per component; claims reading no fact form
+    a last one. `facts`: more facts of the grids (coupled by constraints), `factors`: the constraints (engine.analysis.feasible) that link them."""
     groups = [list(g) for g in claim_groups]
+    extra = sorted(facts)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -131,11 +137,19 @@ def components(claim_groups: Iterable[list[Claim]]) -> list[tuple[list[str], lis
 
     for group in groups:
         for claim in group:
-            facts = claim.facts
-            for name in facts:
+            read = claim.facts
+            for name in read:
                 find(name)
-            for other in facts[1:]:
-                parent[find(other)] = find(facts[0])
+            for other in read[1:]:
+                parent[find(other)] = find(read[0])
+    for name in extra:
+        find(name)
+    for a in touching(factors, parent):  # coupled facts are one component: a constraint is judged on one grid
+        if not a.facts:
+            continue
+        first, *rest = a.facts
+        for other in rest:
+            parent[find(other)] = find(first)
     roots: dict[str, list[str]] = {}
     for name in sorted(parent):
         roots.setdefault(find(name), []).append(name)
@@ -156,17 +170,22 @@ def component_table(
     max_cells: int,
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
+    factors: tuple[Factor, ...] = (),
 ) -> dict[State, Cells]:
-    """Evaluate one component's claims on its own grid and summarise its cells by state."""
+    """Evaluate one component's claims on its own grid and summarise its feasible cells by state.
+
+    The constraints reading its facts are judged here (a constraint's facts are one component), so
+    a cell no patient occupies joins no state: the combined states hold only feasible patients."""
     grid = Grid(question, [parts[n] for n in facts])
     claims = [c for side in sides for c in side]
+    constrained = tuple(touching(factors, facts))
     cells = math.prod(len(parts[n].cells) for n in facts)
     if over_budget(cells, len(claims), max_cells) or grid_bytes(cells, len(claims)) > max_bytes:
         raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {cells:,} cells")
     side_of = [s for s, side in enumerate(sides) for _ in side]
     if work is not None:
         work.take(
-            grid_work(cells, len(claims), len(facts)),
+            grid_work(cells, len(claims) + len(constrained), len(facts)),
             f"a group of {len(facts)} linked facts ({cells:,} cells) for {len(claims):,} claims",
         )
     words, _ = claim_words(grid, claims)
@@ -174,24 +193,29 @@ def component_table(
     if work is not None:
         work.take(popcount(reps) * FOLD_UNITS, f"folding {len(reps):,} distinct combinations of {len(claims):,} claims")
     flat = inverse.ravel()
+    ok = feasible_mask(facts, grid.shape, constrained)
+    if ok is not None:  # infeasible cells get a class past the last: outside every class's bounds
+        flat = np.where(ok.ravel(), flat, len(reps))
     points = point_count(grid).ravel()
     order = np.argsort(flat, kind="stable")
     bounds = np.searchsorted(flat[order], np.arange(len(reps) + 1))
     table: dict[State, Cells] = {}
     for k, row in enumerate(reps):
-        applied: list[set[str]] = [set() for _ in sides]
+        applying: list[set[str]] = [set() for _ in sides]
         unknown: list[set[str]] = [set() for _ in sides]
         by_value: tuple[dict[str, set[str]], ...] = tuple({} for _ in sides)
         applies_at, unknown_at = row_claims(row)
         for i, applies in sorted([(i, True) for i in applies_at] + [(i, False) for i in unknown_at]):
             claim, s = claims[i], side_of[i]
             if applies:
-                applied[s].add(claim.value_key)
+                applying[s].add(claim.value_key)
                 by_value[s].setdefault(claim.value_key, set()).add(claim.id)
             else:
                 unknown[s].add(claim.value_key)
-        state = tuple((frozenset(a), frozenset(u)) for a, u in zip(applied, unknown))
+        state = tuple((frozenset(a), frozenset(u)) for a, u in zip(applying, unknown))
         cells = order[bounds[k] : bounds[k + 1]]
+        if not len(cells):  # every cell of the class is infeasible
+            continue
         index = np.unravel_index(cells, grid.shape) if facts else ()
         best = int(cells[int(np.argmin(points[cells]))]) if facts else 0
         group = Cells(
@@ -295,8 +319,9 @@ def _region(parts: dict[str, Partition], facts: list[str], cells: Cells) -> Regi
     return RegionCells(used, indices, cells.count, is_box(used, indices, cells.count), witness)
 
 
-def _source_facts(claims: list[Claim]) -> list[str]:
-    return sorted({n for c in claims for n in c.facts})
+def _source_facts(claims: list[Claim], factors: tuple[Factor, ...] = ()) -> list[str]:
+    """The facts of a source's grid: those its claims read and those constraints couple to them."""
+    return coupled_facts({n for c in claims for n in c.facts}, factors)
 
 
 # ---------------------------------------------------------------- findings
@@ -310,10 +335,11 @@ def within_source(
     max_cells: int,
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
+    factors: tuple[Factor, ...] = (),
 ) -> list[Finding]:
     tables = [
-        component_table(question, parts, facts, sides, max_cells, max_bytes, work)
-        for facts, sides in components([claims])
+        component_table(question, parts, facts, sides, max_cells, max_bytes, work, factors)
+        for facts, sides in components([claims], _source_facts(claims, factors), factors)
     ]
     labelled: dict[tuple[str, ...], Cells] = {}
     for state, cells in combine(tables, 1, max_bytes, work).items():
@@ -325,7 +351,7 @@ def within_source(
         labelled.setdefault(label, Cells.none(1)).absorb(
             Cells(cells.count, cells.indices, named, cells.witness, cells.points)
         )
-    facts = _source_facts(claims)
+    facts = _source_facts(claims, factors)
     return [
         Finding(
             WITHIN,
@@ -347,24 +373,37 @@ def source_gaps(
     max_cells: int,
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
+    factors: tuple[Factor, ...] = (),
 ) -> list[Finding]:
-    """engine.analysis.grid.gaps on each component alone: the other components are constant along any line."""
-    comps = components([claims])
-    facts = _source_facts(claims)
+    """engine.analysis.grid.gaps on each component alone: the other components are constant along any line
+    (and a line through an infeasible cell of another component is infeasible all along, so holds no gap)."""
+    facts = _source_facts(claims, factors)
+    comps = components([claims], facts, factors)
     out: list[Finding] = []
+    rest: dict[tuple[str, ...], _Feasible] = {}
     for names, (comp_claims,) in comps:
         if not any(parts[n].type == "number" and len(parts[n].cells) >= 3 for n in names):
             continue
         size = math.prod(len(parts[n].cells) for n in names)
         if size > max_cells or grid_bytes(size, len(comp_claims)) > max_bytes:
             raise TooWide(f"a component of {len(names)} linked facts is over the budget")
-        sc, _ = source_cells(question, parts, ruleset, comp_claims, vocab, work=work)
+        sc, _ = source_cells(question, parts, ruleset, comp_claims, vocab, work=work, facts=names, factors=factors)
         others = [n for n in facts if n not in names]
-        scale = math.prod(len(parts[n].cells) for n in others)
-        extra_witness = {n: _interior(parts[n]) for n in others}
-        for finding in gaps(sc):
+        found = gaps(sc)
+        if not found:
+            continue
+        for o, _ in comps:
+            if o and o != names and tuple(o) not in rest:
+                rest[tuple(o)] = _feasible(question, parts, o, factors, max_cells, max_bytes, work)
+        feasible = [rest[tuple(o)] for o, _ in comps if o and o != names]
+        scale = math.prod(f.count for f in feasible)
+        if not scale:  # another group of facts holds no patient: nor does any line
+            continue
+        extra_indices = {n: idx for f in feasible for n, idx in f.indices.items()}
+        extra_witness = {n: i for f in feasible for n, i in f.witness.items()}
+        for finding in found:
             region = finding.region
-            indices = {**region.indices, **{n: list(range(len(parts[n].cells))) for n in others}}
+            indices = {**region.indices, **{n: extra_indices[n] for n in others}}
             indices = {n: indices[n] for n in sorted(indices)}
             used = {n: parts[n] for n in facts}
             witness = {**region.witness, **{n: parts[n].cells[i].value for n, i in extra_witness.items()}}
@@ -392,6 +431,51 @@ def _interior(part: Partition) -> int:
     return next((i for i, c in enumerate(part.cells) if not c.point), 0)
 
 
+@dataclass
+class _Feasible:
+    """A group of facts' feasible cells: how many, each fact's indices among them, a witness cell."""
+
+    count: int
+    indices: dict[str, list[int]]
+    witness: dict[str, int]
+
+
+def _feasible(
+    question: str,
+    parts: dict[str, Partition],
+    names: list[str],
+    factors: tuple[Factor, ...],
+    max_cells: int,
+    max_bytes: int,
+    work: Work | None,
+) -> _Feasible:
+    """The feasible cells of one component's grid (all of them when no constraint reads its facts)."""
+    constrained = tuple(touching(factors, names))
+    if not constrained:
+        return _Feasible(
+            math.prod(len(parts[n].cells) for n in names),
+            {n: list(range(len(parts[n].cells))) for n in names},
+            {n: _interior(parts[n]) for n in names},
+        )
+    grid = Grid(question, [parts[n] for n in names])
+    if over_budget(grid.size, len(constrained), max_cells) or grid_bytes(grid.size, len(constrained)) > max_bytes:
+        raise TooWide(f"a component of {len(names)} linked facts is over the budget")
+    if work is not None:
+        work.take(grid_work(grid.size, len(constrained), len(names)), f"the feasible cells of {grid.size:,}")
+    ok = feasible_mask(names, grid.shape, constrained)
+    assert ok is not None
+    cells = np.flatnonzero(ok)
+    if not len(cells):
+        return _Feasible(0, {n: [] for n in names}, {})
+    index = np.unravel_index(cells, grid.shape)
+    best = int(cells[int(np.argmin(point_count(grid).ravel()[cells]))])
+    return _Feasible(
+        int(len(cells)),
+        {n: np.unique(index[axis]).tolist() for axis, n in enumerate(names)},
+        dict(zip(names, grid.cell_index(best))),
+    )
+
+
 def between_sources(
     question: str,
     parts: dict[str, Partition],
@@ -400,29 +484,36 @@ def between_sources(
     max_cells: int,
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
+    factors: tuple[Factor, ...] = (),
+    judge: Judge | None = None,
+    questions: tuple[str, str] | None = None,
 ) -> list[Finding]:
+    """Both sides' answers on the combined states of their components, judged by `judge` (default
+    between_judge). `questions`: each side's question when they differ (a cross-question link)."""
     (sa, ca, ta), (sb, cb, tb) = a, b
+    qa, qb = questions or (question, question)
+    judge = judge or between_judge(question)
+    fa, fb = _source_facts(ca, factors), _source_facts(cb, factors)
     tables = [
-        component_table(question, parts, facts, sides, max_cells, max_bytes, work)
-        for facts, sides in components([ca, cb])
+        component_table(question, parts, facts, sides, max_cells, max_bytes, work, factors)
+        for facts, sides in components([ca, cb], sorted(set(fa) | set(fb)), factors)
     ]
     labelled: dict[tuple[tuple[str, ...], tuple[str, ...]], Cells] = {}
     for state, cells in combine(tables, 2, max_bytes, work).items():
-        x, y = _answer(sa, question, ca, state[0]), _answer(sb, question, cb, state[1])
+        x, y = _answer(sa, qa, ca, state[0]), _answer(sb, qb, cb, state[1])
         if x.status not in (ANSWERED, CONFLICTING) or y.status not in (ANSWERED, CONFLICTING):
             continue
         kx, ky = tuple(sorted(v.key for v in x.values)), tuple(sorted(v.key for v in y.values))
-        if not value_sets_disagree(question, kx, ky):
+        if not judge.disagree(kx, ky):
             continue
         named = []
-        for mine, theirs, by_value in ((kx, ky, cells.claims[0]), (ky, kx, cells.claims[1])):
-            differing = [k for k in mine if k not in theirs] or list(mine)
-            named.append({k: set(by_value.get(k, set())) for k in differing})
+        for side, (mine, theirs, by_value) in enumerate(((kx, ky, cells.claims[0]), (ky, kx, cells.claims[1]))):
+            named.append({k: set(by_value.get(k, set())) for k in judge.named(side, mine, theirs)})
         labelled.setdefault((kx, ky), Cells.none(2)).absorb(
             Cells(cells.count, cells.indices, tuple(named), cells.witness, cells.points)
         )
-    facts = sorted(set(_source_facts(ca)) | set(_source_facts(cb)))
-    info_a, info_b = _SourceInfo(set(_source_facts(ca)), ta), _SourceInfo(set(_source_facts(cb)), tb)
+    facts = sorted(set(fa) | set(fb))
+    info_a, info_b = _SourceInfo(set(fa), ta), _SourceInfo(set(fb), tb)
     findings = []
     for _label, cells in sorted(labelled.items()):
         region = _region(parts, facts, cells)
@@ -440,8 +531,9 @@ def pays_off(
     per_source: list[tuple[Ruleset, list[Claim]]],
     max_cells: int,
     max_bytes: int = MAX_BYTES,
+    factors: tuple[Factor, ...] = (),
 ) -> bool:
-    """Whether to analyse a question by components rather than on full grids.
+    """Whether to analyse a question by components rather than on full grids (`factors`: its constraints).
 
     It must when a source's grid is over the budget. It pays when the facts
     fall apart into independent groups, so that the largest grid it builds
@@ -456,14 +548,17 @@ def pays_off(
     def size(names: Iterable[str]) -> int:
         return math.prod(len(parts[n].cells) for n in names)
 
-    full = max((size(_source_facts(claims)) for _, claims in per_source), default=1)
-    if any(over_budget(size(_source_facts(claims)), len(claims), max_cells) for _, claims in per_source):
+    full = max((size(_source_facts(claims, factors)) for _, claims in per_source), default=1)
+    if any(over_budget(size(_source_facts(claims, factors)), len(claims), max_cells) for _, claims in per_source):
         return True
-    if sum(grid_bytes(size(_source_facts(claims)), len(claims)) for _, claims in per_source) > max_bytes:
+    if sum(grid_bytes(size(_source_facts(claims, factors)), len(claims)) for _, claims in per_source) > max_bytes:
         return True
     if full <= SMALL_GRID:
         return False
-    linked = [[names for names, _ in components([claims])] for _, claims in per_source]
+    linked = [
+        [names for names, _ in components([claims], _source_facts(claims, factors), factors)]
+        for _, claims in per_source
+    ]
     largest = max((size(names) for groups in linked for names in groups), default=1)
     for i, a in enumerate(linked):  # a pair's components join the two sources' own components
         for b in linked[i + 1 :]:
@@ -503,20 +598,24 @@ def analyse_factored(
     max_cells: int,
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
+    factors: tuple[Factor, ...] = (),
 ) -> FactoredQuestion:
     """All findings of one question, source by source and pair by pair, in engine.analysis.grid' order.
-    Raises TooWide, or engine.analysis.model.OverWork when a step does not fit the work budget."""
+    `factors`: the question's constraints (engine.analysis.feasible). Raises TooWide, or
+    engine.analysis.model.OverWork when a step does not fit the work budget."""
     out = FactoredQuestion()
     info = {r.source_id: (r.source_id, claims, merged_thresholds(claims, per_claim)[0]) for r, claims in per_source}
     ids = sorted(info)
     by_id = {r.source_id: (r, claims) for r, claims in per_source}
     for source in ids:
         ruleset, claims = by_id[source]
-        out.cells[source] = math.prod(len(parts[n].cells) for n in _source_facts(claims))
+        out.cells[source] = math.prod(len(parts[n].cells) for n in _source_facts(claims, factors))
     for i, source in enumerate(ids):
         ruleset, claims = by_id[source]
-        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes, work))
-        out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes, work))
+        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes, work, factors))
+        out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes, work, factors))
         for other in ids[i + 1 :]:
-            out.findings.extend(between_sources(question, parts, info[source], info[other], max_cells, max_bytes, work))
+            out.findings.extend(
+                between_sources(question, parts, info[source], info[other], max_cells, max_bytes, work, factors)
+            )
     return out

@@ -9,15 +9,19 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from engine.analysis import components
 from engine.analysis.cells import claim_thresholds, question_partitions, source_cells
+from engine.analysis.feasible import constraint_ids, coupled_facts, prepare
 from engine.analysis.grid import between_sources, gaps, within_source
+from engine.analysis.linked import check_link
 from engine.analysis.model import (
     MAX_BYTES,
     MAX_CELLS,
     MAX_WORK,
     Analysis,
+    Cuts,
     Finding,
     NotAnalysed,
     OverWork,
@@ -27,9 +31,26 @@ from engine.analysis.model import (
     over_budget,
     retained_bytes,
 )
+from engine.analysis.partition import Partition
 from engine.contract import Vocabulary, vocabulary
 from engine.gcpause import gc_paused
+from engine.meaning.facts import Constraint, constraints
+from engine.meaning.links import usable
 from engine.model import Ruleset
+
+
+@dataclass
+class ConstrainedQuestion(QuestionAnalysis):
+    """A question's analysis with what the vocabulary's meaning added to it (the report's analysis section).
+
+    applied: the constraints (engine.meaning.facts) judged on its cells; links: the cross-question links checked
+    from this question
+    (engine.analysis.linked), whose findings are among `findings`; links_cut: claims of link findings
+    not located (over max_findings), so their conflict ids stay known."""
+
+    applied: list[Constraint] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    links_cut: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def analyse_question(
@@ -43,7 +64,8 @@ def analyse_question(
     work: Work | None = None,
 ) -> QuestionAnalysis:
     """Findings of one question. `method`: "auto" picks components when they pay off
-    (engine.analysis.components.pays_off), "grid" forces full grids (the reference the tests compare with).
+    (engine.analysis.components.pays_off), "grid" forces full grids (the reference the tests compare with),
+    "components" forces components (raising components.TooWide when they do not fit).
     `work`: the budget shared by the whole analysis; a source (or the question, by components)
     whose next step does not fit is named in not_analysed with the work it needed."""
     vocab = vocab or vocabulary()
@@ -51,22 +73,42 @@ def analyse_question(
     per_source = [(r, cs) for r, cs in per_source if cs]
     all_claims = [c for _, cs in per_source for c in cs]
     per_claim = claim_thresholds(all_claims, vocab)
-    parts, notes = question_partitions(question, all_claims, vocab, per_claim)
-    result = QuestionAnalysis(question, parts, {}, notes=[f"{question}: {n}" for n in notes])
+    # The constraints on the question's facts cut its partitions and mark the cells no patient occupies.
+    universe = {n for c in all_claims for n in c.facts if n in vocab.facts}
+    notes: list[str] = []
+
+    def cut(cuts: Cuts) -> dict[str, Partition]:
+        parts, found = question_partitions(question, all_claims, vocab, per_claim, cuts)
+        notes[:] = found
+        return parts
+
+    parts, factors, meaning = prepare(constraints(vocab), universe, vocab, cut)
+    applied = constraint_ids(factors)
+    result = ConstrainedQuestion(
+        question,
+        parts,
+        {},
+        notes=[f"{question}: {n}" for n in [*notes, *meaning.notes]],
+        applied=[c for c in meaning.constraints if c.id in applied],
+    )
     source_of = {c.id: r.source_id for r, cs in per_source for c in cs}
     for claim_id, (_, claim_notes) in per_claim.items():
         for n in claim_notes:
             result.note_sources.setdefault(f"{question}: {n}", source_of[claim_id])
-    if method == "auto" and components.pays_off(parts, per_source, max_cells, max_bytes):
+    if method == "components" or (
+        method == "auto" and components.pays_off(parts, per_source, max_cells, max_bytes, factors)
+    ):
         try:
             by_components = components.analyse_factored(
-                question, parts, per_source, per_claim, vocab, max_cells, max_bytes, work
+                question, parts, per_source, per_claim, vocab, max_cells, max_bytes, work, factors
             )
         except components.TooWide:
-            pass  # too wide even by components: full grids, sources over the budget left out
+            if method == "components":
+                raise
+            # too wide even by components: full grids, sources over the budget left out
         except OverWork as exc:  # the full grids would cost more still: every source of the question is left out
             for ruleset, claims in per_source:
-                facts = tuple(sorted({n for c in claims for n in c.facts}))
+                facts = tuple(coupled_facts({n for c in claims for n in c.facts}, factors))
                 result.not_analysed.append(
                     NotAnalysed(
                         question,
@@ -83,7 +125,7 @@ def analyse_question(
             return result
     held = 0  # bytes the grids analysed so far keep until the pairs are compared
     for ruleset, claims in per_source:
-        facts = tuple(sorted({n for c in claims for n in c.facts}))
+        facts = tuple(coupled_facts({n for c in claims for n in c.facts}, factors))
         cells = math.prod(len(parts[n].cells) for n in facts)  # a Python int: no overflow before the check
         if over_budget(cells, len(claims), max_cells):
             result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts, len(claims)))
@@ -103,7 +145,9 @@ def analyse_question(
             )
             continue
         try:
-            sc, evaluations = source_cells(question, parts, ruleset, claims, vocab, per_claim, work)
+            sc, evaluations = source_cells(
+                question, parts, ruleset, claims, vocab, per_claim, work, list(facts), factors
+            )
         except OverWork as exc:
             result.not_analysed.append(NotAnalysed(question, ruleset.source_id, cells, facts, len(claims), str(exc)))
             continue
@@ -162,7 +206,43 @@ def analyse(
                 )
             except (ArithmeticError, RecursionError) as exc:
                 out[q] = _refused(q, rulesets, vocab, exc)
+        _check_links(out, rulesets, vocab, max_cells, max_bytes, max_findings, work)
     return Analysis(out, time.perf_counter() - started, max_cells, max_bytes, max_work=max_work, work=work.spent)
+
+
+def _check_links(
+    out: dict[str, QuestionAnalysis],
+    rulesets: list[Ruleset],
+    vocab: Vocabulary,
+    max_cells: int,
+    max_bytes: int,
+    max_findings: int | None,
+    work: Work,
+) -> None:
+    """Every cross-question link whose two questions were analysed, on every source answering both (in order).
+
+    Findings join the first question's analysis; a links file with a problem is said in every question's notes."""
+    found, problems = usable(vocab)
+    for qa in out.values():
+        qa.notes.extend(problems)
+    for link in found:
+        home = out.get(link.question)
+        if not isinstance(home, ConstrainedQuestion) or not isinstance(out.get(link.requires), ConstrainedQuestion):
+            continue
+        home.links.append(link.id)
+        for ruleset in sorted(rulesets, key=lambda r: r.source_id):
+            try:
+                result = check_link(link, ruleset, vocab, max_cells, max_bytes, max_findings, work)
+            except (ArithmeticError, RecursionError) as exc:
+                why = f"link {link.id}: its claims could not be evaluated on cells ({type(exc).__name__})"
+                home.not_analysed.append(NotAnalysed(link.question, ruleset.source_id, 0, (), 0, why))
+                continue
+            home.findings.extend(result.findings)
+            home.not_analysed.extend(result.not_analysed)
+            home.links_cut.extend(result.cut)
+            home.notes.extend(
+                f"{link.question}: {n}" for n in result.notes if f"{link.question}: {n}" not in home.notes
+            )
 
 
 def _refused(question: str, rulesets: list[Ruleset], vocab: Vocabulary, exc: BaseException) -> QuestionAnalysis:

@@ -40,10 +40,17 @@ from typing import Any
 
 import numpy as np
 
-from engine.analysis.cells import SourceCells, is_box, lex_rows, region_of_cells, shared_threshold
+from engine.analysis.cells import (
+    Judge,
+    SourceCells,
+    between_judge,
+    is_box,
+    lex_rows,
+    region_of_cells,
+    shared_threshold,
+)
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP, LABEL_UNITS, WITHIN, Finding, RegionCells, Work, conflict_id
 from engine.evaluate import CONFLICTING
-from engine.meaning.questions import value_sets_disagree
 
 
 def _group(keys: np.ndarray, wanted: dict[int, Any]) -> dict[Any, np.ndarray]:
@@ -66,8 +73,9 @@ def within_source(sc: SourceCells) -> list[Finding]:
     """Cells where the source's applicable claims disagree, one finding per set of values given."""
     wanted: dict[int, tuple[str, ...]] = {}
     claims_of: dict[tuple[str, ...], set[str]] = {}
+    held = sc.populated
     for k, a in enumerate(sc.answers):
-        if a.status == CONFLICTING:
+        if a.status == CONFLICTING and held[k]:  # a class all of whose cells are infeasible names no claim
             label = tuple(sorted(v.key for v in a.values))
             wanted[k] = label
             claims_of.setdefault(label, set()).update(c for v in a.values for c in v.claims)
@@ -136,6 +144,8 @@ def gaps(sc: SourceCells) -> list[Finding]:
                 continue
             rest, up = divmod(key, n)
             down, mid = divmod(rest, n)
+            if sc.infeasible_class in (down, mid, up):  # no patient there: never a hole, never a side of one
+                continue
             b, m, u = sc.applied[down], sc.applied[mid], sc.applied[up]
             if m & ~b == 0 and m != b and m & ~u == 0 and m != u:
                 wanted[key] = (tuple(sc.claim_ids(b & ~m)), tuple(sc.claim_ids(u & ~m)))
@@ -262,8 +272,10 @@ def between_sources(
     limit: int | None = None,
     cut: list[tuple[str, ...]] | None = None,
     work: Work | None = None,
+    judge: Judge | None = None,
 ) -> list[Finding]:
-    """Cells where both sources answer, differently; one finding per pair of value sets.
+    """Cells where both sources answer, differently (as `judge` says; default between_judge); one finding per
+    pair of value sets.
 
     Facts only one source reads vary freely, so the pair is analysed on each
     source's own grid joined on the facts both read (never on the product of
@@ -280,12 +292,13 @@ def between_sources(
         return []
     # A disagreement label depends only on the two value sets: label each distinct pair once.
     question = a.grid.question
+    judge = judge or between_judge(question)
     vpairs, vpair_inv = np.unique(x.row_set[join_a] * len(y.sets) + y.row_set[join_b], return_inverse=True)
     labels: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
     vpair_label = np.full(len(vpairs), -1, dtype=np.int64)
     for j, code in enumerate(vpairs.tolist()):
         ia, ib = divmod(code, len(y.sets))
-        if value_sets_disagree(question, x.sets[ia], y.sets[ib]):
+        if judge.disagree(x.sets[ia], y.sets[ib]):
             vpair_label[j] = labels.setdefault((x.sets[ia], y.sets[ib]), len(labels))
     row_label = vpair_label[vpair_inv.ravel()]
     keep = row_label >= 0
@@ -298,7 +311,7 @@ def between_sources(
             f"comparing it with {a.source} ({len(labels):,} distinct disagreements)",
         )
     label_list = list(labels)
-    claims_of = _claims_of(label_list, ((0, x, join_a), (1, y, join_b)), row_label)
+    claims_of = _claims_of(label_list, ((0, x, join_a), (1, y, join_b)), row_label, judge)
     counts = np.bincount(row_label, weights=x.row_cells[join_a] * y.row_cells[join_b], minlength=len(labels))
     parts = {p.fact: p for p in a.grid.partitions}
     parts.update({p.fact: p for p in b.grid.partitions})
@@ -350,8 +363,10 @@ def _claims_of(
     labels: list[tuple[tuple[str, ...], tuple[str, ...]]],
     sides: Iterable[tuple[int, _Side, np.ndarray]],
     row_label: np.ndarray,
+    judge: Judge,
 ) -> list[set[str]]:
-    """Per label, the claims giving a value the other source does not give there (all its claims if none)."""
+    """Per label, the claims `judge` names (between sources: those giving a value the other source does not
+    give there, all its claims if none)."""
     claims_of: list[set[str]] = [set() for _ in labels]
     width = max(1, len(labels))
     for side_index, side, joined_rows in sides:
@@ -368,8 +383,8 @@ def _claims_of(
             sig, index = divmod(code, width)
             theirs = set(labels[index][1 - side_index])
             mine = dict(distinct[sig])
-            differing = [c for v, cs in mine.items() if v not in theirs for c in cs]
-            claims_of[index].update(differing or [c for cs in mine.values() for c in cs])
+            for key in judge.named(side_index, list(mine), theirs):
+                claims_of[index].update(mine.get(key, ()))
     return claims_of
 
 

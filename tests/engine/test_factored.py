@@ -8,11 +8,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis.cells import claim_thresholds, question_partitions
-from engine.analysis.components import analyse_factored, components
+from engine.analysis.components import components
 from engine.analysis.driver import analyse_question
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP, WITHIN
-from engine.contract import vocabulary
 from engine.evaluate import answer
 from engine.validate import validate_paths
 from tests.conftest import write_ruleset
@@ -78,13 +76,9 @@ def _comparable(findings):
     )
 
 
-def _factored(question, rulesets):
-    vocab = vocabulary()
-    per_source = [(r, r.claims_for(question)) for r in rulesets if r.claims_for(question)]
-    claims = [c for _, cs in per_source for c in cs]
-    per_claim = claim_thresholds(claims, vocab)
-    parts, _ = question_partitions(question, claims, vocab, per_claim)
-    return analyse_factored(question, parts, per_source, per_claim, vocab, 1 << 24)
+def _factored(question, rulesets, vocab=None):
+    """The question by components, with the partitions and constraints the driver gives them."""
+    return analyse_question(question, rulesets, vocab, method="components")
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -35,6 +35,17 @@ HOSTILE = yaml.safe_load((DATA / "hostile-strings.yaml").read_text(encoding="utf
 SCHEMA = json.loads((REPO / "schema" / "report.schema.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(autouse=True)
+def _no_constraints(monkeypatch):
+    """These cases calibrate budgets on egfr x crcl bands; the vocabulary's egfr-crcl constraint would drop
+    the pairs it makes impossible (tests/engine/test_analysis_constraints.py covers that), so none applies here."""
+    import engine.analysis.driver as driver
+    import engine.analysis.linked as linked
+
+    monkeypatch.setattr(driver, "constraints", lambda vocab: ())
+    monkeypatch.setattr(linked, "constraints", lambda vocab: ())
+
+
 def load(folder: Path):
     result = validate_paths([folder], check_patients=False)
     assert result.ok, [d.format() for d in result.diagnostics]

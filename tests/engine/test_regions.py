@@ -9,6 +9,8 @@ from engine.analysis.partition import partition
 from engine.conflicts import build_conflicts, conflict_id
 from engine.contract import vocabulary
 from engine.evaluate import evaluate_patient
+from engine.meaning.facts import constraints
+from engine.rules import facts_used
 from engine.validate import validate_paths
 
 TEXT = "Alpha says one thing. Beta says another. Gamma says a third. Delta adds a fourth. Epsilon closes."
@@ -255,7 +257,11 @@ def _many_boolean_facts(tmp_path, ruleset_writer, count, linked=False):
     Independent claims (one fact each) are analysed by components; `linked`
     adds one claim reading them all, which makes them one component.
     """
-    names = [n for n, f in vocabulary().facts.items() if f.type == "boolean"][:count]
+    # Booleans no constraint reads come first (engine.meaning.facts.constraints), so a small grid keeps every cell.
+    constrained = {n for c in constraints(vocabulary()) for n in facts_used(c.rule)}
+    names = sorted((n for n, f in vocabulary().facts.items() if f.type == "boolean"), key=lambda n: n in constrained)[
+        :count
+    ]
     assert len(names) == count
     text = " ".join(f"Sentence {i}." for i in range(count + 1))
     claims = [

@@ -19,7 +19,10 @@ from hypothesis import strategies as st
 from engine.analysis.driver import analyse
 from engine.analysis.grid import _distinct_lines, _neighbour_runs, _projections
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP
+from engine.analysis.partition import partition, thresholds
+from engine.contract import vocabulary
 from engine.evaluate import ANSWERED, CONFLICTING, answer
+from engine.meaning.facts import check, constraints
 from engine.validate import validate_paths
 from tests.conftest import write_ruleset
 
@@ -55,13 +58,26 @@ def _rulesets(folder: Path, a: list, b: list):
     return sorted(result.rulesets, key=lambda r: r.source_id)
 
 
+def _can_exist(facts, vocab) -> bool:
+    """Some patient with these facts breaks no relation of the vocabulary (engine.meaning.facts.check, the
+    patient-file checker): the renal measures the cell lacks are tried at every value the constraints tell apart,
+    the rest derived. Region analysis asks the same of a cell (all facts known), by its own means."""
+    cuts, _ = thresholds([c.rule for c in constraints(vocab)], vocab)
+    missing = [n for n in ("egfr", "crcl") if n not in facts]
+    values = [partition(vocab.facts[n], cuts.get(n, ())).values for n in missing]
+    return any(not check({**facts, **dict(zip(missing, v))}, vocab) for v in itertools.product(*values))
+
+
 def _brute_force(question_analysis, rulesets):
-    """{(value set A, value set B): (cells, claims, {fact: indices})} from every joint cell."""
+    """{(value set A, value set B): (cells, claims, {fact: indices})} from every joint cell a patient can occupy."""
     parts = question_analysis.partitions
     names = sorted(question_analysis.partitions)
     found: dict = {}
+    vocab = vocabulary()
     for combo in itertools.product(*(range(len(parts[n].cells)) for n in names)):
         facts = {n: parts[n].cells[i].value for n, i in zip(names, combo)}
+        if not _can_exist(facts, vocab):
+            continue
         x, y = (answer(r, "dose", facts) for r in rulesets)
         if x.status not in (ANSWERED, CONFLICTING) or y.status not in (ANSWERED, CONFLICTING):
             continue
