@@ -53,6 +53,11 @@ CODES: dict[str, tuple[str, str]] = {
         "rule-too-large",
         "A rule has more than 1,000 operations (engine.rules.MAX_OPERATIONS); it is refused before it is checked or evaluated.",
     ),
+    "E209": (
+        "ruleset-too-large",
+        "The rules of one ruleset's claims have more than 40,000 operations in all (engine.rules.MAX_RULESET_OPERATIONS); "
+        "it is refused at the claim that crosses the limit, and no rule after it is checked.",
+    ),
     "E210": ("unknown-question", "The claim answers a question the vocabulary does not define."),
     "E211": ("bad-value", "The claim's value is not a valid answer to its question."),
     "E214": (

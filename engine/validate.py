@@ -22,7 +22,7 @@ from engine.meaning.questions import qualifier_problems
 from engine.model import Patient, Provenance, Ruleset
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
 from engine.range_warnings import range_diagnostics, relation_diagnostics
-from engine.rules import check_rule
+from engine.rules import MAX_RULESET_OPERATIONS, check_rule, operation_count, total_problem
 from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
 from engine.values import number_problems
 
@@ -146,6 +146,8 @@ def validate_ruleset_document(
 
     rule_problem_claims: set[int] = set()
     seen: dict[str, int] = {}
+    total = 0  # operations of the claims' rules so far, each counted once (E208 and E209)
+    crossed: int | None = None  # the claim whose rule took the total over MAX_RULESET_OPERATIONS
     for i, claim in enumerate(claims):
         if len(diags) > MAX_PER_FILE:
             stopped = True
@@ -154,9 +156,14 @@ def validate_ruleset_document(
             continue
         here = ("claims", i)
         if "when" in claim:
-            for rel, code, message in check_rule(claim["when"], vocab):
-                diags.append(doc.diagnostic(here + ("when",) + rel, code, message))
-                rule_problem_claims.add(i)
+            counted = operation_count(claim["when"])  # stops at MAX_OPERATIONS + 1
+            total += counted
+            if crossed is None and total > MAX_RULESET_OPERATIONS:
+                crossed = i  # counting goes on (cheap) so E209 says the total; checking stops
+            if crossed is None:
+                for rel, code, message in check_rule(claim["when"], vocab, counted=counted):
+                    diags.append(doc.diagnostic(here + ("when",) + rel, code, message))
+                    rule_problem_claims.add(i)
         question = claim.get("question")
         if isinstance(question, str):
             q = vocab.questions.get(question)
@@ -190,6 +197,8 @@ def validate_ruleset_document(
                 diags.append(
                     doc.diagnostic(here + ("id",), "E301", f"claim id {claim_id!r} must start with '{source_id}/'")
                 )
+    if crossed is not None:
+        diags.append(doc.diagnostic(("claims", crossed, "when"), "E209", total_problem(total, at_least=stopped) or ""))
     # The rule checker explains a bad `when` better than the schema's anyOf, and E404 an offset
     # written 0.0 better than "0.0 is not of type 'integer'".
     offsets = [

@@ -116,6 +116,14 @@ def case_E208(tmp):
     base(tmp, when={"or": [{"<": [{"var": "egfr"}, 30 - i]} for i in range(500)]})  # 1,001 operations
 
 
+def case_E209(tmp):
+    from engine.rules import MAX_OPERATIONS, MAX_RULESET_OPERATIONS
+
+    wide = {"or": [{"<": [{"var": "egfr"}, 30 - i]} for i in range((MAX_OPERATIONS - 1) // 2)]}  # 999 operations
+    claims = [{**GOOD, "when": wide} for _ in range(MAX_RULESET_OPERATIONS // 999 + 1)]  # 40,959 in all
+    write_ruleset(tmp, "src", TEXT, claims)
+
+
 def case_E210(tmp):
     base(tmp, question="dosage")
 
