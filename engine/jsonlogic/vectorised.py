@@ -261,19 +261,37 @@ def _logic(op: str, raw: Any) -> _Node:
 
 
 def _logic_nodes(op: str, nodes: list[_Node]) -> _Node:
+    """and/or over the nodes' masks, gathered by shape before they are broadcast together.
+
+    Kleene's and/or decide by "some argument decides" and "some argument is
+    unknown", two ORs that do not depend on the order of the arguments. On an
+    open mesh a comparison of one fact is an array along its axis only, so the
+    arguments of each shape are ORed at that shape first and the few shapes are
+    broadcast together once: an `or` of 499 comparisons cycling over four facts
+    of a 1.5 M-cell grid costs about 500 small operations and a few full-size
+    ones, not 1,000 full-size ones (5 such rules took 3.6 s of analysis).
+    """
     is_and = op == "and"
 
     def logic(columns: Columns, present: Columns) -> _V:
-        decided: Any = False  # some argument already decides (false for and, true for or)
-        unknown: Any = False
+        decided_by: dict[tuple[int, ...], Any] = {}  # some argument already decides (false for and, true for or)
+        unknown_by: dict[tuple[int, ...], Any] = {}
         for node in nodes:
             kind, values, unk = node(columns, present)
             truth = _truth(kind, values)
             hit = ~truth if is_and else truth
             if unk is not False:
                 hit = hit & ~np.asarray(unk, dtype=bool)
-            decided = _either(decided, hit)
-            unknown = _either(unknown, unk)
+                where = np.shape(unk)
+                unknown_by[where] = _either(unknown_by.get(where, False), unk)
+            where = np.shape(hit)
+            decided_by[where] = _either(decided_by.get(where, False), hit)
+        decided: Any = False
+        for part in decided_by.values():
+            decided = _either(decided, part)
+        unknown: Any = False
+        for part in unknown_by.values():
+            unknown = _either(unknown, part)
         unknown = np.asarray(unknown, dtype=bool) & ~np.asarray(decided, dtype=bool)
         result = ~np.asarray(decided, dtype=bool) if is_and else np.asarray(decided, dtype=bool)
         return ("bool", result, unknown)
