@@ -227,7 +227,7 @@ def test_every_answer_form_renders_through_one_function():
     for a in answers + hostile:
         words = a.summary()
         assert words == answer_data_text(json.loads(json.dumps(a.to_json())))
-        assert words == answer_text(a.status, [v.value for v in a.values], a.missing)
+        assert words == answer_text(a.status, [v.value for v in a.values], a.missing, [v.qualifiers for v in a.values])
         assert Outcome("p", "p.yaml", a.source, a.question, "silent", a, False).describe_actual().startswith(words)
     report = json.loads((ROOT / "conflicts" / "report.json").read_text(encoding="utf-8"))
     from engine.mdescape import md_cell
