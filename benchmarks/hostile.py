@@ -14,7 +14,8 @@ bounds of issue 12 on all of them at once). Cases:
 * the generated region-analysis cases of benchmarks/hostile_analysis.py through `conflicts`;
 * generated big cases: a 50 MiB file, 5 MB of 2.5 M bad claims, a 100,000-wide `or`
   (refused, E208: over 1,000 operations), 100 claims of 999 operations each (the most
-  one rule may have), twenty nested `and`, a misplaced quote in 4 MiB, a FIFO source text, rulesets,
+  one rule may have; refused, E209: 99,900 in all), 40 claims at E209's budget in the
+  costliest shapes measured (affine comparisons; four facts' 1.5 M-cell grid), twenty nested `and`, a misplaced quote in 4 MiB, a FIFO source text, rulesets,
   patients and reviews that are symlinks out of the project (the target's text must
   never be printed).
 
@@ -274,7 +275,72 @@ def generated_cases(tmp: Path) -> Iterator[Case]:
         ],
     )
     yield from _all_commands(
-        "generated", "100 claims x 999 operations", many, _patient(many, {"age_years": 5, "egfr": 40}), tmp
+        "generated",
+        "100 claims x 999 operations",
+        many,
+        _patient(many, {"age_years": 5, "egfr": 40}),
+        tmp,
+        ["E209"],  # 99,900 in all: over the ruleset's budget
+    )
+
+    # at E209's budget, the costliest shapes measured: affine comparisons (1,000 operations each), and
+    # comparisons cycling over four facts cut into a 1.5 M-cell grid (evaluated on every cell)
+    affine = gen / "at-budget-affine" / "rulesets"
+    write_ruleset(
+        affine,
+        "affine",
+        "Wide rule. Second.",
+        [
+            {
+                "question": "dose",
+                "value": {"mg": 1 + k % 2, "every_days": 1},
+                "quote": "Wide rule.",
+                "when": {
+                    "or": [
+                        {"<": [{"+": [{"var": "egfr"}, (i + k) % 50]}, 100 + i]}
+                        if i % 2
+                        else {">": [{"*": [{"var": "age_years"}, 2]}, i + k]}
+                        for i in range(333)
+                    ]
+                },
+            }
+            for k in range(40)
+        ],
+    )
+    yield from _all_commands(
+        "generated",
+        "40 claims x 1,000 affine operations (E209 budget)",
+        affine,
+        _patient(affine, {"age_years": 5, "egfr": 40}),
+        tmp,
+    )
+    four = [("egfr", 200), ("crcl", 250), ("age_years", 120), ("weight_kg", 400)]
+    grid = gen / "at-budget-grid" / "rulesets"
+    write_ruleset(
+        grid,
+        "grid",
+        "Wide rule. Second.",
+        [
+            {
+                "question": "dose",
+                "value": {"mg": 1 + k % 2, "every_days": 1},
+                "quote": "Wide rule.",
+                "when": {
+                    "or": [
+                        {"<": [{"var": four[i % 4][0]}, round(((i // 4 + k) % 17 + 1) * four[i % 4][1] / 19, 3)]}
+                        for i in range(499)
+                    ]
+                },
+            }
+            for k in range(40)
+        ],
+    )
+    yield from _all_commands(
+        "generated",
+        "40 claims x 999 operations on a 1.5 M-cell grid (E209 budget)",
+        grid,
+        _patient(grid, {"age_years": 5, "egfr": 40}),
+        tmp,
     )
 
     nested: dict = {"<": [{"var": "egfr"}, 30]}
