@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.analysis.feasible import Factor, feasible_mask, touching
+from engine.analysis.feasible import Factor, axis_column, feasible_mask, touching
 from engine.analysis.model import FOLD_UNITS, Cuts, RegionCells, Work, grid_work, word_count
 from engine.analysis.partition import Partition, partition, thresholds
 from engine.contract import Vocabulary
@@ -69,18 +69,10 @@ class Grid:
     def _column(self, axis: int, part: Partition) -> tuple[np.ndarray, np.ndarray]:
         cache = self.__dict__.setdefault("_columns", {})
         if axis not in cache:
-            shape = [1] * len(self.partitions)
-            shape[axis] = len(part.cells)
-            if part.type == "number":
-                column = np.array([float(v) for v in part.values], dtype=float)
-            elif part.type == "boolean":
-                column = np.array(part.values, dtype=bool)
-            else:
-                column = np.array(part.values, dtype=object)
+            column, presence = axis_column(part, axis, len(self.partitions))
             column.flags.writeable = False
-            presence = np.ones(shape, dtype=bool)
             presence.flags.writeable = False
-            cache[axis] = (column.reshape(shape), presence)
+            cache[axis] = (column, presence)
         return cache[axis]
 
     def cell_index(self, flat: int) -> tuple[int, ...]:

@@ -152,21 +152,26 @@ def plan(constraints: Iterable[Constraint], universe: Iterable[str], vocab: Voca
     return Plan(names, picked, cuts, sorted(set(notes)))
 
 
+def axis_column(part: Partition, axis: int, axes: int) -> tuple[np.ndarray, np.ndarray]:
+    """One axis of an open mesh of `axes` axes: `part`'s representative values, typed for the batch
+    evaluator, and their presence (every cell value is known). Grids and constraint factors share it."""
+    shape = [1] * axes
+    shape[axis] = len(part.cells)
+    if part.type == "number":
+        column = np.array([float(v) for v in part.values], dtype=float)
+    elif part.type == "boolean":
+        column = np.array(part.values, dtype=bool)
+    else:
+        column = np.array(part.values, dtype=object)
+    return column.reshape(shape), np.ones(shape, dtype=bool)
+
+
 def _mesh(parts: Sequence[Partition]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Open-mesh columns (representative values) and presence of `parts`, one axis each."""
     columns: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
     for axis, part in enumerate(parts):
-        shape = [1] * len(parts)
-        shape[axis] = len(part.cells)
-        if part.type == "number":
-            column = np.array([float(v) for v in part.values], dtype=float)
-        elif part.type == "boolean":
-            column = np.array(part.values, dtype=bool)
-        else:
-            column = np.array(part.values, dtype=object)
-        columns[part.fact] = column.reshape(shape)
-        present[part.fact] = np.ones(shape, dtype=bool)
+        columns[part.fact], present[part.fact] = axis_column(part, axis, len(parts))
     return columns, present
 
 
