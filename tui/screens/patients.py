@@ -8,6 +8,14 @@ once; ctrl+s writes the edited facts back to the patient files
 (engine.patientedit: atomic, only the changed facts' lines touched, never
 over a file changed on disk without asking); enter on a cell explains the
 answer.
+
+The detail panel shows the highlighted patient's facts as the engine uses them
+(tui.derived, over engine.derive and engine.meaning.facts): given facts, each
+derived one marked as derived with its definition and inputs, and a W504
+warning beside a given value that breaks a relation (the patient's name in the
+table carries ⚠). An indeterminate answer asks for what a record holds: a fact
+a relation derives is replaced by the inputs it lacks (egfr or crcl, not
+renal_impairment).
 """
 
 from __future__ import annotations
@@ -29,8 +37,11 @@ if TYPE_CHECKING:
     from engine.atomic import FileStamp
     from engine.evaluate import Answer
     from engine.model import Patient
+    from tui.derived import DerivedFact, PatientFacts
 
 STATUS_STYLE = {"answered": "", "conflicting": "bold magenta", "indeterminate": "yellow", "silent": "dim"}
+DERIVED_STYLE = "italic cyan"  # a derived fact, never mistaken for a given one
+WARNING_STYLE = "bold yellow"
 
 
 class PatientsScreen(WorkbenchScreen):
@@ -57,6 +68,8 @@ class PatientsScreen(WorkbenchScreen):
         self.answers: dict[tuple[str, str], Answer | None] = {}  # (patient, source) -> its answer
         self._sources: list[str] = []
         self._patients: list[Patient] = []
+        self.fact_views: dict[str, PatientFacts] = {}  # patient id -> given, derived facts and warnings
+        self.known: dict[str, dict[str, Any]] = {}  # patient id -> the facts evaluation used (given and derived)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,6 +149,7 @@ class PatientsScreen(WorkbenchScreen):
 
     def rebuild(self) -> None:
         from engine.evaluate import evaluate_patient
+        from tui.derived import patient_facts
 
         ws: Workspace | None = self.workbench.workspace
         table = self.query_one(DataTable)
@@ -152,9 +166,14 @@ class PatientsScreen(WorkbenchScreen):
         for s in self._sources:
             table.add_column(s, key=s)
         self.answers = {}
-        mismatches = disagreements = 0
+        self.fact_views = {}
+        self.known = {}
+        mismatches = disagreements = warned = 0
         for patient in self._patients:
             evaluation = evaluate_patient(rulesets, self.facts_of(patient), patient.id, questions=[self.question])
+            view = self.fact_views[patient.id] = patient_facts(self.facts_of(patient))
+            self.known[patient.id] = evaluation.facts
+            warned += bool(view.warnings)
             cells: list[Text] = []
             values = set()
             for s in self._sources:
@@ -168,6 +187,8 @@ class PatientsScreen(WorkbenchScreen):
             differ = len(values) > 1
             disagreements += differ
             name = Text(patient.id + (" *" if patient.id in self.overrides else ""), style="bold")
+            if view.warnings:
+                name.append(" ⚠", style=WARNING_STYLE)
             flag = Text("≠", style="bold magenta") if differ else Text("")
             table.add_row(name, flag, *cells, key=patient.id)
         if self._patients:
@@ -181,6 +202,8 @@ class PatientsScreen(WorkbenchScreen):
         summary.append(
             f"{disagreements} rows where sources disagree (≠)", style="magenta" if disagreements else "green"
         )
+        if warned:
+            summary.append(f" · {warned} with fact warnings (⚠)", style=WARNING_STYLE)
         if self.overrides:
             summary.append(f" · {len(self.overrides)} edited (*), ctrl+s saves", style="yellow")
         self.query_one("#patients-summary", Static).update(summary)
@@ -191,7 +214,7 @@ class PatientsScreen(WorkbenchScreen):
 
         if a is None:
             return Text("—", style="dim"), 0
-        text = a.summary()
+        text = self._summary(patient, a)
         if len(text) > 34:
             text = text[:33] + "…"
         cell = Text(text, style=STATUS_STYLE.get(a.status, ""))
@@ -204,6 +227,16 @@ class PatientsScreen(WorkbenchScreen):
         cell.stylize("bold white on #7a1f1f")
         cell.append(f" ≠ {describe_expectation(expected)}"[:30], style="bold red")
         return cell, 1
+
+    def _summary(self, patient: Patient, a: Answer) -> str:
+        """The answer in words; an indeterminate one names what to ask for, never a fact a relation derives."""
+        from engine.evaluate import answer_text
+        from engine.meaning.lineage import asked_for
+
+        if a.status != "indeterminate":
+            return a.summary()
+        asked = asked_for(a.missing, self.known.get(patient.id, {}))
+        return answer_text(a.status, [v.value for v in a.values], asked, [v.qualifiers for v in a.values])
 
     def _expected(self, patient: Patient, source: str) -> Any:
         """The patient's expected answer from `source` to the shown question (None: no expectation)."""
@@ -251,15 +284,47 @@ class PatientsScreen(WorkbenchScreen):
             a = self.answers.get((patient.id, source))
             t.append(f"\n{source}: ", style="bold")
             if a is not None:
-                t.append(f"{a.status} — {a.summary()}")
+                t.append(f"{a.status} — {self._summary(patient, a)}")
             expected = self._expected(patient, source)
             if expected is not None:
                 t.append("   expected: ", style="dim")
                 t.append(describe_expectation(expected))
             t.append("   (enter explains)", style="dim")
-        t.append("\nfacts: ", style="dim")
-        t.append(", ".join(f"{k}={v}" for k, v in facts.items()) or "(none)")
+        view = self.fact_views.get(patient.id)
+        if view is None:
+            from tui.derived import patient_facts
+
+            view = patient_facts(facts)
+        self._facts_text(t, view)
         panel.update(t)
+
+    @staticmethod
+    def _facts_text(t: Text, view: PatientFacts) -> None:
+        """Given facts (a warned one marked beside it), then each derived group, then the warnings in full."""
+        from tui.derived import show
+
+        t.append("\ngiven: ", style="dim")
+        if not view.given:
+            t.append("(none)")
+        for i, (name, value) in enumerate(view.given.items()):
+            if i:
+                t.append(", ")
+            t.append(f"{name}={show(value)}")
+            for w in view.warnings_at(name):
+                t.append(f" ⚠ {w.code}", style=WARNING_STYLE)
+        for group in view.groups():
+            t.append("\nderived: ", style=DERIVED_STYLE)
+            t.append(", ".join(f"{d.fact} = {show(d.value)}" for d in group), style="bold cyan")
+            t.append(f"  by {_basis(group[0])}", style=DERIVED_STYLE)
+            if group[0].inputs:
+                t.append(f" from {group[0].inputs_text()}", style=DERIVED_STYLE)
+        titles = {d.definition: d.title for d in view.derived if d.kind != "formula"}
+        if titles:
+            t.append("\ndefinitions: ", style="dim")
+            t.append("; ".join(f"{ident} = {title}" for ident, title in titles.items()), style="dim italic")
+        for w in view.warnings:
+            t.append(f"\n⚠ {w.code} {w.fact}: ", style=WARNING_STYLE)
+            t.append(w.message, style="yellow")
 
     # ------------------------------------------------------------ actions
 
@@ -509,6 +574,11 @@ class PatientsScreen(WorkbenchScreen):
         with self.prevent(Select.Changed):
             self.query_one("#patients-question", Select).value = q
         self.rebuild()
+
+
+def _basis(d: DerivedFact) -> str:
+    """'fda-renal-2024', 'lucius-vte-risk-factors (implication)', or the formula's name."""
+    return d.basis if d.kind in ("formula", "derivation") else f"{d.basis} ({d.kind})"
 
 
 __all__ = ["PatientsScreen", "Coordinate"]

@@ -20,6 +20,7 @@ Item = tuple[str, Any, str]  # (kind, value, description)
 def vocabulary_items(question: str | None, focus: str = "") -> list[Item]:
     """Everything an author may need to type: answers of the claim's question first."""
     from engine.contract import vocabulary
+    from engine.meaning.lineage import fact_relations
 
     vocab = vocabulary()
     answers: list[Item] = []
@@ -33,7 +34,8 @@ def vocabulary_items(question: str | None, focus: str = "") -> list[Item]:
     facts: list[Item] = []
     for f in vocab.facts.values():
         detail = f.type + (f" ({f.unit})" if f.unit else "") + (f" [{', '.join(f.values)}]" if f.values else "")
-        facts.append(("fact", f.name, f"{detail}: {f.description}"))
+        related = "; ".join(fact_relations(f.name, vocab).lines())  # derived from ..., implied by ...
+        facts.append(("fact", f.name, f"{detail}: {f.description}" + (f" [{related}]" if related else "")))
         for v in f.values:
             facts.append(("fact value", v, f"a value of {f.name}"))
     if focus == "question":
