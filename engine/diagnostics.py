@@ -72,6 +72,14 @@ CODES: dict[str, tuple[str, str]] = {
     "E402": ("quote-mismatch", "The quote is not at its offsets and could not be re-anchored."),
     "W403": ("quote-moved", "The quote was found elsewhere in the changed source text; its offsets need updating."),
     "E404": ("bad-offsets", "Offsets are out of range or end before start."),
+    "E407": (
+        "citation-in-ordinary-source",
+        "A claim of an ordinary source cites instead of quoting; only a reference source may cite.",
+    ),
+    "E408": (
+        "quote-without-text",
+        "A reference source that bundles no text has a claim that quotes; it must cite a section.",
+    ),
     "W405": ("context-mismatch", "The quote is at its offsets but its prefix or suffix differs from the text."),
     "E500": ("patient-fact", "A patient fact is unknown or has the wrong type."),
     "E501": (

@@ -64,6 +64,7 @@ class Document:
     _key_spans: dict[Parts, Span] | None = field(default=None, repr=False)
     _steps: Iterator[None] | None = field(default=None, repr=False)
     _open: list[_Frame] = field(default_factory=list, repr=False)
+    _builder: _Builder | None = field(default=None, repr=False)
 
     @property
     def spans(self) -> dict[Parts, Span]:
@@ -84,11 +85,16 @@ class Document:
         problems of a 5 MB file cheap: the spans of the rest are never built.
         With `opened`, a container that has begun is far enough (its start is known).
         """
+        builder = self._builder
+        if builder is not None and builder.skipped and self._inside_skipped(parts, builder.skipped):
+            self._spans = None  # a node passed over is asked for: read again, skipping nothing before it
         if self._spans is None:
-            builder = _Builder(self.text, self.path, MAX_DEPTH)
+            builder = self._builder = _Builder(self.text, self.path, MAX_DEPTH)
             self._spans, self._key_spans = builder.spans, builder.key_spans
             self._steps = builder.steps()
             self._open = builder.stack
+        if builder is not None:
+            builder.target = parts
         if self._steps is None:
             return
         spans, table = self._spans, (self._key_spans if keys else self._spans)
@@ -113,6 +119,13 @@ class Document:
                 return
         self._steps = None
         spans.setdefault((), Span(1, 1, 0, len(self.text)))
+
+    @staticmethod
+    def _inside_skipped(parts: Parts | None, skipped: set[Parts]) -> bool:
+        """Whether `parts` (None: every node) needs spans inside a container that was passed over."""
+        if parts is None:
+            return True
+        return any(parts[:k] in skipped for k in range(1, len(parts) + 1)) and parts not in skipped
 
     def locate(self, parts: Parts) -> Span:
         """The span of the deepest existing node on the path (the parent when a key is missing)."""
@@ -404,6 +417,8 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
+        self.target: Parts | None = None  # steps() passes over containers off the path to it
+        self.skipped: set[Parts] = set()
 
     def fail(self, event_or_mark: Any, code: str, message: str) -> LoadError:
         mark = getattr(event_or_mark, "start_mark", event_or_mark)
@@ -418,9 +433,37 @@ class _Builder:
         return Document(self.name, self.text, self.root, self.spans, self.key_spans)
 
     def steps(self) -> Iterator[None]:
-        """Handle the events one by one, pausing after each (Document finds spans lazily this way)."""
+        """Handle the events one by one, pausing after each (Document finds spans lazily this way).
+
+        With a `target`, a container off the path to it is passed over by depth alone: only its
+        own span is kept, and its parts are noted in `skipped` (Document rebuilds when a later
+        question lands inside one). Locating /claims/40/when after 40 large rules then costs the
+        parser's events, not a span per node.
+        """
+        starts, ends = (ev.MappingStartEvent, ev.SequenceStartEvent), (ev.MappingEndEvent, ev.SequenceEndEvent)
         try:
-            for event in yaml.parse(self.text, Loader=EVENT_LOADER):
+            events = yaml.parse(self.text, Loader=EVENT_LOADER)
+            for event in events:
+                target = self.target
+                if target is not None and isinstance(event, starts) and self.stack:
+                    parent = self.stack[-1]
+                    if not (isinstance(parent.container, dict) and parent.key is None):
+                        parts = self._child_parts(parent)
+                        if parts != target[: len(parts)]:
+                            depth, last = 1, event
+                            for last in events:
+                                kind = type(last)
+                                if kind in starts:
+                                    depth += 1
+                                elif kind in ends:
+                                    depth -= 1
+                                    if not depth:
+                                        break
+                            self.spans[parts] = _span(event, last)
+                            self.skipped.add(parts)
+                            self._attach(parent, {} if isinstance(event, ev.MappingStartEvent) else [])
+                            yield
+                            continue
                 self._step(event)
                 yield
         except yaml.YAMLError as exc:

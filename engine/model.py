@@ -39,20 +39,67 @@ def answer_key(value: Any, qualifiers: dict[str, str] | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """Where a reference source's claim stands in the official document (its text is not bundled)."""
+
+    document: str
+    version: str
+    section: str
+    table: str = ""
+    locator: str = ""
+    read_in: str = ""
+
+    def text(self) -> str:
+        """'Olumiant USPI, Revised 06/2022, §2.2 Recommended Dosage, Table 1': shown where a quote would be."""
+        where = ", ".join(p for p in (f"§{self.section}", self.table, self.locator) if p)
+        return f"{self.document}, {self.version}, {where}"
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"document": self.document, "version": self.version, "section": self.section}
+        out.update(
+            {k: v for k, v in (("table", self.table), ("locator", self.locator), ("read_in", self.read_in)) if v}
+        )
+        return out
+
+
+@dataclass(frozen=True)
 class Provenance:
-    """W3C Web Annotation TextQuoteSelector + TextPositionSelector."""
+    """W3C Web Annotation TextQuoteSelector + TextPositionSelector, or a reference's citation.
+
+    A cited claim has no offsets: `exact` holds the citation's text (so every place that shows
+    a quote shows where the fact stands) and `citation` says it is not a quote.
+    """
 
     exact: str
     start: int
     end: int
     prefix: str = ""
     suffix: str = ""
+    citation: Citation | None = None
+
+    @property
+    def is_quote(self) -> bool:
+        return self.citation is None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Provenance:
+    def from_json(cls, data: dict[str, Any], source: dict[str, Any] | None = None) -> Provenance:
+        cited = data.get("citation")
+        if isinstance(cited, dict) and "exact" not in data:
+            src = source or {}
+            citation = Citation(
+                str(src.get("document") or src.get("title") or src.get("id") or ""),
+                str(src.get("version") or ""),
+                cited["section"],
+                cited.get("table", ""),
+                cited.get("locator", ""),
+                cited.get("read_in", ""),
+            )
+            return cls(citation.text(), 0, 0, citation=citation)
         return cls(data["exact"], data["start"], data["end"], data.get("prefix", ""), data.get("suffix", ""))
 
     def to_json(self) -> dict[str, Any]:
+        if self.citation is not None:
+            return {"citation": self.citation.to_json()}
         return {"exact": self.exact, "prefix": self.prefix, "suffix": self.suffix, "start": self.start, "end": self.end}
 
 
@@ -118,6 +165,13 @@ class Ruleset:
     source_text: str | None = None
     kind: str = "other"
     url: str | None = None
+    role: str = "ordinary"  # or "reference": an official label the others are judged against
+    jurisdiction: str = ""  # a reference's (US, EU)
+    version: str = ""  # a reference's version or revision date
+
+    @property
+    def is_reference(self) -> bool:
+        return self.role == "reference"
 
     def claims_for(self, question: str) -> list[Claim]:
         return [c for c in self.claims if c.question == question]
@@ -137,7 +191,7 @@ class Ruleset:
                 question=c["question"],
                 value=c["value"],
                 when=c["when"],
-                provenance=Provenance.from_json(c["provenance"]),
+                provenance=Provenance.from_json(c["provenance"], source),
                 status=c["status"],
                 note=c.get("note", ""),
                 index=i,
@@ -153,13 +207,16 @@ class Ruleset:
             path=doc.path,
             source_id=source["id"],
             title=source["title"],
-            text_path=source["text"],
-            sha256=source["sha256"],
+            text_path=source.get("text", ""),
+            sha256=source.get("sha256", ""),
             claims=claims,
             excluded=excluded,
             document=doc,
             kind=source.get("kind", "other"),
             url=source.get("url"),
+            role=source.get("role", "ordinary"),
+            jurisdiction=source.get("jurisdiction", ""),
+            version=source.get("version", ""),
         )
 
     def resolve_text_path(self) -> Path:

@@ -80,11 +80,15 @@ def schema_diagnostics(doc: Document, schema_name: str, limit: int | None = None
     for error in validator(schema_name).iter_errors(doc.data):
         if limit is not None and len(out) > limit:
             break
-        error = most_specific(error)
+        # A schema may word its own failure (ajv-errors' errorMessage): better than the branch errors of a oneOf.
+        worded = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+        error = error if isinstance(worded, str) else most_specific(error)
         parts = tuple(error.absolute_path)
-        message = _shorten_instance(error.message, error.instance)
+        message = worded if isinstance(worded, str) else _shorten_instance(error.message, error.instance)
         on_key = False
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        if isinstance(worded, str):
+            pass
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = list(error.schema.get("properties", {}))
             extra = [k for k in error.instance if k not in known]
             if extra:
@@ -228,7 +232,8 @@ def validate_ruleset_document(
     if has_errors(diags):
         return None, capped(doc, diags, stopped)
     ruleset = Ruleset.from_document(doc)
-    if check_source:
+    diags.extend(check_provenance_forms(ruleset))
+    if check_source and ruleset.text_path:
         diags.extend(check_provenance(ruleset))
     return (None if has_errors(diags) else ruleset), capped(doc, diags, False)
 
@@ -272,6 +277,38 @@ def _value_diagnostics(
     ]
 
 
+def check_provenance_forms(ruleset: Ruleset) -> list[Diagnostic]:
+    """An ordinary source quotes its text (E407 on a citation); a reference without text cites (E408 on a quote).
+
+    The labels' full text is not bundled, so a reference's claim may say where the fact stands
+    instead; every other source is checked against the words it bundles, never a citation.
+    """
+    doc = ruleset.document
+    assert doc is not None
+    diags: list[Diagnostic] = []
+    for claim in ruleset.claims:
+        here = claim.parts + ("provenance",)
+        if not claim.provenance.is_quote and not ruleset.is_reference:
+            diags.append(
+                doc.diagnostic(
+                    here + ("citation",),
+                    "E407",
+                    "a claim of an ordinary source must quote its text (provenance: exact, start, end);"
+                    " a citation is allowed only in a reference source (source.role: reference)",
+                )
+            )
+        elif claim.provenance.is_quote and not ruleset.text_path:
+            diags.append(
+                doc.diagnostic(
+                    here + ("exact",),
+                    "E408",
+                    "this reference source bundles no text (source.text), so a claim cannot quote it;"
+                    " cite the document's section instead (provenance: citation: {section: ...})",
+                )
+            )
+    return diags
+
+
 def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
     """Quotes sit at their offsets in the source text; a changed text re-anchors them."""
     doc = ruleset.document
@@ -312,7 +349,8 @@ def check_provenance(ruleset: Ruleset) -> list[Diagnostic]:
             )
         )
     for claim in ruleset.claims:
-        diags.extend(_check_quote(doc, text, claim.provenance, claim.parts + ("provenance",), changed))
+        if claim.provenance.is_quote:
+            diags.extend(_check_quote(doc, text, claim.provenance, claim.parts + ("provenance",), changed))
     for i, excl in enumerate(ruleset.excluded):
         parts = ("excluded", i)
         if not 0 <= excl.start <= excl.end <= len(text):

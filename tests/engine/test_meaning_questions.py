@@ -366,7 +366,7 @@ def test_a_cardinality_variant_changes_within_source_findings(tmp_path: Path):
         (
             lambda s: s["questions"]["route"].__setitem__("use", "nonesuch"),
             ("questions", "route", "use"),
-            "unknown shape 'nonesuch' (shapes: comparison, risk_statement, schedule, test_before_start)",
+            "unknown shape 'nonesuch' (shapes: class_comparison, comparison, risk_statement, schedule, test_before_start)",
         ),
     ],
 )

@@ -168,6 +168,21 @@ def case_E404(tmp):
     mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(end=10_000))
 
 
+def case_E407(tmp):
+    def cite(d):
+        d["claims"][0]["provenance"] = {"citation": {"section": "2.2"}}
+
+    mutate(base(tmp), cite)
+
+
+def case_E408(tmp):
+    def reference(d):
+        d["source"] = {**{k: v for k, v in d["source"].items() if k not in ("text", "sha256")}, "role": "reference"}
+        d["source"].update(document="Olumiant USPI", version="Revised 06/2022", jurisdiction="US")
+
+    mutate(base(tmp), reference)
+
+
 def case_W405(tmp):
     mutate(base(tmp), lambda d: d["claims"][0]["provenance"].update(suffix="something else"))
 
