@@ -117,8 +117,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(module: CommandModule, args: argparse.Namespace) -> int:
     """Run a subcommand; whatever happens, the user sees a message, never a traceback."""
+    from engine.contract import VocabularyError, vocabulary, vocabulary_dir
+
     try:
+        vocabulary()  # every command reads it: a broken vocabulary file is reported here, located, once
         return int(module.run(args) or 0)
+    except VocabularyError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        count = len(exc.diagnostics)
+        print(
+            f"accord: the vocabulary in {vocabulary_dir()} is broken ({count} problem{'s' if count != 1 else ''});"
+            " no command runs until it is fixed",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from engine.diagnostics import Diagnostic
 from schema import SCHEMA_DIR
 
 SCHEMA_FILES = {
@@ -290,24 +293,116 @@ def vocabulary_from_data(
     return Vocabulary(facts, questions, data.get("drug"), relations or {}, shapes or {}, links or {})
 
 
-def _load_part(name: str) -> dict[str, Any]:
-    """schema/<name>.yaml validated against <name>.schema.json ({} when the file does not exist)."""
-    from engine.loader import load_file
+SCHEMA_DIR_VARIABLE = "ACCORD_SCHEMA_DIR"
+VOCABULARY_CODE = "E600"
 
-    path = SCHEMA_DIR / f"{name}.yaml"
-    if name != "vocabulary" and not path.exists():
-        return {}
-    doc = load_file(path)
-    errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        span = doc.locate(tuple(first.absolute_path))
-        raise ValueError(f"{doc.path}:{span.line}:{span.col}: invalid vocabulary: {first.message}")
-    data: dict[str, Any] = doc.data
-    return data
+
+def vocabulary_dir() -> Path:
+    """The folder the vocabulary's four YAML files are read from: $ACCORD_SCHEMA_DIR when set, else schema/.
+
+    The override lets a test (or an author trying a changed vocabulary) run every command on a copy of
+    schema/; the JSON Schemas that check the files are always the bundled ones.
+    """
+    override = os.environ.get(SCHEMA_DIR_VARIABLE)
+    return Path(override) if override else SCHEMA_DIR
+
+
+class VocabularyError(ValueError):
+    """The vocabulary's files are broken: `diagnostics` says where (file:line:col), one finding each."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can open it: relative to the working folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+MAX_VOCABULARY_PROBLEMS = 20
+
+
+def _schema_problems(name: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """JSON Schema errors of one vocabulary file as (path, message); a failing allOf's unevaluatedProperties
+    error, which blames keys the schema judged, is dropped where a deeper error says the cause."""
+    errors = sorted(validator(name).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    paths = {tuple(e.absolute_path) for e in errors if e.validator != "unevaluatedProperties"}
+    shown = [
+        e
+        for e in errors
+        if e.validator != "unevaluatedProperties"
+        or not any(p[: len(e.absolute_path)] == tuple(e.absolute_path) for p in paths)
+    ]
+    return [(tuple(e.absolute_path), e.message) for e in shown[:MAX_VOCABULARY_PROBLEMS]]
+
+
+def _located(doc: Any, problems: list[tuple[tuple[Any, ...], str]], what: str) -> list[Diagnostic]:
+    out = []
+    for parts, message in problems[:MAX_VOCABULARY_PROBLEMS]:
+        span = doc.locate(parts)
+        pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+        out.append(
+            Diagnostic(doc.path, span.line, span.col, VOCABULARY_CODE, f"invalid {what}: {message}", "error", pointer)
+        )
+    return out
+
+
+def load_vocabulary(directory: Path | None = None) -> tuple[Vocabulary | None, list[Diagnostic]]:
+    """The vocabulary of `directory` (default: vocabulary_dir()) and every problem of its four files.
+
+    Each file is read through the loader (syntax, duplicate keys, size: its own E0xx code), validated
+    against its JSON Schema, then checked for what a schema cannot see (E600): relations naming unknown
+    facts or cycling, shapes naming unknown questions or values or contradicting themselves, links naming
+    unknown questions or values. The vocabulary is None when anything is wrong.
+    """
+    from engine.loader import LoadError, load_file
+
+    folder = directory if directory is not None else vocabulary_dir()
+    diagnostics: list[Diagnostic] = []
+    docs: dict[str, Any] = {}
+    for name in ("vocabulary", *VOCABULARY_PARTS):
+        path = folder / f"{name}.yaml"
+        if name != "vocabulary" and not path.exists():
+            continue
+        try:
+            doc = load_file(_shown(path))
+        except LoadError as exc:
+            diagnostics.append(exc.diagnostic)
+            continue
+        found = _located(doc, _schema_problems(name, doc.data), name)
+        if found:
+            diagnostics.extend(found)
+            continue
+        docs[name] = doc
+    if "vocabulary" not in docs:
+        return None, diagnostics
+    vocab = vocabulary_from_data(
+        *(docs[name].data if name in docs else {} for name in ("vocabulary", *VOCABULARY_PARTS))
+    )
+    if diagnostics:
+        return None, diagnostics
+    from engine.meaning import facts, links, questions
+
+    if "relations" in docs:
+        problem = facts.check_and_keep(vocab, docs["relations"])
+        if problem is not None:
+            diagnostics.extend(_located(docs["relations"], [problem], "relations"))
+    if "shapes" in docs:
+        diagnostics.extend(_located(docs["shapes"], questions.check_and_keep(vocab), "shapes"))
+    if "links" in docs:
+        diagnostics.extend(_located(docs["links"], links.problems(docs["links"].data, vocab), "links"))
+    return (None if diagnostics else vocab), diagnostics
 
 
 @cache
 def vocabulary() -> Vocabulary:
-    """The bundled vocabulary (its four files), each validated against its schema (a broken contract fails loudly)."""
-    return vocabulary_from_data(_load_part("vocabulary"), *(_load_part(name) for name in VOCABULARY_PARTS))
+    """The vocabulary (its four files, from vocabulary_dir()), fully checked; VocabularyError when broken."""
+    vocab, diagnostics = load_vocabulary()
+    if vocab is None:
+        raise VocabularyError(diagnostics)
+    return vocab

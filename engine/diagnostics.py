@@ -98,6 +98,13 @@ CODES: dict[str, tuple[str, str]] = {
         "patient-fact-relation",
         "A patient's facts break a relation of schema/relations.yaml: a given value contradicts what a cited definition derives, an implication (if true, then false) or a constraint (eGFR and CrCl too far apart, exclusive facts). The given value is still used.",
     ),
+    "E600": (
+        "broken-vocabulary",
+        "A file of the vocabulary (schema/vocabulary.yaml, relations.yaml, shapes.yaml, links.yaml, or their copies in "
+        "$ACCORD_SCHEMA_DIR) breaks its JSON Schema, or names a fact, question or value the vocabulary lacks, or holds "
+        "relations that cannot hold together (a cycle, a contradiction). Every command stops with this until it is fixed; "
+        "a YAML problem in those files keeps its own code (E004 and the others).",
+    ),
 }
 
 

@@ -152,7 +152,11 @@ class FactResult:
 
 
 class RelationsError(ValueError):
-    """A broken relations file: the message starts with file:line:col."""
+    """A broken relations file: the message starts with file:line:col; `parts` and `detail` say where and what."""
+
+    def __init__(self, message: str, parts: tuple[Any, ...] = (), detail: str = "") -> None:
+        super().__init__(message)
+        self.parts, self.detail = parts, detail or message
 
 
 def _show(value: Any) -> str:
@@ -179,6 +183,17 @@ def relations(vocab: Vocabulary) -> Relations:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[id(vocab)] = (vocab, parsed)
     return parsed
+
+
+def check_and_keep(vocab: Vocabulary, doc: Any) -> tuple[tuple[Any, ...], str] | None:
+    """Check `vocab`'s relations (loaded from `doc`, a loader Document): the first problem as (path, message),
+    or None, the parsed relations then kept for relations(vocab). engine.contract calls it at load."""
+    try:
+        parsed = parse(vocab.relations, vocab, doc.path, doc)
+    except RelationsError as exc:
+        return exc.parts, exc.detail
+    _CACHE[id(vocab)] = (vocab, parsed)
+    return None
 
 
 def _locate(parts: tuple[Any, ...], path: str, doc: Any = None) -> str:
@@ -230,7 +245,9 @@ def parse(data: dict[str, Any], vocab: Vocabulary, path: str | None = None, doc:
     shape = sorted(validator("relations").iter_errors(data), key=lambda e: list(e.absolute_path))
     if shape:
         raise RelationsError(
-            f"{_locate(tuple(shape[0].absolute_path), path)}: invalid relations: {_clip(shape[0].message)}"
+            f"{_locate(tuple(shape[0].absolute_path), path, doc)}: invalid relations: {_clip(shape[0].message)}",
+            tuple(shape[0].absolute_path),
+            _clip(shape[0].message),
         )
     problems: list[tuple[tuple[Any, ...], str]] = []
     facts = vocab.facts
@@ -331,7 +348,9 @@ def parse(data: dict[str, Any], vocab: Vocabulary, path: str | None = None, doc:
     if problems:
         parts, message = problems[0]
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise RelationsError(f"{_locate(parts, path, doc)}: invalid relations: {_clip(message)}{more}")
+        raise RelationsError(
+            f"{_locate(parts, path, doc)}: invalid relations: {_clip(message)}{more}", parts, _clip(message) + more
+        )
     return Relations(definitions, tuple(derivations), tuple(implications), tuple(constraint_list), underived, order)
 
 

@@ -370,7 +370,11 @@ def shapes(vocab: Vocabulary | None = None) -> dict[str, Shape]:
             from engine.contract import vocabulary
             from schema import SCHEMA_DIR
 
-            if v is vocabulary():  # the bundled contract is broken: say where, loudly
+            try:
+                bundled: Vocabulary | None = vocabulary()
+            except ValueError:  # the bundled files are broken too (VocabularyError, reported at load)
+                bundled = None
+            if v is bundled:  # not reached: vocabulary() checks the shapes it loads; kept as a last guard
                 raise ValueError("; ".join(located_shape_errors(SCHEMA_DIR / "shapes.yaml", v))) from None
             raise
         _COMPILED[id(v)] = hit
@@ -408,6 +412,15 @@ def compile_shapes(vocab: Vocabulary) -> dict[str, Shape]:
     if errors:
         raise errors[0]
     return _build(vocab)[0]
+
+
+def check_and_keep(vocab: Vocabulary) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every problem of `vocab`'s shapes as (path, message); when none, the compiled shapes are kept for
+    shapes(vocab). engine.contract calls it at load, after JSON Schema accepted the file."""
+    compiled, errors = _build(vocab)
+    if not errors:
+        _COMPILED[id(vocab)] = (vocab, compiled)
+    return [(e.path, e.message) for e in errors]
 
 
 def shape_errors(vocab: Vocabulary) -> list[ShapeError]:

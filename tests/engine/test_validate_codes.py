@@ -230,11 +230,15 @@ def case_E214(tmp):
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
+# codes no ruleset folder can produce, each tested where it arises
+ELSEWHERE = {"E600": "tests/engine/test_meaning_load.py (a broken vocabulary file, at load, in every command)"}
+
+
 def test_every_code_has_a_case():
-    assert set(CASES) == set(CODES)
+    assert set(CASES) | set(ELSEWHERE) == set(CODES)
 
 
-@pytest.mark.parametrize("code", sorted(CODES))
+@pytest.mark.parametrize("code", sorted(set(CODES) - set(ELSEWHERE)))
 def test_code_is_reported_and_located(tmp_path, code):
     paths = CASES[code](tmp_path) or [tmp_path]
     result = validate_paths(paths)
