@@ -41,6 +41,7 @@ from engine.evaluate import combine, evaluate_claim, format_value, value_text
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
 from engine.model import QUALIFIER_SEP, Claim, Ruleset, answer_key
+from engine.reference import DEVIATES, LABEL_DIFFERENCE, judge
 from engine.reportdata import SEVERITY_RANK
 from engine.rules import facts_used
 
@@ -53,7 +54,8 @@ MAX_FINDINGS = 2000
 # Two sources' answers that are compatible, one more precise (schema/shapes.yaml `implies`): a note, never a
 # conflict. report.json lists them under precision_notes; they need no disposition and never fail --check.
 PRECISION = "precision"
-KIND_RANK = {BETWEEN: 0, BOUNDARY: 1, WITHIN: 2, GAP: 3, PRECISION: 4}
+# A deviation from a reference comes first at its severity (issue 16: severity, then deviation from a reference).
+KIND_RANK = {DEVIATES: 0, BETWEEN: 1, BOUNDARY: 2, WITHIN: 3, GAP: 4, PRECISION: 5, LABEL_DIFFERENCE: 6}
 
 
 # ---------------------------------------------------------------- regions in words
@@ -201,6 +203,7 @@ class Conflict:
     threshold: Any = None
     questions: list[str] | None = None  # a broken cross-question link: both questions (`question` is the first)
     link: dict[str, str] | None = None  # and the link: id, message (schema/links.yaml)
+    reference: str | None = None  # a deviation's reference source (engine.reference)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -224,6 +227,8 @@ class Conflict:
             data["questions"] = self.questions
         if self.link is not None:
             data["link"] = self.link
+        if self.reference is not None:
+            data["reference"] = self.reference
         return data
 
     @property
@@ -232,7 +237,8 @@ class Conflict:
 
 
 def _claim_json(claim: Claim) -> dict[str, Any]:
-    return {
+    """A claim as the report shows it: a reference's claim has its citation where a quote would be."""
+    data: dict[str, Any] = {
         "id": claim.id,
         "source": claim.source,
         "value": claim.value,
@@ -241,6 +247,9 @@ def _claim_json(claim: Claim) -> dict[str, Any]:
         "start": claim.provenance.start,
         "end": claim.provenance.end,
     }
+    if claim.provenance.citation is not None:
+        data["citation"] = claim.provenance.citation.to_json()
+    return data
 
 
 def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:
@@ -397,6 +406,10 @@ def build_conflicts(
                 link={"id": finding.link, "message": finding.message} if isinstance(finding, LinkFinding) else None,
             )
         )
+    judged = judge(out, rulesets, ask, vocab)  # roles: deviations from a reference, label differences
+    renamed = {c.id for c in out} - {c.id for c in judged.conflicts}
+    analysis.conflict_ids = (analysis.conflict_ids - renamed) | {c.id for c in judged.conflicts if c.kind == DEVIATES}
+    out = judged.conflicts + judged.label_differences
     out.sort(key=lambda c: c.sort_key)
     return out
 
@@ -492,6 +505,11 @@ def find_conflicts(
 def split_precision(conflicts: list[Conflict]) -> tuple[list[Conflict], list[Conflict]]:
     """(the conflicts, the precision notes): notes are compatible answers, never a conflict needing a disposition."""
     return [c for c in conflicts if c.kind != PRECISION], [c for c in conflicts if c.kind == PRECISION]
+
+
+def split_label_differences(conflicts: list[Conflict]) -> tuple[list[Conflict], list[Conflict]]:
+    """(the conflicts, the label differences): where the official labels differ, never a source's error."""
+    return [c for c in conflicts if c.kind != LABEL_DIFFERENCE], [c for c in conflicts if c.kind == LABEL_DIFFERENCE]
 
 
 def precision_notes_json(notes: list[Conflict]) -> list[ConflictData]:

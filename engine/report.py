@@ -18,10 +18,18 @@ from typing import Any, Literal, cast
 from engine.analysis.driver import ConstrainedQuestion
 from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
-from engine.conflicts import MAX_FINDINGS, Conflict, find_conflicts, precision_notes_json, split_precision
+from engine.conflicts import (
+    MAX_FINDINGS,
+    Conflict,
+    find_conflicts,
+    precision_notes_json,
+    split_label_differences,
+    split_precision,
+)
 from engine.evaluate import answer_data_text, format_value
 from engine.mdescape import code_span, md_cell, md_text
 from engine.model import Ruleset
+from engine.reference import DEVIATES
 from engine.reportdata import (
     SEVERITY_RANK,
     ConflictClaim,
@@ -31,8 +39,10 @@ from engine.reportdata import (
     NotAnalysed,
     OrphanedDisposition,
     QuestionAnalysed,
+    ReferenceAgreement,
     Report,
     Reviews,
+    SourceAnalysed,
     Summary,
     Truncated,
     disposition_text,
@@ -75,6 +85,7 @@ def build_report(
     max_report_bytes: int = MAX_REPORT_BYTES,
 ) -> Report:
     conflicts, precise = split_precision(conflicts)  # notes of answers differing in precision: never a conflict
+    conflicts, differences = split_label_differences(conflicts)  # the labels differ: never a source's error
     ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
     dispositions = reviews.get("conflicts") or {}
     items: list[ConflictData] = []
@@ -117,10 +128,7 @@ def build_report(
         questions.append(entry)
     report: Report = {
         "accord": 1,
-        "sources": [
-            {"id": r.source_id, "title": r.title, "claims": len(r.claims)}
-            for r in sorted(rulesets, key=lambda r: r.source_id)
-        ],
+        "sources": [_source_entry(r) for r in sorted(rulesets, key=lambda r: r.source_id)],
         "analysis": {
             "cells_evaluated": analysis.cells,
             "questions": questions,
@@ -140,7 +148,25 @@ def build_report(
         report["truncated"] = cast(Truncated, truncated)
     if precise:  # only when there are notes: a report without any keeps the shape (and bytes) it had
         report["precision_notes"] = precision_notes_json(precise)
+    if any(r.is_reference for r in rulesets):  # only with a reference: a report without one keeps its shape
+        from engine.contract import vocabulary
+        from engine.reference import agreement
+
+        report["label_differences"] = precision_notes_json(differences)
+        report["summary"]["references"] = cast(
+            "list[ReferenceAgreement]", agreement(rulesets, conflicts, differences, vocabulary())
+        )
     return report
+
+
+def _source_entry(r: Ruleset) -> SourceAnalysed:
+    """A source as the report lists it; a reference says so, with its jurisdiction and version."""
+    entry: SourceAnalysed = {"id": r.source_id, "title": r.title, "claims": len(r.claims)}
+    if r.is_reference:
+        entry["role"] = "reference"
+        entry["jurisdiction"] = r.jurisdiction
+        entry["version"] = r.version
+    return entry
 
 
 def _orphans(reviews: Reviews, known: set[str]) -> list[OrphanedDisposition]:
@@ -236,6 +262,8 @@ def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
     out = report.copy()
     out["conflicts"] = items
     out["summary"] = summary(items)
+    if "references" in report.get("summary", {}):  # the analysis's counts: a disposition changes none of them
+        out["summary"]["references"] = report["summary"]["references"]
     known = {i["id"] for i in items}
     if "truncated" in out and isinstance(out["truncated"], dict):
         # Conflicts cut from the report still exist, but only the analysis knows their ids: a disposition
@@ -268,7 +296,7 @@ def render_markdown(report: Report) -> str:
         "Regenerate with `accord conflicts`; record decisions with `accord review conflict ID ...`."
     )
     lines.append("")
-    sources = ", ".join(f"{md_cell(x['id'])} ({x['claims']} claims)" for x in report["sources"])
+    sources = ", ".join(f"{md_cell(x['id'])} ({_source_detail(x)})" for x in report["sources"])
     lines.append(f"Sources: {sources}. Cells evaluated: {report['analysis']['cells_evaluated']:,}.")
     lines.append("")
     skipped = report["analysis"].get("not_analysed", [])
@@ -305,7 +333,7 @@ def render_markdown(report: Report) -> str:
         f"{s['conflicts']} conflicts; {len(s['high_without_disposition'])} high-severity without a disposition.",
         "",
     ]
-    kinds = [k for k in KINDS if k in s["by_kind"]]
+    kinds = [k for k in (DEVIATES, *KINDS) if k in s["by_kind"]]
     lines.append("| severity | question | " + " | ".join(kinds) + " | total |")
     lines.append("|---|---|" + "---|" * len(kinds) + "---|")
     table: dict[tuple[str, str], dict[str, int]] = {}
@@ -321,6 +349,7 @@ def render_markdown(report: Report) -> str:
             + f" | {sum(counts.values())} |"
         )
     lines.append("")
+    lines += _render_agreement(s.get("references", []))
     if report["analysis"]["notes"]:
         lines += ["Analysis notes:", ""] + [f"- {_cell(n)}" for n in report["analysis"]["notes"]] + [""]
     lines += ["## Conflicts", ""]
@@ -337,6 +366,18 @@ def render_markdown(report: Report) -> str:
         ]
         for item in notes:
             lines += _render_conflict(item)[:-2] + [""]
+    differences = report.get("label_differences", [])
+    if differences:
+        lines += [
+            "## Label differences",
+            "",
+            "Where the official labels differ from each other, and where a source differs from one label but agrees "
+            "with the other (it follows that label: not a source error). No disposition is needed and "
+            "`accord conflicts --check` never fails on them.",
+            "",
+        ]
+        for item in differences:
+            lines += _render_conflict(item)[:-2] + [""]
     lines += ["## Orphaned dispositions", ""]
     if report["orphaned_dispositions"]:
         lines.append("Dispositions whose conflict no longer exists (kept, not dropped):")
@@ -352,6 +393,35 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _source_detail(source: SourceAnalysed) -> str:
+    """'73 claims', or 'reference, US, Revised 06/2022, 61 claims'."""
+    if source.get("role") != "reference":
+        return f"{source['claims']} claims"
+    parts = ["reference", source.get("jurisdiction", ""), source.get("version", ""), f"{source['claims']} claims"]
+    return md_cell(", ".join(p for p in parts if p))
+
+
+def _render_agreement(rows: list[ReferenceAgreement]) -> list[str]:
+    """The summary's table of each source's claims against each reference."""
+    if not rows:
+        return []
+    lines = [
+        "### Against the references",
+        "",
+        "Each source's claims against each reference: agree (the reference speaks to the same patients and no "
+        "deviation was found), deviate, follow the other label, or not covered (the reference says nothing there).",
+        "",
+        "| source | reference | agree | deviate | other label | not covered | undetermined |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {md_cell(r['source'])} | {md_cell(r['reference'])} | {r['agree']} | {r['deviate']} | "
+            f"{r['other_label']} | {r['not_covered']} | {r['undetermined']} |"
+        )
+    return [*lines, ""]
+
+
 def _render_conflict(item: ConflictData) -> list[str]:
     lines = [
         f"### {md_cell(item['id'])} · {md_cell(item['severity'])} · {md_cell(item['kind'])} · {md_cell(item['question'])}",
@@ -359,6 +429,11 @@ def _render_conflict(item: ConflictData) -> list[str]:
     ]
     lines.append(md_text(item["description"]))
     lines.append("")
+    if "reference" in item:
+        lines += [
+            f"**Reference:** {md_cell(item['reference'])} (an official label; its claims are cited, not quoted)",
+            "",
+        ]
     region = item["region"]
     lines.append(
         f"**Region:** {code_span(region['text'])} ({region['cells']} cells{'' if region['box'] else '; not one box'})"
@@ -380,8 +455,9 @@ def _render_conflict(item: ConflictData) -> list[str]:
             claims = by_source.get(source, [])
             if i < len(claims):
                 c = claims[i]
+                said = f"cited: {_cell(c['quote'])}" if "citation" in c else f"“{_cell(c['quote'])}”"
                 row.append(
-                    f"“{_cell(c['quote'])}” → **{_cell(format_value(c['value']))}** ({code_span(c['id'], in_table=True)}, {md_cell(c['status'])})"
+                    f"{said} → **{_cell(format_value(c['value']))}** ({code_span(c['id'], in_table=True)}, {md_cell(c['status'])})"
                 )
             else:
                 row.append("")

@@ -13,7 +13,9 @@ NotRequired from the evaluated annotations.
 from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 Severity = Literal["high", "medium", "low"]
-Kind = Literal["between_sources", "within_source", "boundary", "gap", "precision"]
+Kind = Literal[
+    "between_sources", "within_source", "boundary", "gap", "precision", "deviates_from_reference", "label_difference"
+]
 Status = Literal["draft", "submitted", "under_review", "approved", "rejected"]
 AnswerStatus = Literal["answered", "conflicting", "indeterminate", "silent"]
 PlainDisposition = Literal["all_wrong", "not_a_conflict", "needs_expert"]
@@ -90,6 +92,17 @@ class AnswerData(TypedDict):
     subsumed: NotRequired[list[ValueGroupData]]
 
 
+class CitationData(TypedDict):
+    """Where a reference's claim stands in the official document (engine.model.Citation)."""
+
+    document: str
+    version: str
+    section: str
+    table: NotRequired[str]
+    locator: NotRequired[str]
+    read_in: NotRequired[str]
+
+
 class ConflictClaim(TypedDict):
     id: str
     source: str
@@ -98,6 +111,7 @@ class ConflictClaim(TypedDict):
     quote: str
     start: int
     end: int
+    citation: NotRequired[CitationData]  # a reference's claim
 
 
 class Constraint(TypedDict):
@@ -147,6 +161,7 @@ class ConflictData(TypedDict):
     threshold: NotRequired[float]
     questions: NotRequired[list[str]]  # a broken cross-question link: both questions
     link: NotRequired[LinkData]
+    reference: NotRequired[str]  # a deviates_from_reference conflict's reference source
     disposition: NotRequired[DispositionEntry]
 
 
@@ -157,6 +172,21 @@ class SourceAnalysed(TypedDict):
     id: str
     title: str
     claims: int
+    role: NotRequired[Literal["reference"]]
+    jurisdiction: NotRequired[str]
+    version: NotRequired[str]
+
+
+class ReferenceAgreement(TypedDict):
+    """Per ordinary source and reference: how its claims compare (engine.reference.agreement)."""
+
+    source: str
+    reference: str
+    agree: int
+    deviate: int
+    other_label: int
+    not_covered: int
+    undetermined: int
 
 
 class QuestionAnalysed(TypedDict):
@@ -200,6 +230,7 @@ class Summary(TypedDict):
     by_kind: dict[str, int]
     by_question: dict[str, int]
     high_without_disposition: list[str]
+    references: NotRequired[list[ReferenceAgreement]]
 
 
 class Truncated(TypedDict):
@@ -226,6 +257,7 @@ class Report(TypedDict):
     summary: Summary
     conflicts: list[ConflictData]
     precision_notes: NotRequired[list[ConflictData]]  # compatible answers, one more precise: never a conflict
+    label_differences: NotRequired[list[ConflictData]]  # the official labels differ: never a source's error
     truncated: NotRequired[Truncated]
     orphaned_dispositions: list[OrphanedDisposition]
 
