@@ -30,7 +30,11 @@ def run(args: argparse.Namespace) -> int:
     problems = [d for d in result.diagnostics if d.severity == "error"]
     reports = []
     unreadable = 0  # source texts that could not be read: each already said on stderr, each a failure
+    cited = []  # references that bundle no text: every claim cites the label, there is no sentence to cover
     for ruleset in sorted(result.rulesets, key=lambda r: r.source_id):
+        if not ruleset.text_path:
+            cited.append({"source": ruleset.source_id, "path": str(ruleset.path), "claims": len(ruleset.claims)})
+            continue
         try:
             reports.append(coverage(ruleset))
         except OSError as exc:
@@ -44,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         payload = {
             "ok": unreviewed == 0 and not problems and not unreadable,
             "sources": [r.to_json() for r in reports],
+            "cited": cited,
             "errors": [d.to_json() for d in problems],
         }
         from engine.output import json_text
@@ -58,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
             c = r.counts()
             print(
                 f"{escape_controls(r.source):<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}"
+            )
+        for c in cited:
+            print(
+                escape_controls(
+                    f"{c['source']}: a reference without bundled text: its {c['claims']} claims cite the label"
+                )
             )
         for r in reports:
             for s in r.unreviewed:  # source texts are untrusted: an OSC sequence must not reach the terminal

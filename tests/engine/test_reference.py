@@ -169,3 +169,19 @@ def test_overlap_is_decided_on_feasible_cells():
     assert overlaps(low, [], vocab) is False
     # renal_impairment is derived from the renal category: false with eGFR < 30 holds for no patient
     assert overlaps(low, [claim({"!": {"var": "renal_impairment"}})], vocab) is False
+
+
+def test_coverage_names_a_reference_without_text_and_does_not_fail_on_it(tmp_path, capsys):
+    from engine import cli
+
+    corpus(tmp_path)
+    write_ruleset(  # the page claims its dose sentences; exclude nothing else: coverage lists the rest
+        tmp_path,
+        "page",
+        "Take 2 mg once daily.",
+        [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg once daily"}],
+    )
+    code = cli.main(["coverage", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "label-us: a reference without bundled text: its 3 claims cite the label" in out
