@@ -33,6 +33,13 @@ class RulesetEntry:
     ruleset: Ruleset | None = None  # when valid
     diagnostics: list[Diagnostic] = field(default_factory=list)
     coverage: dict[str, int] | None = None
+    role: str = "ordinary"  # or "reference": an official label (source.role)
+    jurisdiction: str = ""
+
+    @property
+    def role_text(self) -> str:
+        """'reference US' for an official label, '' for an ordinary source."""
+        return f"reference {self.jurisdiction}".strip() if self.role == "reference" else ""
 
     @property
     def state(self) -> str:
@@ -110,8 +117,10 @@ def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
         diags = by_path.pop(key, [])
         ruleset = valid.get(key)
         source_id, title, claims = path.stem, "", 0
+        role, jurisdiction = "ordinary", ""
         if ruleset is not None:
             source_id, title, claims = ruleset.source_id, ruleset.title, len(ruleset.claims)
+            role, jurisdiction = ruleset.role, ruleset.jurisdiction
         else:
             try:
                 data = load_file(path).data
@@ -126,9 +135,12 @@ def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
                 source_id = str(source.get("id") or path.stem)
                 title = str(source.get("title") or "")
                 claims = len(data["claims"]) if isinstance(data.get("claims"), list) else 0
+                role = "reference" if source.get("role") == "reference" else "ordinary"
+                jurisdiction = str(source.get("jurisdiction") or "")
         errors = sum(d.severity == "error" for d in diags)
         entry = RulesetEntry(path, source_id, title, claims, errors, len(diags) - errors, ruleset, diags)
-        if ruleset is not None:
+        entry.role, entry.jurisdiction = role, jurisdiction
+        if ruleset is not None and ruleset.text_path:  # a reference that cites the label has no text to cover
             try:
                 entry.coverage = coverage(ruleset).counts()
             except OSError:

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     problems = [d for d in result.diagnostics if d.severity == "error"]
     reports = []
     unreadable = 0  # source texts that could not be read: each already said on stderr, each a failure
-    cited = []  # references that bundle no text: every claim cites the label, there is no sentence to cover
+    cited: list[dict[str, object]] = []  # references that bundle no text: every claim cites the label, there is no sentence to cover
     for ruleset in sorted(result.rulesets, key=lambda r: r.source_id):
         if not ruleset.text_path:
             cited.append({"source": ruleset.source_id, "path": str(ruleset.path), "claims": len(ruleset.claims)})
@@ -64,10 +64,10 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"{escape_controls(r.source):<{width}}  {c['sentences']:>9}  {c['claimed']:>7}  {c['excluded']:>8}  {c['unreviewed']:>10}"
             )
-        for c in cited:
+        for ref in cited:
             print(
                 escape_controls(
-                    f"{c['source']}: a reference without bundled text: its {c['claims']} claims cite the label"
+                    f"{ref['source']}: a reference without bundled text: its {ref['claims']} claims cite the label"
                 )
             )
         for r in reports:

@@ -13,7 +13,8 @@ from engine.validate import validate_paths
 from tests.conftest import ACCORD, REPO
 
 RULESETS = REPO / "rulesets"
-SOURCES = ["minimal-medicine", "dr-oracle", "jak-blog", "lucius-label"]
+SOURCES = ["minimal-medicine", "dr-oracle", "jak-blog", "lucius-label"]  # the four seed documents
+REFERENCES = {"olumiant-us-pi": "US", "olumiant-eu-smpc": "EU"}  # the official labels they are judged against
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,19 @@ def validated():
     return validate_paths([RULESETS])
 
 
-def test_all_four_sources_are_bundled(validated):
-    assert sorted(r.source_id for r in validated.rulesets) == sorted(SOURCES)
+def test_all_four_sources_and_both_labels_are_bundled(validated):
+    assert sorted(r.source_id for r in validated.rulesets) == sorted([*SOURCES, *REFERENCES])
+    roles = {r.source_id: (r.role, r.jurisdiction) for r in validated.rulesets}
+    assert {s: roles[s] for s in REFERENCES} == {s: ("reference", j) for s, j in REFERENCES.items()}
+    assert all(roles[s][0] == "ordinary" for s in SOURCES)
+
+
+def test_every_reference_claim_cites_a_section(validated):
+    for source in REFERENCES:
+        ruleset = validated.ruleset(source)
+        assert ruleset.claims and all(
+            c.provenance.citation is not None and c.provenance.citation.section for c in ruleset.claims
+        ), source
 
 
 def test_bundled_rulesets_and_patients_validate_without_errors(validated):

@@ -39,6 +39,7 @@ class RulesetsScreen(WorkbenchScreen):
         table = self.query_one(DataTable)
         table.add_column("Source", key="source")
         table.add_column("Title", key="title")
+        table.add_column("Role", key="role")
         table.add_column("Claims", key="claims")
         table.add_column("Errors", key="errors")
         table.add_column("Warnings", key="warnings")
@@ -69,7 +70,7 @@ class RulesetsScreen(WorkbenchScreen):
     @staticmethod
     def _cells(entry: RulesetEntry) -> list[Any]:
         style = {"invalid": "bold red", "warnings": "yellow", "valid": "green"}[entry.state]
-        cov = "—"
+        cov = "cites the label" if entry.role == "reference" and entry.coverage is None else "—"
         if entry.coverage:
             c = entry.coverage
             pct = 100 * (c["claimed"] + c["excluded"]) // max(1, c["sentences"])
@@ -77,6 +78,7 @@ class RulesetsScreen(WorkbenchScreen):
         return [
             Text(entry.source_id, style="bold"),
             Text(entry.title if len(entry.title) <= 44 else entry.title[:43] + "…"),
+            Text(entry.role_text, style="bold cyan"),
             Text(str(entry.claims), justify="right"),
             Text(str(entry.errors), style="bold red" if entry.errors else "dim", justify="right"),
             Text(str(entry.warnings), style="yellow" if entry.warnings else "dim", justify="right"),

@@ -192,6 +192,15 @@ class SourcesScreen(WorkbenchScreen):
             self.query_one("#sources-coverage", Static).update(Text("invalid ruleset", style="bold red"))
             self._show_claims_at(0)
             return
+        if not ruleset.text_path:  # a reference citing its label: nothing to read, its citations instead
+            view.set_text(_citations_text(ruleset))
+            self.text = ""
+            self.coverage = None
+            self._claim_spans = []
+            summary = f"reference {ruleset.jurisdiction} · {ruleset.version} · {len(ruleset.claims)} cited claims"
+            self.query_one("#sources-coverage", Static).update(Text(summary, style="bold cyan"))
+            self._show_claims_at(0)
+            return
         if ruleset.source_text is None:  # validation read it; if not, read it off the UI thread (a huge file, a FIFO)
             view.set_text(f"Reading {ruleset.text_path}…")
             self.text = ""
@@ -567,3 +576,21 @@ class SourcesScreen(WorkbenchScreen):
             "Record the selection (or the sentence) in `excluded`, with a reason and an optional note (x)",
             self.action_exclude_span,
         )
+
+
+def _citations_text(ruleset: Any) -> str:
+    """What a reference that bundles no text shows: its role, and each claim with where it stands in the label."""
+    from engine.evaluate import value_text
+
+    lines = [
+        f"{ruleset.title}",
+        "",
+        f"A reference source ({ruleset.jurisdiction}, {ruleset.version}): an official label that the other sources",
+        "are judged against (accord conflicts reports where they deviate from it). Its full text is not bundled,",
+        "so each claim cites the label's section instead of quoting it.",
+        "",
+    ]
+    for claim in ruleset.claims:
+        lines.append(f"{claim.provenance.exact}")
+        lines.append(f"    {claim.id}: {claim.question} = {value_text(claim.value, claim.qualifiers or None)}")
+    return "\n".join(lines)
