@@ -192,7 +192,9 @@ class Shape:
             return hit
         if not self.comparable(a, b):
             hit = (APART, "")
-        elif self.identity(a) == self.identity(b):
+        elif self.parse(a)[0] == self.parse(b)[0]:
+            # One value under qualifiers that agree: equal, or one of them matches any (approved with no
+            # jurisdiction named, and approved in the US) is one answer, never a contradiction.
             hit = (SAME, "")
         else:
             forward, effect = self._implies(a, b)

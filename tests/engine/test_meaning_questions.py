@@ -385,3 +385,23 @@ def test_an_expected_single_value_does_not_match_an_accumulated_answer():
     both = answer_of("treatment_interruption", ["interrupt", "consult_specialist"])
     assert not matches("interrupt", both)
     assert matches("interrupt", answer_of("treatment_interruption", ["interrupt"]))
+
+
+def test_one_value_under_a_wildcard_qualifier_is_the_same_answer():
+    """approved with no jurisdiction named and approved in the US agree; approved and not_approved do not."""
+    from engine.meaning.questions import AGREE, CONTRADICT, relate_value_sets
+    from engine.model import answer_key
+
+    unspecified = answer_key("approved", {"jurisdiction": "unspecified"})
+    us = answer_key("approved", {"jurisdiction": "US"})
+    eu = answer_key("approved", {"jurisdiction": "EU"})
+    assert relate_value_sets("indication_status", [unspecified], [us])[0] == AGREE
+    assert (
+        relate_value_sets("indication_status", [unspecified], [answer_key("not_approved", {"jurisdiction": "US"})])[0]
+        == CONTRADICT
+    )
+    assert (
+        relate_value_sets("indication_status", [us], [answer_key("not_approved", {"jurisdiction": "EU"})])[0]
+        != CONTRADICT
+    )
+    assert relate_value_sets("indication_status", [us], [eu])[0] == AGREE  # apart: compared only where they agree
