@@ -28,12 +28,22 @@ from engine.model import Claim
 def overlaps(claim: Claim, others: Sequence[Claim], vocab: Vocabulary, max_cells: int = MAX_CELLS) -> bool | None:
     """Whether some feasible patient satisfies `claim.when` and the `when` of one of `others`.
 
-    None when the grid would exceed `max_cells` (the caller says "not determined"); False
-    when `others` is empty.
+    Each of `others` is tried on its own grid with the claim (a patient in the union is in one of
+    them), so the grids stay as small as two claims' facts: the first overlap answers. None when
+    no overlap was found and some grid would exceed `max_cells` (the caller says "not
+    determined"); False when `others` is empty.
     """
-    if not others:
-        return False
-    claims = [claim, *others]
+    undetermined = False
+    for other in others:
+        found = _pair_overlaps(claim, other, vocab, max_cells)
+        if found:
+            return True
+        undetermined |= found is None
+    return None if undetermined else False
+
+
+def _pair_overlaps(claim: Claim, other: Claim, vocab: Vocabulary, max_cells: int) -> bool | None:
+    claims = [claim, other]
     per_claim = claim_thresholds(claims, vocab)
     universe = {n for c in claims for n in c.facts if n in vocab.facts}
 
@@ -45,14 +55,10 @@ def overlaps(claim: Claim, others: Sequence[Claim], vocab: Vocabulary, max_cells
     if math.prod(len(parts[n].cells) for n in facts) > max_cells:
         return None
     grid = Grid(claim.question, [parts[n] for n in facts])
-    mine = _applies(grid, claim)
-    theirs = np.zeros(grid.shape, dtype=bool)
-    for other in others:
-        theirs |= _applies(grid, other)
-    both = mine & theirs
+    both = _applies(grid, claim) & _applies(grid, other)
     ok = feasible_mask(facts, grid.shape, touching(factors, facts))
     if ok is not None:
-        both &= ok
+        both = both & ok
     return bool(both.any())
 
 
