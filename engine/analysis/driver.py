@@ -32,6 +32,7 @@ from engine.analysis.model import (
     retained_bytes,
 )
 from engine.analysis.partition import Partition
+from engine.analysis.witness import complete_findings
 from engine.contract import Vocabulary, vocabulary
 from engine.gcpause import gc_paused
 from engine.meaning.facts import Constraint, constraints
@@ -207,6 +208,8 @@ def analyse(
             except (ArithmeticError, RecursionError) as exc:
                 out[q] = _refused(q, rulesets, vocab, exc)
         _check_links(out, rulesets, vocab, max_cells, max_bytes, max_findings, work)
+        for qa in out.values():  # each witness with the hidden facts that make it a possible patient
+            complete_findings(qa.findings, vocab)
     return Analysis(out, time.perf_counter() - started, max_cells, max_bytes, max_work=max_work, work=work.spent)
 
 

@@ -1,0 +1,78 @@
+"""Witnesses that carry the facts that make them possible patients.
+
+Region analysis decides a cell is feasible when *some* value of each fact no claim reads (a hidden
+fact, engine.analysis.feasible) satisfies the vocabulary's constraints with it; the witness cell
+names only the facts the claims read. Read as a patient, such a witness can break a relation:
+CrCl 75 with renal_impairment false is a possible patient only with an eGFR of 90 or more (the
+FDA category is derived from eGFR first, else CrCl), and without that eGFR `accord validate`
+warns W504 on it. `complete` adds the values of hidden facts that make the witness consistent
+(engine.meaning.facts.check finds nothing), choosing them among the cells the constraints cut, as
+few facts as possible. No code here names a fact: the candidates are read from the constraints.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from engine.analysis.partition import Partition, partition, thresholds
+from engine.contract import Vocabulary
+from engine.meaning.facts import check, constraints
+from engine.rules import facts_used
+
+# Hidden facts added at most, and check() calls spent, per witness (each a derive and the rules).
+MAX_ADDED = 3
+MAX_TRIALS = 4000
+
+
+def _connected(start: set[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
+    """The facts each constraint reads, for the constraints reachable from `start` through shared facts."""
+    rules = [tuple(sorted(n for n in facts_used(c.rule) if n in vocab.facts)) for c in constraints(vocab)]
+    reached, picked, changed = set(start), [False] * len(rules), True
+    while changed:
+        changed = False
+        for i, read in enumerate(rules):
+            if not picked[i] and reached.intersection(read):
+                picked[i], changed = True, True
+                reached.update(read)
+    return [r for r, p in zip(rules, picked, strict=True) if p]
+
+
+def _candidates(name: str, vocab: Vocabulary) -> list[Any]:
+    """Values of a hidden fact worth trying: its cells by the constraints' thresholds, interiors first."""
+    rules = [c.rule for c in constraints(vocab) if name in facts_used(c.rule)]
+    found, _notes = thresholds(rules, vocab)
+    part: Partition = partition(vocab.facts[name], found.get(name, ()))
+    cells = sorted(part.cells, key=lambda c: c.point)  # interiors before threshold points, order kept
+    return [c.value for c in cells]
+
+
+def complete(witness: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
+    """`witness` with the hidden facts' values that make it break no relation (itself when it breaks none,
+    or when no such values are found within MAX_ADDED facts and MAX_TRIALS checks: then it is left as it is)."""
+    if not check(witness, vocab):
+        return witness
+    hidden = sorted({n for read in _connected(set(witness), vocab) for n in read} - set(witness))
+    values = {n: _candidates(n, vocab) for n in hidden}
+    trials = 0
+    for size in range(1, min(MAX_ADDED, len(hidden)) + 1):
+        for names in itertools.combinations(hidden, size):
+            for chosen in itertools.product(*(values[n] for n in names)):
+                trials += 1
+                if trials > MAX_TRIALS:
+                    return witness
+                trial = {**witness, **dict(zip(names, chosen, strict=True))}
+                if not check(trial, vocab):
+                    return dict(sorted(trial.items()))
+    return witness
+
+
+def complete_findings(findings: list[Any], vocab: Vocabulary) -> None:
+    """Complete every finding's witness in place (engine.analysis.driver calls it once per analysis)."""
+    done: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}  # witnesses repeat across findings
+    for finding in findings:
+        region = finding.region
+        key = tuple((n, repr(v)) for n, v in sorted(region.witness.items()))
+        if key not in done:
+            done[key] = complete(region.witness, vocab)
+        region.witness = dict(done[key])
