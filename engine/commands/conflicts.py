@@ -59,6 +59,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "with a warning, and --check fails (default: 2,000)",
     )
     parser.add_argument(
+        "--allow-not-analysed",
+        action="append",
+        default=[],
+        metavar="SOURCE:QUESTION",
+        help="with --check, a source left out of a question (over a budget) that does not fail the check; each "
+        "allowance is printed, and one that no longer applies fails the check, so a waiver cannot outlive its reason "
+        "(repeatable)",
+    )
+    parser.add_argument(
         "--format",
         choices=["text", "sarif", "github"],
         default="text",
@@ -137,7 +146,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.check:
-        failed = bool(analysis.not_analysed)  # an analysis that could not run is not a clean bill
+        # An analysis that could not run is not a clean bill, unless the check is told so by name, out loud.
+        allowed = set(getattr(args, "allow_not_analysed", None) or [])
+        for skipped in analysis.not_analysed:
+            named = f"{skipped.source}:{skipped.question}"
+            if named in allowed:
+                print(f"accord: --check allows {named} not analysed (--allow-not-analysed)", file=sys.stderr)
+        failed = any(f"{n.source}:{n.question}" not in allowed for n in analysis.not_analysed)
+        for named in sorted(allowed - {f"{n.source}:{n.question}" for n in analysis.not_analysed}):
+            print(f"accord: --check fails: --allow-not-analysed {named} no longer applies; remove it", file=sys.stderr)
+            failed = True
         if truncated:  # conflicts cut from the report were never checked for a disposition
             print(f"accord: --check fails: {truncated}", file=sys.stderr)
             failed = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,33 @@ def test_coverage_names_a_reference_without_text_and_does_not_fail_on_it(tmp_pat
     out = capsys.readouterr().out
     assert code == 0, out
     assert "label-us: a reference without bundled text: its 3 claims cite the label" in out
+
+
+def test_check_allows_a_named_not_analysed_question_and_no_other(tmp_path, capsys):
+    """--allow-not-analysed SOURCE:QUESTION waives exactly that entry, says so, and fails once it no longer applies."""
+    from engine import cli
+
+    folder = tmp_path / "rulesets"
+    corpus(folder)
+    out = tmp_path / "out"
+    small = ["--rulesets", str(folder), "--out", str(out), "--max-cells", "2", "-q"]
+    assert cli.main(["conflicts", *small]) == 0
+    capsys.readouterr()
+    assert cli.main(["conflicts", *small, "--check"]) == 1  # dose is over two cells for every source
+    skipped = [
+        line.split("warning: ")[1].split(" ")[0]
+        for line in capsys.readouterr().err.splitlines()
+        if "not analysed" in line
+    ]
+    assert skipped
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    named = [f"{n['source']}:{n['question']}" for n in report["analysis"]["not_analysed"]]
+    allow = [arg for n in named for arg in ("--allow-not-analysed", n)]
+    code = cli.main(["conflicts", *small, "--check", *allow])
+    err = capsys.readouterr().err
+    high = report["summary"]["high_without_disposition"]
+    assert (code == 0) == (not high) and all(f"--check allows {n} not analysed" in err for n in named)
+    code = cli.main(["conflicts", *small, "--check", *allow[:-2]])  # one entry no longer waived
+    assert code == 1
+    code = cli.main(["conflicts", *small, "--check", *allow, "--allow-not-analysed", "page:route"])
+    assert code == 1 and "page:route no longer applies" in capsys.readouterr().err
