@@ -1,8 +1,9 @@
 """`accord test`: evaluate every test patient's expectations through the engine.
 
 A patient file lists, per source and question, what that source is expected
-to answer: a value (answered), 'silent', 'indeterminate', or
-{conflicting: [values...]}. Each expectation is evaluated with
+to answer: a value (answered), 'silent', 'indeterminate', {conflicting:
+[values...]}, or, on a question whose answers accumulate (cardinality many in
+schema/shapes.yaml), a list: exactly these values, in any order. Each expectation is evaluated with
 engine.evaluate and compared; every mismatch is reported with the claims that
 produced the actual answer.
 """
@@ -94,6 +95,8 @@ class TestReport:
 
 
 def describe_expectation(expected: Any) -> str:
+    if isinstance(expected, list):
+        return answer_text(ANSWERED, expected)
     if expected in (SILENT, INDETERMINATE):
         return expected
     if isinstance(expected, dict) and set(expected) == {"conflicting"}:
@@ -107,6 +110,8 @@ def matches(expected: Any, actual: Answer) -> bool:
         return actual.status == SILENT
     if expected == INDETERMINATE:
         return actual.status == INDETERMINATE
+    if isinstance(expected, list):  # a many-valued answer: exactly these values, in any order
+        return actual.status == ANSWERED and not list_mismatch(expected, actual)
     if isinstance(expected, dict) and set(expected) == {"conflicting"}:
         want = sorted({value_key(v) for v in expected["conflicting"]})
         got = sorted({value_key(v.value) for v in actual.values})
@@ -118,6 +123,29 @@ def matches(expected: Any, actual: Answer) -> bool:
         and len(actual.values) == 1
         and value_key(actual.values[0].value) == value_key(expected)
     )
+
+
+def list_mismatch(expected: list[Any], actual: Answer) -> str:
+    """'' when `actual` holds exactly the listed values; else which are missing and which extra, in words."""
+    want = {value_key(v): v for v in expected}
+    got = {value_key(v.value): v.value for v in actual.values}
+    missing = [want[k] for k in want if k not in got]
+    extra = [got[k] for k in got if k not in want]
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(format_value(v) for v in missing))
+    if extra:
+        parts.append("extra " + ", ".join(format_value(v) for v in extra))
+    return "; ".join(parts)
+
+
+def mismatch_message(expected: Any, actual: Answer) -> str:
+    """Why a list expectation failed: the values missing and extra, or the status when it is not answered."""
+    if not isinstance(expected, list):
+        return ""
+    if actual.status != ANSWERED:
+        return f"expected {len(expected)} value{'s' if len(expected) != 1 else ''}, the answer is {actual.status}"
+    return list_mismatch(expected, actual)
 
 
 def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
@@ -157,9 +185,9 @@ def run_tests(paths: Iterable[str | os.PathLike[str]]) -> TestReport:
                     )
                     continue
                 got = answer(ruleset, question, facts)
-                report.outcomes.append(
-                    Outcome(patient.id, patient.path, source, question, expected, got, matches(expected, got))
-                )
+                passed = matches(expected, got)
+                why = "" if passed else mismatch_message(expected, got)
+                report.outcomes.append(Outcome(patient.id, patient.path, source, question, expected, got, passed, why))
     return report
 
 

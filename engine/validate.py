@@ -18,8 +18,8 @@ from engine.contract import Vocabulary, validator, vocabulary
 from engine.diagnostics import Diagnostic, has_errors
 from engine.gcpause import gc_paused
 from engine.loader import Document, LoadError, load_file, read_text
-from engine.meaning.questions import qualifier_problems
-from engine.model import Patient, Provenance, Ruleset
+from engine.meaning.questions import cardinality, qualifier_problems
+from engine.model import Patient, Provenance, Ruleset, value_key
 from engine.provenance import context_matches, inside, is_anchored, offset_problems, reanchor, sha256_text
 from engine.range_warnings import range_diagnostics, relation_diagnostics
 from engine.rules import MAX_RULESET_OPERATIONS, check_rule, operation_count, total_problem
@@ -480,6 +480,28 @@ def validate_patient_document(
                 )
                 continue
             if value in RESERVED_EXPECTATIONS:
+                continue
+            if isinstance(value, list):  # exactly these values: only where the question's answers accumulate
+                if cardinality(question, vocab) != "many":
+                    diags.append(
+                        doc.diagnostic(
+                            parts,
+                            "E501",
+                            f"a list of values is expected only of a question whose answers accumulate "
+                            f"(cardinality many in schema/shapes.yaml); {question} has one answer: give one value",
+                        )
+                    )
+                    continue
+                if not value:
+                    diags.append(doc.diagnostic(parts, "E501", "an empty list: expect 'silent' for no answer"))
+                    continue
+                seen: set[str] = set()
+                for j, item in enumerate(value):
+                    diags.extend(_value_diagnostics(doc, parts + (j,), q.value_validator, item, question, "E501"))
+                    key = value_key(item)
+                    if key in seen:
+                        diags.append(doc.diagnostic(parts + (j,), "E501", f"{excerpt(key)} is listed twice"))
+                    seen.add(key)
                 continue
             if isinstance(value, dict) and "conflicting" in value and isinstance(value["conflicting"], list):
                 for j, item in enumerate(value["conflicting"]):

@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
                 line = f"{where}: {o.source} {o.question}: skipped ({o.message})"
             else:
                 line = f"{where}: {o.source} {o.question}: expected {o.describe_expected()}, got {o.describe_actual()}"
+                if o.message and o.actual is not None:  # a list expectation: the values missing and extra
+                    line += f" ({o.message})"
             print(escape_controls(line))
         print(
             f"{len(report.outcomes)} expectations, {report.passed} passed, {len(report.failed)} failed"
