@@ -117,21 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(module: CommandModule, args: argparse.Namespace) -> int:
     """Run a subcommand; whatever happens, the user sees a message, never a traceback."""
-    from engine.contract import VocabularyError, vocabulary, vocabulary_dir
+    from engine.contract import VocabularyError, vocabulary_dir
+    from engine.meaning.load import vocabulary_problems
 
     try:
-        vocabulary()  # every command reads it: a broken vocabulary file is reported here, located, once
-        return int(module.run(args) or 0)
+        # every command reads the vocabulary: a broken file of it is reported here, located, before anything runs
+        problems = vocabulary_problems()
+        if not problems:
+            return int(module.run(args) or 0)
     except VocabularyError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic.format(), file=sys.stderr)
-        count = len(exc.diagnostics)
-        print(
-            f"accord: the vocabulary in {vocabulary_dir()} is broken ({count} problem{'s' if count != 1 else ''});"
-            " no command runs until it is fixed",
-            file=sys.stderr,
-        )
-        return 1
+        problems = exc.diagnostics
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -139,6 +134,15 @@ def _run(module: CommandModule, args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence for untrusted input
         print(f"accord: internal error, please report it: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 3
+    for diagnostic in problems:
+        print(diagnostic.format(), file=sys.stderr)
+    count = len(problems)
+    print(
+        f"accord: the vocabulary in {vocabulary_dir()} is broken ({count} problem{'s' if count != 1 else ''});"
+        " no command runs until it is fixed",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -341,7 +341,8 @@ def _schema_problems(name: str, data: Any) -> list[tuple[tuple[Any, ...], str]]:
     return [(tuple(e.absolute_path), e.message) for e in shown[:MAX_VOCABULARY_PROBLEMS]]
 
 
-def _located(doc: Any, problems: list[tuple[tuple[Any, ...], str]], what: str) -> list[Diagnostic]:
+def located(doc: Any, problems: list[tuple[tuple[Any, ...], str]], what: str) -> list[Diagnostic]:
+    """Each (path, message) as an E600 diagnostic at its node of `doc` (a loader Document)."""
     out = []
     for parts, message in problems[:MAX_VOCABULARY_PROBLEMS]:
         span = doc.locate(parts)
@@ -352,13 +353,13 @@ def _located(doc: Any, problems: list[tuple[tuple[Any, ...], str]], what: str) -
     return out
 
 
-def load_vocabulary(directory: Path | None = None) -> tuple[Vocabulary | None, list[Diagnostic]]:
-    """The vocabulary of `directory` (default: vocabulary_dir()) and every problem of its four files.
+def read_vocabulary(directory: Path | None = None) -> tuple[Vocabulary | None, dict[str, Any], list[Diagnostic]]:
+    """The vocabulary of `directory` (default: vocabulary_dir()), the loaded Documents of its files, and
+    every problem a loader or a JSON Schema finds in them (the vocabulary is None then).
 
-    Each file is read through the loader (syntax, duplicate keys, size: its own E0xx code), validated
-    against its JSON Schema, then checked for what a schema cannot see (E600): relations naming unknown
-    facts or cycling, shapes naming unknown questions or values or contradicting themselves, links naming
-    unknown questions or values. The vocabulary is None when anything is wrong.
+    Each file is read through the loader (syntax, duplicate keys, size: its own E0xx code) and validated
+    against its JSON Schema (E600). What a schema cannot see (a relation naming an unknown fact, a shape
+    or link naming an unknown value) engine.meaning.load checks, on the Documents kept here.
     """
     from engine.loader import LoadError, load_file
 
@@ -374,35 +375,34 @@ def load_vocabulary(directory: Path | None = None) -> tuple[Vocabulary | None, l
         except LoadError as exc:
             diagnostics.append(exc.diagnostic)
             continue
-        found = _located(doc, _schema_problems(name, doc.data), name)
+        found = located(doc, _schema_problems(name, doc.data), name)
         if found:
             diagnostics.extend(found)
             continue
         docs[name] = doc
-    if "vocabulary" not in docs:
-        return None, diagnostics
-    vocab = vocabulary_from_data(
-        *(docs[name].data if name in docs else {} for name in ("vocabulary", *VOCABULARY_PARTS))
-    )
-    if diagnostics:
-        return None, diagnostics
-    from engine.meaning import facts, links, questions
+    if diagnostics or "vocabulary" not in docs:
+        return None, docs, diagnostics
+    parts = (docs[name].data if name in docs else {} for name in ("vocabulary", *VOCABULARY_PARTS))
+    return vocabulary_from_data(*parts), docs, diagnostics
 
-    if "relations" in docs:
-        problem = facts.check_and_keep(vocab, docs["relations"])
-        if problem is not None:
-            diagnostics.extend(_located(docs["relations"], [problem], "relations"))
-    if "shapes" in docs:
-        diagnostics.extend(_located(docs["shapes"], questions.check_and_keep(vocab), "shapes"))
-    if "links" in docs:
-        diagnostics.extend(_located(docs["links"], links.problems(docs["links"].data, vocab), "links"))
-    return (None if diagnostics else vocab), diagnostics
+
+_DOCUMENTS: dict[int, tuple[Vocabulary, dict[str, Any]]] = {}
+
+
+def documents(vocab: Vocabulary) -> dict[str, Any]:
+    """The loaded Documents `vocab` was read from, by part name ({} for a vocabulary built from data)."""
+    hit = _DOCUMENTS.get(id(vocab))
+    return hit[1] if hit is not None and hit[0] is vocab else {}
 
 
 @cache
 def vocabulary() -> Vocabulary:
-    """The vocabulary (its four files, from vocabulary_dir()), fully checked; VocabularyError when broken."""
-    vocab, diagnostics = load_vocabulary()
+    """The vocabulary (its four files, from vocabulary_dir()), each read by the loader and validated against
+    its schema; VocabularyError (located diagnostics) when one is broken. engine.meaning.load.problems makes
+    the checks a schema cannot, as every command does before it runs."""
+    vocab, docs, diagnostics = read_vocabulary()
     if vocab is None:
         raise VocabularyError(diagnostics)
+    _DOCUMENTS.clear()
+    _DOCUMENTS[id(vocab)] = (vocab, docs)
     return vocab

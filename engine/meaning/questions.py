@@ -376,7 +376,7 @@ def shapes(vocab: Vocabulary | None = None) -> dict[str, Shape]:
                 bundled: Vocabulary | None = vocabulary()
             except ValueError:  # the bundled files are broken too (VocabularyError, reported at load)
                 bundled = None
-            if v is bundled:  # not reached: vocabulary() checks the shapes it loads; kept as a last guard
+            if v is bundled:  # the bundled contract is broken (every command says so first: engine.meaning.load)
                 raise ValueError("; ".join(located_shape_errors(SCHEMA_DIR / "shapes.yaml", v))) from None
             raise
         _COMPILED[id(v)] = hit

@@ -1,6 +1,6 @@
 """A broken vocabulary file is a located diagnostic at load, in every command, never an internal error.
 
-engine.contract.load_vocabulary checks the four files (vocabulary.yaml, relations.yaml, shapes.yaml,
+engine.meaning.load.load_vocabulary checks the four files (vocabulary.yaml, relations.yaml, shapes.yaml,
 links.yaml): the loader's own codes for YAML problems, E600 for a schema violation or a name the
 vocabulary lacks. $ACCORD_SCHEMA_DIR points every command at a copy of schema/ (here, in tmp).
 """
@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from engine import cli
-from engine.contract import SCHEMA_DIR_VARIABLE, VocabularyError, load_vocabulary, vocabulary
+from engine.contract import SCHEMA_DIR_VARIABLE, VocabularyError, vocabulary
 from engine.diagnostics import CODES
+from engine.meaning.load import load_vocabulary, vocabulary_problems
 
 REPO = Path(__file__).resolve().parents[2]
 PATIENT = REPO / "rulesets" / "patients" / "active-tb.yaml"
@@ -143,13 +144,28 @@ def test_load_names_the_file_relative_to_the_working_folder(tmp_path, monkeypatc
     assert "unknown question 'dosage'" in diagnostics[0].message
 
 
-def test_vocabulary_raises_with_the_diagnostics(tmp_path, monkeypatch, fresh):
+def test_vocabulary_raises_on_what_the_loader_and_schemas_find(tmp_path, monkeypatch, fresh):
     folder = copy(tmp_path)
-    unknown_shape_value(folder)
+    _file, line, _code = vocabulary_schema(folder)
     monkeypatch.setenv(SCHEMA_DIR_VARIABLE, str(folder))
     with pytest.raises(VocabularyError) as info:
         vocabulary()
-    assert info.value.diagnostics[0].code == "E600"
+    assert (info.value.diagnostics[0].code, info.value.diagnostics[0].line) == ("E600", line)
+    assert vocabulary_problems() == info.value.diagnostics
+
+
+def test_vocabulary_problems_adds_what_only_meaning_can_check(tmp_path, monkeypatch, fresh):
+    folder = copy(tmp_path)
+    _file, line, _code = unknown_link_value(folder)
+    monkeypatch.setenv(SCHEMA_DIR_VARIABLE, str(folder))
+    vocabulary()  # loads: the schema accepts the file
+    (found,) = vocabulary_problems()
+    assert (found.code, found.line, found.pointer) == ("E600", line, "/links/0/requires/values/1")
+    assert "'forbidden' is not a value of question initiation" in found.message
+
+
+def test_the_bundled_vocabulary_has_no_problems(fresh):
+    assert vocabulary_problems() == []
 
 
 COMMANDS = {
@@ -180,7 +196,9 @@ COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("break_name", ["unknown_shape_value", "links_syntax", "relation_schema", "vocabulary_schema"])
+@pytest.mark.parametrize(
+    "break_name", ["unknown_shape_value", "unknown_link_value", "links_syntax", "relation_schema", "vocabulary_schema"]
+)
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_reports_a_broken_file(tmp_path, monkeypatch, capsys, fresh, command, break_name):
     folder = copy(tmp_path)
