@@ -5,9 +5,10 @@ fact, engine.analysis.feasible) satisfies the vocabulary's constraints with it; 
 names only the facts the claims read. Read as a patient, such a witness can break a relation:
 CrCl 75 with renal_impairment false is a possible patient only with an eGFR of 90 or more (the
 FDA category is derived from eGFR first, else CrCl), and without that eGFR `accord validate`
-warns W504 on it. `complete` adds the values of hidden facts that make the witness consistent
-(engine.meaning.facts.check finds nothing), choosing them among the cells the constraints cut, as
-few facts as possible. No code here names a fact: the candidates are read from the constraints.
+warns W504 on it. `complete` moves such a witness to another cell of its (box) region where it is
+consistent as it stands (CrCl 90 or more), else adds the values of hidden facts that make it
+consistent (engine.meaning.facts.check finds nothing), chosen among the cells the constraints cut,
+as few facts as possible. No code here names a fact: the candidates are read from the constraints.
 """
 
 from __future__ import annotations
@@ -47,11 +48,41 @@ def _candidates(name: str, vocab: Vocabulary) -> list[Any]:
     return [c.value for c in cells]
 
 
-def complete(witness: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
-    """`witness` with the hidden facts' values that make it break no relation (itself when it breaks none,
-    or when no such values are found within MAX_ADDED facts and MAX_TRIALS checks: then it is left as it is)."""
+def _within(region: Any, witness: dict[str, Any], vocab: Vocabulary) -> dict[str, Any] | None:
+    """Another cell of a box region (every combination of its facts' cells is in it, all in one state) at
+    which the witness breaks no relation by itself: one fact changed, else two; interiors first."""
+    if region is None or not region.box:
+        return None
+    options = {
+        n: [c.value for c in sorted((region.partitions[n].cells[i] for i in idx), key=lambda c: c.point)]
+        for n, idx in region.indices.items()
+        if n in witness and n in region.partitions
+    }
+    names = sorted(n for n, vs in options.items() if len(vs) > 1)
+    trials = 0
+    for size in (1, 2):
+        for chosen_names in itertools.combinations(names, size):
+            for chosen in itertools.product(*(options[n] for n in chosen_names)):
+                trials += 1
+                if trials > MAX_TRIALS:
+                    return None
+                trial = {**witness, **dict(zip(chosen_names, chosen, strict=True))}
+                if trial != witness and not check(trial, vocab):
+                    return trial
+    return None
+
+
+def complete(witness: dict[str, Any], vocab: Vocabulary, region: Any = None) -> dict[str, Any]:
+    """`witness`, or one that breaks no relation (itself when it breaks none).
+
+    First another cell of the finding's `region` (a box) where the witness is consistent as it is; else the
+    values of hidden facts that make it consistent; when neither is found within MAX_ADDED facts and
+    MAX_TRIALS checks, the witness is left as it is."""
     if not check(witness, vocab):
         return witness
+    moved = _within(region, witness, vocab)
+    if moved is not None:
+        return dict(sorted(moved.items()))
     hidden = sorted({n for read in _connected(set(witness), vocab) for n in read} - set(witness))
     values = {n: _candidates(n, vocab) for n in hidden}
     trials = 0
@@ -69,10 +100,6 @@ def complete(witness: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
 
 def complete_findings(findings: list[Any], vocab: Vocabulary) -> None:
     """Complete every finding's witness in place (engine.analysis.driver calls it once per analysis)."""
-    done: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}  # witnesses repeat across findings
     for finding in findings:
         region = finding.region
-        key = tuple((n, repr(v)) for n, v in sorted(region.witness.items()))
-        if key not in done:
-            done[key] = complete(region.witness, vocab)
-        region.witness = dict(done[key])
+        region.witness = complete(region.witness, vocab, region)
