@@ -75,6 +75,21 @@ def links_syntax(folder: Path) -> tuple[str, int, str]:
     return "links.yaml", line + 1, "E004"  # the parser notices the unclosed list on the next line
 
 
+def shapes_syntax(folder: Path) -> tuple[str, int, str]:
+    line = edit(folder / "shapes.yaml", "questions:\n", "questions:\n  - broken: [\n")
+    return "shapes.yaml", line + 3, "E004"  # the parser notices the unclosed list at the next key
+
+
+def relations_syntax(folder: Path) -> tuple[str, int, str]:
+    line = edit(folder / "relations.yaml", "version: 1\n", "version: 1\n\tversion: 2\n")
+    return "relations.yaml", line + 1, "E004"
+
+
+def links_schema(folder: Path) -> tuple[str, int, str]:
+    line = edit(folder / "links.yaml", "  - id: dose-verdict", "  - idd: dose-verdict")
+    return "links.yaml", line, "E600"
+
+
 def shapes_schema(folder: Path) -> tuple[str, int, str]:
     line = edit(folder / "shapes.yaml", "    cardinality: one\n", "    cardinality: several\n")
     return "shapes.yaml", line, "E600"
@@ -102,6 +117,9 @@ BREAKS: dict[str, Callable[[Path], tuple[str, int, str]]] = {
     for fn in (
         unknown_shape_value,
         shapes_schema,
+        shapes_syntax,
+        relations_syntax,
+        links_schema,
         unknown_link_question,
         unknown_link_value,
         links_syntax,
@@ -133,6 +151,12 @@ def test_broken_file_is_located_at_load(tmp_path, name):
     first = diagnostics[0]
     assert (Path(first.path).name, first.line, first.code) == (file, line, code), first.format()
     assert first.format().startswith(f"{first.path}:{line}:{first.col}: error[{code}]: ")
+
+
+def test_a_folder_without_the_files_is_located_too(tmp_path):
+    vocab, diagnostics = load_vocabulary(tmp_path / "nowhere")
+    assert vocab is None
+    assert [(Path(d.path).name, d.line, d.code) for d in diagnostics] == [("vocabulary.yaml", 1, "E001")]
 
 
 def test_load_names_the_file_relative_to_the_working_folder(tmp_path, monkeypatch):
