@@ -38,6 +38,7 @@ from engine.analysis.partition import Partition
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
+from engine.meaning.facts import check
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
 from engine.model import QUALIFIER_SEP, Claim, Ruleset, answer_key
@@ -168,7 +169,7 @@ def minimal_witness(
         if name in constrained:
             continue
         trial = {k: v for k, v in facts.items() if k != name}
-        if _ask_all(ask, finding, trial) == expected:
+        if _ask_all(ask, finding, trial) == expected and not check(trial, vocabulary()):  # stays a real patient
             facts = trial
     return dict(sorted(facts.items())), expected
 

@@ -54,13 +54,6 @@ def test_bundled_region_witnesses_break_no_relation(bundled, tmp_path):
     assert as_patients(tmp_path, regions) == []
 
 
-MINIMAL_WITNESS = (
-    "engine/conflicts.py minimal_witness drops a hidden fact the answers do not read (egfr beside crcl 75 and "
-    "renal_impairment false), so the witness breaks renal-impairment-by-category; it must keep a fact whose "
-    "removal makes engine.meaning.facts.check find a violation (the lead's file)"
-)
-
-
 def test_bundled_conflict_witnesses_break_no_relation(bundled, tmp_path):
     _, conflicts = bundled
     assert conflicts
@@ -113,7 +106,6 @@ def test_region_witness_carries_the_hidden_fact(hidden):
     assert all(w.get("egfr", 0) >= 90 for w in carried), carried
 
 
-@pytest.mark.xfail(strict=True, reason=MINIMAL_WITNESS)
 def test_conflict_witness_keeps_the_hidden_fact(hidden):
     _, conflicts = hidden
     assert broken(conflicts) == []
