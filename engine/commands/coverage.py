@@ -30,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     problems = [d for d in result.diagnostics if d.severity == "error"]
     reports = []
     unreadable = 0  # source texts that could not be read: each already said on stderr, each a failure
-    cited: list[dict[str, object]] = []  # references that bundle no text: every claim cites the label, there is no sentence to cover
+    # References that bundle no text: every claim cites the label, there is no sentence to cover.
+    cited: list[dict[str, object]] = []
     for ruleset in sorted(result.rulesets, key=lambda r: r.source_id):
         if not ruleset.text_path:
             cited.append({"source": ruleset.source_id, "path": str(ruleset.path), "claims": len(ruleset.claims)})
