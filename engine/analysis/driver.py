@@ -205,12 +205,53 @@ def analyse(
                 out[q] = analyse_question(
                     q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work
                 )
+                if out[q].not_analysed:  # too large whole: once per value of the fact every scoped claim reads
+                    out[q] = _by_slices(out[q], rulesets, vocab, max_cells, max_bytes, max_findings, work)
             except (ArithmeticError, RecursionError) as exc:
                 out[q] = _refused(q, rulesets, vocab, exc)
         _check_links(out, rulesets, vocab, max_cells, max_bytes, max_findings, work)
         for qa in out.values():  # each witness with the hidden facts that make it a possible patient
             complete_findings(qa.findings, vocab)
     return Analysis(out, time.perf_counter() - started, max_cells, max_bytes, max_work=max_work, work=work.spent)
+
+
+MAX_SLICE_DEPTH = 2  # facts sliced on, one inside the other: 7 indications x 4 Child-Pugh classes at most 28 analyses
+
+
+def _by_slices(
+    whole: QuestionAnalysis,
+    rulesets: list[Ruleset],
+    vocab: Vocabulary,
+    max_cells: int,
+    max_bytes: int,
+    max_findings: int | None,
+    work: Work,
+    depth: int = 0,
+) -> QuestionAnalysis:
+    """The question by slices (engine.analysis.slicing) when that leaves fewer sources out; else as it was.
+
+    A slice still too large is sliced again on the next fact (at most MAX_SLICE_DEPTH facts deep)."""
+    from engine.analysis.slicing import analyse_by_slices, slicing_fact
+
+    fact = slicing_fact(whole.question, rulesets, vocab)
+    if fact is None:
+        return whole
+
+    def one(sliced: list[Ruleset]) -> QuestionAnalysis:
+        part = analyse_question(
+            whole.question, sliced, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work
+        )
+        if part.not_analysed and depth + 1 < MAX_SLICE_DEPTH:
+            part = _by_slices(part, sliced, vocab, max_cells, max_bytes, max_findings, work, depth + 1)
+        return part
+
+    before = work.spent
+    sliced = analyse_by_slices(whole.question, rulesets, vocab, fact, one)
+    # Kept when it leaves fewer cells unanalysed: a source left out of two slices beats one left out of all.
+    if sliced is None or sum(n.cells for n in sliced.not_analysed) >= sum(n.cells for n in whole.not_analysed):
+        work.spent = before  # a trial that is not kept spends nothing of what later questions need
+        return whole
+    return sliced
 
 
 def _check_links(

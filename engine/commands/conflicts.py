@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="work budget of the whole analysis, in units of about one array operation per cell and claim, "
         "estimated before each step; a source or question over what is left is not analysed there, said in "
-        "the report, and --check fails (default: 1,200,000,000, a few seconds)",
+        "the report, and --check fails (default: 4,000,000,000, a few seconds)",
     )
     parser.add_argument(
         "--max-findings",
