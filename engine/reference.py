@@ -112,7 +112,7 @@ def _agreeing_reference(
 
 def _deviation(c: Conflict, source: str, reference: Ruleset) -> Conflict:
     cited = [x for x in c.claims if x["source"] == reference.source_id]
-    where = "; ".join(x["quote"] for x in cited)
+    where = "; ".join(dict.fromkeys(_section(x) for x in cited))
     return replace(
         c,
         id=conflict_id(DEVIATES, c.question, [x["id"] for x in c.claims]),
@@ -120,6 +120,14 @@ def _deviation(c: Conflict, source: str, reference: Ruleset) -> Conflict:
         reference=reference.source_id,
         description=f"{source} deviates from the reference {_label(reference)} ({where}): {c.description}",
     )
+
+
+def _section(claim: dict[str, Any]) -> str:
+    """'§4.2 Posology, Special populations' of a cited claim (the document and version are the reference's)."""
+    cited = claim.get("citation")
+    if not isinstance(cited, dict):
+        return str(claim.get("quote", ""))
+    return ", ".join(p for p in (f"§{cited['section']}", cited.get("table", ""), cited.get("locator", "")) if p)
 
 
 def _label_difference(c: Conflict, by_id: dict[str, Ruleset], why: str) -> Conflict:

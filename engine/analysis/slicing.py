@@ -171,5 +171,8 @@ def _placed(finding: Finding, fact: str, whole: Partition, index: int, value: An
 
 def _in_slice(n: NotAnalysed, fact: str, value: Any) -> NotAnalysed:
     """A source left out of one slice: the reason says which, and why."""
-    why = n.reason or f"its {n.claims:,} claims read {len(n.facts)} facts, a grid of {n.cells:,} cells"
+    why = n.reason or (
+        f"its {n.claims:,} claims read {len(n.facts)} facts, a grid of {n.cells:,} cells, over the cell limit "
+        "(raise it with --max-cells)"
+    )
     return replace(n, reason=f"where {fact} = {value}, {why}")

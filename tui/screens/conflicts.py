@@ -423,7 +423,13 @@ class ConflictsScreen(WorkbenchScreen):
                         p.append(" (not found in the rulesets)\n", style="red")
                         continue
                     p.append(f" [{status}]\n", style="dim")
-                    p.append(f"  “{quote}”\n", style="green")
+                    cited = (reported is not None and "citation" in reported) or (
+                        live is not None and live.provenance.citation is not None
+                    )
+                    if cited:  # a reference's claim: where the fact stands in the label, not a quote
+                        p.append(f"  cited: {quote}\n", style="cyan")
+                    else:
+                        p.append(f"  “{quote}”\n", style="green")
             panels.append(p)
         # Reuse the panels already mounted (moving the cursor should not rebuild widgets).
         mounted = list(sides.query(".conflict-side").results(Static))
