@@ -39,7 +39,7 @@ class ConditionTrace:
         return data
 
     def lines(self, indent: int = 0) -> list[str]:
-        shown = ", ".join(f"{k} = {_show(v)}" for k, v in self.values.items())
+        shown = ", ".join(f"{k} = {show_value(v)}" for k, v in self.values.items())
         line = f"{'  ' * indent}{_MARK[self.state]} {self.text}" + (f"   ({shown})" if shown and not self.parts else "")
         out = [line]
         for part in self.parts:
@@ -92,7 +92,8 @@ class Explanation:
         }
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A fact value as traces write it (true/false, 45 not 45.0, missing): one wording for CLI and workbench."""
     if value is None:
         return "missing"
     if isinstance(value, bool):
@@ -143,7 +144,7 @@ def explain_text(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> str:
     lines = [f"{ex.source} on {ex.question}: {headline}", ""]
     if ex.derived:
         for name, how in ex.derived.items():
-            lines.append(f"derived {name} = {_show(ex.facts[name])} by {how}")
+            lines.append(f"derived {name} = {show_value(ex.facts[name])} by {how}")
         lines.append("")
     if not ex.claims:
         lines.append(f"{ex.source} has no claim on {ex.question}: it is silent.")

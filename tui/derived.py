@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine.contract import vocabulary
+from engine.explain import show_value as show
 from engine.meaning.lineage import short_title
 from engine.patient_ranges import RANGE_CODE
 from engine.range_warnings import RELATION_CODE
@@ -20,17 +21,6 @@ from engine.range_warnings import RELATION_CODE
 if TYPE_CHECKING:
     from engine.contract import Vocabulary
     from engine.meaning.facts import Definition
-
-
-def show(value: Any) -> str:
-    """A fact value as the engine's traces write it (true/false, 45 not 45.0)."""
-    if value is None:
-        return "missing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def definition_of(ident: str, vocab: Vocabulary | None = None) -> Definition | None:

@@ -301,7 +301,7 @@ class PatientsScreen(WorkbenchScreen):
     @staticmethod
     def _facts_text(t: Text, view: PatientFacts) -> None:
         """Given facts (a warned one marked beside it), then each derived group, then the warnings in full."""
-        from tui.derived import show
+        from engine.explain import show_value as show
 
         t.append("\ngiven: ", style="dim")
         if not view.given:
