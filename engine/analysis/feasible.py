@@ -121,7 +121,7 @@ def plan(constraints: Iterable[Constraint], universe: Iterable[str], vocab: Voca
     usable: list[tuple[Constraint, frozenset[str]]] = []
     notes: list[str] = []
     for c in constraints:
-        read = frozenset(facts_used(c.rule))
+        read = c.reads
         unknown = sorted(n for n in read if n not in vocab.facts)
         try:
             compile_mask(c.rule)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.contract import Vocabulary
@@ -32,6 +33,11 @@ class Constraint:
     rule: Any
     message: str
     definition: str = ""  # id of the cited definition it comes from (relations.yaml `definitions`)
+
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """The facts the rule reads (asked for every question's plan: computed once)."""
+        return frozenset(facts_used(self.rule))
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,11 @@ class Definition:
 class Case:
     when: Any
     value: Any
+
+    @cached_property
+    def reads(self) -> tuple[str, ...]:
+        """The facts `when` reads, in first-use order (every derived fact's trace names them)."""
+        return tuple(facts_used(self.when))
 
 
 @dataclass(frozen=True)
@@ -412,9 +423,19 @@ def _order(derivations: Iterable[Derivation], implications: Iterable[Implication
 # ---------------------------------------------------------------- deriving
 
 
+_COMPILED: dict[int, tuple[Any, Any]] = {}  # id(rule) -> (the rule, kept alive so the id stays its own; its closure)
+
+
 def _evaluate(rule: Any, facts: dict[str, Any]) -> Any:
+    """A relation's rule on `facts`. Compiled once per rule object: relations are parsed once per vocabulary,
+    and witnesses derive facts thousands of times (the compiler's own cache keys by the rule's JSON text)."""
+    hit = _COMPILED.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        if len(_COMPILED) > 10_000:
+            _COMPILED.clear()
+        hit = _COMPILED[id(rule)] = (rule, compiler("accord").compile(rule))
     try:
-        return compiler("accord").compile(rule)(facts)
+        return hit[1](facts)
     except RuleError:
         return UNKNOWN
 
@@ -434,7 +455,7 @@ def _first_value(derivations: Iterable[Derivation], facts: dict[str, Any]) -> tu
 def _inputs(d: Derivation, case: Case, facts: dict[str, Any]) -> dict[str, Any]:
     names: list[str] = []
     for c in d.cases:
-        names.extend(facts_used(c.when))
+        names.extend(c.reads)
         if c is case:
             break
     return {n: facts.get(n) for n in dict.fromkeys(names)}
@@ -570,9 +591,24 @@ def _derivation_rules(rel: Relations) -> list[Constraint]:
     return out
 
 
+_CONSTRAINTS: dict[int, tuple[Relations, tuple[Constraint, ...]]] = {}  # id(relations) -> (them, their constraints)
+
+
 def constraints(vocab: Vocabulary) -> tuple[Constraint, ...]:
-    """Every constraint of the vocabulary, with each derivation and implication read as one."""
+    """Every constraint of the vocabulary, with each derivation and implication read as one (built once per
+    parsed relations: every question's analysis plan asks for them)."""
     rel = relations(vocab)
+    hit = _CONSTRAINTS.get(id(rel))
+    if hit is not None and hit[0] is rel:
+        return hit[1]
+    if len(_CONSTRAINTS) > 64:
+        _CONSTRAINTS.clear()
+    built = _constraints(rel)
+    _CONSTRAINTS[id(rel)] = (rel, built)
+    return built
+
+
+def _constraints(rel: Relations) -> tuple[Constraint, ...]:
     implied = [
         Constraint(
             m.id,
