@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from engine import __version__
 from engine.diagnostics import CODES, Diagnostic, Severity
-from engine.reportdata import ConflictData, severity_rank
+from engine.reportdata import ConflictData, disposition_text, severity_rank
 from engine.textsafe import escape_controls, escape_json_text
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -442,6 +442,12 @@ def emit_test_report(report: Any, fmt: str, stream: TextIO, duration: float = 0.
 
 CONFLICT_RULES = [
     Rule(
+        "deviates_from_reference",
+        "deviates-from-reference",
+        "An ordinary source answers differently from an official label (a reference source), and no other label agrees with it there.",
+        "warning",
+    ),
+    Rule(
         "between_sources",
         "between-sources",
         "Two sources both answer the question for the same patients, with different values.",
@@ -508,10 +514,29 @@ def conflict_diagnostics(
 
 
 def emit_conflicts(conflicts: Iterable[ConflictData], rulesets: Iterable[Any], fmt: str, stream: TextIO) -> None:
-    """`accord conflicts` in sarif or github format: each conflict at the first involved claim's file and line."""
+    """`accord conflicts` in sarif or github format: each conflict at the first involved claim's file and line.
+
+    Only conflicts that need action are annotated as errors or warnings: a conflict with a recorded
+    disposition is a SARIF note with a suppression (underReview for needs_expert, accepted otherwise,
+    justified by the reviewer's note), and is left out of GitHub annotations, so a passing pull request
+    shows no wall of ::error lines.
+    """
     diagnostics, bags = conflict_diagnostics(conflicts, rulesets)
     if fmt == "sarif":
-        dump_json(sarif_log(diagnostics, rules=CONFLICT_RULES, properties=bags), stream)
+        log = sarif_log(diagnostics, rules=CONFLICT_RULES, properties=bags)
+        for result, bag in zip(log["runs"][0]["results"], bags):
+            decided = bag.get("disposition")
+            if isinstance(decided, dict):
+                result["level"] = "note"
+                value = decided.get("disposition")
+                status = "underReview" if value == "needs_expert" else "accepted"
+                why = f"{disposition_text(value) if value is not None else 'decided'} by {decided.get('reviewer', '')}"
+                if decided.get("note"):
+                    why += f": {decided['note']}"
+                result["suppressions"] = [{"kind": "external", "status": status, "justification": why[:1000]}]
+        dump_json(log, stream)
     else:
         for diagnostic, bag in zip(diagnostics, bags):
+            if "disposition" in bag:
+                continue  # decided: nothing to act on in the pull request
             stream.write(github_annotation(diagnostic, title=f"{diagnostic.code} {bag['conflictId']}".strip()) + "\n")

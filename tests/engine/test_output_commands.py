@@ -163,3 +163,71 @@ def test_conflicts_as_sarif_and_github(
     emit_conflicts(conflicts, result.rulesets, "github", out)
     assert out.getvalue().startswith(f"::error file=rs/src-b.yaml,line={line},")
     assert "title=between_sources C-0123456789::" in out.getvalue()
+
+
+def test_decided_conflicts_are_notes_in_sarif_and_absent_from_github(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only conflicts needing action are errors or warnings; a disposition makes a suppressed note."""
+    import io
+
+    from engine.output import emit_conflicts
+    from engine.validate import validate_paths
+
+    folder = tmp_path / "rs"
+    write_ruleset(
+        folder,
+        "src-a",
+        "Take 2 mg daily.",
+        [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "quote": "Take 2 mg daily"}],
+    )
+    monkeypatch.chdir(tmp_path)
+    result = validate_paths(["rs"])
+    claim = {
+        "id": "src-a/c0",
+        "source": "src-a",
+        "value": {"mg": 2, "every_days": 1},
+        "status": "draft",
+        "quote": "Take 2 mg daily",
+        "start": 0,
+        "end": 15,
+    }
+    base = {
+        "kind": "deviates_from_reference",
+        "question": "dose",
+        "severity": "high",
+        "sources": ["src-a", "label"],
+        "description": "d",
+        "claims": [claim],
+        "region": {"text": "always", "box": True, "cells": 1, "constraints": []},
+        "witness": {"facts": {}},
+        "answers": [],
+        "notes": [],
+        "reference": "label",
+    }
+    decided = {
+        **base,
+        "id": "C-1111111111",
+        "disposition": {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-12-01", "note": "ask pharmacy"},
+    }
+    accepted = {
+        **base,
+        "id": "C-2222222222",
+        "disposition": {"disposition": "not_a_conflict", "reviewer": "bo", "date": "2026-12-01"},
+    }
+    open_one = {**base, "id": "C-3333333333"}
+    out = io.StringIO()
+    emit_conflicts([decided, accepted, open_one], result.rulesets, "sarif", out)
+    log = json.loads(out.getvalue())
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    assert not list(Draft4Validator(schema).iter_errors(log))
+    assert "deviates_from_reference" in {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    levels = {r["properties"]["conflictId"]: (r["level"], r.get("suppressions")) for r in log["runs"][0]["results"]}
+    assert levels["C-3333333333"] == ("error", None)
+    assert levels["C-1111111111"][0] == "note" and levels["C-1111111111"][1][0]["status"] == "underReview"
+    assert "ask pharmacy" in levels["C-1111111111"][1][0]["justification"]
+    assert levels["C-2222222222"][1][0]["status"] == "accepted"
+    out = io.StringIO()
+    emit_conflicts([decided, accepted, open_one], result.rulesets, "github", out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and "C-3333333333" in lines[0] and lines[0].startswith("::error")
