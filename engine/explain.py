@@ -136,6 +136,37 @@ def explain(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> Explanati
     )
 
 
+def _claim_lines(trace: ClaimTrace) -> list[str]:
+    claim = trace.claim
+    lines = [f"[{trace.state}] {claim.id} → {format_value(claim.value)}   (review: {claim.status})"]
+    lines.extend("    " + line for line in trace.condition.lines())
+    if trace.outcome.missing:
+        lines.append(f"    missing: {', '.join(trace.outcome.missing)}")
+    if trace.outcome.error:
+        lines.append(f"    error: {trace.outcome.error}")
+    said = "cited" if claim.provenance.citation is not None else "quote"
+    shown = claim.provenance.exact if said == "cited" else f"“{claim.provenance.exact}”"
+    lines += [f"    {said}: {shown}", ""]
+    return lines
+
+
+def resolution_text(answer: Any, applied: list[ClaimTrace]) -> str:
+    """How the applying claims became the answer: one value, several accumulated, one over others, a contradiction."""
+    if not applied:
+        return ""
+    values = {format_value(t.claim.value) for t in applied}
+    if answer.status == "conflicting":
+        return f"resolved: conflicting: the {len(applied)} applying claims give values that contradict ({', '.join(sorted(values))})"
+    if answer.status == "indeterminate":
+        return "resolved: indeterminate: a claim that could change the answer needs a missing fact (below)"
+    if answer.subsumed:
+        over = ", ".join(format_value(v.value) for v in answer.subsumed)
+        return f"resolved: {answer.summary()} over {over} (the question's shape: schema/shapes.yaml)"
+    if len(values) > 1:
+        return f"resolved: {answer.summary()}: the values accumulate (the question's answers add up)"
+    return f"resolved: {answer.summary()}" + (f" ({len(applied)} claims agree)" if len(applied) > 1 else "")
+
+
 def explain_text(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> str:
     """The trace as plain text, for the terminal and the workbench (control characters escaped)."""
     ex = explain(ruleset, question, facts)
@@ -148,14 +179,24 @@ def explain_text(ruleset: Ruleset, question: str, facts: dict[str, Any]) -> str:
         lines.append("")
     if not ex.claims:
         lines.append(f"{ex.source} has no claim on {ex.question}: it is silent.")
-    for trace in ex.claims:
-        claim = trace.claim
-        lines.append(f"[{trace.state}] {claim.id} → {format_value(claim.value)}   (review: {claim.status})")
-        lines.extend("    " + line for line in trace.condition.lines())
-        if trace.outcome.missing:
-            lines.append(f"    missing: {', '.join(trace.outcome.missing)}")
-        if trace.outcome.error:
-            lines.append(f"    error: {trace.outcome.error}")
-        lines.append(f"    quote: “{claim.provenance.exact}”")
+    applied = [t for t in ex.claims if t.state == "applied"]
+    unknown = [t for t in ex.claims if t.state == "unknown"]
+    rest = [t for t in ex.claims if t.state == "not applied"]
+    for trace in applied:
+        lines.extend(_claim_lines(trace))
+    resolved = resolution_text(ex.answer, applied)
+    if resolved:
+        lines += [resolved, ""]
+    if unknown:
+        lines += [
+            f"{len(unknown)} claim{'s' if len(unknown) != 1 else ''} could apply, if the facts they miss were known:",
+            "",
+        ]
+        for trace in unknown:
+            lines.extend(_claim_lines(trace))
+    if rest:  # folded: one line each, the condition that failed is in --format json and the workbench
+        lines.append(f"{len(rest)} claim{'s' if len(rest) != 1 else ''} did not apply:")
+        for trace in rest:
+            lines.append(f"  {trace.claim.id} → {format_value(trace.claim.value)}   (when {trace.condition.text})")
         lines.append("")
     return "\n".join(escape_controls(line) for line in lines).rstrip() + "\n"

@@ -105,3 +105,23 @@ def test_explain_cli_errors_are_messages(folder, capsys):
     (folder / "bad.yaml").write_text("id: p2\nfacts: {egfr: high}\n")
     assert cli.main(["eval", "--patient", str(folder / "bad.yaml"), "--rulesets", str(folder)]) == 1
     assert "error[E500]" in capsys.readouterr().err
+
+
+def test_explain_text_puts_the_applying_claims_first_then_the_resolution_then_the_rest_folded():
+    """Issue 16 item 7: the two claims that decided come before the ones that did not apply, one line each."""
+    from engine.explain import explain_text
+    from engine.validate import validate_paths
+    from tests.conftest import REPO
+
+    rulesets = {r.source_id: r for r in validate_paths([REPO / "rulesets"], check_patients=False).rulesets}
+    text = explain_text(
+        rulesets["dr-oracle"],
+        "dose",
+        {"indication": "rheumatoid_arthritis", "child_pugh": "C", "egfr": 90, "crcl": 100, "age_years": 50},
+    )
+    applied = text.index("[applied] dr-oracle/child-pugh-c-dose")
+    resolved = text.index("resolved: not_recommended")
+    folded = text.index("claims did not apply:")
+    assert applied < resolved < folded
+    assert "[not applied]" not in text  # folded to one line each
+    assert "  dr-oracle/standard-dose → 2 mg once daily or 4 mg once daily   (when " in text[folded:]
