@@ -117,7 +117,14 @@ def test_explain_text_puts_the_applying_claims_first_then_the_resolution_then_th
     text = explain_text(
         rulesets["dr-oracle"],
         "dose",
-        {"indication": "rheumatoid_arthritis", "child_pugh": "C", "egfr": 90, "crcl": 100, "age_years": 50},
+        {
+            "indication": "rheumatoid_arthritis",
+            "child_pugh": "C",
+            "egfr": 90,
+            "crcl": 100,
+            "age_years": 50,
+            "strong_oat3_inhibitor": False,
+        },
     )
     applied = text.index("[applied] dr-oracle/child-pugh-c-dose")
     resolved = text.index("resolved: not_recommended")
