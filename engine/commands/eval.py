@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.conditional import Dependence
+    from engine.evaluate import PatientEvaluation
+    from engine.model import Ruleset
 
 HELP = "Evaluate one patient against every source: answered, conflicting, indeterminate (with missing facts) or silent."
 EXAMPLE = "accord eval --patient rulesets/patients/egfr-45.yaml --question dose --format json"
@@ -37,14 +43,33 @@ def run(args: argparse.Namespace) -> int:
     questions = [args.question] if args.question else None
     refused = warn_refusals(patient)
     evaluation = evaluate_patient(result.rulesets, patient.facts, patient.id, questions)
+    dependences = conditional_answers(result.rulesets, patient.facts, evaluation)
     if args.format == "json":
-        return print_json({**evaluation.to_json(), "refused": refused}, "eval")
-    print(render_text(evaluation))
+        payload = {**evaluation.to_json(), "refused": refused}
+        payload["depends_on"] = [
+            {"source": s, "question": q, **d.to_json()} for (s, q), found in dependences.items() for d in found
+        ]
+        return print_json(payload, "eval")
+    print(render_text(evaluation, dependences))
     return 0
 
 
-def render_text(evaluation) -> str:  # type: ignore[no-untyped-def]
-    """Per question, each source's answer in one aligned line."""
+def conditional_answers(
+    rulesets: list[Ruleset], facts: dict[str, Any], evaluation: PatientEvaluation
+) -> dict[tuple[str, str], list[Dependence]]:
+    """Per (source, question) answered indeterminate: what it hangs on (engine.conditional)."""
+    from engine.conditional import depends_on
+
+    by_source = {r.source_id: r for r in rulesets}
+    out: dict[tuple[str, str], list[Dependence]] = {}
+    for found in evaluation.answers:
+        if found.status == "indeterminate" and found.source in by_source:
+            out[(found.source, found.question)] = depends_on(by_source[found.source], found.question, facts, found)
+    return out
+
+
+def render_text(evaluation, dependences=None) -> str:  # type: ignore[no-untyped-def]
+    """Per question, each source's answer in one aligned line; an indeterminate one with what it depends on."""
     lines = [f"patient {evaluation.patient}"]
     facts = ", ".join(
         f"{k}={v}" + (" (derived)" if k in evaluation.derived else "") for k, v in evaluation.facts.items()
@@ -65,4 +90,6 @@ def render_text(evaluation) -> str:  # type: ignore[no-untyped-def]
                 f"  {answer.source:<{width}}  {answer.status:<13}  {answer.summary()}"
                 + (f"   [{claims}]" if claims else "")
             )
+            for dependence in (dependences or {}).get((answer.source, answer.question), []):
+                lines.append(f"  {'':<{width}}  {'':<13}    {dependence.text()}")
     return "\n".join(lines)
