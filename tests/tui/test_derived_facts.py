@@ -42,3 +42,19 @@ async def test_detail_panel_marks_derived_facts_and_broken_relations(workdir: Pa
         detail = str(screen.query_one("#patients-detail").render())
         assert "renal_impairment=true ⚠ W504" in detail and "fda-renal-2024 derives false" in detail
         assert "1 with fact warnings (⚠)" in str(screen.query_one("#patients-summary").render())
+
+
+@run_async
+async def test_an_indeterminate_answer_says_what_it_depends_on(workdir: Path) -> None:
+    async with workbench(workdir / "rulesets", "3", size=(140, 50)) as (app, pilot):
+        screen = app.screen
+        patient = next(p for p in app.workspace.patients if p.id == "ra-adult")
+        facts = {k: v for k, v in patient.facts.items() if k != "serum_creatinine_mg_dl"}  # no renal measure at all
+        screen.overrides["ra-adult"] = facts
+        screen.rebuild()
+        stuck = [s for s in screen._sources if screen.answers[("ra-adult", s)].status == "indeterminate"]
+        assert stuck, "the fixture has an indeterminate answer once creatinine is gone"
+        screen.query_one("DataTable").move_cursor(row=1, column=2 + screen._sources.index(stuck[0]))
+        await pilot.pause()
+        detail = str(screen.query_one("#patients-detail").render())
+        assert f"{stuck[0]}: indeterminate" in detail and "depends on " in detail

@@ -290,6 +290,8 @@ class PatientsScreen(WorkbenchScreen):
                 t.append("   expected: ", style="dim")
                 t.append(describe_expectation(expected))
             t.append("   (enter explains)", style="dim")
+            if a is not None and a.status == "indeterminate":
+                self._dependences(t, source, a, facts)
         view = self.fact_views.get(patient.id)
         if view is None:
             from tui.derived import patient_facts
@@ -297,6 +299,17 @@ class PatientsScreen(WorkbenchScreen):
             view = patient_facts(facts)
         self._facts_text(t, view)
         panel.update(t)
+
+    def _dependences(self, t: Text, source: str, a: Answer, facts: dict[str, Any]) -> None:
+        """What an indeterminate answer hangs on, band by band (engine.conditional)."""
+        from engine.conditional import depends_on
+
+        ws = self.workbench.workspace
+        ruleset = next((r for r in (ws.rulesets if ws else []) if r.source_id == source), None)
+        if ruleset is None or self.question is None:
+            return
+        for dependence in depends_on(ruleset, self.question, facts, a):
+            t.append(f"\n  {dependence.text()}", style="yellow")
 
     @staticmethod
     def _facts_text(t: Text, view: PatientFacts) -> None:
