@@ -35,6 +35,7 @@ from engine.analysis.model import (
     conflict_id,
 )
 from engine.analysis.partition import Partition
+from engine.analysis.witness import nearest_typical
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
@@ -165,6 +166,17 @@ def minimal_witness(
     ask = answers or Answers(rulesets)
     facts = dict(finding.region.witness)
     expected = _ask_all(ask, finding, facts)
+    vocab = vocabulary()
+    for name in sorted(facts):  # a patient a clinician meets: each number nearest its typical value in its cell
+        part = finding.region.partitions.get(name)
+        fact = vocab.facts.get(name)
+        if part is None or fact is None:
+            continue
+        moved = nearest_typical(part, facts[name], fact.typical)
+        if moved != facts[name]:
+            trial = {**facts, name: moved}
+            if _ask_all(ask, finding, trial) == expected and not check(trial, vocab):
+                facts = trial
     for name in sorted(facts, key=lambda n: (n in constrained, n)):
         if name in constrained:
             continue

@@ -209,6 +209,7 @@ class Fact:
     derived: dict[str, Any] | None = None
     codes: tuple[dict[str, str], ...] = ()
     value_codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    typical: float | None = None  # an ordinary adult's value: witnesses prefer it (engine.analysis.witness)
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ def vocabulary_from_data(
             derived=spec.get("derived"),
             codes=tuple(spec.get("codes", ())),
             value_codes=dict(spec.get("value_codes", {})),
+            typical=spec.get("typical"),
         )
         for name, spec in data["facts"].items()
     }

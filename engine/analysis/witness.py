@@ -103,3 +103,23 @@ def complete_findings(findings: list[Any], vocab: Vocabulary) -> None:
     for finding in findings:
         region = finding.region
         region.witness = complete(region.witness, vocab, region)
+
+
+def nearest_typical(part: Partition, value: Any, typical: float | None) -> Any:
+    """The value of `value`'s cell nearest to the fact's typical value (the claims cannot tell them apart).
+
+    Inside the cell: the typical value itself when the cell holds it, else the nearer end (one unit
+    inside an open end, or the cell's own value when the cell is narrower than that). A witness of
+    '70 < age_years' becomes 71, not 95; one of '30 <= crcl <= 60' keeps its value when typical is 100
+    and the cell is that band: 60.
+    """
+    if typical is None or part.type != "number" or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return value
+    cell = next((c for c in part.cells if c.contains(value)), None)
+    if cell is None or cell.low is None or cell.high is None:
+        return value
+    if cell.contains(typical):
+        return typical
+    end, closed, step = (cell.low, cell.low_closed, 1) if typical < cell.low else (cell.high, cell.high_closed, -1)
+    candidate = end if closed else end + step
+    return candidate if cell.contains(candidate) else value

@@ -137,3 +137,27 @@ def test_complete_adds_values_of_hidden_facts():
     done = complete(w, vocab)
     assert check(done, vocab) == []
     assert {k: done[k] for k in w} == w and len(done) > len(w)
+
+
+def test_a_witness_number_moves_to_the_typical_value_its_cell_allows():
+    from engine.analysis.partition import partition
+    from engine.analysis.witness import nearest_typical
+    from engine.contract import vocabulary
+
+    age = partition(vocabulary().facts["age_years"], (18, 70))  # cells: < 18, 18..70, > 70 (ends as the claims cut)
+    assert nearest_typical(age, 95, 50) == 71  # one unit inside the open end nearest 50
+    assert nearest_typical(age, 30, 50) == 50  # the cell holds the typical value
+    assert nearest_typical(age, 9, 50) in (17, 18) and age.cells[0].contains(nearest_typical(age, 9, 50))
+    assert nearest_typical(age, 95, None) == 95  # no typical value: unchanged
+    crcl = partition(vocabulary().facts["crcl"], (30, 60))
+    moved = nearest_typical(crcl, 45, 100)
+    assert next(c for c in crcl.cells if c.contains(45)).contains(moved) and moved >= 45
+
+
+def test_bundled_witnesses_are_patients_a_clinician_meets(bundled):
+    """No bundled conflict's witness is 95 years old when its cell admits 71 (the typical values of vocabulary.yaml)."""
+    import json
+
+    report = json.loads((REPO / "conflicts" / "report.json").read_text(encoding="utf-8"))
+    ages = [c["witness"]["facts"]["age_years"] for c in report["conflicts"] if "age_years" in c["witness"]["facts"]]
+    assert ages and max(ages) <= 71 and 50 in ages
