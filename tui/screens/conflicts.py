@@ -337,7 +337,7 @@ class ConflictsScreen(WorkbenchScreen):
             (sev, SEVERITY_STYLE.get(sev, "")),
             (c["kind"], ""),
             (c["question"], ""),
-            (" vs ".join(c["sources"]) if c["kind"] != "within_source" else c["sources"][0] + " (itself)", ""),
+            (_sources_text(c, ws), ""),
             (state, "bold yellow" if state == NO_REVIEW else "green"),
         )
 
@@ -546,3 +546,19 @@ class ConflictsScreen(WorkbenchScreen):
             "Analyse the rulesets again and write conflicts/report.* (g)",
             self.action_rewrite_report,
         )
+
+
+def _sources_text(c: ConflictData, ws: Workspace) -> str:
+    """'dr-oracle vs olumiant-us-pi (label US)': a reference source says so wherever a source is shown."""
+
+    def named(source: str) -> str:
+        entry = ws.entry(source)
+        return (
+            f"{source} (label {entry.jurisdiction})".replace(" )", ")")
+            if entry and entry.role == "reference"
+            else source
+        )
+
+    if c["kind"] == "within_source":
+        return named(c["sources"][0]) + " (itself)"
+    return " vs ".join(named(s) for s in c["sources"])
