@@ -463,6 +463,14 @@ def find_claim(rulesets_dir: str | os.PathLike[str], claim_id: str) -> tuple[Pat
     raise ReviewError(f"no claim {claim_id!r} in {folder}")
 
 
+def _submitter(steps: list[ReviewStep]) -> str | None:
+    """Who last moved the claim to submitted, if its history says."""
+    for step in reversed(steps):
+        if step.get("status") == "submitted":
+            return str(step.get("reviewer", "")) or None
+    return None
+
+
 def change_claim_status(
     rulesets_dir: str | os.PathLike[str],
     reviews_path: str | os.PathLike[str],
@@ -471,8 +479,12 @@ def change_claim_status(
     reviewer: str,
     note: str,
     date: str | None = None,
+    self_approve: bool = False,
 ) -> ReviewStep:
     """Move a claim to `status`: check the transition, edit the ruleset in place, append the step.
+
+    Four eyes: the reviewer who submitted a claim cannot approve it, unless `self_approve` (a
+    one-person team) says so, and the step records it.
 
     Holds the ruleset's lock, then reviews.yaml's (always in that order), and
     re-reads both under them, so concurrent steps are serialised and none is
@@ -510,6 +522,13 @@ def change_claim_status(
         except ValueError as exc:
             raise ReviewError(f"{path}: {exc}") from None
         data = _reviews_or_raise(rpath)
+        submitter = _submitter(data.get("claims", {}).get(claim_id, []))
+        own = status == "approved" and submitter is not None and submitter.casefold() == reviewer.casefold()
+        if own and not self_approve:
+            raise ReviewError(
+                f"{reviewer} submitted {claim_id}; approving it needs another reviewer (four eyes). "
+                "A one-person team may pass --self-approve, which the review step records"
+            )
         step: ReviewStep = {
             "from": cast(Status, current),
             "status": cast(Status, status),
@@ -517,6 +536,8 @@ def change_claim_status(
             "date": date,
             "note": note,
         }
+        if own:
+            step["self_approved"] = True
         data.setdefault("claims", {}).setdefault(claim_id, []).append(step)
         text = reviews_text(data)
         write_atomic(path, new_text)

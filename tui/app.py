@@ -9,7 +9,7 @@ engine so the first paint is immediate.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -91,17 +91,58 @@ class AccordApp(Guarded, App[int]):
     ) -> None:
         super().__init__()
         self.folder = Path(folder)
-        self.reviewer = reviewer or os.environ.get("ACCORD_REVIEWER") or os.environ.get("USER") or "editor"
+        from engine.identity import reviewer_identity
+
+        who = reviewer_identity(reviewer, cwd=str(self.folder) if self.folder.is_dir() else None)
+        self.reviewer = who.name if who is not None else ""  # never a silent default: asked before a review
+        self.reviewer_origin = who.origin if who is not None else ""
         self.poll_interval = poll_interval
         self.loading_workspace = False
         self._folder_stamp: tuple[tuple[str, int, int], ...] | None = None
-        self.sub_title = printable(self.folder.resolve().name, keep_newlines=False)
+        self.sub_title = self._sub_title()
         self.unexpected_errors: list[
             tuple[str, BaseException]
         ] = []  # what tui.guard caught (the tests assert it stays empty)
         self._control_filter = ControlFilter()
 
     # ------------------------------------------------------------ never dies
+
+    def _sub_title(self) -> str:
+        """The folder, and who records reviews (or that nobody is set yet)."""
+        folder = printable(self.folder.resolve().name, keep_newlines=False)
+        who = f"reviewer: {printable(self.reviewer, keep_newlines=False)}" if self.reviewer else "no reviewer set"
+        return f"{folder} · {who}"
+
+    def with_reviewer(self, then: Callable[[str], None]) -> None:
+        """Run `then(name)` with the reviewer's name, asking for it first when none is configured."""
+        if self.reviewer:
+            then(self.reviewer)
+            return
+        from tui.screens.dialogs import InputDialog
+
+        def answered(name: str | None) -> None:
+            if not name:
+                self.notify("Nothing recorded: a review needs a reviewer's name.", severity="warning")
+                return
+            from engine.review import ReviewError, check_reviewer
+
+            try:
+                check_reviewer(name)
+            except ReviewError as exc:
+                self.notify(f"Nothing recorded: {exc}", severity="error")
+                return
+            self.reviewer, self.reviewer_origin = name, "asked"
+            self.sub_title = self._sub_title()
+            then(name)
+
+        self.push_screen(
+            InputDialog(
+                "Who is reviewing? The name is recorded on every review step and disposition "
+                "(set ACCORD_REVIEWER or git config user.name, or start with --reviewer, to skip this).",
+                placeholder="your name",
+            ),
+            answered,
+        )
 
     def get_line_filters(self) -> list[Any]:
         """Textual's filters, then ours: no control character of any content reaches the terminal raw."""

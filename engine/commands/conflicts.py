@@ -24,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 when the committed report is stale or a high-severity conflict has no disposition",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --check, also fail on a high-severity conflict whose only disposition is needs_expert "
+        "(gate on clinical decisions, not on triage)",
+    )
     parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
     parser.add_argument(
         "--max-cells",
@@ -165,6 +171,23 @@ def run(args: argparse.Namespace) -> int:
         for name in stale_files(out, report):
             print(f"{out / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
             failed = True
+        if getattr(args, "strict", False):
+            pending = [
+                i["id"]
+                for i in report["conflicts"]
+                if i["severity"] == "high" and i.get("disposition", {}).get("disposition") == "needs_expert"
+            ]
+            for cid in pending:
+                print(
+                    f"{cid}: high-severity, only triaged needs_expert (--strict wants a clinical decision)",
+                    file=sys.stderr,
+                )
+            if pending:
+                print(
+                    f"accord: --strict: {len(pending)} high-severity conflicts await an expert's decision",
+                    file=sys.stderr,
+                )
+                failed = True
         for item in report["conflicts"]:
             if item["severity"] == "high" and "disposition" not in item:
                 print(

@@ -25,12 +25,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--disposition", required=True, choices=["source_correct", "all_wrong", "not_a_conflict", "needs_expert"]
     )
     c.add_argument("--source", help="the source that is correct (with source_correct)")
-    c.add_argument("--reviewer", required=True)
+    c.add_argument(
+        "--reviewer", help="who decides (default: ACCORD_REVIEWER, else git config user.name; never a silent default)"
+    )
     c.add_argument("--note", default="")
     k = sub.add_parser("claim", help="move a claim to a new review status")
     k.add_argument("id", help="claim id, e.g. jak-blog/calc-egfr-30-49")
     k.add_argument("--status", required=True, choices=["draft", "submitted", "under_review", "approved", "rejected"])
-    k.add_argument("--reviewer", required=True)
+    k.add_argument("--reviewer", help="who takes the step (default: ACCORD_REVIEWER, else git config user.name)")
+    k.add_argument(
+        "--self-approve",
+        action="store_true",
+        help="approve a claim you submitted yourself (a one-person team): recorded in the step as self_approved",
+    )
     k.add_argument("--note", required=True)
     lst = sub.add_parser("list", help="list dispositions (orphaned ones marked) and claim review histories")
     lst.set_defaults(date=None)
@@ -68,12 +75,29 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = conflicts_folder(args.rulesets, args.out)
     reviews_path = out / REVIEWS
+    if args.action in ("claim", "conflict"):
+        from engine.identity import NO_IDENTITY, reviewer_identity
+
+        who = reviewer_identity(args.reviewer)
+        if who is None:
+            print(f"accord review: {NO_IDENTITY}", file=sys.stderr)
+            return 2
+        if who.origin != "--reviewer":
+            print(f"accord review: reviewer {_safe(who.name)} (from {who.origin})", file=sys.stderr)
+        args.reviewer = who.name
     try:
         if getattr(args, "date", None) is not None:
             check_date(args.date)
         if args.action == "claim":
             step = change_claim_status(
-                args.rulesets, reviews_path, args.id, args.status, args.reviewer, args.note, args.date
+                args.rulesets,
+                reviews_path,
+                args.id,
+                args.status,
+                args.reviewer,
+                args.note,
+                args.date,
+                self_approve=args.self_approve,
             )
             print(
                 f"{_safe(args.id)}: {step['from']} -> {step['status']} (recorded in {_safe(str(reviews_path))}); "

@@ -105,7 +105,7 @@ def _step(job: tuple[str, str, str]) -> list[int]:
                     "--status",
                     status,
                     "--reviewer",
-                    "ana",
+                    "bo" if status == "approved" else "ana",  # four eyes: not the submitter
                     "--note",
                     f"{claim_id} to {status}",
                     "--date",

@@ -216,3 +216,27 @@ def test_check_allows_a_named_not_analysed_question_and_no_other(tmp_path, capsy
     assert code == 1
     code = cli.main(["conflicts", *small, "--check", *allow, "--allow-not-analysed", "page:route"])
     assert code == 1 and "page:route no longer applies" in capsys.readouterr().err
+
+
+def test_strict_check_fails_on_high_conflicts_only_triaged_needs_expert(tmp_path, capsys):
+    from engine import cli
+
+    folder = tmp_path / "rulesets"
+    corpus(folder)
+    out = tmp_path / "out"
+    args = ["--rulesets", str(folder), "--out", str(out), "-q"]
+    assert cli.main(["conflicts", *args]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    high = report["summary"]["high_without_disposition"]
+    assert high
+    for cid in high:
+        base = ["review", "--rulesets", str(folder), "--out", str(out), "conflict", cid, "--reviewer", "ana"]
+        assert cli.main([*base, "--disposition", "needs_expert"]) == 0
+    capsys.readouterr()
+    assert cli.main(["conflicts", *args, "--check"]) == 0
+    assert cli.main(["conflicts", *args, "--check", "--strict"]) == 1
+    assert "await an expert's decision" in capsys.readouterr().err
+    for cid in high:
+        base = ["review", "--rulesets", str(folder), "--out", str(out), "conflict", cid, "--reviewer", "bo"]
+        assert cli.main([*base, "--disposition", "all_wrong", "--note", "checked against the label"]) == 0
+    assert cli.main(["conflicts", *args, "--check", "--strict"]) == 0

@@ -143,3 +143,62 @@ def test_saved_reviews_are_schema_valid_and_bad_dispositions_refused(tmp_path):
         "note": "label wins",
     }
     assert set(written["conflicts"]) == {"C-00000000c1", "C-00000000c2"}
+
+
+def test_four_eyes_and_configured_identity(tmp_path, capsys, monkeypatch):
+    """The submitter cannot approve (unless --self-approve, recorded); no reviewer configured refuses."""
+    from engine import cli
+    from engine.review import load_reviews
+    from tests.conftest import write_ruleset
+
+    rulesets = tmp_path / "rulesets"
+    write_ruleset(
+        rulesets,
+        "alpha",
+        "Alpha says one thing.",
+        [{"id": "alpha/c0", "question": "initiation", "value": "recommended", "status": "draft"}],
+    )
+    out = tmp_path / "conflicts"
+
+    def step(status, *extra):
+        return cli.main(
+            [
+                "review",
+                "--rulesets",
+                str(rulesets),
+                "--out",
+                str(out),
+                "claim",
+                "alpha/c0",
+                "--status",
+                status,
+                "--note",
+                "n",
+                *extra,
+            ]
+        )
+
+    monkeypatch.setenv("ACCORD_REVIEWER", "ana")
+    assert step("submitted") == 0 and "reviewer ana (from ACCORD_REVIEWER)" in capsys.readouterr().err
+    assert step("under_review", "--reviewer", "bo") == 0
+    assert step("approved") == 1 and "four eyes" in capsys.readouterr().err  # ana submitted it
+    assert step("approved", "--self-approve") == 0
+    reviews, _ = load_reviews(out / "reviews.yaml")
+    last = reviews["claims"]["alpha/c0"][-1]
+    assert last["status"] == "approved" and last["self_approved"] is True and last["reviewer"] == "ana"
+    monkeypatch.delenv("ACCORD_REVIEWER")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git"))  # no git either: nobody is named
+    code = cli.main(
+        [
+            "review",
+            "--rulesets",
+            str(rulesets),
+            "--out",
+            str(out),
+            "conflict",
+            "C-0123456789",
+            "--disposition",
+            "needs_expert",
+        ]
+    )
+    assert code == 2 and "no reviewer is configured" in capsys.readouterr().err

@@ -192,3 +192,30 @@ async def test_g_before_the_analysis_finishes_writes_the_report_when_it_does(wor
         screen._check_freshness(app.workspace)
         await settle(pilot)
         assert report_path.read_text(encoding="utf-8") != before and screen.stale == []
+
+
+def test_the_workbench_asks_who_reviews_when_nobody_is_configured(workdir, monkeypatch):
+    """Never a silent default: no --reviewer, ACCORD_REVIEWER or git identity, and a review first asks the name."""
+    import asyncio
+
+    from tests.tui.conftest import settle
+    from tui.app import AccordApp
+    from tui.screens.dialogs import InputDialog
+
+    monkeypatch.delenv("ACCORD_REVIEWER", raising=False)
+    monkeypatch.setenv("PATH", str(workdir / "no-git"))
+
+    async def go():
+        app = AccordApp(workdir / "rulesets", poll_interval=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.reviewer == "" and app.sub_title.endswith("no reviewer set")
+            got = []
+            app.with_reviewer(got.append)
+            await pilot.pause()
+            assert isinstance(app.screen, InputDialog)
+            await pilot.press(*"Ana Lima", "enter")
+            await pilot.pause()
+            assert got == ["Ana Lima"] and app.reviewer == "Ana Lima" and app.sub_title.endswith("reviewer: Ana Lima")
+
+    asyncio.run(go())

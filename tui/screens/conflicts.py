@@ -470,24 +470,28 @@ class ConflictsScreen(WorkbenchScreen):
 
             disposition, note = result
             kind, _, source = disposition.partition(":")
-            try:  # locked read-modify-write of reviews.yaml and the report beside it (engine.review)
-                save_disposition(
-                    path,
-                    c["id"],
-                    kind.strip(),
-                    self.workbench.reviewer,
-                    note,
-                    source=source.strip() or None,
-                    conflict_sources=c["sources"],
-                )
-            except (OSError, ValueError) as exc:
-                self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
-                return
-            self.notify(f"{c['id']}: {disposition}.", timeout=3)
-            from tui.workspace import load_conflicts
 
-            load_conflicts(ws)
-            self._follow_dispositions(ws)
+            def record(reviewer: str) -> None:
+                try:  # locked read-modify-write of reviews.yaml and the report beside it (engine.review)
+                    save_disposition(
+                        path,
+                        c["id"],
+                        kind.strip(),
+                        reviewer,
+                        note,
+                        source=source.strip() or None,
+                        conflict_sources=c["sources"],
+                    )
+                except (OSError, ValueError) as exc:
+                    self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
+                    return
+                self.notify(f"{c['id']}: {disposition}.", timeout=3)
+                from tui.workspace import load_conflicts
+
+                load_conflicts(ws)
+                self._follow_dispositions(ws)
+
+            self.workbench.with_reviewer(record)
             self.workspace_changed(ws)
 
         self.app.push_screen(DispositionScreen(c["id"], c["sources"]), done)

@@ -99,6 +99,10 @@ def set_status(app: AccordApp, claim_id: str, current: str, status: str, note: s
     ws = app.workspace
     folder = Path(ws.folder) if ws is not None else Path("rulesets")
     reviews = conflicts_folder(folder) / "reviews.yaml"
+    if not app.reviewer:
+        app.with_reviewer(lambda _name: None)  # asks; the step is taken again once a name is set
+        app.notify("Status not changed: no reviewer is set yet; give your name, then try again.", severity="warning")
+        return False
     try:
         change_claim_status(folder, reviews, claim_id, status, reviewer=app.reviewer, note=note)
     except ReviewError as exc:
