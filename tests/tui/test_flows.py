@@ -87,6 +87,8 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
         assert path.read_text().startswith(before.rstrip("\n"))
         # draft → submitted → under_review → approved, from the editor's footer key (F3).
         for status in ("submitted", "under_review", "approved"):
+            if status == "approved":
+                app.reviewer = "second-reviewer"  # four eyes: the author who submitted it cannot approve it
             await pilot.press("f3")
             await pilot.pause()
             await pilot.click(f"#choice-{status}")
@@ -104,6 +106,7 @@ async def test_author_claim_from_selection_save_and_approve(workdir: Path) -> No
             ("submitted", "under_review", "step under_review"),
             ("under_review", "approved", "step approved"),
         ]
+        assert steps[-1]["reviewer"] == "second-reviewer" and "self_approved" not in steps[-1]
 
 
 @run_async
