@@ -59,7 +59,7 @@ ReviewStep = TypedDict(
         "reviewer": str,
         "date": str,
         "note": NotRequired[str],
-        "self_approved": NotRequired[bool],  # approved by the person who submitted it (--self-approve)
+        "self_approved": NotRequired[Literal[True]],  # approved by the person who submitted it (--self-approve)
     },
 )
 
