@@ -181,7 +181,7 @@ def minimal_witness(
         if name in constrained:
             continue
         trial = {k: v for k, v in facts.items() if k != name}
-        if _ask_all(ask, finding, trial) == expected and not check(trial, vocabulary()):  # stays a real patient
+        if _ask_all(ask, finding, trial) == expected and not check(trial, vocab):  # stays a real patient
             facts = trial
     return dict(sorted(facts.items())), expected
 

@@ -150,7 +150,7 @@ def _claim_lines(trace: ClaimTrace) -> list[str]:
     return lines
 
 
-def resolution_text(answer: Any, applied: list[ClaimTrace]) -> str:
+def resolution_text(answer: Answer, applied: list[ClaimTrace]) -> str:
     """How the applying claims became the answer: one value, several accumulated, one over others, a contradiction."""
     if not applied:
         return ""

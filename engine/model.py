@@ -38,6 +38,11 @@ def answer_key(value: Any, qualifiers: dict[str, str] | None = None) -> str:
     return key + QUALIFIER_SEP + value_key(qualifiers) if qualifiers else key
 
 
+def citation_place(section: str, table: str = "", locator: str = "") -> str:
+    """Where in a document a cited fact stands: '§2.2 Recommended Dosage, Table 1, row 2'."""
+    return ", ".join(p for p in (f"§{section}", table, locator) if p)
+
+
 @dataclass(frozen=True)
 class Citation:
     """Where a reference source's claim stands in the official document (its text is not bundled)."""
@@ -51,8 +56,7 @@ class Citation:
 
     def text(self) -> str:
         """'Olumiant USPI, Revised 06/2022, §2.2 Recommended Dosage, Table 1': shown where a quote would be."""
-        where = ", ".join(p for p in (f"§{self.section}", self.table, self.locator) if p)
-        return f"{self.document}, {self.version}, {where}"
+        return f"{self.document}, {self.version}, {citation_place(self.section, self.table, self.locator)}"
 
     def to_json(self) -> dict[str, Any]:
         out = {"document": self.document, "version": self.version, "section": self.section}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from engine.analysis.model import BETWEEN, BOUNDARY, conflict_id
 from engine.analysis.overlap import overlaps
 from engine.meaning.questions import CONTRADICT, relate_value_sets
-from engine.model import Ruleset, answer_key
+from engine.model import Ruleset, answer_key, citation_place
 
 if TYPE_CHECKING:
     from engine.conflicts import Answers, Conflict
@@ -127,7 +127,7 @@ def _section(claim: dict[str, Any]) -> str:
     cited = claim.get("citation")
     if not isinstance(cited, dict):
         return str(claim.get("quote", ""))
-    return ", ".join(p for p in (f"§{cited['section']}", cited.get("table", ""), cited.get("locator", "")) if p)
+    return citation_place(cited["section"], cited.get("table", ""), cited.get("locator", ""))
 
 
 def _label_difference(c: Conflict, by_id: dict[str, Ruleset], why: str) -> Conflict:

@@ -37,7 +37,6 @@ from engine.contract import Vocabulary
 from engine.jsonlogic import CompileError
 from engine.jsonlogic.vectorised import compile_mask
 from engine.meaning.facts import Constraint
-from engine.rules import facts_used
 
 # Cells of the joint array of one elimination step (or of one constraint's own facts): past it the
 # constraints involved are not applied, and the notes say so. The bundled vocabulary needs 810.
@@ -73,13 +72,13 @@ class Plan:
         hidden_parts = {
             n: partition(vocab.facts[n], self.cuts.get(n, ()))
             for c in self.constraints
-            for n in facts_used(c.rule)
+            for n in sorted(c.reads)
             if n not in self.universe
         }
         every = {**hidden_parts, **{n: p for n, p in parts.items() if n in self.universe}}
         pool: list[Factor] = []
         for c in self.constraints:
-            names = tuple(sorted(set(facts_used(c.rule))))
+            names = tuple(sorted(c.reads))
             size = math.prod(len(every[n].cells) for n in names)
             if size > MAX_FACTOR:
                 self.notes.append(f"constraint {c.id} reads facts of {size:,} cells in all; not applied")

@@ -23,7 +23,7 @@ from typing import Any
 from engine.analysis.model import Finding, NotAnalysed, QuestionAnalysis, RegionCells
 from engine.analysis.partition import Partition, partition
 from engine.contract import Vocabulary
-from engine.jsonlogic import UNKNOWN, compiler
+from engine.jsonlogic import UNKNOWN, compiler, truthy
 from engine.meaning.facts import constraints
 from engine.model import Claim, Ruleset
 from engine.rules import facts_used
@@ -77,8 +77,6 @@ def _fold(rule: dict[str, Any]) -> Any:
 
 def _junction(op: str, args: list[Any]) -> Any:
     """Kleene `and`/`or` over literal arguments: a deciding literal decides, a neutral one is dropped."""
-    from engine.jsonlogic import truthy
-
     stop = op == "or"  # `or` stops at a true argument, `and` at a false one
     kept = []
     for arg in args:
@@ -95,7 +93,7 @@ def _junction(op: str, args: list[Any]) -> Any:
 def slicing_fact(question: str, rulesets: list[Ruleset], vocab: Vocabulary) -> str | None:
     """The categorical (enum or boolean) fact read by the most claims of the question and by no constraint,
     if any is read twice; enums first (a slice per value splits more)."""
-    constrained = {n for c in constraints(vocab) for n in facts_used(c.rule)}
+    constrained = {n for c in constraints(vocab) for n in c.reads}
     counts: dict[str, int] = {}
     for ruleset in rulesets:
         for claim in ruleset.claims_for(question):
@@ -120,7 +118,7 @@ def sliced_rulesets(rulesets: list[Ruleset], question: str, fact: str, value: An
             when = specialise(claim.when, fact, value)
             if when is None:
                 return None
-            if when is False or when is None or when == 0 or when == "":
+            if isinstance(when, _FOLDABLE) and not truthy(when):
                 continue  # the claim is about other values of the fact: no patient of the slice
             claims.append(replace(claim, when=when))
         out.append(replace(ruleset, claims=claims))

@@ -19,7 +19,6 @@ from typing import Any
 from engine.analysis.partition import Partition, partition, thresholds
 from engine.contract import Vocabulary
 from engine.meaning.facts import check, constraints
-from engine.rules import facts_used
 
 # Hidden facts added at most, and check() calls spent, per witness (each a derive and the rules).
 MAX_ADDED = 3
@@ -28,7 +27,7 @@ MAX_TRIALS = 4000
 
 def _connected(start: set[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
     """The facts each constraint reads, for the constraints reachable from `start` through shared facts."""
-    rules = [tuple(sorted(n for n in facts_used(c.rule) if n in vocab.facts)) for c in constraints(vocab)]
+    rules = [tuple(sorted(n for n in c.reads if n in vocab.facts)) for c in constraints(vocab)]
     reached, picked, changed = set(start), [False] * len(rules), True
     while changed:
         changed = False
@@ -41,7 +40,7 @@ def _connected(start: set[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
 
 def _candidates(name: str, vocab: Vocabulary) -> list[Any]:
     """Values of a hidden fact worth trying: its cells by the constraints' thresholds, interiors first."""
-    rules = [c.rule for c in constraints(vocab) if name in facts_used(c.rule)]
+    rules = [c.rule for c in constraints(vocab) if name in c.reads]
     found, _notes = thresholds(rules, vocab)
     part: Partition = partition(vocab.facts[name], found.get(name, ()))
     cells = sorted(part.cells, key=lambda c: c.point)  # interiors before threshold points, order kept
