@@ -40,13 +40,29 @@ class SourceCorrect(TypedDict):
 DispositionValue = PlainDisposition | SourceCorrect
 
 
-class DispositionEntry(TypedDict):
-    """One conflict's disposition, in reviews.yaml and copied onto the conflict in the report."""
+class EarlierDisposition(TypedDict):
+    """A disposition that was replaced: one item of DispositionEntry.history (without a history of its own)."""
 
     disposition: DispositionValue
     reviewer: str
     date: str
     note: NotRequired[str]
+    replaced_by: NotRequired[str]  # who recorded the disposition that replaced it
+
+
+class DispositionEntry(TypedDict):
+    """One conflict's disposition, in reviews.yaml and copied onto the conflict in the report.
+
+    The top-level fields are the current disposition; `history` the earlier ones, oldest first.
+    """
+
+    disposition: DispositionValue
+    reviewer: str
+    date: str
+    note: NotRequired[str]
+    history: NotRequired[list[EarlierDisposition]]
+    migrated_from: NotRequired[list[str]]  # conflict ids a reviews.yaml migration mapped to this one
+    migration: NotRequired[str]  # what that migration did
 
 
 # One step of a claim's review history; "from" (the status it left, absent in hand-written histories) is a

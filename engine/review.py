@@ -10,7 +10,12 @@ formatting of the ruleset stay as they were. Files are written atomically.
 
 A disposition (`{source_correct: <id>}`, all_wrong, not_a_conflict,
 needs_expert) is kept by conflict id. When the conflict disappears the
-disposition is orphaned: kept, and reported, never dropped.
+disposition is orphaned: kept, and reported, never dropped. Recording a new
+disposition on a conflict that has one keeps the old one: it is appended to the
+entry's `history` (oldest first, without its own history, `replaced_by` the new
+reviewer), so a disposition's changes are kept like claim review steps.
+Recording the same disposition and note again by the same reviewer changes
+nothing (save_disposition says so).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
@@ -31,6 +36,7 @@ from engine.reportdata import (
     ConflictData,
     DispositionEntry,
     DispositionValue,
+    EarlierDisposition,
     Report,
     Reviews,
     ReviewStep,
@@ -157,7 +163,7 @@ def dump_reviews(data: Reviews) -> str:
     """Deterministic YAML: sorted keys, block style, every string quoted unless it is a plain word (engine.yamltext)."""
 
     def entry(item: Any) -> Any:
-        return dict(sorted(item.items())) if isinstance(item, dict) else item
+        return _sorted_entry(item)
 
     ordered = {
         "accord": 1,
@@ -197,9 +203,19 @@ def reviews_text(data: Reviews) -> str:
     return text
 
 
+def _sorted_entry(item: Any) -> Any:
+    """A conflict entry or review step with sorted keys, and so each item of its history."""
+    if not isinstance(item, dict):
+        return item
+    return {
+        k: [_sorted_entry(i) for i in v] if k == "history" and isinstance(v, list) else v
+        for k, v in sorted(item.items())
+    }
+
+
 def _sorted_like(data: Reviews) -> dict[str, Any]:
     def entry(item: Any) -> Any:
-        return dict(sorted(item.items())) if isinstance(item, dict) else item
+        return _sorted_entry(item)
 
     return {
         "accord": 1,
@@ -309,6 +325,14 @@ def _refreshed_report_files(folder: Path, report: Report, reviews: Reviews) -> d
         ) from None
 
 
+class Recorded(NamedTuple):
+    """What save_disposition did: the conflict's entry now, all reviews, and whether anything changed."""
+
+    entry: DispositionEntry
+    reviews: Reviews
+    changed: bool  # False: the same disposition and note by the same reviewer was already recorded
+
+
 def save_disposition(
     path: str | os.PathLike[str],
     conflict: str,
@@ -319,7 +343,7 @@ def save_disposition(
     date: str | None = None,
     conflict_sources: list[str] | None = None,
     refresh_report: bool = True,
-) -> tuple[DispositionEntry, Reviews]:
+) -> Recorded:
     """Record one disposition in reviews.yaml at `path` and refresh the report beside it: the one disposition flow.
 
     `accord review conflict` and the workbench's conflicts screen both call
@@ -328,7 +352,10 @@ def save_disposition(
     checked, the conflict must be in the report and `source` one of its
     sources, and only then are reviews.yaml and the report's copies of the
     dispositions written: two concurrent reviewers never leave a report
-    missing the other's disposition. (entry, all reviews).
+    missing the other's disposition. A disposition the conflict already has is
+    kept in the entry's history (record_disposition). Recorded(entry, all
+    reviews, changed): `changed` is False when the same disposition and note by
+    the same reviewer was already the current one (nothing recorded).
     """
     check_disposition(conflict, kind, reviewer, note, source, date)
     p = Path(path)
@@ -343,6 +370,7 @@ def save_disposition(
             if found is None:
                 raise ReviewError(f"no conflict {conflict} in {folder / 'report.json'}; run `accord conflicts` first")
             sources = found["sources"]
+        before = (data.get("conflicts") or {}).get(conflict)
         entry = record_disposition(data, conflict, kind, reviewer, note, source, date, sources)
         text = reviews_text(data)
         files = _refreshed_report_files(folder, report, data) if report is not None else {}
@@ -352,7 +380,7 @@ def save_disposition(
 
         for name, body in files.items():
             write_if_changed(folder / name, body)
-    return entry, data
+    return Recorded(entry, data, entry is not before)
 
 
 def write_report_with_reviews(
@@ -421,7 +449,14 @@ def record_disposition(
     date: str | None = None,
     conflict_sources: list[str] | None = None,
 ) -> DispositionEntry:
-    """Set the disposition of a conflict in `data` (reviews) and return the entry (every field checked first)."""
+    """Set the disposition of a conflict in `data` (reviews) and return the entry (every field checked first).
+
+    A disposition the conflict already had is appended to the new entry's
+    `history` (its own history left out; `replaced_by` the new reviewer), and
+    `migrated_from`/`migration` stay with the entry. When the current entry is
+    already this disposition and note by this reviewer (repeats), nothing
+    changes and that same entry object is returned.
+    """
     check_reviewer(reviewer)
     check_note(note)
     date = check_date(date)
@@ -430,11 +465,45 @@ def record_disposition(
     value = disposition_value(kind, source)
     if source and conflict_sources is not None and source not in conflict_sources:
         raise ReviewError(f"source {source!r} is not one of the conflict's sources ({', '.join(conflict_sources)})")
+    conflicts = data.setdefault("conflicts", {})
+    old = conflicts.get(conflict)
+    if old is not None and repeats(old, value, reviewer, note):
+        return old
     entry: DispositionEntry = {"disposition": value, "reviewer": reviewer, "date": date}
     if note:
         entry["note"] = note
-    data.setdefault("conflicts", {})[conflict] = entry
+    if old is not None:
+        entry["history"] = [*old.get("history", []), earlier(old, replaced_by=reviewer)]
+        if "migrated_from" in old:
+            entry["migrated_from"] = list(old["migrated_from"])
+        if "migration" in old:
+            entry["migration"] = old["migration"]
+    conflicts[conflict] = entry
     return entry
+
+
+def repeats(entry: DispositionEntry, value: DispositionValue, reviewer: str, note: str = "") -> bool:
+    """True when `entry` already is disposition `value` with `note` by `reviewer` (recording it again changes nothing)."""
+    return entry["disposition"] == value and entry["reviewer"] == reviewer and entry.get("note", "") == note
+
+
+def earlier(entry: DispositionEntry, replaced_by: str | None = None) -> EarlierDisposition:
+    """`entry` as an item of a history: its disposition, reviewer, date and note, without its own history."""
+    out: EarlierDisposition = {
+        "disposition": entry["disposition"],
+        "reviewer": entry["reviewer"],
+        "date": entry["date"],
+    }
+    if "note" in entry:
+        out["note"] = entry["note"]
+    if replaced_by is not None:
+        out["replaced_by"] = replaced_by
+    return out
+
+
+def disposition_history(entry: DispositionEntry) -> list[EarlierDisposition]:
+    """Every disposition of a conflict, latest first: the current one (without replaced_by), then its history."""
+    return [earlier(entry), *reversed(entry.get("history", []))]
 
 
 # ---------------------------------------------------------------- claims

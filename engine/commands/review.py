@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
+from typing import Any
 
 HELP = "Review conflicts (dispositions) and claims (draft -> submitted -> under_review -> approved | rejected)."
 EXAMPLE = "accord review conflict C-0123456789 --disposition source_correct --source lucius-label --reviewer ana --note 'label wins'"
@@ -41,9 +43,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     k.add_argument("--note", required=True)
     lst = sub.add_parser("list", help="list dispositions (orphaned ones marked) and claim review histories")
     lst.set_defaults(date=None)
+    h = sub.add_parser("history", help="show a conflict's disposition and the earlier ones it replaced")
+    h.add_argument("id", help="conflict id, e.g. C-0123456789")
+    h.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="output format: text (latest first) or json (history oldest first, as in reviews.yaml) (default: text)",
+    )
+    h.set_defaults(date=None)
     for p in (c, k):
         p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
-    for p in (c, k, lst):
+    for p in (c, k, lst, h):
         p.add_argument(
             "--out",
             default=argparse.SUPPRESS,
@@ -71,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.yamltext import UnwritableText
 
     if args.action is None:
-        print("accord review: choose an action: conflict, claim or list", file=sys.stderr)
+        print("accord review: choose an action: conflict, claim, list or history", file=sys.stderr)
         return 2
     out = conflicts_folder(args.rulesets, args.out)
     reviews_path = out / REVIEWS
@@ -109,11 +120,26 @@ def run(args: argparse.Namespace) -> int:
                 print(f"accord review: {_safe(args.id)!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
                 return 2
             # engine.review.save_disposition checks every argument, then the report and reviews.yaml under the lock
-            save_disposition(reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date)
-            print(
-                f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''} (recorded in {_safe(str(reviews_path))})"
+            recorded = save_disposition(
+                reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date
             )
+            what = f"{args.id}: {args.disposition}{' ' + args.source if args.source else ''}"
+            if not recorded.changed:
+                print(
+                    f"{what}: unchanged, {_safe(args.reviewer)} already recorded this disposition and note "
+                    f"on {recorded.entry['date']} (nothing written to {_safe(str(reviews_path))})"
+                )
+                return 0
+            earlier = len(recorded.entry.get("history", []))
+            kept = (
+                f"; {'the disposition it replaces is' if earlier == 1 else f'{earlier} earlier dispositions are'} kept in its history"
+                if earlier
+                else ""
+            )
+            print(f"{what} (recorded in {_safe(str(reviews_path))}{kept})")
             return 0
+        if args.action == "history":
+            return _history(args.id, args.format, out, reviews_path)
         report = load_report(out)
         reviews, diags = load_reviews(reviews_path)
         if diags:
@@ -122,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "list":
             for cid, entry in sorted((reviews.get("conflicts") or {}).items()):
                 mark = "" if not report or cid in known else "  [orphaned: conflict no longer exists]"
+                n = len(entry.get("history", []))
+                changes = f" ({n} earlier: accord review history {cid})" if n else ""
                 print(
-                    f"{cid}: {disposition_text(entry['disposition'])} by {entry['reviewer']} on {entry['date']}{mark}"
+                    f"{cid}: {disposition_text(entry['disposition'])} by {entry['reviewer']} on {entry['date']}{changes}{mark}"
                 )
             for claim, steps in sorted((reviews.get("claims") or {}).items()):
                 for s in steps:
@@ -146,6 +174,63 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"accord review: cannot write: {_safe(str(exc.strerror or exc))}", file=sys.stderr)
         return 1
+
+
+def _history(cid: str, fmt: str, out: Path, reviews_path: Path) -> int:
+    """`accord review history ID`: the disposition and its history; 2 when the id is neither reviewed nor reported."""
+    import json
+
+    from engine.reportdata import disposition_text
+    from engine.review import ReviewsUnusable, disposition_history, find_conflict, load_report, load_reviews
+
+    if not re.fullmatch(r"C-[0-9a-f]{10}", cid):
+        print(f"accord review: {_safe(cid)!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
+        return 2
+    reviews, diags = load_reviews(reviews_path)
+    if diags:
+        raise ReviewsUnusable(diags)
+    report = load_report(out)
+    entry = (reviews.get("conflicts") or {}).get(cid)
+    in_report = report is not None and find_conflict(report, cid) is not None
+    if entry is None and not in_report:
+        why = (
+            f"{cid} is neither a conflict in {out / 'report.json'} nor has a disposition in {reviews_path}"
+            if report is not None
+            else f"{cid} has no disposition in {reviews_path} (and there is no {out / 'report.json'})"
+        )
+        print(f"accord review: unknown conflict: {_safe(why)}", file=sys.stderr)
+        return 2
+    orphaned = None if report is None else not in_report
+    if fmt == "json":
+        doc: dict[str, Any] = {"id": cid, "disposition": None, "history": [], "orphaned": orphaned}
+        if entry is not None:
+            doc["disposition"] = {k: v for k, v in entry.items() if k not in ("history", "migrated_from", "migration")}
+            doc["history"] = entry.get("history", [])
+            for key in ("migrated_from", "migration"):
+                if key in entry:
+                    doc[key] = entry[key]
+        print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True))
+        return 0
+    if entry is None:
+        print(f"{cid}: no disposition yet")
+        return 0
+    mark = "  [orphaned: conflict no longer exists]" if orphaned else ""
+    print(
+        f"{cid}: {_safe(disposition_text(entry['disposition']))} by {_safe(entry['reviewer'])} on {entry['date']}{mark}"
+    )
+    steps = disposition_history(entry)
+    for i, step in enumerate(steps):
+        label = "now    " if i == 0 else "earlier"
+        note = f": {_safe(step['note'])}" if step.get("note") else ""
+        print(
+            f"  {label}  {step['date']}  {_safe(step['reviewer'])}  {_safe(disposition_text(step['disposition']))}{note}"
+        )
+    if len(steps) == 1:
+        print("  (no earlier dispositions)")
+    if entry.get("migrated_from"):
+        why = f": {_safe(entry['migration'])}" if entry.get("migration") else ""
+        print(f"  migrated from {', '.join(entry['migrated_from'])}{why}")
+    return 0
 
 
 def _safe(text: str) -> str:

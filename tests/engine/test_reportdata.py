@@ -188,6 +188,9 @@ def test_the_check_fails_when_the_type_changes_without_the_schema() -> None:
         reviewer: str
         date: int  # not the schema's string
         note: typing.NotRequired[str]
+        history: typing.NotRequired[list[rd.EarlierDisposition]]
+        migrated_from: typing.NotRequired[list[str]]
+        migration: typing.NotRequired[str]
 
     class Reviews(typing.TypedDict, total=False):
         accord: Literal[1]
