@@ -39,6 +39,7 @@ from engine.analysis.witness import nearest_typical
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
+from engine.findings import OMISSION, group_findings
 from engine.meaning.facts import check
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
@@ -57,7 +58,7 @@ MAX_FINDINGS = 2000
 # conflict. report.json lists them under precision_notes; they need no disposition and never fail --check.
 PRECISION = "precision"
 # A deviation from a reference comes first at its severity (issue 16: severity, then deviation from a reference).
-KIND_RANK = {DEVIATES: 0, BETWEEN: 1, BOUNDARY: 2, WITHIN: 3, GAP: 4, PRECISION: 5, LABEL_DIFFERENCE: 6}
+KIND_RANK = {DEVIATES: 0, BETWEEN: 1, BOUNDARY: 2, WITHIN: 3, GAP: 4, OMISSION: 5, PRECISION: 6, LABEL_DIFFERENCE: 7}
 
 
 # ---------------------------------------------------------------- regions in words
@@ -117,9 +118,7 @@ def describe_region(region: RegionCells) -> dict[str, Any]:
     text = " and ".join(c["text"] for c in constraints) or "every patient"
     out = {"text": text, "box": region.box, "cells": region.count, "constraints": constraints}
     if not region.box:
-        out["note"] = (
-            "the region is not one box: the constraints give its hull, and some patients inside the hull are outside the region"
-        )
+        out["note"] = "these bounds enclose the region, but not every patient within them is in it"
     return out
 
 
@@ -164,6 +163,12 @@ def minimal_witness(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The witness cell's patient with every unconstrained fact dropped that the answers do not need."""
     ask = answers or Answers(rulesets)
+    facts, expected = typical_witness(finding, ask)
+    return drop_unneeded(finding, facts, expected, constrained, ask), expected
+
+
+def typical_witness(finding: Finding, ask: Answers) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The witness cell's whole patient, each number moved nearest its typical value where the answers stay."""
     facts = dict(finding.region.witness)
     expected = _ask_all(ask, finding, facts)
     vocab = vocabulary()
@@ -177,13 +182,21 @@ def minimal_witness(
             trial = {**facts, name: moved}
             if _ask_all(ask, finding, trial) == expected and not check(trial, vocab):
                 facts = trial
+    return facts, expected
+
+
+def drop_unneeded(
+    finding: Finding, facts: dict[str, Any], expected: list[dict[str, Any]], constrained: set[str], ask: Answers
+) -> dict[str, Any]:
+    """`facts` without each unconstrained fact the answers do not need, as long as it stays a real patient."""
+    vocab = vocabulary()
     for name in sorted(facts, key=lambda n: (n in constrained, n)):
         if name in constrained:
             continue
         trial = {k: v for k, v in facts.items() if k != name}
         if _ask_all(ask, finding, trial) == expected and not check(trial, vocab):  # stays a real patient
             facts = trial
-    return dict(sorted(facts.items())), expected
+    return dict(sorted(facts.items()))
 
 
 def _questions(finding: Finding) -> tuple[str, ...]:
@@ -217,6 +230,13 @@ class Conflict:
     questions: list[str] | None = None  # a broken cross-question link: both questions (`question` is the first)
     link: dict[str, str] | None = None  # and the link: id, message (schema/links.yaml)
     reference: str | None = None  # a deviation's reference source (engine.reference)
+    # A finding grouped by cause (engine.findings): every region with its witness, each side's claims and value.
+    regions: list[dict[str, Any]] | None = None
+    sides: list[dict[str, Any]] | None = None
+    silent: str | None = None  # an omission: the source that does not address the fact
+    unaddressed: list[str] | None = None  # and the fact
+    # The region's whole witness cell before facts were dropped: engine.findings varies one fact of it (not in JSON).
+    cell_facts: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -242,14 +262,33 @@ class Conflict:
             data["link"] = self.link
         if self.reference is not None:
             data["reference"] = self.reference
+        for key in ("regions", "sides", "silent", "unaddressed"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         return data
 
     @property
+    def extent(self) -> tuple[int, int]:
+        """(regions, cells): how much of the patient space the finding covers, for ordering."""
+        regions = self.regions or [{"region": self.region}]
+        return len(regions), sum(int(r["region"].get("cells", 0)) for r in regions)
+
+    @property
     def sort_key(self) -> tuple[Any, ...]:
-        return (SEVERITY_RANK.get(self.severity, 9), self.question, KIND_RANK.get(self.kind, 9), self.sources, self.id)
+        regions, cells = self.extent
+        return (
+            SEVERITY_RANK.get(self.severity, 9),
+            KIND_RANK.get(self.kind, 9),
+            -regions,
+            -cells,
+            self.question,
+            self.sources,
+            (self.regions or [{"id": self.id}])[0]["id"],  # as engine.conflicts._rank orders before grouping
+            self.id,
+        )
 
 
-def _claim_json(claim: Claim) -> dict[str, Any]:
+def claim_json(claim: Claim) -> dict[str, Any]:
     """A claim as the report shows it: a reference's claim has its citation where a quote would be."""
     data: dict[str, Any] = {
         "id": claim.id,
@@ -364,67 +403,69 @@ def build_conflicts(
     analysis.truncated = None
     if len(merged) > max_findings or cut:
 
-        def rank(cid: str) -> tuple[Any, ...]:
-            f = merged[cid][0]
-            q = vocab.questions.get(f.question)
-            return (
-                SEVERITY_RANK.get(q.severity if q else "medium", 9),
-                f.question,
-                KIND_RANK.get(f.kind, 9),
-                list(f.sources),
-                cid,
-            )
-
-        kept = sorted(merged, key=rank)[:max_findings]
+        kept = sorted(merged, key=lambda cid: _rank(merged, cid, vocab))[:max_findings]
         analysis.truncated = {"conflicts_found": len(merged) + cut, "max_findings": max_findings}
         merged = {cid: merged[cid] for cid in kept}
     merged = _within_witness_work(merged, analysis, rulesets, vocab, len(merged) + cut)
     out = []
     ask = Answers(by_source)
     for cid, findings in merged.items():
-        # Same id: same kind, question and claims. Keep the largest region; say when there were several.
+        # Same id: same kind, question and claims, in separate regions: each region is a conflict of its own
+        # here, with its witness; engine.findings groups them (and the other regions of the same cause).
         findings.sort(key=lambda f: (-f.region.count, f.fact or ""))
-        finding = findings[0]
-        question = vocab.questions.get(finding.question)
-        region = describe_region(finding.region)
-        if len(findings) > 1:
-            region["note"] = f"the claims disagree in {len(findings)} separate regions; the largest is shown"
-            region["box"] = False
-        constrained = {c["fact"] for c in region["constraints"]}
-        witness, answers = minimal_witness(by_source, finding, constrained, ask)
-        involved = [claims[c] for c in finding.claims]
-        kind, precise = finding.kind, None
-        if kind in (BETWEEN, BOUNDARY):
-            precise = _precision(finding.question, answers, vocab)
-            if precise is not None:
-                kind = PRECISION
-                analysis.conflict_ids = analysis.conflict_ids - {cid}
-                cid = conflict_id(PRECISION, finding.question, finding.claims)
-        out.append(
-            Conflict(
-                id=cid,
-                kind=kind,
-                question=finding.question,
-                severity="low" if kind == PRECISION else question.severity if question else "medium",
-                sources=list(finding.sources),
-                claims=[_claim_json(c) for c in involved],
-                region=region,
-                witness=witness,
-                answers=answers,
-                description=_describe(finding, answers, region["text"], claims, precise),
-                notes=_measure_note(involved, vocab),
-                fact=finding.fact,
-                threshold=finding.threshold,
-                questions=list(finding.questions) if isinstance(finding, LinkFinding) else None,
-                link={"id": finding.link, "message": finding.message} if isinstance(finding, LinkFinding) else None,
-            )
-        )
+        for finding in findings:
+            out.append(_region_conflict(cid, finding, by_source, claims, vocab, analysis, ask))
     judged = judge(out, rulesets, ask, vocab)  # roles: deviations from a reference, label differences
     renamed = {c.id for c in out} - {c.id for c in judged.conflicts}
     analysis.conflict_ids = (analysis.conflict_ids - renamed) | {c.id for c in judged.conflicts if c.kind == DEVIATES}
-    out = judged.conflicts + judged.label_differences
-    out.sort(key=lambda c: c.sort_key)
-    return out
+    grouped = group_findings(judged.conflicts + judged.label_differences, rulesets, ask, vocab)
+    # Dispositions are kept by finding id; a region's own id (the conflict id before grouping) still names it.
+    analysis.conflict_ids = analysis.conflict_ids | {g.id for g in grouped}
+    grouped.sort(key=lambda c: c.sort_key)
+    return grouped
+
+
+def _region_conflict(
+    cid: str,
+    finding: Finding,
+    by_source: dict[str, Ruleset],
+    claims: dict[str, Claim],
+    vocab: Vocabulary,
+    analysis: Analysis,
+    ask: Answers,
+) -> Conflict:
+    """One region of a finding as a conflict: described, with its checked witness and the answers there."""
+    question = vocab.questions.get(finding.question)
+    region = describe_region(finding.region)
+    constrained = {c["fact"] for c in region["constraints"]}
+    whole, answers = typical_witness(finding, ask)
+    witness = drop_unneeded(finding, whole, answers, constrained, ask)
+    involved = [claims[c] for c in finding.claims]
+    kind, precise = finding.kind, None
+    if kind in (BETWEEN, BOUNDARY):
+        precise = _precision(finding.question, answers, vocab)
+        if precise is not None:
+            kind = PRECISION
+            analysis.conflict_ids = analysis.conflict_ids - {cid}
+            cid = conflict_id(PRECISION, finding.question, finding.claims)
+    return Conflict(
+        id=cid,
+        kind=kind,
+        question=finding.question,
+        severity="low" if kind == PRECISION else question.severity if question else "medium",
+        sources=list(finding.sources),
+        claims=[claim_json(c) for c in involved],
+        region=region,
+        witness=witness,
+        answers=answers,
+        description=_describe(finding, answers, region["text"], claims, precise),
+        notes=_measure_note(involved, vocab),
+        fact=finding.fact,
+        threshold=finding.threshold,
+        questions=list(finding.questions) if isinstance(finding, LinkFinding) else None,
+        link={"id": finding.link, "message": finding.message} if isinstance(finding, LinkFinding) else None,
+        cell_facts=whole,
+    )
 
 
 def _precision(question: str, answers: list[dict[str, Any]], vocab: Vocabulary) -> tuple[str, str] | None:
@@ -446,6 +487,22 @@ def _key_text(key: str) -> str:
     return value_text(json.loads(value), json.loads(quals) if quals else None)
 
 
+def _rank(merged: dict[str, list[Finding]], cid: str, vocab: Vocabulary) -> tuple[Any, ...]:
+    """Report order before witnesses and grouping (Conflict.sort_key's, as far as the analysis knows it)."""
+    findings = merged[cid]
+    f = findings[0]
+    q = vocab.questions.get(f.question)
+    return (
+        SEVERITY_RANK.get(q.severity if q else "medium", 9),
+        KIND_RANK.get(f.kind, 9),
+        -len(findings),
+        -sum(x.region.count for x in findings),
+        f.question,
+        list(f.sources),
+        cid,
+    )
+
+
 WITNESS_UNITS = 1000  # one claim evaluated for a witness, in the work units of engine.analysis.model.MAX_WORK
 
 
@@ -465,22 +522,12 @@ def _within_witness_work(
         for c in r.claims:
             per[(r.source_id, c.question)] = per.get((r.source_id, c.question), 0) + 1
 
-    def rank(cid: str) -> tuple[Any, ...]:
-        f = merged[cid][0]
-        q = vocab.questions.get(f.question)
-        return (
-            SEVERITY_RANK.get(q.severity if q else "medium", 9),
-            f.question,
-            KIND_RANK.get(f.kind, 9),
-            list(f.sources),
-            cid,
-        )
-
     kept: list[str] = []
-    for cid in sorted(merged, key=rank):
-        f = merged[cid][0]
-        asked = sum(per.get((s, q), 0) for s in f.sources for q in _questions(f))
-        cost = (1 + len(f.region.witness)) * asked * WITNESS_UNITS
+    for cid in sorted(merged, key=lambda cid: _rank(merged, cid, vocab)):
+        cost = 0
+        for f in merged[cid]:  # every region of the id gets its witness
+            asked = sum(per.get((s, q), 0) for s in f.sources for q in _questions(f))
+            cost += (1 + len(f.region.witness)) * asked * WITNESS_UNITS
         if cost > left:
             break
         left -= cost

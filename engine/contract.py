@@ -209,7 +209,9 @@ class Fact:
     derived: dict[str, Any] | None = None
     codes: tuple[dict[str, str], ...] = ()
     value_codes: dict[str, dict[str, str]] = field(default_factory=dict)
-    typical: float | None = None  # an ordinary adult's value: witnesses prefer it (engine.analysis.witness)
+    typical: Any = None  # an ordinary adult's value (a number, false, an enum value): witnesses prefer it
+    label: str | None = None  # as people write it (eGFR); engine.words.fact_label falls back to the name
+    unit_label: str | None = None  # the unit as people write it (mL/min/1.73 m²); else `unit`
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,8 @@ def vocabulary_from_data(
             codes=tuple(spec.get("codes", ())),
             value_codes=dict(spec.get("value_codes", {})),
             typical=spec.get("typical"),
+            label=spec.get("label"),
+            unit_label=spec.get("unit_label"),
         )
         for name, spec in data["facts"].items()
     }

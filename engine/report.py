@@ -28,6 +28,7 @@ from engine.conflicts import (
 )
 from engine.evaluate import answer_data_text, format_value
 from engine.mdescape import code_span, md_cell, md_text
+from engine.migrate import with_migrated
 from engine.model import Ruleset
 from engine.reference import DEVIATES
 from engine.reportdata import (
@@ -35,6 +36,7 @@ from engine.reportdata import (
     ConflictClaim,
     ConflictData,
     ConstraintApplied,
+    CoverageRow,
     DispositionEntry,
     NotAnalysed,
     OrphanedDisposition,
@@ -87,15 +89,17 @@ def build_report(
     conflicts, precise = split_precision(conflicts)  # notes of answers differing in precision: never a conflict
     conflicts, differences = split_label_differences(conflicts)  # the labels differ: never a source's error
     ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
-    dispositions = reviews.get("conflicts") or {}
+    ids |= {r["id"] for c in conflicts for r in c.regions or []}  # a region's old id names its finding
+    recorded = reviews.get("conflicts") or {}
+    # Conflict.to_json (engine/conflicts.py) builds the schema's conflict but is still typed dict[str, Any].
+    built = [cast(ConflictData, c.to_json()) for c in conflicts]
+    dispositions = with_migrated(recorded, built)  # dispositions under old region ids attach to their finding
     items: list[ConflictData] = []
     size = 0
     cut_by_size = False
-    for c in conflicts:
-        # Conflict.to_json (engine/conflicts.py) builds the schema's conflict but is still typed dict[str, Any].
-        data = cast(ConflictData, c.to_json())
-        if c.id in dispositions:
-            data["disposition"] = dispositions[c.id]
+    for data in built:
+        if data["id"] in dispositions:
+            data["disposition"] = dispositions[data["id"]]
         size += len(json.dumps(data, ensure_ascii=False, allow_nan=False))
         if size > max_report_bytes:
             cut_by_size = True
@@ -103,12 +107,15 @@ def build_report(
         items.append(data)
     truncated: dict[str, Any] = dict(analysis.truncated or {})
     if cut_by_size:
-        truncated.setdefault("conflicts_found", len(ids))
+        truncated.setdefault("conflicts_found", len(built))
         truncated["max_report_bytes"] = max_report_bytes
     if truncated:
-        shown = {i["id"] for i in items}
+        # A cut region's finding id needs its witness, which was never built: any disposition not shown may be
+        # one of the cut's, so none is called orphaned (--check fails on a truncated report anyway).
+        shown = {i["id"] for i in items} | {r["id"] for i in items for r in i.get("regions", [])}
         truncated["conflicts_reported"] = len(items)
-        truncated["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid in ids and cid not in shown)
+        truncated["dispositions_not_shown"] = sorted(cid for cid in recorded if cid not in shown)
+        ids |= set(recorded)
     questions: list[QuestionAnalysed] = []
     applied: dict[str, ConstraintApplied] = {}
     for name, qa in sorted(analysis.questions.items()):
@@ -128,6 +135,7 @@ def build_report(
         questions.append(entry)
     report: Report = {
         "accord": 1,
+        "coverage": coverage(rulesets),
         "sources": [_source_entry(r) for r in sorted(rulesets, key=lambda r: r.source_id)],
         "analysis": {
             "cells_evaluated": analysis.cells,
@@ -157,6 +165,17 @@ def build_report(
             "list[ReferenceAgreement]", agreement(rulesets, conflicts, differences, vocabulary())
         )
     return report
+
+
+def coverage(rulesets: list[Ruleset]) -> list[CoverageRow]:
+    """Which sources address which questions: per question any source answers, each source's claims on it."""
+    counts: dict[str, dict[str, int]] = {}
+    for r in rulesets:
+        for claim in r.claims:
+            counts.setdefault(claim.question, {}).setdefault(r.source_id, 0)
+            counts[claim.question][r.source_id] += 1
+    sources = sorted(r.source_id for r in rulesets)
+    return [{"question": q, "claims": {s: counts[q].get(s, 0) for s in sources}} for q in sorted(counts)]
 
 
 def _source_entry(r: Ruleset) -> SourceAnalysed:
@@ -251,7 +270,8 @@ def summary(items: list[ConflictData]) -> Summary:
 
 def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
     """The report with dispositions (and orphans) taken from `reviews`; analysis untouched."""
-    dispositions = reviews.get("conflicts") or {}
+    recorded = reviews.get("conflicts") or {}
+    dispositions = with_migrated(recorded, report.get("conflicts", []))
     items: list[ConflictData] = []
     for old in report.get("conflicts", []):
         item = old.copy()
@@ -264,13 +284,13 @@ def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
     out["summary"] = summary(items)
     if "references" in report.get("summary", {}):  # the analysis's counts: a disposition changes none of them
         out["summary"]["references"] = report["summary"]["references"]
-    known = {i["id"] for i in items}
+    known = {i["id"] for i in items} | {r["id"] for i in items for r in i.get("regions", [])}
     if "truncated" in out and isinstance(out["truncated"], dict):
         # Conflicts cut from the report still exist, but only the analysis knows their ids: a disposition
         # not shown counts as theirs unless the report already called it orphaned.
         was_orphan = {o.get("id") for o in report.get("orphaned_dispositions", []) if isinstance(o, dict)}
         t = out["truncated"].copy()
-        t["dispositions_not_shown"] = sorted(cid for cid in dispositions if cid not in known and cid not in was_orphan)
+        t["dispositions_not_shown"] = sorted(cid for cid in recorded if cid not in known and cid not in was_orphan)
         out["truncated"] = t
         known |= set(t["dispositions_not_shown"])
     out["orphaned_dispositions"] = _orphans(reviews, known)
@@ -352,6 +372,7 @@ def render_markdown(report: Report) -> str:
     lines += _render_agreement(s.get("references", []))
     if report["analysis"]["notes"]:
         lines += ["Analysis notes:", ""] + [f"- {_cell(n)}" for n in report["analysis"]["notes"]] + [""]
+    lines += _render_coverage(report.get("coverage", []))
     lines += ["## Conflicts", ""]
     for item in report["conflicts"]:
         lines += _render_conflict(item)
@@ -422,7 +443,12 @@ def _render_agreement(rows: list[ReferenceAgreement]) -> list[str]:
     return [*lines, ""]
 
 
+# Regions shown per finding in report.md; report.json holds every one.
+MAX_REGIONS_SHOWN = 8
+
+
 def _render_conflict(item: ConflictData) -> list[str]:
+    """One finding: its one-line statement, both sides' words side by side, each region with its witness."""
     lines = [
         f"### {md_cell(item['id'])} · {md_cell(item['severity'])} · {md_cell(item['kind'])} · {md_cell(item['question'])}",
         "",
@@ -434,21 +460,65 @@ def _render_conflict(item: ConflictData) -> list[str]:
             f"**Reference:** {md_cell(item['reference'])} (an official label; its claims are cited, not quoted)",
             "",
         ]
-    region = item["region"]
-    lines.append(
-        f"**Region:** {code_span(region['text'])} ({region['cells']} cells{'' if region['box'] else '; not one box'})"
-    )
-    lines.append("")
+    if item.get("kind") == "omission" and item.get("unaddressed"):
+        lines += [
+            f"**Omission:** {md_cell(item.get('silent', ''))} has no claim on {md_cell(item['question'])} that reads "
+            f"{md_cell(', '.join(item['unaddressed']))} (or a fact of its concept).",
+            "",
+        ]
     for note in item.get("notes", []):
         lines.append(f"> Note: {md_cell(note)}")
         lines.append("")
+    lines += _render_sides(item)
+    regions = item.get("regions") or [
+        {
+            "id": item["id"],
+            "region": item["region"],
+            "witness": item["witness"],
+            "answers": item["answers"],
+            "description": item["description"],
+        }
+    ]
+    count = len(regions)
+    lines.append(f"**Where** ({count} region{'s' if count != 1 else ''}; a witness patient for each):")
+    lines.append("")
+    for n, entry in enumerate(regions[:MAX_REGIONS_SHOWN], 1):
+        region = entry["region"]
+        words = region.get("words") or region["text"]
+        facts = ", ".join(f"{k}: {json.dumps(v)}" for k, v in entry["witness"]["facts"].items()) or "(no facts)"
+        lines.append(f"{n}. {md_cell(words)}{'' if region['box'] else ' (within these bounds, not all of it)'}")
+        lines.append(f"   - witness patient {code_span('{' + facts + '}')}")
+        lines += [f"   - {md_cell(a['source'])}: {_cell(answer_data_text(a))}" for a in entry["answers"]]
+    if count > MAX_REGIONS_SHOWN:
+        lines.append(f"{MAX_REGIONS_SHOWN + 1}. … and {count - MAX_REGIONS_SHOWN} more regions (report.json)")
+    lines.append("")
+    if "disposition" in item:
+        d = item["disposition"]
+        lines.append(
+            f"**Disposition:** {md_cell(disposition_text(d['disposition']))} by {md_cell(d['reviewer'])} on {md_cell(d['date'])}"
+            + (f": {_cell(d['note'])}" if d.get("note") else "")
+        )
+        for earlier in reversed(d.get("history", [])):
+            lines.append(
+                f"- earlier: {md_cell(disposition_text(earlier['disposition']))} by {md_cell(earlier['reviewer'])} "
+                f"on {md_cell(earlier['date'])}" + (f": {_cell(earlier['note'])}" if earlier.get("note") else "")
+            )
+    else:
+        lines.append("**Disposition:** none yet")
+    lines.append("")
+    return lines
+
+
+def _render_sides(item: ConflictData) -> list[str]:
+    """The claims of each side in one table, a column per source: quote (or citation) and value."""
     by_source: dict[str, list[ConflictClaim]] = {}
     for claim in item["claims"]:
         by_source.setdefault(claim["source"], []).append(claim)
     sources = item["sources"]
-    lines.append("| " + " | ".join(md_cell(s) for s in sources) + " |")
-    lines.append("|" + "---|" * len(sources))
-    depth = max(len(by_source.get(s, [])) for s in sources)
+    says = {side["source"]: side.get("says") for side in item.get("sides", [])}
+    head = [md_cell(s) + (f" says **{_cell(says[s])}**" if says.get(s) else "") for s in sources]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(sources)]
+    depth = max([len(by_source.get(s, [])) for s in sources] + [1])
     for i in range(depth):
         row = []
         for source in sources:
@@ -459,26 +529,31 @@ def _render_conflict(item: ConflictData) -> list[str]:
                 row.append(
                     f"{said} → **{_cell(format_value(c['value']))}** ({code_span(c['id'], in_table=True)}, {md_cell(c['status'])})"
                 )
+            elif i == 0 and item.get("silent") == source:
+                row.append("(no claim on this)")
             else:
                 row.append("")
         lines.append("| " + " | ".join(row) + " |")
-    lines.append("")
-    facts = ", ".join(f"{k}: {json.dumps(v)}" for k, v in item["witness"]["facts"].items()) or "(no facts)"
-    lines.append(f"**Witness patient:** {code_span('{' + facts + '}')}")
-    lines.append("")
-    for answer in item["answers"]:
-        lines.append(f"- {md_cell(answer['source'])}: {_cell(answer_data_text(answer))}")
-    lines.append("")
-    if "disposition" in item:
-        d = item["disposition"]
-        lines.append(
-            f"**Disposition:** {md_cell(disposition_text(d['disposition']))} by {md_cell(d['reviewer'])} on {md_cell(d['date'])}"
-            + (f": {_cell(d['note'])}" if d.get("note") else "")
-        )
-    else:
-        lines.append("**Disposition:** none yet")
-    lines.append("")
-    return lines
+    return [*lines, ""]
+
+
+def _render_coverage(rows: list[CoverageRow]) -> list[str]:
+    """Which sources address which questions: silence on a whole question is shown here, not as conflicts."""
+    if not rows:
+        return []
+    sources = sorted({s for r in rows for s in r["claims"]})
+    lines = [
+        "## Coverage",
+        "",
+        "Claims per source and question; — where a source says nothing on the question (not a conflict).",
+        "",
+        "| question | " + " | ".join(md_cell(s) for s in sources) + " |",
+        "|---|" + "---|" * len(sources),
+    ]
+    for r in rows:
+        cells = [str(r["claims"].get(s, 0)) if r["claims"].get(s, 0) else "—" for s in sources]
+        lines.append(f"| {md_cell(r['question'])} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 # ---------------------------------------------------------------- files

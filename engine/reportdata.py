@@ -14,7 +14,14 @@ from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 Severity = Literal["high", "medium", "low"]
 Kind = Literal[
-    "between_sources", "within_source", "boundary", "gap", "precision", "deviates_from_reference", "label_difference"
+    "between_sources",
+    "within_source",
+    "boundary",
+    "gap",
+    "precision",
+    "deviates_from_reference",
+    "label_difference",
+    "omission",
 ]
 Status = Literal["draft", "submitted", "under_review", "approved", "rejected"]
 AnswerStatus = Literal["answered", "conflicting", "indeterminate", "silent"]
@@ -143,6 +150,7 @@ class Constraint(TypedDict):
 
 class Region(TypedDict):
     text: str
+    words: NotRequired[str]  # the constraints in a reviewer's words (engine.words)
     box: bool
     cells: int
     note: NotRequired[str]
@@ -179,7 +187,36 @@ class ConflictData(TypedDict):
     questions: NotRequired[list[str]]  # a broken cross-question link: both questions
     link: NotRequired[LinkData]
     reference: NotRequired[str]  # a deviates_from_reference conflict's reference source
+    regions: NotRequired[list["RegionEntry"]]  # every region of the finding's cause (engine.findings)
+    sides: NotRequired[list["Side"]]
+    silent: NotRequired[str]  # an omission: the source that does not address the fact
+    unaddressed: NotRequired[list[str]]
     disposition: NotRequired[DispositionEntry]
+
+
+class RegionEntry(TypedDict):
+    """One region of a finding, with the id it had as a conflict of its own (dispositions recorded under it)."""
+
+    id: str
+    region: Region
+    witness: Witness
+    answers: list[AnswerData]
+    description: str
+
+
+class Side(TypedDict):
+    """One source's side of a finding's cause: the claims that give it and what it says."""
+
+    source: str
+    claims: list[str]
+    says: NotRequired[str]
+
+
+class CoverageRow(TypedDict):
+    """Per question: each source's claims on it (0 where it is silent)."""
+
+    question: str
+    claims: dict[str, int]
 
 
 # ---------------------------------------------------------------- the report (conflicts/report.json)
@@ -269,6 +306,7 @@ class Report(TypedDict):
     """report.json as `accord conflicts` writes it."""
 
     accord: Literal[1]
+    coverage: NotRequired[list[CoverageRow]]  # which sources address which questions
     sources: list[SourceAnalysed]
     analysis: AnalysisData
     summary: Summary

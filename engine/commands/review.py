@@ -52,9 +52,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output format: text (latest first) or json (history oldest first, as in reviews.yaml) (default: text)",
     )
     h.set_defaults(date=None)
+    m = sub.add_parser(
+        "migrate",
+        help="move dispositions recorded under old per-region conflict ids to the findings that contain them",
+    )
+    m.add_argument("--dry-run", action="store_true", help="say what would move; write nothing")
+    m.set_defaults(date=None)
     for p in (c, k):
         p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
-    for p in (c, k, lst, h):
+    for p in (c, k, lst, h, m):
         p.add_argument(
             "--out",
             default=argparse.SUPPRESS,
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.yamltext import UnwritableText
 
     if args.action is None:
-        print("accord review: choose an action: conflict, claim, list or history", file=sys.stderr)
+        print("accord review: choose an action: conflict, claim, list, history or migrate", file=sys.stderr)
         return 2
     out = conflicts_folder(args.rulesets, args.out)
     reviews_path = out / REVIEWS
@@ -119,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
             if not re.fullmatch(r"C-[0-9a-f]{10}", args.id):
                 print(f"accord review: {_safe(args.id)!r} is not a conflict id (C- and 10 hex digits)", file=sys.stderr)
                 return 2
+            args.id = _finding_of(args.id, out)
+            if args.id is None:
+                return 2
             # engine.review.save_disposition checks every argument, then the report and reviews.yaml under the lock
             recorded = save_disposition(
                 reviews_path, args.id, args.disposition, args.reviewer, args.note, args.source, args.date
@@ -140,6 +149,19 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.action == "history":
             return _history(args.id, args.format, out, reviews_path)
+        if args.action == "migrate":
+            from engine.migrate import migrate_folder
+
+            result = migrate_folder(out, reviews_path, dry_run=args.dry_run)
+            for line in result.lines():
+                print(_safe(line))
+            verb = "would move" if args.dry_run else "moved"
+            print(
+                f"accord: {verb} {len(result.old_ids)} dispositions to {len(result.moved)} findings"
+                + ("" if args.dry_run or not result.moved else f" (written to {_safe(str(reviews_path))})"),
+                file=sys.stderr,
+            )
+            return 0
         report = load_report(out)
         reviews, diags = load_reviews(reviews_path)
         if diags:
@@ -174,6 +196,30 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"accord review: cannot write: {_safe(str(exc.strerror or exc))}", file=sys.stderr)
         return 1
+
+
+def _finding_of(cid: str, out: Path) -> str | None:
+    """The finding a disposition goes to: `cid` itself, or the one finding whose regions hold it (an id from
+    before findings were grouped by cause), said so; None (after saying why) when several hold it."""
+    from engine.review import load_report
+
+    report = load_report(out)
+    if report is None or any(c["id"] == cid for c in report["conflicts"]):
+        return cid
+    holders = [c["id"] for c in report["conflicts"] if any(r["id"] == cid for r in c.get("regions", []))]
+    if len(holders) == 1:
+        print(
+            f"accord review: {cid} is a region of finding {holders[0]}; recording the disposition there",
+            file=sys.stderr,
+        )
+        return holders[0]
+    if holders:
+        print(
+            f"accord review: {cid} is a region of {len(holders)} findings ({', '.join(holders)}): choose one of them",
+            file=sys.stderr,
+        )
+        return None
+    return cid
 
 
 def _history(cid: str, fmt: str, out: Path, reviews_path: Path) -> int:

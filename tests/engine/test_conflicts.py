@@ -87,7 +87,7 @@ def test_report_is_schema_valid_and_deterministic(tmp_path, ruleset_writer):
     assert write_report(out, again) == []
     assert stamp == {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "Alpha says one thing" in md and "Witness patient" in md and "| severity | question |" in md
+    assert "Alpha says one thing" in md and "witness patient" in md and "| severity | question |" in md
 
 
 def test_check_gate(tmp_path, ruleset_writer, capsys):

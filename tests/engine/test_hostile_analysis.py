@@ -318,10 +318,12 @@ def test_refreshing_dispositions_of_a_truncated_report_orphans_none_of_the_cut(t
     entry = {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-01-01"}
     old = {"conflicts": {cut: entry, "C-0000000000": entry}}
     report = build_report(rulesets, conflicts, analysis, old)
-    assert [o["id"] for o in report["orphaned_dispositions"]] == ["C-0000000000"]
+    # A cut finding's id needs its witness, never built: an unknown id may be one of the cut, so none is orphaned.
+    assert report["orphaned_dispositions"] == []
+    assert report["truncated"]["dispositions_not_shown"] == sorted([cut, "C-0000000000"])
     refreshed = refresh_dispositions(report, {"conflicts": {**old["conflicts"], shown: entry}})
-    assert [o["id"] for o in refreshed["orphaned_dispositions"]] == ["C-0000000000"]
-    assert refreshed["truncated"]["dispositions_not_shown"] == [cut]
+    assert refreshed["orphaned_dispositions"] == []
+    assert refreshed["truncated"]["dispositions_not_shown"] == sorted([cut, "C-0000000000"])
     assert refreshed["conflicts"][0]["disposition"] == entry
 
 
