@@ -27,6 +27,7 @@ from engine.analysis.model import (
     GAP,
     MAX_BYTES,
     MAX_CELLS,
+    MAX_FINDINGS,
     MAX_WORK,
     WITHIN,
     Analysis,
@@ -51,9 +52,6 @@ from engine.rules import facts_used
 if TYPE_CHECKING:
     from engine.reportdata import ConflictData
 
-# Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
-# The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
-MAX_FINDINGS = 2000
 # Two sources' answers that are compatible, one more precise (schema/shapes.yaml `implies`): a note, never a
 # conflict. report.json lists them under precision_notes; they need no disposition and never fail --check.
 PRECISION = "precision"
@@ -402,7 +400,6 @@ def build_conflicts(
     analysis.conflict_ids = frozenset(merged) | frozenset(cut_ids)
     analysis.truncated = None
     if len(merged) > max_findings or cut:
-
         kept = sorted(merged, key=lambda cid: _rank(merged, cid, vocab))[:max_findings]
         analysis.truncated = {"conflicts_found": len(merged) + cut, "max_findings": max_findings}
         merged = {cid: merged[cid] for cid in kept}

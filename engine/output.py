@@ -466,6 +466,13 @@ CONFLICT_RULES = [
         "warning",
     ),
     Rule(
+        "omission",
+        "omission",
+        "One source's answer comes from claims on a fact the other source never addresses: the other is silent "
+        "on it, not contradicting (a severity step below the question's).",
+        "warning",
+    ),
+    Rule(
         "boundary",
         "boundary",
         "Two sources use the same threshold but disagree on which side the threshold value itself belongs to.",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from engine.analysis.model import BETWEEN, BOUNDARY, conflict_id
+from engine.analysis.model import BETWEEN, BOUNDARY, DEVIATES, LABEL_DIFFERENCE, conflict_id
 from engine.analysis.overlap import overlaps
 from engine.meaning.questions import CONTRADICT, relate_value_sets
 from engine.model import Ruleset, answer_key, citation_place
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from engine.conflicts import Answers, Conflict
     from engine.contract import Vocabulary
 
-DEVIATES = "deviates_from_reference"
-LABEL_DIFFERENCE = "label_difference"
+__all__ = ["DEVIATES", "LABEL_DIFFERENCE", "agreement", "judge", "references"]
 SPEAKS = ("answered", "conflicting")
 
 

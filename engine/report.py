@@ -13,24 +13,14 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from engine.analysis.driver import ConstrainedQuestion
-from engine.analysis.model import KINDS, MAX_BYTES, MAX_CELLS, MAX_WORK, Analysis
+from engine.analysis.model import DEVIATES, KINDS, MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
-from engine.conflicts import (
-    MAX_FINDINGS,
-    Conflict,
-    find_conflicts,
-    precision_notes_json,
-    split_label_differences,
-    split_precision,
-)
 from engine.evaluate import answer_data_text, format_value
 from engine.mdescape import code_span, md_cell, md_text
 from engine.migrate import with_migrated
 from engine.model import Ruleset
-from engine.reference import DEVIATES
 from engine.reportdata import (
     SEVERITY_RANK,
     ConflictClaim,
@@ -50,6 +40,9 @@ from engine.reportdata import (
     disposition_text,
     orphaned,
 )
+
+if TYPE_CHECKING:  # the analysis (NumPy) is imported where a report is built, not where one is read or checked
+    from engine.conflicts import Conflict
 
 REPORT_JSON, REPORT_MD = "report.json", "report.md"
 # The conflicts' share of report.json, in bytes: past it the rest are cut (and said to be).
@@ -86,6 +79,9 @@ def build_report(
     reviews: Reviews,
     max_report_bytes: int = MAX_REPORT_BYTES,
 ) -> Report:
+    from engine.analysis.driver import ConstrainedQuestion
+    from engine.conflicts import precision_notes_json, split_label_differences, split_precision
+
     conflicts, precise = split_precision(conflicts)  # notes of answers differing in precision: never a conflict
     conflicts, differences = split_label_differences(conflicts)  # the labels differ: never a source's error
     ids = set(analysis.conflict_ids) | {c.id for c in conflicts}
@@ -208,6 +204,8 @@ def fresh_report(
     max_work: int = MAX_WORK,
 ) -> tuple[Report, Analysis]:
     """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
+    from engine.conflicts import find_conflicts
+
     conflicts, analysis = find_conflicts(
         rulesets,
         on_question=on_question,
@@ -572,8 +570,13 @@ def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
     return True
 
 
+def renderers(report: Report) -> dict[str, Callable[[], str]]:
+    """Each report file's name and how to render it: --check renders only what it must compare."""
+    return {REPORT_JSON: lambda: render_json(report), REPORT_MD: lambda: render_markdown(report)}
+
+
 def rendered(report: Report) -> dict[str, str]:
-    return {REPORT_JSON: render_json(report), REPORT_MD: render_markdown(report)}
+    return {name: render() for name, render in renderers(report).items()}
 
 
 def write_report(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
@@ -582,12 +585,26 @@ def write_report(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
 
 
 def stale_files(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
-    """Names of report files whose bytes differ from a fresh rendering (missing counts as stale)."""
+    """Names of report files that differ from a fresh rendering (missing counts as stale).
+
+    report.json is compared as data (parsed by the C parser) and its layout checked, not re-rendered:
+    json's indenting encoder is pure Python, and rendering 2.7 MB only to compare it took most of a
+    cached `--check`.
+    """
     out = []
-    for name, text in rendered(report).items():
+    for name, render in renderers(report).items():
+        path = Path(out_dir) / name
         try:
-            same = (Path(out_dir) / name).read_bytes() == text.encode("utf-8")
-        except OSError:
+            if name == REPORT_JSON:
+                text = path.read_text(encoding="utf-8")
+                same = (
+                    text.startswith("{\n  ")
+                    and text.endswith("}\n")
+                    and json.loads(text) == json.loads(json.dumps(report, ensure_ascii=False, allow_nan=False))
+                )
+            else:
+                same = path.read_bytes() == render().encode("utf-8")
+        except (OSError, ValueError):
             same = False
         if not same:
             out.append(name)

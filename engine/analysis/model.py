@@ -23,6 +23,11 @@ def conflict_id(kind: str, question: str, claims: list[str] | tuple[str, ...]) -
 
 
 BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "boundary"
+# What engine.reference makes of a between-sources finding when a reference (an official label) is in it.
+DEVIATES, LABEL_DIFFERENCE = "deviates_from_reference", "label_difference"
+# Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
+# The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
+MAX_FINDINGS = 2000
 
 
 # A source's grid on one question is the product of the partitions of every fact its claims

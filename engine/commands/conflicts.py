@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--reviews", metavar="FILE", help="reviews file (default: OUT/reviews.yaml)")
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="analyse even when no input changed (the cache, OUT/.cache or $ACCORD_CACHE_DIR, is keyed by the "
+        "content of the rulesets, schema and engine, so it is never stale; safe to delete)",
+    )
+    parser.add_argument(
         "--max-cells",
         type=_positive_int,
         default=None,
@@ -94,7 +100,7 @@ def _positive_int(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from engine.commands._rulesets import valid_rulesets
     from engine.folders import REVIEWS, conflicts_folder
-    from engine.report import disposition_problems, fresh_report, stale_files, truncation_message
+    from engine.report import disposition_problems, stale_files, truncation_message
     from engine.review import ReviewsUnusable, load_reviews, write_report_with_reviews
     from engine.textsafe import escape_controls
 
@@ -112,23 +118,30 @@ def run(args: argparse.Namespace) -> int:
         for d in diags:
             print(d.format(), file=sys.stderr)
         return 1
-    from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_WORK
+    from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK
     from engine.commands._progress import progress
-    from engine.conflicts import MAX_FINDINGS
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
+    from engine.reportcache import cached_report
+
+    limits = {
+        "max_cells": max_cells,
+        "max_bytes": max_bytes,
+        "max_findings": getattr(args, "max_findings", None) or MAX_FINDINGS,
+        "max_work": getattr(args, "max_work", None) or MAX_WORK,
+    }
     with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
-        report, analysis = fresh_report(
+        report, analysis = cached_report(
+            args.rulesets,
+            out,
             rulesets,
             reviews,
-            max_cells,
+            limits,
             on_question=lambda q, total: bar.update(
                 completed=bar.completed + 1, total=total, description=f"Analysing {q}"
             ),
-            max_bytes=max_bytes,
-            max_findings=getattr(args, "max_findings", None) or MAX_FINDINGS,
-            max_work=getattr(args, "max_work", None) or MAX_WORK,
+            use_cache=not getattr(args, "no_cache", False),
         )
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
@@ -143,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
     orphans = report["orphaned_dispositions"]
     kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
     line = (
-        f"accord: {summary['conflicts']} conflicts ({kinds}); {analysis.cells:,} cells in {analysis.seconds:.1f}s; "
+        f"accord: {summary['conflicts']} conflicts ({kinds}); {analysis.cells:,} cells "
+        f"{'(unchanged inputs: the cached analysis)' if analysis.cached else f'in {analysis.seconds:.1f}s'}; "
         f"{len(summary['high_without_disposition'])} high-severity without a disposition; {len(orphans)} orphaned dispositions"
     )
     for entry in orphans:

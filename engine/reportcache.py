@@ -1,0 +1,147 @@
+"""The analysed report, cached by the content of everything it depends on, so a check of an unchanged project is instant.
+
+`accord conflicts` spends seconds on region analysis and witnesses; `--check` on an unchanged
+project would redo them only to find the same bytes. The report is a pure function of the
+rulesets folder, the vocabulary (schema/), the engine's own code, the limits and the library
+versions, so the report *before dispositions* is cached under the sha256 of all of them.
+Dispositions are applied afresh on every run (engine.report.refresh_dispositions), so a
+review never needs a re-analysis. A cache entry can never be stale: any changed byte of an
+input is another key. The cache is safe to delete (`conflicts/.cache/`, or ACCORD_CACHE_DIR),
+holds one entry per report folder, and an unreadable or foreign entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from engine.analysis.model import NotAnalysed
+from engine.atomic import write_atomic
+from engine.model import Ruleset
+from engine.reportdata import Report, Reviews
+
+CACHE_DIR_ENV = "ACCORD_CACHE_DIR"
+ENGINE_DIR = Path(__file__).resolve().parent
+MAX_CACHE_BYTES = 64 << 20  # a report bigger than this is not worth reading back
+
+
+@dataclass
+class Analysed:
+    """What the CLI says about an analysis, whether it ran now or came from the cache."""
+
+    cells: int
+    seconds: float
+    not_analysed: list[NotAnalysed] = field(default_factory=list)
+    cached: bool = False
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts)
+
+
+def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int]) -> str:
+    """sha256 over every input of the report: rulesets and sources, schema, engine code, limits, versions."""
+    from engine.contract import vocabulary_dir
+    from schema import SCHEMA_DIR
+
+    h = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        h.update(label.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
+
+    root = Path(rulesets_dir)
+    for p in sorted(q for q in root.rglob("*") if q.is_file() and not q.name.startswith(".")):
+        add("rulesets/" + p.relative_to(root).as_posix(), p.read_bytes())
+    for label, schema in (("schema/", Path(SCHEMA_DIR)), ("vocabulary/", Path(vocabulary_dir()))):
+        for p in _files(schema, (".json", ".yaml", ".yml")):
+            add(label + p.relative_to(schema).as_posix(), p.read_bytes())
+    for p in _files(ENGINE_DIR, (".py",)):
+        add("engine/" + p.relative_to(ENGINE_DIR).as_posix(), p.read_bytes())
+    from importlib.metadata import version  # numpy's version without importing numpy (start-up is a feature)
+
+    add("versions", f"{sys.version}\n{version('numpy')}".encode())
+    add("limits", json.dumps(limits, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def cache_dir(out: str | os.PathLike[str]) -> Path:
+    override = os.environ.get(CACHE_DIR_ENV)
+    return Path(override) if override else Path(out) / ".cache"
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("report"), dict) or not isinstance(data.get("cells"), int):
+        return None
+    return data
+
+
+def _not_analysed(items: list[dict[str, Any]]) -> list[NotAnalysed]:
+    return [
+        NotAnalysed(n["question"], n["source"], n["cells"], tuple(n["facts"]), n.get("claims", 0), n.get("reason", ""))
+        for n in items
+    ]
+
+
+def cached_report(
+    rulesets_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    rulesets: list[Ruleset],
+    reviews: Reviews,
+    limits: dict[str, int],
+    on_question: Callable[[str, int], None] | None = None,
+    use_cache: bool = True,
+) -> tuple[Report, Analysed]:
+    """engine.report.fresh_report, from the cache when every input is unchanged (dispositions applied afresh)."""
+    from engine.report import fresh_report, refresh_dispositions
+
+    key = cache_key(rulesets_dir, limits) if use_cache else ""
+    folder = cache_dir(out)
+    path = folder / f"report-{key[:32]}.json"
+    hit = _read(path) if use_cache else None
+    if hit is not None and hit.get("key") == key:
+        report = refresh_dispositions(cast(Report, hit["report"]), reviews)
+        return report, Analysed(
+            hit["cells"], 0.0, _not_analysed(hit["report"]["analysis"].get("not_analysed", [])), True
+        )
+    bare, analysis = fresh_report(
+        rulesets,
+        {},
+        limits["max_cells"],
+        on_question=on_question,
+        max_bytes=limits["max_bytes"],
+        max_findings=limits["max_findings"],
+        max_work=limits["max_work"],
+    )
+    if use_cache:
+        _store(folder, path, {"key": key, "cells": analysis.cells, "report": bare})
+    report = refresh_dispositions(bare, reviews)
+    return report, Analysed(analysis.cells, analysis.seconds, list(analysis.not_analysed))
+
+
+def _store(folder: Path, path: Path, entry: dict[str, Any]) -> None:
+    """Write the entry and drop the folder's older ones; a cache that cannot be written is no cache, not an error."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        gitignore = folder / ".gitignore"
+        if not gitignore.exists():
+            write_atomic(
+                gitignore, "# accord's report cache (engine/reportcache.py): safe to delete, never commit\n*\n"
+            )
+        write_atomic(path, json.dumps(entry, ensure_ascii=False, allow_nan=False, sort_keys=True))
+        for old in folder.glob("report-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -1,0 +1,77 @@
+"""The report cache (engine/reportcache.py): a hit equals a full run, any changed input is a miss, a bad entry is no error."""
+
+from __future__ import annotations
+
+import shutil
+
+from engine import cli
+from engine.report import render_json
+from engine.reportcache import cache_key, cached_report
+from engine.validate import validate_paths
+from tests.engine.test_findings import ONE, TEXT, TWO, egfr
+
+LIMITS = {"max_cells": 1_000_000, "max_bytes": 1 << 30, "max_findings": 2000, "max_work": 4_000_000_000}
+
+
+def corpus(folder, value=TWO):
+    from tests.conftest import write_ruleset
+
+    write_ruleset(folder, "alpha", TEXT, [{"question": "dose", "value": value, "when": egfr(">=", 30)}])
+    write_ruleset(folder, "beta", TEXT, [{"question": "dose", "value": ONE, "when": egfr(">=", 0)}])
+
+
+def run(rs, out, reviews=None, use_cache=True):
+    rulesets = validate_paths([rs], check_patients=False).rulesets
+    return cached_report(rs, out, rulesets, reviews or {}, LIMITS, use_cache=use_cache)
+
+
+def test_a_hit_equals_a_full_run_and_dispositions_apply_without_reanalysis(tmp_path):
+    rs, out = tmp_path / "rs", tmp_path / "out"
+    corpus(rs)
+    first, how = run(rs, out)
+    assert not how.cached and (out / ".cache" / ".gitignore").exists()
+    again, how = run(rs, out)
+    assert how.cached and render_json(again) == render_json(first)
+    (finding,) = first["conflicts"]
+    entry = {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-01-01"}
+    reviewed, how = run(rs, out, {"conflicts": {finding["id"]: entry}})
+    assert how.cached and reviewed["conflicts"][0]["disposition"] == entry
+    assert render_json(reviewed) == render_json(run(rs, out, {"conflicts": {finding["id"]: entry}}, use_cache=False)[0])
+
+
+def test_any_changed_input_is_a_miss_never_a_stale_report(tmp_path, monkeypatch):
+    rs, out = tmp_path / "rs", tmp_path / "out"
+    corpus(rs)
+    key = cache_key(rs, LIMITS)
+    run(rs, out)
+    corpus(rs, value={"mg": 4, "every_days": 1})  # one value changed in one ruleset
+    assert cache_key(rs, LIMITS) != key
+    changed, how = run(rs, out)
+    assert not how.cached and "4 mg once daily" in changed["conflicts"][0]["description"]
+    assert render_json(changed) == render_json(run(rs, out, use_cache=False)[0])
+    assert len(list((out / ".cache").glob("report-*.json"))) == 1  # one entry per report folder
+    assert cache_key(rs, {**LIMITS, "max_findings": 7}) != cache_key(rs, LIMITS)
+    from engine.contract import vocabulary_dir
+
+    copy = tmp_path / "schema"
+    shutil.copytree(vocabulary_dir(), copy)
+    monkeypatch.setenv("ACCORD_SCHEMA_DIR", str(copy))
+    before = cache_key(rs, LIMITS)
+    (copy / "vocabulary.yaml").write_text((copy / "vocabulary.yaml").read_text() + "\n# edited\n")
+    assert cache_key(rs, LIMITS) != before  # the vocabulary is an input
+
+
+def test_a_broken_cache_entry_is_a_miss_and_the_cli_can_skip_the_cache(tmp_path, capsys):
+    rs, out = tmp_path / "rs", tmp_path / "out"
+    corpus(rs)
+    run(rs, out)
+    for entry in (out / ".cache").glob("report-*.json"):
+        entry.write_text('{"key": "x", "report": [', encoding="utf-8")
+    report, how = run(rs, out)
+    assert not how.cached and report["conflicts"]
+    assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out)]) == 0  # its own limits: a miss
+    assert "cached analysis" not in capsys.readouterr().err
+    assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out)]) == 0
+    assert "cached analysis" in capsys.readouterr().err
+    assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "--no-cache"]) == 0
+    assert "cached analysis" not in capsys.readouterr().err
