@@ -83,11 +83,14 @@ class Compiler:
         rule nested deeper than MAX_NESTING is a CompileError (the loader
         stops files at 64 levels; this bounds the closures' call depth).
         """
-        if _nesting(rule) > MAX_NESTING:
-            raise CompileError(f"the rule is nested deeper than {MAX_NESTING} levels")
-        key = json.dumps(rule, sort_keys=True, separators=(",", ":"))
+        try:
+            key = json.dumps(rule, sort_keys=True, separators=(",", ":"))
+        except RecursionError:  # deeper than the encoder goes: far past MAX_NESTING
+            raise CompileError(f"the rule is nested deeper than {MAX_NESTING} levels") from None
         found = self._cache.get(key)
         if found is None:
+            if _nesting(rule) > MAX_NESTING:  # checked once per distinct rule: a cached one passed it
+                raise CompileError(f"the rule is nested deeper than {MAX_NESTING} levels")
             try:
                 found = self._compile(rule)  # the reference closure; raises CompileError
             except RecursionError:  # a caller already deep in the stack: refuse, never crash
