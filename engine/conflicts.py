@@ -41,6 +41,7 @@ from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
 from engine.findings import OMISSION, group_findings
+from engine.fingerprint import claim_fingerprint
 from engine.meaning.facts import check
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
@@ -296,6 +297,7 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "quote": claim.provenance.exact,
         "start": claim.provenance.start,
         "end": claim.provenance.end,
+        "fingerprint": claim_fingerprint(claim),  # what a disposition judged (engine.fingerprint)
     }
     if claim.provenance.citation is not None:
         data["citation"] = claim.provenance.citation.to_json()

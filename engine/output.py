@@ -514,8 +514,10 @@ def conflict_diagnostics(
             message += f" (claims {', '.join(claims)})"
         diagnostics.append(Diagnostic(path, line, col, kind, message, _conflict_level(conflict["severity"])))
         bag: dict[str, Any] = {"conflictId": cid, "question": question, "claims": claims}
-        if "disposition" in conflict:
+        if "disposition" in conflict and "review_again" not in conflict:  # a stale decision needs action again
             bag["disposition"] = conflict["disposition"]
+        if "review_again" in conflict:
+            bag["reviewAgain"] = conflict["review_again"]["reason"]
         bags.append(bag)
     return diagnostics, bags
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from engine.analysis.model import DEVIATES, KINDS, MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK, Analysis
 from engine.atomic import write_atomic
 from engine.evaluate import answer_data_text, format_value
+from engine.fingerprint import review_again
 from engine.mdescape import code_span, md_cell, md_text
 from engine.migrate import with_migrated
 from engine.model import Ruleset
@@ -33,6 +34,7 @@ from engine.reportdata import (
     QuestionAnalysed,
     ReferenceAgreement,
     Report,
+    ReviewAgain,
     Reviews,
     SourceAnalysed,
     Summary,
@@ -95,7 +97,7 @@ def build_report(
     cut_by_size = False
     for data in built:
         if data["id"] in dispositions:
-            data["disposition"] = dispositions[data["id"]]
+            _attach(data, dispositions[data["id"]])
         size += len(json.dumps(data, ensure_ascii=False, allow_nan=False))
         if size > max_report_bytes:
             cut_by_size = True
@@ -249,6 +251,14 @@ def disposition_problems(report: Report, reviews_path: str) -> list[str]:
     return out
 
 
+def _attach(item: ConflictData, entry: DispositionEntry) -> None:
+    """The disposition onto its finding, flagged when the claims it judged changed since (engine.fingerprint)."""
+    item["disposition"] = entry
+    again = review_again(entry, item)
+    if again is not None:
+        item["review_again"] = cast("ReviewAgain", again)
+
+
 def summary(items: list[ConflictData]) -> Summary:
     def count(key: Literal["severity", "kind", "question"]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -257,13 +267,17 @@ def summary(items: list[ConflictData]) -> Summary:
         return dict(sorted(out.items()))
 
     undisposed = sorted(i["id"] for i in items if i["severity"] == "high" and "disposition" not in i)
-    return {
+    again = sorted(i["id"] for i in items if "review_again" in i)
+    out: Summary = {
         "conflicts": len(items),
         "by_severity": count("severity"),
         "by_kind": count("kind"),
         "by_question": count("question"),
         "high_without_disposition": undisposed,
     }
+    if again:  # only when there are: a report without any keeps its shape
+        out["review_again"] = again
+    return out
 
 
 def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
@@ -274,8 +288,9 @@ def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
     for old in report.get("conflicts", []):
         item = old.copy()
         item.pop("disposition", None)
+        item.pop("review_again", None)
         if item["id"] in dispositions:
-            item["disposition"] = dispositions[item["id"]]
+            _attach(item, dispositions[item["id"]])
         items.append(item)
     out = report.copy()
     out["conflicts"] = items

@@ -69,6 +69,7 @@ class DispositionEntry(TypedDict):
     note: NotRequired[str]
     history: NotRequired[list[EarlierDisposition]]
     migrated_from: NotRequired[list[str]]  # conflict ids a reviews.yaml migration mapped to this one
+    judged: NotRequired[dict[str, str]]  # claim id -> fingerprint when recorded (engine.fingerprint)
     migration: NotRequired[str]  # what that migration did
 
 
@@ -136,6 +137,7 @@ class ConflictClaim(TypedDict):
     start: int
     end: int
     citation: NotRequired[CitationData]  # a reference's claim
+    fingerprint: NotRequired[str]  # what a disposition judged (engine.fingerprint)
 
 
 class Constraint(TypedDict):
@@ -192,6 +194,12 @@ class ConflictData(TypedDict):
     silent: NotRequired[str]  # an omission: the source that does not address the fact
     unaddressed: NotRequired[list[str]]
     disposition: NotRequired[DispositionEntry]
+    review_again: NotRequired["ReviewAgain"]  # the disposition judged claims that changed since
+
+
+class ReviewAgain(TypedDict):
+    claims: list[str]
+    reason: str
 
 
 class RegionEntry(TypedDict):
@@ -284,6 +292,7 @@ class Summary(TypedDict):
     by_kind: dict[str, int]
     by_question: dict[str, int]
     high_without_disposition: list[str]
+    review_again: NotRequired[list[str]]  # findings whose disposition judged claims that changed since
     references: NotRequired[list[ReferenceAgreement]]
 
 

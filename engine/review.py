@@ -30,6 +30,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
 from engine.filelock import locked
+from engine.fingerprint import judged_of
 from engine.folders import REVIEWS
 from engine.loader import LoadError, load_file
 from engine.reportdata import (
@@ -365,6 +366,7 @@ def save_disposition(
         report = load_report(folder) if refresh_report else None
         data = _reviews_or_raise(p)
         sources = conflict_sources
+        found = None
         if report is not None:
             found = find_conflict(report, conflict)
             if found is None:
@@ -372,6 +374,10 @@ def save_disposition(
             sources = found["sources"]
         before = (data.get("conflicts") or {}).get(conflict)
         entry = record_disposition(data, conflict, kind, reviewer, note, source, date, sources)
+        judged = judged_of(found) if found is not None else {}
+        if judged and entry.get("judged") != judged:  # what this decision judged (engine.fingerprint)
+            entry = cast(DispositionEntry, {**entry, "judged": judged})
+            data.setdefault("conflicts", {})[conflict] = entry
         text = reviews_text(data)
         files = _refreshed_report_files(folder, report, data) if report is not None else {}
         if not (p.exists() and p.read_text(encoding="utf-8") == text):

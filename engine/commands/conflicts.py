@@ -203,6 +203,13 @@ def run(args: argparse.Namespace) -> int:
                 )
                 failed = True
         for item in report["conflicts"]:
+            if item["severity"] == "high" and "review_again" in item:
+                print(
+                    f"{item['id']}: high-severity, its disposition judged claims that changed since "
+                    f"({item['review_again']['reason']}); review it again with `accord review conflict {item['id']} ...`",
+                    file=sys.stderr,
+                )
+                failed = True
             if item["severity"] == "high" and "disposition" not in item:
                 print(
                     f"{item['id']}: high-severity {item['kind']} on {item['question']} ({', '.join(item['sources'])}) has no disposition; "

@@ -191,6 +191,7 @@ def test_the_check_fails_when_the_type_changes_without_the_schema() -> None:
         history: typing.NotRequired[list[rd.EarlierDisposition]]
         migrated_from: typing.NotRequired[list[str]]
         migration: typing.NotRequired[str]
+        judged: typing.NotRequired[dict[str, str]]
 
     class Reviews(typing.TypedDict, total=False):
         accord: Literal[1]
