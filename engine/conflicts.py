@@ -40,8 +40,7 @@ from engine.analysis.witness import nearest_typical
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
-from engine.findings import OMISSION, group_findings
-from engine.fingerprint import claim_fingerprint
+from engine.findings import OMISSION, claim_json, group_findings
 from engine.meaning.facts import check
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
@@ -285,23 +284,6 @@ class Conflict:
             (self.regions or [{"id": self.id}])[0]["id"],  # as engine.conflicts._rank orders before grouping
             self.id,
         )
-
-
-def claim_json(claim: Claim) -> dict[str, Any]:
-    """A claim as the report shows it: a reference's claim has its citation where a quote would be."""
-    data: dict[str, Any] = {
-        "id": claim.id,
-        "source": claim.source,
-        "value": claim.value,
-        "status": claim.status,
-        "quote": claim.provenance.exact,
-        "start": claim.provenance.start,
-        "end": claim.provenance.end,
-        "fingerprint": claim_fingerprint(claim),  # what a disposition judged (engine.fingerprint)
-    }
-    if claim.provenance.citation is not None:
-        data["citation"] = claim.provenance.citation.to_json()
-    return data
 
 
 def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:

@@ -30,6 +30,7 @@ SCHEMA_FILES = {
     "relations": "relations.schema.json",
     "shapes": "shapes.schema.json",
     "links": "links.schema.json",
+    "project": "project.schema.json",
 }
 
 # The vocabulary is four files read as one: vocabulary.yaml (facts and questions), relations.yaml

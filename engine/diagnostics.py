@@ -98,6 +98,11 @@ CODES: dict[str, tuple[str, str]] = {
         "patient-fact-relation",
         "A patient's facts break a relation of schema/relations.yaml: a given value contradicts what a cited definition derives, an implication (if true, then false) or a constraint (eGFR and CrCl too far apart, exclusive facts). The given value is still used.",
     ),
+    "E610": (
+        "broken-project-settings",
+        "accord.yaml (the project's settings beside the rulesets folder) breaks schema/project.schema.json, or names a "
+        "question the vocabulary lacks. Commands that read it stop until it is fixed.",
+    ),
     "E600": (
         "broken-vocabulary",
         "A file of the vocabulary (schema/vocabulary.yaml, relations.yaml, shapes.yaml, links.yaml, or their copies in "

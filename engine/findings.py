@@ -30,11 +30,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.analysis.model import BETWEEN, BOUNDARY, WITHIN, conflict_id
+from engine.fingerprint import claim_fingerprint
 from engine.meaning.concepts import addressed
 from engine.meaning.facts import check
 from engine.meaning.questions import CONTRADICT, relate_value_sets
 from engine.meaning.questions import PRECISION as BY_PRECISION
-from engine.model import QUALIFIER_SEP, Ruleset, answer_key
+from engine.model import QUALIFIER_SEP, Claim, Ruleset, answer_key
 from engine.reference import DEVIATES, LABEL_DIFFERENCE
 from engine.words import claims_words, fact_label, region_words, said
 
@@ -66,6 +67,23 @@ class Group:
     cause: Cause
     regions: list[Conflict] = field(default_factory=list)
     side_claims: dict[str, dict[str, None]] = field(default_factory=dict)  # source -> claim ids, in order met
+
+
+def claim_json(claim: Claim) -> dict[str, Any]:
+    """A claim as the report shows it: a reference's claim has its citation where a quote would be."""
+    data: dict[str, Any] = {
+        "id": claim.id,
+        "source": claim.source,
+        "value": claim.value,
+        "status": claim.status,
+        "quote": claim.provenance.exact,
+        "start": claim.provenance.start,
+        "end": claim.provenance.end,
+        "fingerprint": claim_fingerprint(claim),  # what a disposition judged (engine.fingerprint)
+    }
+    if claim.provenance.citation is not None:
+        data["citation"] = claim.provenance.citation.to_json()
+    return data
 
 
 def _keys(answer: dict[str, Any]) -> dict[str, list[str]]:
@@ -215,8 +233,6 @@ def _value_text(key: str) -> str:
 
 
 def _finding(group: Group, causes: Causes) -> Conflict:
-    from engine.conflicts import claim_json
-
     cause = group.cause
     regions = sorted(group.regions, key=lambda r: (-r.region.get("cells", 0), r.id))
     top = regions[0]

@@ -14,7 +14,6 @@ reported as before).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -112,30 +111,3 @@ def disposition_of(finding: Mapping[str, Any], dispositions: Mapping[str, Dispos
     if finding["id"] in dispositions:
         return dispositions[finding["id"]]
     return migrate(dispositions, [finding]).entries.get(finding["id"])
-
-
-def migrate_folder(
-    folder: str | os.PathLike[str], reviews_path: str | os.PathLike[str], dry_run: bool = False
-) -> Migration:
-    """`accord review migrate`: reviews.yaml rewritten under its lock against the folder's report.json, and the
-    report refreshed. With `dry_run` nothing is written. ReviewError when there is no report to map ids by."""
-    from engine.review import ReviewError, load_report, load_reviews, update_reviews, write_report_with_reviews
-
-    report = load_report(folder)
-    if report is None:
-        raise ReviewError(f"no report.json in {folder}: run `accord conflicts` first, then migrate")
-    findings = report.get("conflicts", [])
-    if dry_run:
-        reviews, diags = load_reviews(reviews_path)
-        if diags:
-            raise ReviewError("; ".join(d.format() for d in diags))
-        return migrated_reviews(reviews.get("conflicts") or {}, findings)[1]
-
-    def change(data: Any) -> Migration:
-        kept, result = migrated_reviews(data.get("conflicts") or {}, findings)
-        data["conflicts"] = kept
-        return result
-
-    result, _ = update_reviews(reviews_path, change)
-    write_report_with_reviews(folder, report, reviews_path)
-    return result

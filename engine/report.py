@@ -24,6 +24,7 @@ from engine.migrate import with_migrated
 from engine.model import Ruleset
 from engine.reportdata import (
     SEVERITY_RANK,
+    Configuration,
     ConflictClaim,
     ConflictData,
     ConstraintApplied,
@@ -45,6 +46,7 @@ from engine.reportdata import (
 
 if TYPE_CHECKING:  # the analysis (NumPy) is imported where a report is built, not where one is read or checked
     from engine.conflicts import Conflict
+    from engine.contract import Vocabulary
 
 REPORT_JSON, REPORT_MD = "report.json", "report.md"
 # The conflicts' share of report.json, in bytes: past it the rest are cut (and said to be).
@@ -204,19 +206,28 @@ def fresh_report(
     max_findings: int = MAX_FINDINGS,
     max_report_bytes: int = MAX_REPORT_BYTES,
     max_work: int = MAX_WORK,
+    vocab: Vocabulary | None = None,
+    configuration: dict[str, Any] | None = None,
 ) -> tuple[Report, Analysis]:
-    """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`."""
+    """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`.
+
+    `vocab` is the vocabulary with the project's settings applied (engine.project); `configuration` says
+    which settings those were, in report.json."""
     from engine.conflicts import find_conflicts
 
     conflicts, analysis = find_conflicts(
         rulesets,
+        vocab,
         on_question=on_question,
         max_cells=max_cells,
         max_bytes=max_bytes,
         max_findings=max_findings,
         max_work=max_work,
     )
-    return build_report(rulesets, conflicts, analysis, reviews, max_report_bytes), analysis
+    report = build_report(rulesets, conflicts, analysis, reviews, max_report_bytes)
+    if configuration is not None:
+        report["configuration"] = cast("Configuration", configuration)
+    return report, analysis
 
 
 def truncation_message(report: Report) -> str | None:

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from engine.analysis.model import NotAnalysed
+from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK, NotAnalysed
 from engine.atomic import write_atomic
+from engine.diagnostics import Diagnostic
 from engine.model import Ruleset
 from engine.reportdata import Report, Reviews
 
@@ -67,6 +68,10 @@ def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int]) -> s
 
     add("versions", f"{sys.version}\n{version('numpy')}".encode())
     add("limits", json.dumps(limits, sort_keys=True).encode())
+    from engine.project import project_file
+
+    settings = project_file(rulesets_dir)
+    add("project", settings.read_bytes() if settings.is_file() else b"")
     return h.hexdigest()
 
 
@@ -94,18 +99,37 @@ def _not_analysed(items: list[dict[str, Any]]) -> list[NotAnalysed]:
     ]
 
 
+class ProjectUnusable(Exception):
+    """accord.yaml is broken: `diagnostics` says where (E610, or the loader's own codes)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+DEFAULT_LIMITS = {"max_cells": MAX_CELLS, "max_bytes": MAX_BYTES, "max_findings": MAX_FINDINGS, "max_work": MAX_WORK}
+
+
 def cached_report(
     rulesets_dir: str | os.PathLike[str],
     out: str | os.PathLike[str],
     rulesets: list[Ruleset],
     reviews: Reviews,
-    limits: dict[str, int],
+    limits: dict[str, int] | None = None,
     on_question: Callable[[str, int], None] | None = None,
     use_cache: bool = True,
 ) -> tuple[Report, Analysed]:
-    """engine.report.fresh_report, from the cache when every input is unchanged (dispositions applied afresh)."""
+    """The report `accord conflicts` writes, with the project's settings (accord.yaml), from the cache when every
+    input is unchanged (dispositions applied afresh). The one way the CLI and the workbench build a report, so
+    both judge staleness alike. ProjectUnusable when accord.yaml is broken."""
+    from engine.contract import vocabulary
+    from engine.project import load_project
     from engine.report import fresh_report, refresh_dispositions
 
+    limits = limits or DEFAULT_LIMITS
+    project, problems = load_project(rulesets_dir, vocabulary())
+    if problems:
+        raise ProjectUnusable(problems)
     key = cache_key(rulesets_dir, limits) if use_cache else ""
     folder = cache_dir(out)
     path = folder / f"report-{key[:32]}.json"
@@ -123,6 +147,8 @@ def cached_report(
         max_bytes=limits["max_bytes"],
         max_findings=limits["max_findings"],
         max_work=limits["max_work"],
+        vocab=project.apply(vocabulary()),
+        configuration=project.configuration(),
     )
     if use_cache:
         _store(folder, path, {"key": key, "cells": analysis.cells, "report": bare})

@@ -311,11 +311,20 @@ class OrphanedDisposition(DispositionEntry):
     id: str
 
 
+class Configuration(TypedDict):
+    """The project settings a report used (accord.yaml), or that it used the vocabulary's defaults."""
+
+    file: NotRequired[str]
+    sha256: NotRequired[str]
+    severity: NotRequired[str | dict[str, Severity]]
+
+
 class Report(TypedDict):
     """report.json as `accord conflicts` writes it."""
 
     accord: Literal[1]
     coverage: NotRequired[list[CoverageRow]]  # which sources address which questions
+    configuration: NotRequired["Configuration"]  # the project settings the report used (engine.project)
     sources: list[SourceAnalysed]
     analysis: AnalysisData
     summary: Summary

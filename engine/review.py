@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
@@ -44,6 +44,9 @@ from engine.reportdata import (
     Status,
 )
 from engine.yamltext import UnwritableText, check_text, dump_block, reads_back
+
+if TYPE_CHECKING:
+    from engine.migrate import Migration
 
 T = TypeVar("T")
 REPORT_MAX_BYTES = 64 * 1024 * 1024
@@ -623,3 +626,30 @@ def change_claim_status(
             write_atomic(path, doc.text)
             raise
     return step
+
+
+def migrate_folder(
+    folder: str | os.PathLike[str], reviews_path: str | os.PathLike[str], dry_run: bool = False
+) -> Migration:
+    """`accord review migrate`: reviews.yaml rewritten under its lock against the folder's report.json, and the
+    report refreshed. With `dry_run` nothing is written. ReviewError when there is no report to map ids by."""
+    from engine.migrate import migrated_reviews
+
+    report = load_report(folder)
+    if report is None:
+        raise ReviewError(f"no report.json in {folder}: run `accord conflicts` first, then migrate")
+    findings = report.get("conflicts", [])
+    if dry_run:
+        reviews, diags = load_reviews(reviews_path)
+        if diags:
+            raise ReviewError("; ".join(d.format() for d in diags))
+        return migrated_reviews(reviews.get("conflicts") or {}, findings)[1]
+
+    def change(data: Any) -> Migration:
+        kept, result = migrated_reviews(data.get("conflicts") or {}, findings)
+        data["conflicts"] = kept
+        return result
+
+    result, _ = update_reviews(reviews_path, change)
+    write_report_with_reviews(folder, report, reviews_path)
+    return result

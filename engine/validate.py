@@ -619,8 +619,13 @@ def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool
 
 def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool) -> ValidationResult:
     vocab = vocabulary()
+    paths = list(paths)
     ruleset_files, patient_files, diags = discover_rooted(paths)
     result = ValidationResult(diagnostics=diags)
+    from engine.project import load_project
+
+    for folder in {Path(p).resolve() for p in paths if Path(p).is_dir()}:  # the project's accord.yaml (E610)
+        result.diagnostics.extend(load_project(folder, vocab)[1])
     claim_homes: dict[str, str] = {}
     for path, root in ruleset_files:
         doc = _load_counted(path, root, result)

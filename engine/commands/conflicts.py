@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
-    from engine.reportcache import cached_report
+    from engine.reportcache import ProjectUnusable, cached_report
 
     limits = {
         "max_cells": max_cells,
@@ -131,18 +131,23 @@ def run(args: argparse.Namespace) -> int:
         "max_findings": getattr(args, "max_findings", None) or MAX_FINDINGS,
         "max_work": getattr(args, "max_work", None) or MAX_WORK,
     }
-    with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
-        report, analysis = cached_report(
-            args.rulesets,
-            out,
-            rulesets,
-            reviews,
-            limits,
-            on_question=lambda q, total: bar.update(
-                completed=bar.completed + 1, total=total, description=f"Analysing {q}"
-            ),
-            use_cache=not getattr(args, "no_cache", False),
-        )
+    try:
+        with progress(None, "Analysing regions", quiet=getattr(args, "quiet", False)) as bar:
+            report, analysis = cached_report(
+                args.rulesets,
+                out,
+                rulesets,
+                reviews,
+                limits,
+                on_question=lambda q, total: bar.update(
+                    completed=bar.completed + 1, total=total, description=f"Analysing {q}"
+                ),
+                use_cache=not getattr(args, "no_cache", False),
+            )
+    except ProjectUnusable as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return 1
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
     truncated = truncation_message(report)

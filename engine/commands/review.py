@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "history":
             return _history(args.id, args.format, out, reviews_path)
         if args.action == "migrate":
-            from engine.migrate import migrate_folder
+            from engine.review import migrate_folder
 
             result = migrate_folder(out, reviews_path, dry_run=args.dry_run)
             for line in result.lines():
