@@ -58,9 +58,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     m.add_argument("--dry-run", action="store_true", help="say what would move; write nothing")
     m.set_defaults(date=None)
+    w = sub.add_parser(
+        "witness",
+        help="save a finding's witness as a test patient, each source's current answer expected (accord test guards it)",
+    )
+    w.add_argument("id", help="finding id, e.g. C-0123456789")
+    w.add_argument("--region", type=int, default=1, metavar="N", help="which region's witness, 1 = the largest")
+    w.add_argument("--patient-id", metavar="ID", help="the patient's id (default: witness-<finding id>)")
+    w.set_defaults(date=None)
     for p in (c, k):
         p.add_argument("--date", help="date of the step, YYYY-MM-DD (default: today)")
-    for p in (c, k, lst, h, m):
+    for p in (c, k, lst, h, m, w):
         p.add_argument(
             "--out",
             default=argparse.SUPPRESS,
@@ -88,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.yamltext import UnwritableText
 
     if args.action is None:
-        print("accord review: choose an action: conflict, claim, list, history or migrate", file=sys.stderr)
+        print("accord review: choose an action: conflict, claim, list, history, migrate or witness", file=sys.stderr)
         return 2
     out = conflicts_folder(args.rulesets, args.out)
     reviews_path = out / REVIEWS
@@ -149,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.action == "history":
             return _history(args.id, args.format, out, reviews_path)
+        if args.action == "witness":
+            return _witness(args, out)
         if args.action == "migrate":
             from engine.review import migrate_folder
 
@@ -196,6 +206,32 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"accord review: cannot write: {_safe(str(exc.strerror or exc))}", file=sys.stderr)
         return 1
+
+
+def _witness(args: argparse.Namespace, out: Path) -> int:
+    """`accord review witness ID`: the finding's witness saved as rulesets/patients/<id>.yaml."""
+    from engine.commands._rulesets import valid_rulesets
+    from engine.review import find_conflict, load_report
+    from engine.witnesspatient import WitnessError, save_witness_patient, witness_patient
+
+    report = load_report(out)
+    found = find_conflict(report, args.id) if report is not None else None
+    if found is None:
+        print(f"accord review: no finding {_safe(args.id)} in {_safe(str(out / 'report.json'))}", file=sys.stderr)
+        return 2
+    result = valid_rulesets(args.rulesets)
+    if result is None:
+        return 1
+    try:
+        patient = witness_patient(found, result.rulesets, args.region, args.patient_id)
+        path = save_witness_patient(args.rulesets, patient)
+    except WitnessError as exc:
+        print(f"accord review: {_safe(str(exc))}", file=sys.stderr)
+        return 2
+    print(
+        f"{_safe(str(path))}: the witness of {found['id']} with each source's answer expected; `accord test` guards it"
+    )
+    return 0
 
 
 def _finding_of(cid: str, out: Path) -> str | None:
