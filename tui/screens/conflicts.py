@@ -401,6 +401,10 @@ class ConflictsScreen(WorkbenchScreen):
             if record.get("note"):
                 t.append(f" — {record['note']}", style="italic")
         t.append("   (d sets it)\n", style="dim")
+        if isinstance(record, dict) and record.get("history"):
+            from tui.screens.disposition import history_text
+
+            t.append_text(history_text(record, indent="  ", current=False))  # latest first
         detail.update(t)
         panels = []
         quoted = {claim["id"]: claim for claim in c["claims"]}
@@ -473,7 +477,7 @@ class ConflictsScreen(WorkbenchScreen):
 
             def record(reviewer: str) -> None:
                 try:  # locked read-modify-write of reviews.yaml and the report beside it (engine.review)
-                    save_disposition(
+                    recorded = save_disposition(
                         path,
                         c["id"],
                         kind.strip(),
@@ -485,7 +489,12 @@ class ConflictsScreen(WorkbenchScreen):
                 except (OSError, ValueError) as exc:
                     self.notify(f"Disposition not saved: {exc}", title="Save failed", severity="error", timeout=10)
                     return
-                self.notify(f"{c['id']}: {disposition}.", timeout=3)
+                if recorded.changed:
+                    self.notify(f"{c['id']}: {disposition}.", timeout=3)
+                else:
+                    self.notify(
+                        f"{c['id']}: {disposition} by {reviewer} was already recorded; nothing changed.", timeout=5
+                    )
                 from tui.workspace import load_conflicts
 
                 load_conflicts(ws)
@@ -494,7 +503,8 @@ class ConflictsScreen(WorkbenchScreen):
             self.workbench.with_reviewer(record)
             self.workspace_changed(ws)
 
-        self.app.push_screen(DispositionScreen(c["id"], c["sources"]), done)
+        now = ws.reviews.get("conflicts", {}).get(c["id"])
+        self.app.push_screen(DispositionScreen(c["id"], c["sources"], now if isinstance(now, dict) else None), done)
 
     def _pick_claim(self, then: Callable[[str], None]) -> None:
         c = self.current()
