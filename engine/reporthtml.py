@@ -255,7 +255,7 @@ def _sev(severity: object) -> str:
 def _review_state(item: Mapping[str, Any]) -> str:
     """needs_action (no disposition, or a stale one), needs_expert (triaged only) or decided."""
     d = item.get("disposition")
-    if not isinstance(d, Mapping) or d.get("stale"):
+    if not isinstance(d, Mapping) or d.get("stale") or item.get("review_again"):
         return "needs_action"
     if d.get("disposition") == "needs_expert":
         return "needs_expert"
@@ -263,7 +263,7 @@ def _review_state(item: Mapping[str, Any]) -> str:
 
 
 STATE_LABELS = {
-    "needs_action": "needs action (no disposition)",
+    "needs_action": "needs action (no disposition, or review again)",
     "needs_expert": "awaiting an expert (triaged)",
     "decided": "decided",
     "no_action": "no disposition needed (note)",
@@ -343,12 +343,14 @@ def _answers(answers: Any) -> str:
     return '<ul class="plain">' + "".join(rows) + "</ul>"
 
 
-def _witness(witness: Any) -> str:
+def _witness(witness: Any, inline: bool = False) -> str:
     facts = witness.get("facts") if isinstance(witness, Mapping) else None
     if not isinstance(facts, Mapping):
         return _generic(witness)
     if not facts:
         return '<span class="none">(no facts)</span>'
+    if inline:
+        return "<code>" + esc(", ".join(f"{k} = {_json(facts[k])}" for k in sorted(facts, key=str))) + "</code>"
     cells = "".join(f"<dt><code>{esc(k)}</code></dt><dd>{esc(_json(facts[k]))}</dd>" for k in sorted(facts, key=str))
     return f'<dl class="kv">{cells}</dl>'
 
@@ -420,6 +422,12 @@ def _disposition(item: Mapping[str, Any], needed: bool) -> str:
     )
     if d.get("stale"):
         out += f'<p class="state-needs_action">Stale: {esc(_json(d["stale"]))}</p>'
+    if d.get("migration"):
+        out += f'<p class="meta">Migrated: {esc(d["migration"])}</p>'
+    elif d.get("migrated_from"):
+        out += f'<p class="meta">Migrated from {esc(", ".join(str(m) for m in d["migrated_from"]))}</p>'
+    if isinstance(d.get("judged"), Mapping) and d["judged"]:
+        out += f'<p class="meta">Judged {len(d["judged"])} claims as they stood then (fingerprints recorded).</p>'
     history = d.get("history")
     if isinstance(history, list) and history:
         rows = []
@@ -429,7 +437,7 @@ def _disposition(item: Mapping[str, Any], needed: bool) -> str:
                 continue
             value = step.get("disposition")
             shown = _disposition_words(value) if value is not None else ""
-            rest = {k: step[k] for k in step if k not in ("disposition", "reviewer", "date", "note")}
+            rest = {k: step[k] for k in step if k not in ("disposition", "reviewer", "date", "note", "judged")}
             note = esc(step.get("note", "")) + (_generic(rest) if rest else "")
             rows.append([esc(shown), esc(step.get("reviewer", "")), esc(step.get("date", "")), note])
         out += "<h4>History</h4>" + _table(["disposition", "reviewer", "date", "note"], rows)
@@ -472,7 +480,19 @@ def _finding(
         out.append(f'<p class="meta">Note: {esc(note)}</p>')
     sides = item.get("sides")
     if isinstance(sides, list) and sides:
-        out.append("<h4>Sides</h4>" + _generic(sides))
+        out.append("<h4>What each side says</h4>" + _sides(sides))
+    if item.get("silent") or item.get("unaddressed"):
+        silent = esc(item.get("silent", "a source"))
+        facts = esc(", ".join(str(f) for f in item.get("unaddressed") or []))
+        out.append(f'<p class="meta">Omission: {silent} does not address {facts or "the deciding facts"}.</p>')
+    again = item.get("review_again")
+    if isinstance(again, Mapping):
+        claims = esc(", ".join(str(c) for c in again.get("claims") or []))
+        out.append(
+            f'<p class="state-needs_action">Review again: {esc(again.get("reason", ""))}'
+            + (f" (claims {claims})" if claims else "")
+            + "</p>"
+        )
     out.append("<h4>Quotes side by side</h4>" + _quotes(item, roles))
     for svg in charts.get(fid, []):
         out.append(f'<figure class="chart">{_svg(svg)}</figure>')
@@ -498,7 +518,7 @@ def _finding(
             if r.get("description"):
                 out.append(f'<p class="description">{esc(r["description"])}</p>')
             if "witness" in r:
-                out.append(f"<p><b>Witness patient:</b></p>{_witness(r['witness'])}")
+                out.append(f"<p><b>Witness patient:</b> {_witness(r['witness'], inline=True)}</p>")
             if "answers" in r:
                 out.append(f"<p><b>Answers at the witness:</b></p>{_answers(r['answers'])}")
             rest = {k: r[k] for k in r if k not in ("id", "region", "description", "witness", "answers")}
@@ -520,8 +540,39 @@ def _counts(counts: Any, order: Any = None) -> str:
     return _table(["", "findings"], [[esc(k), f'<span class="mono">{_num(counts[k])}</span>'] for k in keys])
 
 
+def _sides(sides: list[Any]) -> str:
+    rows = []
+    for side in sides:
+        if not isinstance(side, Mapping):
+            rows.append(f"<li>{_generic(side)}</li>")
+            continue
+        claims = ", ".join(str(c) for c in side.get("claims") or [])
+        rest = {k: side[k] for k in side if k not in ("source", "says", "claims")}
+        rows.append(
+            f'<li><b>{esc(side.get("source", "?"))}</b>: <span class="value">{esc(side.get("says", ""))}</span>'
+            + (f' <span class="meta">({esc(claims)})</span>' if claims else "")
+            + (_generic(rest) if rest else "")
+            + "</li>"
+        )
+    return '<ul class="plain">' + "".join(rows) + "</ul>"
+
+
 def _coverage(coverage: Any) -> str:
     """Which sources address which questions, in whatever shape the report gives it."""
+    if (
+        isinstance(coverage, list)
+        and coverage
+        and all(isinstance(v, Mapping) and isinstance(v.get("claims"), Mapping) for v in coverage)
+    ):  # [{question, claims: {source: n}}]: questions down, sources across, 0 shown as silence
+        cols = sorted({str(k) for v in coverage for k in v["claims"]})
+        rows = []
+        for v in sorted(coverage, key=lambda v: str(v.get("question", ""))):
+            cells = [v["claims"].get(c, 0) for c in cols]
+            rows.append(
+                [esc(v.get("question", ""))]
+                + [f'<span class="mono">{_num(n)}</span>' if n else '<span class="none">silent</span>' for n in cells]
+            )
+        return _table(["question"] + [esc(c) for c in cols], rows, "coverage")
     if isinstance(coverage, Mapping) and coverage and all(isinstance(v, Mapping) for v in coverage.values()):
         cols = sorted({str(k) for v in coverage.values() for k in v})
         rows = [[esc(k)] + [_mark(coverage[k].get(c)) for c in cols] for k in sorted(coverage, key=str)]
@@ -720,6 +771,12 @@ def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | Non
     out.append("<div><h4>By kind</h4>" + _counts(summary.get("by_kind")) + "</div>")
     out.append("<div><h4>By question</h4>" + _counts(summary.get("by_question")) + "</div>")
     out.append("</div>")
+    again = summary.get("review_again") or []
+    if again:
+        out.append(
+            f'<p class="state-needs_action">{_num(len(again))} findings to review again (their disposition judged '
+            f"claims that changed since): {esc(', '.join(str(a) for a in again))}.</p>"
+        )
     references = summary.get("references") or []
     if references:
         cols = ["source", "reference", "agree", "deviate", "other_label", "not_covered", "undetermined"]
@@ -744,6 +801,8 @@ def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | Non
             '<h2>Coverage</h2><p class="meta">Which sources address which questions: silence on a whole '
             "question is shown here, not as a conflict.</p>" + _coverage(report["coverage"])
         )
+    if "configuration" in report:
+        out.append("<h3>Configuration</h3>" + _generic(report["configuration"]))
     notes = analysis.get("notes") or []
     if notes:
         out.append('<h3>Analysis notes</h3><ul class="plain">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")

@@ -75,7 +75,12 @@ def synthetic() -> dict[str, Any]:
         "low",
         "omission",
         ["jak-blog", "dr-oracle"],
-        sides=[{"source": "jak-blog", "text": "silent on " + HOSTILE}, {"source": "dr-oracle", "text": "reduce"}],
+        sides=[
+            {"source": "jak-blog", "claims": [], "says": "silent on " + HOSTILE},
+            {"source": "dr-oracle", "claims": ["dr-oracle/c"], "says": "reduce"},
+        ],
+        silent="jak-blog",
+        unaddressed=["strong_oat3_inhibitor"],
         regions=[
             {
                 "id": "R-1",
@@ -102,6 +107,15 @@ def synthetic() -> dict[str, Any]:
     triaged = finding("C-tri", "high", "between_sources", ["dr-oracle", "jak-blog"])
     triaged["disposition"] = {"disposition": "needs_expert", "reviewer": "triage", "date": "2026-12-01"}
     hostile_id = finding(HOSTILE, "medium", "within_source", ["jak-blog"])
+    stale = finding("C-again", "medium", "between_sources", ["dr-oracle", "jak-blog"])
+    stale["disposition"] = {
+        "disposition": "not_a_conflict",
+        "reviewer": "Dr Y",
+        "date": "2026-11-01",
+        "migration": "findings grouped by cause: " + HOSTILE,
+        "judged": {"dr-oracle/c": "0123456789ab"},
+    }
+    stale["review_again"] = {"claims": ["dr-oracle/c"], "reason": "its quote changed " + HOSTILE}
     return {
         "accord": 1,
         "sources": [
@@ -111,7 +125,7 @@ def synthetic() -> dict[str, Any]:
         ],
         "analysis": {"cells_evaluated": 1234, "questions": [], "notes": ["note " + HOSTILE]},
         "summary": {
-            "conflicts": 4,
+            "conflicts": 5,
             "by_severity": {"high": 2, "low": 1, "medium": 1},
             "by_kind": {"between_sources": 1, "deviates_from_reference": 1, "omission": 1, "within_source": 1},
             "by_question": {"dose": 4},
@@ -128,8 +142,11 @@ def synthetic() -> dict[str, Any]:
                 }
             ],
         },
-        "coverage": {"jak-blog": {"dose": True, "initiation": False}, "dr-oracle": {"dose": True, "initiation": True}},
-        "conflicts": [deviation, triaged, hostile_id, omission],
+        "coverage": [
+            {"question": "initiation", "claims": {"dr-oracle": 2, "jak-blog": 0}},
+            {"question": "dose", "claims": {"dr-oracle": 1, "jak-blog": 3}},
+        ],
+        "conflicts": [deviation, triaged, hostile_id, omission, stale],
         "precision_notes": [finding("P-1", "low", "precision", ["dr-oracle", "jak-blog"])],
         "label_differences": [finding("L-1", "low", "label_difference", ["jak-blog", "label"])],
         "orphaned_dispositions": [
@@ -229,15 +246,18 @@ def test_every_finding_and_optional_shape_rendered():
     states = {a["id"]: a["data-state"] for a in articles}
     assert states["finding-C-dev"] == "decided" and states["finding-C-tri"] == "needs_expert"
     assert states["finding-C-omit"] == "needs_action" and states["finding-P-1"] == "no_action"
+    assert states["finding-C-again"] == "needs_action"  # decided once, but a judged claim changed since
+    assert "Review again: its quote changed &lt;script&gt;" in text and "Migrated: findings grouped" in text
+    assert "does not address strong_oat3_inhibitor" in text and "silent</span>" in text  # omission, coverage
     assert json.loads([a for a in articles if a["id"] == "finding-C-omit"][0]["data-sources"]) == [
         "dr-oracle",
         "jak-blog",
     ]
-    assert "4 of 4 findings" in text and "1 of 1 precision notes" in text
+    assert "5 of 5 findings" in text and "1 of 1 precision notes" in text
     assert CHART in text  # the engine's SVG, as is
     assert "History" in text and "first look" in text  # disposition history
     assert "R-1" in text and "region one" in text and "strong_oat3_inhibitor = true" in text  # regions
-    assert "silent on" in text  # sides
+    assert "silent on" in text and "(dr-oracle/c)" in text  # sides
     assert "Coverage" in text and "initiation" in text  # coverage table
     assert "cited:" in text and "Label &lt;script&gt;" in text  # the reference's citation, not a quote
     assert "2 mg once daily" in text and "not_recommended" in text  # claim values and answers

@@ -126,22 +126,22 @@ def view(browsed: dict[str, Articles | bytes], name: str) -> Articles:
 def test_renders_with_script_running(browsed):
     everything = view(browsed, "all")
     assert not everything.filters_hidden  # the script ran (the CSP hash lets it) and showed the filters
-    assert everything.hidden == [] and len(everything.shown) == 6
-    assert everything.counter == "4 of 4 findings"
+    assert everything.hidden == [] and len(everything.shown) == 7
+    assert everything.counter == "5 of 5 findings"
 
 
 def test_hash_filters(browsed):
     high = view(browsed, "high")
-    assert sorted(high.shown) == ["C-dev", "C-tri"] and high.counter == "2 of 4 findings"
+    assert sorted(high.shown) == ["C-dev", "C-tri"] and high.counter == "2 of 5 findings"
     omission = view(browsed, "omission-jak")
-    assert omission.shown == ["C-omit"] and omission.counter == "1 of 4 findings"
+    assert omission.shown == ["C-omit"] and omission.counter == "1 of 5 findings"
     action = view(browsed, "needs-action")
-    assert len(action.shown) == 2 and "C-omit" in action.shown  # no disposition; notes need none
+    assert len(action.shown) == 3 and {"C-omit", "C-again"} <= set(action.shown)  # none, or review again
     assert "P-1" in action.hidden and "C-dev" in action.hidden and "C-tri" in action.hidden
     both = view(browsed, "two-severities")  # comma lists: any of the values
     assert sorted(both.shown) == ["C-dev", "C-tri"]
     label = view(browsed, "label-source")  # a source matches every finding it is one side of
-    assert sorted(label.shown) == ["C-dev", "L-1"] and label.counter == "1 of 4 findings"
+    assert sorted(label.shown) == ["C-dev", "L-1"] and label.counter == "1 of 5 findings"
 
 
 def test_screenshot_is_a_png(browsed):
