@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -273,8 +273,21 @@ def band_chart(
     )
 
 
+def chart_facts(finding: Mapping[str, Any], vocab: Vocabulary | None = None) -> list[str]:
+    """The numeric facts a finding's region(s) bound, in order of first appearance: what chart_for_finding charts."""
+    vocab = vocab or vocabulary()
+    facts: list[str] = []
+    for constraints in _regions_of(finding):
+        for c in constraints:
+            name = c.get("fact")
+            spec = vocab.facts.get(name) if isinstance(name, str) else None
+            if spec is not None and spec.type == "number" and "low" in c and "high" in c and spec.name not in facts:
+                facts.append(spec.name)
+    return facts
+
+
 def chart_for_finding(
-    finding: dict[str, Any],
+    finding: Mapping[str, Any],
     rulesets: Sequence[Ruleset],
     vocab: Vocabulary | None = None,
     cache: BandCache | None = None,
@@ -288,13 +301,7 @@ def chart_for_finding(
     vocab = vocab or vocabulary()
     cache = cache if cache is not None else BandCache()
     regions = _regions_of(finding)
-    facts: list[str] = []
-    for constraints in regions:
-        for c in constraints:
-            name = c.get("fact")
-            spec = vocab.facts.get(name) if isinstance(name, str) else None
-            if spec is not None and spec.type == "number" and "low" in c and "high" in c and spec.name not in facts:
-                facts.append(spec.name)
+    facts = chart_facts(finding, vocab)
     named = _named_claims(finding)
     charts = []
     for name in facts:
@@ -331,7 +338,7 @@ def chart_for_finding(
 
 
 def charts_for_findings(
-    findings: Iterable[dict[str, Any]], rulesets: Sequence[Ruleset], vocab: Vocabulary | None = None
+    findings: Iterable[Mapping[str, Any]], rulesets: Sequence[Ruleset], vocab: Vocabulary | None = None
 ) -> dict[str, list[BandChart]]:
     """Every finding's charts (chart_for_finding), by finding id, sharing one BandCache: what a report draws."""
     vocab = vocab or vocabulary()
@@ -339,7 +346,7 @@ def charts_for_findings(
     return {str(f.get("id", "")): chart_for_finding(f, rulesets, vocab, cache) for f in findings}
 
 
-def _regions_of(finding: dict[str, Any]) -> list[list[dict[str, Any]]]:
+def _regions_of(finding: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
     """Each region's constraints: from `regions` ([{region: {...}}] or [{constraints: ...}]), else `region`."""
     raw = finding.get("regions")
     if isinstance(raw, list) and raw:
@@ -351,7 +358,7 @@ def _regions_of(finding: dict[str, Any]) -> list[list[dict[str, Any]]]:
     ]
 
 
-def _named_claims(finding: dict[str, Any]) -> set[str]:
+def _named_claims(finding: Mapping[str, Any]) -> set[str]:
     ids = {c["id"] for c in finding.get("claims", []) if isinstance(c, dict) and isinstance(c.get("id"), str)}
     for answer in finding.get("answers", []):
         for item in answer.get("values", []) if isinstance(answer, dict) else []:

@@ -100,6 +100,22 @@ def test_conflicts_screen(snap_compare) -> None:
     assert snap_compare(app(), terminal_size=SIZE, run_before=run)
 
 
+def test_conflicts_band_strip(snap_compare) -> None:
+    """The detail pane scrolled to the band strips of the first finding (age and CrCl)."""
+
+    async def run(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#conflicts-detail-scroll").scroll_to_widget(
+            screen.query_one("#conflicts-bands"), animate=False, top=True
+        )
+        await pilot.pause()
+
+    assert snap_compare(app(), terminal_size=(120, 50), run_before=run)
+
+
 def test_disposition_dialog(snap_compare) -> None:
     async def run(pilot) -> None:
         await settle(pilot)

@@ -118,6 +118,7 @@ class ConflictsScreen(WorkbenchScreen):
             yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             with VerticalScroll(id="conflicts-detail-scroll"):
                 yield Static("", id="conflicts-detail", markup=False)
+                yield Static("", id="conflicts-bands", markup=False)  # band charts (_show_bands)
                 yield Horizontal(id="conflicts-sides")
         yield Footer()
 
@@ -376,6 +377,7 @@ class ConflictsScreen(WorkbenchScreen):
         detail = self.query_one("#conflicts-detail", Static)
         sides = self.query_one("#conflicts-sides", Horizontal)
         c = self.current()
+        self._show_bands(c, ws)
         if c is None or ws is None:
             sides.remove_children()
             detail.update(Text("No conflict selected.", style="dim"))
@@ -444,6 +446,39 @@ class ConflictsScreen(WorkbenchScreen):
                 widget.remove()
         elif len(panels) > len(mounted):
             sides.mount_all([Static(panel, classes="conflict-side", markup=False) for panel in panels[len(mounted) :]])
+
+    # ------------------------------------------------------------ band charts (issue 16 item 5)
+
+    _band_cache: tuple[Workspace, Any, dict[str, list[Any]]] | None = None  # (workspace, BandCache, charts by id)
+
+    def _show_bands(self, c: ConflictData | None, ws: Workspace | None) -> None:
+        """Under the finding's text, a band strip per numeric fact its region bounds (engine.bands), from the
+        loaded rulesets; hidden for a finding with no numeric constraint."""
+        from engine.bands import BandCache, chart_facts, chart_for_finding
+
+        widget = self.query_one("#conflicts-bands", Static)
+        if c is None or ws is None or not chart_facts(c):
+            widget.display = False
+            return
+        from rich.console import Group
+
+        from tui.widgets.band_strip import BandStrip
+
+        if self._band_cache is None or self._band_cache[0] is not ws:
+            self._band_cache = (ws, BandCache(), {})
+        _ws, cache, charts = self._band_cache
+        if c["id"] not in charts:
+            try:
+                charts[c["id"]] = chart_for_finding(c, ws.rulesets, cache=cache)
+            except Exception as exc:  # noqa: BLE001 (a picture that cannot be drawn must not take the screen down)
+                widget.update(Text(f"band chart not drawn: {type(exc).__name__}: {exc}", style="dim red"))
+                widget.display = True
+                return
+        parts: list[Any] = []
+        for chart in charts[c["id"]]:
+            parts += [Text(""), BandStrip(chart)]  # a blank line above each chart
+        widget.display = bool(parts)
+        widget.update(Group(*parts[1:]))
 
     # ------------------------------------------------------------ actions
 
