@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from engine.contract import Fact, Vocabulary, vocabulary
 from engine.evaluate import value_text
 from engine.model import Claim, Ruleset
+from engine.words import fact_label, unit_label
 
 if TYPE_CHECKING:
     from engine.analysis.partition import Partition
@@ -43,9 +44,6 @@ Span = tuple[float, bool, float, bool]
 
 # Okabe-Ito (colour-blind safe), yellow left out (unreadable on white), a grey last.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#666666")
-
-# UCUM units (schema/vocabulary.yaml) as a reader writes them.
-UNIT_TEXT = {"a": "years", "mo": "months", "10*9/L": "×10⁹/L", "mL/min/{1.73_m2}": "mL/min/1.73 m²"}
 
 
 @dataclass(frozen=True)
@@ -116,8 +114,8 @@ class BandChart:
 
     question: str
     fact: str
-    label: str  # the fact's name as shown
-    unit: str  # the fact's unit as a reader writes it ('' when it has none)
+    label: str  # the fact's name as people write it (engine.words.fact_label: eGFR)
+    unit: str  # its unit as people write it (engine.words.unit_label: mL/min/1.73 m²), '' when it has none
     range: tuple[float, float]  # the vocabulary's range
     axis: tuple[float, float]  # the part of the range drawn (clipped to where the thresholds are)
     thresholds: tuple[float, ...]  # every cut of the fact (claims' thresholds and region bounds), ascending
@@ -159,13 +157,6 @@ class BandChart:
 
 
 # ---------------------------------------------------------------- building
-
-
-def unit_text(unit: str | None) -> str:
-    """A UCUM unit as a reader writes it: 'a' -> 'years', 'mL/min/{1.73_m2}' -> 'mL/min/1.73 m²'."""
-    if not unit:
-        return ""
-    return UNIT_TEXT.get(unit, unit)
 
 
 def palette(keys: Iterable[str], known: dict[str, str] | None = None) -> dict[str, str]:
@@ -261,8 +252,8 @@ def band_chart(
     return BandChart(
         question,
         fact,
-        _label(spec),
-        unit_text(spec.unit),
+        fact_label(fact, vocab),
+        unit_label(fact, vocab),
         (lo, hi),
         axis,
         thresholds,
@@ -571,11 +562,6 @@ def _nice_step(x: float) -> float:
 def _range(spec: Fact) -> tuple[float, float]:
     lo, hi = spec.range if spec.range else (-1e9, 1e9)
     return _f(lo), _f(hi)
-
-
-def _label(spec: Fact) -> str:
-    shown = getattr(spec, "display", None)  # the vocabulary's display name, once it gives one
-    return shown if isinstance(shown, str) and shown else spec.name
 
 
 def _finite(x: Any) -> bool:

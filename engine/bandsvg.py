@@ -29,6 +29,8 @@ VALUE_CHARS = 40
 REGION_FILL = "#F2C14E"
 REGION_EDGE = "#B8860B"
 
+End = tuple[bool, int, float, float, str]  # included, side (0 low, 1 high), x, y, colour
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -104,7 +106,7 @@ def to_svg(chart: BandChart) -> str:
         )
 
     # the intervals: bars first, then the ends (filled over hollow where two meet)
-    ends: list[tuple[int, str]] = []
+    ends: list[End] = []
     y = float(rows_top)
     for row, h in zip(chart.rows, heights):
         for iv in row.intervals:
@@ -112,7 +114,7 @@ def to_svg(chart: BandChart) -> str:
             out.append(_bar(iv, chart, x, cy, lo, hi))
             ends.extend(_ends(iv, chart, x, cy, lo, hi))
         y += h
-    out.extend(e for _, e in sorted(ends, key=lambda e: e[0]))
+    out.extend(_dots(ends))
 
     # axis
     out.append(f'<line x1="{_n(X0)}" y1="{_n(axis_y)}" x2="{_n(X1)}" y2="{_n(axis_y)}" stroke="#333333"/>')
@@ -212,27 +214,24 @@ def _arrow(ax: float, cy: float, side: int, colour: str, tip: str) -> str:
     )
 
 
-def _ends(
-    iv: Interval, chart: BandChart, x: Callable[[float], float], cy: float, lo: float, hi: float
-) -> list[tuple[int, str]]:
-    """The end dots (0: hollow, drawn first; 1: filled) of a bounded interval's ends inside the axis."""
+def _ends(iv: Interval, chart: BandChart, x: Callable[[float], float], cy: float, lo: float, hi: float) -> list[End]:
+    """The end dots of a bounded interval's ends inside the axis: (included, side, x, y, colour)."""
     if iv.unbounded or iv.high < lo or iv.low > hi:
         return []
     colour = esc(chart.colour(iv.key))
+    points = [(iv.low, iv.low_inclusive, 0)]
+    if iv.high != iv.low:
+        points.append((iv.high, iv.high_inclusive, 1 if iv.high > iv.low else 0))
+    return [(closed, side, x(v), cy, colour) for v, closed, side in points if lo <= v <= hi]
+
+
+def _dots(ends: list[End]) -> list[str]:
+    """Hollow dots first, filled over them; a hollow dot where a filled one sits moves into its own bar."""
+    filled = {(_n(cx), _n(cy)) for closed, _side, cx, cy, _c in ends if closed}
     out = []
-    points = (
-        [(iv.low, iv.low_inclusive)]
-        if iv.low == iv.high
-        else [(iv.low, iv.low_inclusive), (iv.high, iv.high_inclusive)]
-    )
-    for v, closed in points:
-        if not lo <= v <= hi:
-            continue
+    for closed, side, cx, cy, colour in sorted(ends, key=lambda e: e[0]):
+        if not closed and (_n(cx), _n(cy)) in filled:
+            cx += -7 if side else 7
         fill = colour if closed else "#FFFFFF"
-        out.append(
-            (
-                int(closed),
-                f'<circle cx="{_n(x(v))}" cy="{_n(cy)}" r="4.5" fill="{fill}" stroke="{colour}" stroke-width="2"/>',
-            )
-        )
+        out.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="4.5" fill="{fill}" stroke="{colour}" stroke-width="2"/>')
     return out
