@@ -98,7 +98,7 @@ async def test_the_conflicts_detail_shows_a_strip_for_a_numeric_finding(workdir:
         assert c is not None and any("low" in k for k in c["region"]["constraints"])
         assert bands.display
         shown = _text(bands.content, 116)
-        assert "dose by crcl (mL/min)" in shown and "dr-oracle" in shown and "minimal-medicine" in shown
+        assert "dose by CrCl (mL/min)" in shown and "dr-oracle" in shown and "minimal-medicine" in shown
         assert "▒" in shown and "━" in shown
         # a finding with no numeric constraint shows none
         screen.shown = [dict(c, region={"box": True, "cells": 1, "constraints": [], "text": ""})]
