@@ -72,11 +72,11 @@ class Articles(HTMLParser):
             self._in_counter = False
 
 
-@pytest.fixture(scope="module")
-def browsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Articles | bytes]:
+@pytest.fixture
+def browsed(tmp_path: Path) -> dict[str, Articles | bytes]:
     """Every view's dumped DOM parsed, and the screenshot's bytes, from browsers run side by side."""
     assert BROWSER is not None
-    tmp = tmp_path_factory.mktemp("reporthtml")
+    tmp = tmp_path
     page = tmp / "report.html"
     page.write_text(render_html(synthetic(), {"C-dev": [CHART]}), encoding="utf-8")
     url = page.resolve().as_uri()
@@ -123,14 +123,21 @@ def view(browsed: dict[str, Articles | bytes], name: str) -> Articles:
     return v
 
 
-def test_renders_with_script_running(browsed):
+def test_report_html_in_chromium(browsed):
+    """One test, so that pytest-xdist starts the browsers once (a module fixture runs once per worker)."""
+    renders_with_script_running(browsed)
+    hash_filters(browsed)
+    screenshot_is_a_png(browsed)
+
+
+def renders_with_script_running(browsed):
     everything = view(browsed, "all")
     assert not everything.filters_hidden  # the script ran (the CSP hash lets it) and showed the filters
     assert everything.hidden == [] and len(everything.shown) == 7
     assert everything.counter == "5 of 5 findings"
 
 
-def test_hash_filters(browsed):
+def hash_filters(browsed):
     high = view(browsed, "high")
     assert sorted(high.shown) == ["C-dev", "C-tri"] and high.counter == "2 of 5 findings"
     omission = view(browsed, "omission-jak")
@@ -144,6 +151,6 @@ def test_hash_filters(browsed):
     assert sorted(label.shown) == ["C-dev", "L-1"] and label.counter == "1 of 5 findings"
 
 
-def test_screenshot_is_a_png(browsed):
+def screenshot_is_a_png(browsed):
     png = browsed["screenshot"]
     assert isinstance(png, bytes) and png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
