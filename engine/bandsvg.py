@@ -34,9 +34,14 @@ End = tuple[bool, int, float, float, str]  # included, side (0 low, 1 high), x, 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
+# Written as character references too, so no untrusted text reads like markup to a filter that scans the
+# SVG's source (an ` onload=`, `javascript:`, `url(` or `@import` inside a value); the drawing is the same.
+_REFS = {'"': "&quot;", "'": "&apos;", "=": "&#61;", ":": "&#58;", "(": "&#40;", "@": "&#64;"}
+
+
 def esc(text: str) -> str:
     """Text safe inside an element or a double-quoted attribute; characters XML cannot hold become U+FFFD."""
-    return escape(_NOT_XML.sub("\ufffd", str(text)), {'"': "&quot;", "'": "&apos;"})
+    return escape(_NOT_XML.sub("\ufffd", str(text)), _REFS)
 
 
 def _n(x: float) -> str:

@@ -194,7 +194,7 @@ def test_a_finding_with_several_regions_marks_each(two):
 
 
 HOSTILE_SOURCE = '<script>alert(1)</script>"]]>&\x1b'
-HOSTILE_VALUE = "]]><svg onload=alert(1)>\x00'"
+HOSTILE_VALUE = "]]><svg onload=alert(1)>\x00' javascript:x url(http://e) @import"
 
 
 def hostile_ruleset() -> Ruleset:
@@ -214,12 +214,22 @@ def test_hostile_source_ids_and_values_are_escaped_and_the_svg_parses():
     chart = band_chart([hostile_ruleset()], "dose", "crcl", [HOSTILE_SOURCE], (0, True, 30, False))
     svg = to_svg(chart)
     assert "<script" not in svg and "<svg onload" not in svg and "]]>" not in svg and "\x1b" not in svg
+    for markup in (" onload=", "javascript:", "url(", "@import"):  # not even as text a source scan could trip on
+        assert markup not in svg
     root = ET.fromstring(svg)
     texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
     titles = [t.text or "" for t in root.iter(f"{SVG}title")]
     assert any(HOSTILE_SOURCE.replace("\x1b", "\ufffd") == t for t in titles)
     assert any(HOSTILE_VALUE.replace("\x00", "\ufffd") == t for t in titles)
     assert any("<script>" in t for t in texts)  # shown as text, not markup
+
+
+def test_an_empty_chart_is_still_a_drawing():
+    chart = band_chart([], "dose", "crcl", [])
+    assert chart is not None and chart.rows == () and chart.values == ()
+    assert ET.fromstring(to_svg(chart)).tag == f"{SVG}svg"
+    nobody = band_chart([], "dose", "crcl", ["gone"], (30, True, 30, True))
+    assert nobody.rows[0].note == "not loaded" and "not loaded" in to_svg(nobody)
 
 
 def test_svg_is_self_contained_byte_stable_and_matches_its_snapshot(two, request):
