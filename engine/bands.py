@@ -210,7 +210,7 @@ def band_chart(
     spec = vocab.facts.get(fact)
     if spec is None or spec.type != "number":
         return None
-    spans = tuple(([region] if region is not None else []) + list(regions))
+    spans = tuple(dict.fromkeys(([region] if region is not None else []) + list(regions)))  # each span once
     context = {k: v for k, v in (context or {}).items() if k != fact}
     named_ids = set(named)
     by_source = {r.source_id: r for r in rulesets}
@@ -230,6 +230,7 @@ def band_chart(
             cuts.update(float(t) for t in parts[0].thresholds)
     lo, hi = _range(spec)
     main = partition(spec, cuts)
+    bounds = {name: bound_key(bound) for name, bound in context.items()}
     rows: list[Row] = []
     for source in sources:
         if source not in claims_of:
@@ -238,7 +239,7 @@ def band_chart(
         found: list[Interval] = []
         for claim in claims_of[source]:
             if claim.id not in refused:
-                found.extend(_claim_intervals(claim, fact, main, context, vocab, named_ids, cache))
+                found.extend(cache.intervals(claim, fact, main, context, bounds, vocab, claim.id in named_ids))
         laid, lanes = _lanes(found)
         rows.append(Row(source, laid, lanes, "" if laid else f"no claim on {question} applies here"))
     thresholds = tuple(sorted({_f(c.low) for c in main.cells if c.point}))
@@ -394,6 +395,48 @@ class BandCache:
     def __init__(self) -> None:
         self.colours: dict[str, str] = {}  # value key -> colour, as the charts drawn so far gave it
         self._masks: dict[tuple[int, str], tuple[Claim, Any, list[Partition], list[str]]] = {}
+        self._kept: dict[tuple[int, str], Any] = {}  # (a cached partition, a bound) -> the cells meeting it
+        self._where: dict[tuple[int, tuple[float, ...]], list[int]] = {}  # (a claim's partition, chart cuts) -> cells
+        self._intervals: dict[tuple[Any, ...], list[Interval]] = {}  # a claim's intervals on one chart's cells
+
+    def intervals(
+        self,
+        claim: Claim,
+        fact: str,
+        main: Partition,
+        context: dict[str, dict[str, Any]],
+        bounds: dict[str, str],
+        vocab: Vocabulary,
+        named: bool,
+    ) -> list[Interval]:
+        """_claim_intervals, once per claim, chart cuts, context on the claim's facts and naming."""
+        self.mask(claim, fact, vocab)  # holds the claim: its id stays its own while cached
+        key = (id(claim), fact, main.thresholds, tuple(bounds.get(n, "") for n in claim.facts), named)
+        found = self._intervals.get(key)
+        if found is None:
+            found = self._intervals[key] = _claim_intervals(claim, fact, main, context, vocab, named, self)
+        return found
+
+    def kept(self, part: Partition, bound: dict[str, Any]) -> Any:
+        """The cells of `part` (one the cache holds) that meet a context's bound, as a bool array."""
+        import numpy as np
+
+        key = (id(part), bound_key(bound))
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = np.array([_meets(c, bound, part.type) for c in part.cells], dtype=bool)
+        return found
+
+    def where(self, part: Partition, main: Partition) -> list[int]:
+        """For each cell of the chart's partition `main`, the cell of the claim's own `part` holding it
+        (`main` is cut at every threshold of the claim, and more)."""
+        key = (id(part), main.thresholds)
+        found = self._where.get(key)
+        if found is None:
+            found = self._where[key] = [
+                next(k for k, c in enumerate(part.cells) if c.contains(cell.value)) for cell in main.cells
+            ]
+        return found
 
     def mask(self, claim: Claim, fact: str, vocab: Vocabulary) -> tuple[Any, list[Partition], list[str]]:
         """`claim` on its own grid: the truth per cell (the fact's axis first when it reads it), the
@@ -420,13 +463,18 @@ class BandCache:
         return mask, parts, self._masks[key][3]
 
 
+def bound_key(bound: dict[str, Any]) -> str:
+    """A context constraint as a key (its text left out)."""
+    return repr(sorted((k, v) for k, v in bound.items() if k != "text"))
+
+
 def _claim_intervals(
     claim: Claim,
     fact: str,
     main: Partition,
     context: dict[str, dict[str, Any]],
     vocab: Vocabulary,
-    named: set[str],
+    is_named: bool,
     cache: BandCache,
 ) -> list[Interval]:
     """The runs of `main`'s cells where `claim` applies for some patient the context allows.
@@ -443,12 +491,11 @@ def _claim_intervals(
         bound = context.get(part.fact)
         if bound is None:
             continue
-        keep = np.array([_meets(c, bound, part.type) for c in part.cells], dtype=bool)
+        keep = cache.kept(part, bound)
         if not keep.any():
             return []  # the context rules out every value of this fact: the claim cannot apply
         mask = np.compress(keep, mask, axis=axis)
     text, key = value_text(claim.value, claim.qualifiers), claim.value_key
-    is_named = claim.id in named
     lo, hi = _range(vocab.facts[fact])
     if not reads:
         if not mask.any():
@@ -461,8 +508,7 @@ def _claim_intervals(
         ]  # fmt: skip
     flat = mask.reshape(len(parts[0].cells), -1)
     own_some, own_every = flat.any(axis=1), flat.all(axis=1)
-    # the chart's cells are cut at every threshold of the claim (and more): each lies in one cell of the claim's
-    where = [next(k for k, c in enumerate(parts[0].cells) if c.contains(cell.value)) for cell in main.cells]
+    where = cache.where(parts[0], main)
     some, every = own_some[where], own_every[where]
     out = []
     i = 0
