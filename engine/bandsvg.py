@@ -73,6 +73,13 @@ def to_svg(chart: BandChart) -> str:
     key = f"shaded: they disagree · ● end included · ○ excluded · dashed: any {chart.label}"
     key += " · pale: depends on other facts"
     out.append(f'<text x="8" y="36" font-size="10" fill="#555555">{esc(key)}</text>')
+    named = [iv.named for row in chart.rows for iv in row.intervals]
+    emphasis = any(named) and not all(named)  # outline the finding's claims when others are shown too
+    if emphasis:
+        out.append(
+            f'<text x="{WIDTH - 8}" y="18" font-size="10" text-anchor="end" fill="#555555">'
+            f"{esc('outlined: the claims this finding names')}</text>"
+        )
 
     # row stripes and source names
     y = float(rows_top)
@@ -116,7 +123,7 @@ def to_svg(chart: BandChart) -> str:
     for row, h in zip(chart.rows, heights):
         for iv in row.intervals:
             cy = y + ROW_PAD / 2 + iv.lane * LANE + LANE / 2
-            out.append(_bar(iv, chart, x, cy, lo, hi))
+            out.append(_bar(iv, chart, x, cy, lo, hi, emphasis and iv.named))
             ends.extend(_ends(iv, chart, x, cy, lo, hi))
         y += h
     out.extend(_dots(ends))
@@ -187,12 +194,20 @@ def _interval_text(iv: Interval, chart: BandChart) -> str:
     return f"{iv.claim}: {iv.value} where {where}{extra}"
 
 
-def _bar(iv: Interval, chart: BandChart, x: Callable[[float], float], cy: float, lo: float, hi: float) -> str:
+def _bar(
+    iv: Interval, chart: BandChart, x: Callable[[float], float], cy: float, lo: float, hi: float, outline: bool
+) -> str:
     colour = esc(chart.colour(iv.key))
     tip = f"<title>{esc(_interval_text(iv, chart))}</title>"
     opacity = ' stroke-opacity="0.5"' if iv.conditional else ""
     if iv.unbounded:
-        return (
+        under = (
+            f'<line x1="{_n(X0)}" y1="{_n(cy)}" x2="{_n(X1)}" y2="{_n(cy)}" stroke="#222222" stroke-width="7" '
+            'stroke-dasharray="7 4"/>'
+            if outline
+            else ""
+        )
+        return under + (
             f'<line x1="{_n(X0)}" y1="{_n(cy)}" x2="{_n(X1)}" y2="{_n(cy)}" stroke="{colour}" stroke-width="4" '
             f'stroke-dasharray="7 4"{opacity}>{tip}</line>'
         )
@@ -200,7 +215,12 @@ def _bar(iv: Interval, chart: BandChart, x: Callable[[float], float], cy: float,
         ax = X0 if iv.high < lo else X1
         return _arrow(ax, cy, -1 if iv.high < lo else 1, colour, tip)
     a, b = x(iv.low), x(iv.high)
-    parts = [
+    parts = (
+        [f'<line x1="{_n(a)}" y1="{_n(cy)}" x2="{_n(b)}" y2="{_n(cy)}" stroke="#222222" stroke-width="10"/>']
+        if outline
+        else []
+    )
+    parts += [
         f'<line x1="{_n(a)}" y1="{_n(cy)}" x2="{_n(b)}" y2="{_n(cy)}" stroke="{colour}" stroke-width="6"{opacity}>'
         f"{tip}</line>"
     ]
@@ -240,3 +260,12 @@ def _dots(ends: list[End]) -> list[str]:
         fill = colour if closed else "#FFFFFF"
         out.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="4.5" fill="{fill}" stroke="{colour}" stroke-width="2"/>')
     return out
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def chart_file(finding_id: str, chart: BandChart) -> str:
+    """A file name for a finding's chart beside report.md ('C-0df83d2211-crcl.svg'): only [A-Za-z0-9._-]."""
+    name = _UNSAFE_NAME.sub("_", f"{finding_id}-{chart.fact}").strip("._") or "chart"
+    return f"{name[:120]}.svg"

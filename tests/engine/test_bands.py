@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.bands import PALETTE, BandCache, band_chart, chart_facts, chart_for_finding, palette
-from engine.bandsvg import to_svg
+from engine.bandsvg import chart_file, to_svg
 from engine.model import Claim, Provenance, Ruleset
 from engine.validate import validate_paths
 from tests.conftest import write_ruleset
@@ -235,8 +235,13 @@ def test_an_empty_chart_is_still_a_drawing():
 def test_svg_is_self_contained_byte_stable_and_matches_its_snapshot(two, request):
     chart = band_chart(two, "dose", "crcl", ["alpha", "beta"], (45, True, 60, True), named=["alpha/c1", "beta/c0"])
     svg = to_svg(chart)
-    again = to_svg(band_chart(two, "dose", "crcl", ["alpha", "beta"], (45, True, 60, True), named=["alpha/c1"]))
-    assert svg == again  # no time, no randomness (named claims do not change the drawing)
+    again = to_svg(
+        band_chart(two, "dose", "crcl", ["alpha", "beta"], (45, True, 60, True), named=["beta/c0", "alpha/c1"])
+    )
+    assert svg == again  # no time, no randomness
+    assert svg.count('stroke="#222222" stroke-width="10"') == 2  # the two claims the finding names are outlined
+    plain = to_svg(band_chart(two, "dose", "crcl", ["alpha", "beta"], (45, True, 60, True)))
+    assert 'stroke="#222222"' not in plain and "outlined" not in plain  # nothing named: nothing outlined
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg" and root.get("width") == "640"
     for bad in ("<script", "href", "url(", "<style", "@import", "<image", "<foreignObject"):
@@ -272,3 +277,9 @@ def test_every_numeric_finding_of_the_bundled_report_is_drawn():
         for chart in charts[f["id"]]:
             assert {r.source for r in chart.rows} == set(f["sources"])
             ET.fromstring(to_svg(chart))
+
+
+def test_a_chart_file_name_is_safe(two):
+    chart = band_chart(two, "dose", "crcl", ["alpha"])
+    assert chart_file("C-0df83d2211", chart) == "C-0df83d2211-crcl.svg"
+    assert chart_file("../../etc/<x>", chart) == "etc_x_-crcl.svg"
