@@ -91,7 +91,7 @@ def _draw(
 ) -> None:
     """Put one interval into a lane's cells (char, style, priority), keeping higher-priority marks."""
     colour = chart.colour(iv.key)
-    style = f"{colour} dim" if iv.conditional else colour
+    style = f"{colour} dim" if iv.conditional else f"{colour} bold" if iv.named else colour
 
     def put(c: int, ch: str, priority: int) -> None:
         if 0 <= c < len(cells) and priority >= cells[c][2]:
