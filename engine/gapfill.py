@@ -89,8 +89,9 @@ def gap_suggestion(finding: dict[str, Any], rulesets: list[Ruleset], vocab: Voca
     sources = finding.get("sources") or []
     source = str(sources[0]) if sources else ""
     by_id = {c.id: c for r in rulesets for c in r.claims}
-    named = [c.get("id") if isinstance(c, dict) else c for c in finding.get("claims", [])]
-    claims = [by_id[c] for c in named if c in by_id]
+    # The source's claims on the question: the report names a grouped finding's claims by who answers at its
+    # witness (engine.findings), which may leave out the claims on either side of the hole.
+    claims = [c for r in rulesets if r.source_id == source for c in r.claims_for(question)]
     ending, beginning = _sides(finding, claims, fact, low, low_in, high, high_in)
     neighbours = [by_id[c] for c in (*ending, *beginning) if c in by_id]
     shared = _shared_conditions(neighbours, fact)
@@ -142,9 +143,9 @@ def _sides(
 ) -> tuple[list[str], list[str]]:
     """The claims ending just below the hole and those beginning just above it.
 
-    Taken from the finding when it says (`ending`, `beginning`); else read off the claims: at the
-    witness with `fact` moved just outside each end, which of the finding's claims apply there
-    but not inside the hole."""
+    Taken from the finding when it says (`ending`, `beginning`); else read off the source's claims on
+    the question: at the witness with `fact` moved just outside each end, which apply there but not
+    inside the hole (as engine.analysis.grid.gaps defines the sides)."""
     if isinstance(finding.get("ending"), list) and isinstance(finding.get("beginning"), list):
         return [str(c) for c in finding["ending"]], [str(c) for c in finding["beginning"]]
     witness = dict(((finding.get("witness") or {}).get("facts")) or {})
@@ -159,7 +160,7 @@ def _sides(
             continue
         if _applies(c, below):
             ending.append(c.id)
-        elif _applies(c, above):
+        if _applies(c, above):
             beginning.append(c.id)
     return ending, beginning
 
@@ -207,3 +208,54 @@ def _shared_conditions(neighbours: list[Claim], fact: str) -> list[Any]:
             seen.add(k)
             out.append(x)
     return out
+
+
+# ---------------------------------------------------------------- the draft claim
+
+
+def draft_snippet(claim_id: str, suggestion: GapSuggestion) -> str:
+    """YAML text of a draft claim that would close the gap: its question and `when` filled in, its value and
+    quote left empty for a person to choose (the claim editor refuses to save it until both are there)."""
+    from engine.yamltext import plain_or_quoted, quoted
+
+    between = " and ".join(x for x in (", ".join(suggestion.ending), ", ".join(suggestion.beginning)) if x)
+    note = f"Drafted to close gap {suggestion.finding} ({suggestion.interval_text}" + (
+        f", between {between})." if between else ")."
+    )
+    lines = [
+        f"id: {plain_or_quoted(claim_id, 'the claim id')}",
+        f"question: {plain_or_quoted(suggestion.question, 'the question')}",
+        "value: ",
+        f"when: {quoted(suggestion.when)}",
+        "provenance:",
+        '  exact: ""',
+        "status: draft",
+        f"note: {quoted(note, 'the note')}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def with_quote(snippet: str, prov: Any) -> str:
+    """The claim text `snippet` with its provenance block replaced by the quote `prov` (engine.provenance.selector).
+
+    The block runs from the top-level `provenance:` line to the next top-level key (or the end); a claim
+    without one gets it appended. Everything else of the text stays as it was."""
+    from engine.yamltext import quoted
+
+    block = [
+        "provenance:",
+        f"  exact: {quoted(prov.exact)}",
+        f"  prefix: {quoted(prov.prefix)}",
+        f"  suffix: {quoted(prov.suffix)}",
+        f"  start: {prov.start}",
+        f"  end: {prov.end}",
+    ]
+    lines = snippet.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.startswith("provenance:")), None)
+    if at is None:
+        body = snippet.rstrip("\n")
+        return (body + "\n" if body else "") + "\n".join(block) + "\n"
+    end = at + 1
+    while end < len(lines) and (lines[end].startswith((" ", "\t")) or lines[end] == "" and end + 1 < len(lines)):
+        end += 1
+    return "\n".join([*lines[:at], *block, *lines[end:]])

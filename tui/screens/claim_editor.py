@@ -1,7 +1,10 @@
-"""Claim editor: one claim's YAML with highlighting, validation as you type, a vocabulary picker.
+"""Claim editor: one claim's YAML with highlighting, validation as you type, a vocabulary picker,
+and live cues: the overlaps and gaps the edited rule makes with its source's other claims.
 
 The buffer is the claim's own text; saving splices it into the ruleset file
 at the claim's place (engine.claimedit), leaving everything else as it was.
+A draft opened to close a gap (engine.gapfill, from the conflicts screen) is
+not saved until a person has chosen its value and its quote.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from engine.claimedit import SnippetCheck, check_claim_snippet, claim_index, claim_snippet, splice_claim
 from engine.loader import Document, LoadError, load_file, load_text
@@ -35,10 +39,18 @@ class ClaimEditorScreen(EditorScreen):
         Binding("f8", "next_error", "Next error", id="claim-next-error"),
         Binding("f3", "review", "Review status", id="claim-review"),
         Binding("f4", "diff", "Diff vs disk", id="claim-diff"),
+        Binding("f5", "quote", "Quote from source", show=False, id="claim-quote"),  # in the help and palette
     ]
 
-    def __init__(self, path: str | Path, index: int | None, snippet: str | None, claim_id: str) -> None:
+    CUE_DEBOUNCE = 0.08  # seconds of quiet typing before the cues are recomputed (a newer keystroke cancels)
+
+    def __init__(
+        self, path: str | Path, index: int | None, snippet: str | None, claim_id: str, *, suggestion: Any = None
+    ) -> None:
         super().__init__(path)
+        # engine.gapfill.GapSuggestion when the draft closes a gap: its candidates are offered, and the
+        # claim is not saved before a value and a quote are chosen.
+        self.suggestion = suggestion
         self.index = index
         self.claim_id = claim_id
         self.initial_snippet = snippet
@@ -50,6 +62,10 @@ class ClaimEditorScreen(EditorScreen):
         self._changed_at: float | None = None
         self.last_latency_ms: float | None = None
         self._saved_text = ""
+        self._replaces: str | None = None if snippet is not None else claim_id  # the saved version the cues replace
+        self.cues: list[Any] | None = None  # engine.cues.Cue list last shown (None: not computed yet)
+        self.cue_runs = 0
+        self.last_cue_ms: float | None = None  # the engine's time for the last cues shown
 
     @property
     def title_for_quit(self) -> str:
@@ -62,6 +78,7 @@ class ClaimEditorScreen(EditorScreen):
             yield yaml_editor("claim-text", soft_wrap=True, blink=not self.app.is_headless)
             with Vertical(id="claim-side"):
                 yield Static("", id="claim-state", markup=False)
+                yield Static("", id="claim-cues", markup=False)
                 yield OptionList(id="claim-problems")
                 with VerticalScroll(id="claim-words-scroll"):
                     yield Static("", id="claim-words", markup=False)
@@ -98,7 +115,11 @@ class ClaimEditorScreen(EditorScreen):
             area.move_cursor((row, len(lines[row])))
             self.dirty = True
         area.focus()
+        cues_box = self.query_one("#claim-cues", Static)
+        cues_box.display = False
+        cues_box.styles.margin = (0, 0, 1, 0)
         self.validate_buffer(area.text)
+        self.update_cues(area.text)
 
     def _update_title(self) -> None:
         t = Text()
@@ -117,6 +138,7 @@ class ClaimEditorScreen(EditorScreen):
         self.dirty = self.is_new or text != self._saved_text
         self._update_title()
         self.validate_buffer(text)
+        self.update_cues(text)
 
     @work(exclusive=True, thread=True, exit_on_error=False, group="claim-validate")
     def validate_buffer(self, text: str) -> None:
@@ -160,6 +182,83 @@ class ClaimEditorScreen(EditorScreen):
             # keystroke handled -> findings on screen (what the benchmark reports)
             self.last_latency_ms = (time.perf_counter() - self._changed_at) * 1000
 
+    # ------------------------------------------------------------ live cues
+
+    def _ruleset_here(self) -> Any:
+        """The saved ruleset of this file (the workspace's), or None when it is not valid."""
+        ws = self.workbench.workspace
+        if ws is None:
+            return None
+        here = self.path.resolve()
+        for entry in ws.entries:
+            if entry.ruleset is not None and Path(entry.path).resolve() == here:
+                return entry.ruleset
+        return None
+
+    @work(exclusive=True, thread=True, exit_on_error=False, group="claim-cues")
+    def update_cues(self, text: str) -> None:
+        """The overlaps and gaps of the buffer's claim in its source (engine.cues), after CUE_DEBOUNCE seconds
+        of quiet: a newer keystroke cancels this run (exclusive), so typing never waits for it."""
+        worker = get_current_worker()
+        time.sleep(self.CUE_DEBOUNCE)
+        if worker.is_cancelled:
+            return
+        started = time.perf_counter()
+        state, found, question = self._compute_cues(text)
+        elapsed = (time.perf_counter() - started) * 1000
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._show_cues, text, state, found, question, elapsed)
+
+    def _compute_cues(self, text: str) -> tuple[str, list[Any], str]:
+        """(state, cues, question): state "ok", "hidden" (no question yet) or "wait" (not a complete claim yet)."""
+        from engine.cues import claim_from_data, cues
+
+        try:
+            data = load_text(text, str(self.path)).data
+        except LoadError:
+            return "wait", [], ""
+        if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not data["question"]:
+            return "hidden", [], ""
+        question = data["question"]
+        ruleset = self._ruleset_here()
+        if ruleset is None:
+            return "wait", [], question
+        claim = claim_from_data(data, ruleset.source_id, self.index if self.index is not None else 0)
+        if claim is None:
+            return "wait", [], question
+        try:
+            return "ok", cues(ruleset, question, claim, replaces=self._replaces), question
+        except Exception:  # a half-typed rule (unknown fact, bad operator): the cues wait for a valid one
+            return "wait", [], question
+
+    def _show_cues(self, text: str, state: str, found: list[Any], question: str, elapsed_ms: float) -> None:
+        if not self.is_mounted or text != self.query_one(TextArea).text:
+            return  # an older run; a newer one is on its way
+        box = self.query_one("#claim-cues", Static)
+        if state == "hidden":
+            box.display = False
+            return
+        box.display = True
+        ruleset = self._ruleset_here()
+        source = ruleset.source_id if ruleset is not None else "this source"
+        t = Text()
+        t.append(f"In {source} on {question}\n", style="bold")
+        if state == "wait":
+            t.append("(overlaps and gaps wait for a complete claim: question, value and rule)", style="dim")
+            box.update(t)
+            return
+        self.cues = found
+        self.cue_runs += 1
+        self.last_cue_ms = elapsed_ms
+        if not found:
+            t.append(f"✓ no overlap or gap with the other {question} claims", style="green")
+        for cue in found:
+            mark, style = ("▲ ", "yellow") if cue.kind == "overlap" else ("○ ", "magenta")
+            t.append(mark, style=f"bold {style}")
+            t.append(cue.text() + "\n", style=style)
+        box.update(t)
+
     def _show_words(self, check: SnippetCheck) -> None:
         from engine.contract import vocabulary
         from engine.describe import describe
@@ -169,6 +268,8 @@ class ClaimEditorScreen(EditorScreen):
         t = Text()
         question = data.get("question")
         vocab = vocabulary()
+        if self.suggestion is not None:
+            self._suggestion_help(t, data)
         if "when" in data:
             t.append("Applies when\n", style="bold")
             try:
@@ -197,6 +298,34 @@ class ClaimEditorScreen(EditorScreen):
             t.append("\nQuote\n", style="bold")
             t.append(prov["exact"] + "\n", style="green")
         self.query_one("#claim-words", Static).update(t)
+
+    def _suggestion_help(self, t: Text, data: dict[str, Any]) -> None:
+        """What a gap draft still needs: the value (one of the neighbours', or another) and the quote."""
+        from engine.evaluate import format_value
+
+        s = self.suggestion
+        t.append(f"Closes gap {s.finding}\n", style="bold magenta")
+        t.append(f"{s.interval_text} in {s.source} on {s.question}\n")
+        t.append("Choose the value (F2 on the value line lists these first):\n", style="bold")
+        for c in s.candidates:
+            t.append(f"  {format_value(c['value'])}", style="cyan")
+            t.append(f"  from {c['from_claim']}\n", style="dim")
+        if not self._has_quote(data):
+            t.append(
+                "Choose the quote: F5 finds the source's words, or take it from the sources screen.\n", style="bold"
+            )
+        t.append("Nothing is saved until both are chosen.\n\n", style="italic")
+
+    @staticmethod
+    def _has_value(data: Any) -> bool:
+        return isinstance(data, dict) and data.get("value") not in (None, "")
+
+    @staticmethod
+    def _has_quote(data: Any) -> bool:
+        prov = data.get("provenance") if isinstance(data, dict) else None
+        return isinstance(prov, dict) and (
+            isinstance(prov.get("exact"), str) and bool(prov["exact"]) or "citation" in prov
+        )
 
     def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
         """On a marked line, the list highlights that line's finding (its message is there)."""
@@ -240,6 +369,12 @@ class ClaimEditorScreen(EditorScreen):
             question = self.check.data.get("question")
         key = line.split(":", 1)[0].strip() if ":" in line else ""
         items = vocabulary_items(question if isinstance(question, str) else None, focus=key)
+        if self.suggestion is not None and key in ("value", ""):
+            candidates = [
+                ("answer", c["value"], f"the value of {c['from_claim']}, beside the gap")
+                for c in self.suggestion.candidates
+            ]
+            items = candidates + [i for i in items if i not in candidates]
 
         def picked(item: tuple[str, Any] | None) -> None:
             if item is not None:
@@ -302,6 +437,24 @@ class ClaimEditorScreen(EditorScreen):
         if not isinstance(snippet_doc.data, dict) or not isinstance(snippet_doc.data.get("id"), str):
             self.notify("Not saved: a claim needs at least an id.", severity="error")
             return
+        if self.suggestion is not None and not (
+            self._has_value(snippet_doc.data) and self._has_quote(snippet_doc.data)
+        ):
+            missing = " and ".join(
+                what
+                for what, ok in (
+                    ("a value", self._has_value(snippet_doc.data)),
+                    ("a quote", self._has_quote(snippet_doc.data)),
+                )
+                if not ok
+            )
+            self.notify(
+                f"Not saved: this draft closes a gap, and it needs {missing} chosen by you first "
+                "(F2 on the value line offers the neighbours' values; F5 finds the quote in the source).",
+                severity="error",
+                timeout=8,
+            )
+            return
         self.claim_id = snippet_doc.data["id"]
         super().action_save()
 
@@ -312,6 +465,7 @@ class ClaimEditorScreen(EditorScreen):
         self.doc = load_text(text, str(self.path))
         self.index = claim_index(self.doc, self.claim_id)
         self.is_new = False
+        self._replaces = self.claim_id
         self._saved_text = self.query_one(TextArea).text
         self._update_title()
         if self.check is not None and not self.check.ok:
@@ -349,6 +503,64 @@ class ClaimEditorScreen(EditorScreen):
         self.dirty = False
         self._update_title()
 
+    def action_quote(self) -> None:
+        """Set the claim's quote from words typed or pasted here, found verbatim in the source text."""
+        from tui.screens.dialogs import InputDialog
+
+        ruleset = self._ruleset_here()
+        if ruleset is None:
+            self.notify("The ruleset is not valid yet; its source text cannot be searched.", severity="warning")
+            return
+
+        def chosen(words: str | None) -> None:
+            if words:
+                self._set_quote(ruleset, words)
+
+        self.app.push_screen(
+            InputDialog(
+                f"The source's words for this claim's quote, exactly as in {ruleset.text_path}:",
+                placeholder="e.g. For eGFR 30-49 mL/min/1.73m²",
+                hint="enter finds them in the source · escape cancels",
+            ),
+            chosen,
+        )
+
+    def _set_quote(self, ruleset: Any, words: str) -> None:
+        from engine.gapfill import with_quote
+        from engine.loader import read_text
+        from engine.provenance import selector
+
+        text = ruleset.source_text
+        if text is None:
+            try:
+                text = read_text(ruleset.resolve_text_path(), root=self.project_folder)
+            except (OSError, LoadError) as exc:
+                self.notify(f"Cannot read the source text: {exc}", severity="error")
+                return
+        start = text.find(words)
+        if start < 0:
+            self.notify(
+                "Not found verbatim in the source text (quotes are byte for byte): select it in the sources screen "
+                "instead.",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        more = text.count(words)
+        area = self.query_one(TextArea)
+        area.load_text(with_quote(area.text, selector(text, start, start + len(words))))
+        self.dirty = True
+        self._update_title()
+        self.validate_buffer(area.text)
+        self.update_cues(area.text)
+        if more > 1:
+            self.notify(
+                f"Found {more} times; the first (offset {start}) is quoted. Check it, or select another in the "
+                "sources screen.",
+                severity="warning",
+                timeout=8,
+            )
+
     def action_diff(self) -> None:
         if self.doc is None:
             return
@@ -375,5 +587,10 @@ class ClaimEditorScreen(EditorScreen):
         )
         yield SystemCommand(
             "Show difference with the file on disk", "Unified diff of what saving would change (F4)", self.action_diff
+        )
+        yield SystemCommand(
+            "Quote from the source",
+            "Find typed words verbatim in the source text and quote them (F5)",
+            self.action_quote,
         )
         yield SystemCommand("Close the claim editor", "Asks when there are unsaved edits (escape)", self.action_close)

@@ -84,6 +84,7 @@ class ConflictsScreen(WorkbenchScreen):
         Binding("slash", "focus_filters", "Filters", id="conflicts-filters"),
         Binding("a", "clear_filters", "All", id="conflicts-clear-filters"),
         Binding("g", "rewrite_report", "Rewrite report", id="conflicts-rewrite"),
+        Binding("f", "fill_gap", "Fill gap", id="conflicts-fill-gap"),  # shown on gap findings (check_action)
     ]
 
     def __init__(self) -> None:
@@ -366,6 +367,7 @@ class ConflictsScreen(WorkbenchScreen):
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+        self.refresh_bindings()  # f (fill gap) shows on gap findings only
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_dispose()
@@ -571,6 +573,22 @@ class ConflictsScreen(WorkbenchScreen):
             self.workbench.open_source(claim.source, claim.provenance.start)
 
         self._pick_claim(go)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "fill_gap":
+            c = self.current() if self._ready else None
+            return c is not None and c.get("kind") == "gap"
+        return super().check_action(action, parameters)
+
+    def action_fill_gap(self) -> None:
+        """A draft claim closing the highlighted gap, in the claim editor (tui.screens.gap_draft, engine.gapfill)."""
+        from tui.screens.gap_draft import open_gap_draft
+
+        c = self.current()
+        if c is None:
+            self.notify("No conflict selected.", severity="warning")
+            return
+        open_gap_draft(self, dict(c))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
