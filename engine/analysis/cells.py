@@ -19,6 +19,7 @@ import numpy as np
 from engine.analysis.feasible import Factor, axis_column, feasible_mask, touching
 from engine.analysis.model import FOLD_UNITS, Cuts, RegionCells, Work, grid_work, word_count
 from engine.analysis.partition import Partition, partition, thresholds
+from engine.analysis.witness import cell_costs
 from engine.contract import Vocabulary
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.jsonlogic.vectorised import compile_mask
@@ -105,9 +106,9 @@ class SourceCells:
 
     # Pair comparisons reuse these: a source meets every other source of the question.
     @cached_property
-    def points(self) -> np.ndarray:
-        """Per cell (flat), how many of its numeric facts sit on a threshold point."""
-        return point_count(self.grid).ravel().astype(np.int64)
+    def costs(self) -> np.ndarray:
+        """Per cell (flat), its witness cost (witness_cost): the cheapest cell is the witness."""
+        return witness_cost(self.grid).ravel()
 
     @cached_property
     def values(self) -> list[dict[str, tuple[str, ...]]]:
@@ -354,21 +355,28 @@ def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]
     return words, evaluations
 
 
-def point_count(grid: Grid) -> np.ndarray:
-    """Per cell, how many of its numeric facts sit on a threshold point (witnesses prefer interiors)."""
-    total = np.zeros(grid.shape, dtype=np.int16)
-    for axis, part in enumerate(grid.partitions):
-        shape = [1] * len(grid.shape)
-        shape[axis] = len(part.cells)
-        total = total + np.array([c.point for c in part.cells], dtype=np.int16).reshape(shape)
-    return total
+def witness_cost(grid: Grid) -> np.ndarray:
+    """Per cell (int64, grid-shaped), its witness cost: the sum over its facts of engine.analysis.witness.cell_costs,
+    so the cheapest cell is the one nearest the typical patient (each numeric fact's typical value, as a
+    share of its range), then with the fewest threshold points (interiors preferred), then first in order.
+    Built on the open mesh, one small array per axis; cached per grid (pairs reuse a source's grid)."""
+    cache = grid.__dict__
+    if "_witness_cost" not in cache:
+        total = np.zeros(grid.shape, dtype=np.int64)
+        for axis, part in enumerate(grid.partitions):
+            shape = [1] * len(grid.shape)
+            shape[axis] = len(part.cells)
+            total = total + np.array(cell_costs(part), dtype=np.int64).reshape(shape)
+        total.flags.writeable = False
+        cache["_witness_cost"] = total
+    return cache["_witness_cost"]
 
 
 def _best_cell(grid: Grid, cells: np.ndarray) -> int:
     if not grid.partitions:
         return 0
-    points = point_count(grid).ravel()[cells]
-    return int(cells[int(np.argmin(points))])
+    costs = witness_cost(grid).ravel()[cells]
+    return int(cells[int(np.argmin(costs))])
 
 
 def is_box(parts: dict[str, Partition], indices: dict[str, list[int]], count: int) -> bool:

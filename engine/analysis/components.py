@@ -37,12 +37,12 @@ from engine.analysis.cells import (
     claim_words,
     is_box,
     merged_thresholds,
-    point_count,
     popcount,
     row_claims,
     row_classes,
     shared_threshold,
     source_cells,
+    witness_cost,
 )
 from engine.analysis.feasible import Factor, coupled_facts, feasible_mask, touching
 from engine.analysis.grid import gaps
@@ -61,6 +61,7 @@ from engine.analysis.model import (
     over_budget,
 )
 from engine.analysis.partition import Partition
+from engine.analysis.witness import cell_costs
 from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
 from engine.model import Claim, Ruleset
 
@@ -86,7 +87,7 @@ class Cells:
     indices: dict[str, set[int]]
     claims: tuple[dict[str, set[str]], ...]  # per side: value key -> ids of claims giving it
     witness: dict[str, int]  # fact -> cell index
-    points: int  # threshold points of the witness (interiors preferred)
+    cost: int  # witness cost of the witness (engine.analysis.cells.witness_cost: nearest typical, then interiors)
 
     @classmethod
     def none(cls, sides: int) -> Cells:
@@ -101,8 +102,8 @@ class Cells:
         for mine, theirs in zip(self.claims, other.claims):
             for key, ids in theirs.items():
                 mine.setdefault(key, set()).update(ids)
-        if other.points < self.points:
-            self.witness, self.points = other.witness, other.points
+        if other.cost < self.cost:
+            self.witness, self.cost = other.witness, other.cost
 
 
 class TooWide(Exception):
@@ -196,7 +197,7 @@ def component_table(
     ok = feasible_mask(facts, grid.shape, constrained)
     if ok is not None:  # infeasible cells get a class past the last: outside every class's bounds
         flat = np.where(ok.ravel(), flat, len(reps))
-    points = point_count(grid).ravel()
+    costs = witness_cost(grid).ravel()
     order = np.argsort(flat, kind="stable")
     bounds = np.searchsorted(flat[order], np.arange(len(reps) + 1))
     table: dict[State, Cells] = {}
@@ -217,13 +218,13 @@ def component_table(
         if not len(cells):  # every cell of the class is infeasible
             continue
         index = np.unravel_index(cells, grid.shape) if facts else ()
-        best = int(cells[int(np.argmin(points[cells]))]) if facts else 0
+        best = int(cells[int(np.argmin(costs[cells]))]) if facts else 0
         group = Cells(
             count=int(len(cells)),
             indices={name: set(np.unique(index[axis]).tolist()) for axis, name in enumerate(facts)},
             claims=by_value,
             witness=dict(zip(facts, grid.cell_index(best))),
-            points=int(points[best]) if facts else 0,
+            cost=int(costs[best]) if facts else 0,
         )
         if state in table:
             table[state].absorb(group)
@@ -275,7 +276,7 @@ def combine(
                     },
                     claims=tuple(_merged(x, y) for x, y in zip(c1.claims, c2.claims)),
                     witness={**c1.witness, **c2.witness},
-                    points=c1.points + c2.points,
+                    cost=c1.cost + c2.cost,  # the components' facts are disjoint: costs add
                 )
                 if state in nxt:
                     nxt[state].absorb(group)
@@ -349,7 +350,7 @@ def within_source(
         label = tuple(sorted(v.key for v in answer.values))
         named = ({k: cells.claims[0].get(k, set()) for k in label},)
         labelled.setdefault(label, Cells.none(1)).absorb(
-            Cells(cells.count, cells.indices, named, cells.witness, cells.points)
+            Cells(cells.count, cells.indices, named, cells.witness, cells.cost)
         )
     facts = _source_facts(claims, factors)
     return [
@@ -426,9 +427,10 @@ def source_gaps(
     return out
 
 
-def _interior(part: Partition) -> int:
-    """A cell off every threshold point when there is one (as witnesses prefer)."""
-    return next((i for i, c in enumerate(part.cells) if not c.point), 0)
+def _cheapest(part: Partition) -> int:
+    """The cell of least witness cost (nearest typical, then off every threshold point; first on ties)."""
+    costs = cell_costs(part)
+    return costs.index(min(costs)) if costs else 0
 
 
 @dataclass
@@ -455,7 +457,7 @@ def _feasible(
         return _Feasible(
             math.prod(len(parts[n].cells) for n in names),
             {n: list(range(len(parts[n].cells))) for n in names},
-            {n: _interior(parts[n]) for n in names},
+            {n: _cheapest(parts[n]) for n in names},
         )
     grid = Grid(question, [parts[n] for n in names])
     if over_budget(grid.size, len(constrained), max_cells) or grid_bytes(grid.size, len(constrained)) > max_bytes:
@@ -468,7 +470,7 @@ def _feasible(
     if not len(cells):
         return _Feasible(0, {n: [] for n in names}, {})
     index = np.unravel_index(cells, grid.shape)
-    best = int(cells[int(np.argmin(point_count(grid).ravel()[cells]))])
+    best = int(cells[int(np.argmin(witness_cost(grid).ravel()[cells]))])
     return _Feasible(
         int(len(cells)),
         {n: np.unique(index[axis]).tolist() for axis, n in enumerate(names)},
@@ -510,7 +512,7 @@ def between_sources(
         for side, (mine, theirs, by_value) in enumerate(((kx, ky, cells.claims[0]), (ky, kx, cells.claims[1]))):
             named.append({k: set(by_value.get(k, set())) for k in judge.named(side, mine, theirs)})
         labelled.setdefault((kx, ky), Cells.none(2)).absorb(
-            Cells(cells.count, cells.indices, tuple(named), cells.witness, cells.points)
+            Cells(cells.count, cells.indices, tuple(named), cells.witness, cells.cost)
         )
     facts = sorted(set(fa) | set(fb))
     info_a, info_b = _SourceInfo(set(fa), ta), _SourceInfo(set(fb), tb)

@@ -50,6 +50,7 @@ from engine.analysis.cells import (
     shared_threshold,
 )
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP, LABEL_UNITS, WITHIN, Finding, RegionCells, Work, conflict_id
+from engine.analysis.witness import cell_costs
 from engine.evaluate import CONFLICTING
 
 
@@ -198,11 +199,11 @@ class _Side:
     row_shared: np.ndarray  # per row: shared cell (ascending)
     row_set: np.ndarray  # per row: value-set id
     row_cells: np.ndarray  # per row: number of cells
-    key_best: np.ndarray  # per key: fewest threshold points of any of its cells
-    row_best: np.ndarray  # per row: fewest threshold points of any of its cells
+    key_best: np.ndarray  # per key: the least witness cost of any of its cells
+    row_best: np.ndarray  # per row: the least witness cost of any of its cells
     sets: list[tuple[str, ...]]
     values: list[dict[str, tuple[str, ...]]]  # per class: value key -> claims
-    points: np.ndarray  # per cell: threshold points (witnesses prefer interiors)
+    costs: np.ndarray  # per cell: witness cost (engine.analysis.cells.witness_cost: nearest typical, then interiors)
 
 
 def _factorize(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -235,11 +236,10 @@ def _side(sc: SourceCells, shared: list[str], strides: dict[str, int]) -> _Side:
     row_of_spoken = row_of_spoken.ravel()
     key_row = np.full(len(uniq), -1, dtype=np.int64)
     key_row[spoken] = row_of_spoken
-    points = sc.points
-    key_best = np.full(len(uniq), np.iinfo(np.int16).max, dtype=np.int64)
-    for p in np.flatnonzero(np.bincount(points))[::-1].tolist():  # fewest last, so it wins; a handful of passes
-        key_best[inverse[points == p]] = p
-    row_best = np.full(len(rows), np.iinfo(np.int16).max, dtype=np.int64)
+    costs = sc.costs
+    key_best = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(key_best, inverse, costs)  # one pass (ufunc.at: ~3 ms on 1.3M cells)
+    row_best = np.full(len(rows), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(row_best, row_of_spoken, key_best[spoken])
     return _Side(
         sc,
@@ -253,7 +253,7 @@ def _side(sc: SourceCells, shared: list[str], strides: dict[str, int]) -> _Side:
         row_best,
         sets,
         values,
-        points,
+        costs,
     )
 
 
@@ -287,6 +287,7 @@ def between_sources(
         strides[name] = stride
         stride *= len(a.grid.partitions[a.grid.facts.index(name)].cells)
     x, y = _side(a, shared, strides), _side(b, shared, strides)
+    shared_cost = _shared_costs(a, shared)
     join_a, join_b = _equi_join(x.row_shared, y.row_shared)
     if not len(join_a):
         return []
@@ -340,7 +341,8 @@ def between_sources(
         for side, members in ((x, ra), (y, rb)):
             for part, seen in zip(side.sc.grid.partitions, _projections(_row_mask(side, members))):
                 indices.setdefault(part.fact, set()).update(np.nonzero(seen)[0].tolist())
-        pick = int(np.argmin(x.row_best[ra] + y.row_best[rb]))
+        # Both rows of a pair hold the same shared cell, whose facts' cost each side counts: once is subtracted.
+        pick = int(np.argmin(x.row_best[ra] + y.row_best[rb] - shared_cost[x.row_shared[ra]]))
         witness = a.grid.cell_facts(_witness_cell(x, int(ra[pick])))
         for name, value in b.grid.cell_facts(_witness_cell(y, int(rb[pick]))).items():
             witness.setdefault(name, value)
@@ -396,9 +398,19 @@ def _row_mask(side: _Side, rows: np.ndarray) -> np.ndarray:
 
 
 def _witness_cell(side: _Side, row: int) -> int:
-    """The first cell, with the fewest threshold points, of the row's first key (in class order) having that few."""
+    """The first cell of least witness cost (nearest typical, then fewest threshold points) of the row's first key
+    (in class order) having that cost."""
     key = int(np.nonzero((side.key_row == row) & (side.key_best == side.row_best[row]))[0][0])
-    return int(np.nonzero((side.inverse == key) & (side.points == side.key_best[key]))[0][0])
+    return int(np.nonzero((side.inverse == key) & (side.costs == side.key_best[key]))[0][0])
+
+
+def _shared_costs(sc: SourceCells, shared: list[str]) -> np.ndarray:
+    """Per shared cell (flat, in the strides' order: `shared` sorted, last fastest), the witness cost of its facts."""
+    total = np.zeros(1, dtype=np.int64)
+    for name in shared:
+        part = sc.grid.partitions[sc.grid.facts.index(name)]
+        total = np.add.outer(total, np.array(cell_costs(part), dtype=np.int64)).ravel()
+    return total
 
 
 def _projections(mask: np.ndarray) -> list[np.ndarray]:

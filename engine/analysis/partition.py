@@ -56,6 +56,7 @@ class Partition:
     cells: tuple[Cell, ...]
     thresholds: tuple[float, ...] = ()
     range: tuple[float, float] | None = None
+    typical: Any = None  # the fact's typical value (vocabulary; a number, false, an enum value): witnesses prefer it
 
     @property
     def values(self) -> list[Any]:
@@ -107,7 +108,15 @@ def numeric_partition(fact: Fact, thresholds: Iterable[float]) -> Partition:
             cells.append(Cell(representative(a, c), _nice(a), _nice(c), low_closed, high_closed))
     if not cells:  # a range of one point
         cells.append(Cell(_nice(lo), _nice(lo), _nice(hi), True, True, point=True))
-    return Partition(fact.name, "number", tuple(cells), tuple(_nice(t) for t in cuts), (_nice(lo), _nice(hi)))
+    typical = as_float(fact.typical)
+    return Partition(
+        fact.name,
+        "number",
+        tuple(cells),
+        tuple(_nice(t) for t in cuts),
+        (_nice(lo), _nice(hi)),
+        typical if typical is not None and lo <= typical <= hi else None,
+    )
 
 
 def partition(fact: Fact, thresholds: Iterable[float] = ()) -> Partition:
@@ -115,8 +124,10 @@ def partition(fact: Fact, thresholds: Iterable[float] = ()) -> Partition:
     if fact.type == "number":
         return numeric_partition(fact, thresholds)
     if fact.type == "boolean":
-        return Partition(fact.name, "boolean", (Cell(False), Cell(True)))
-    return Partition(fact.name, "enum", tuple(Cell(v) for v in fact.values))
+        typical = fact.typical if isinstance(fact.typical, bool) else None
+        return Partition(fact.name, "boolean", (Cell(False), Cell(True)), typical=typical)
+    typical = fact.typical if fact.typical in fact.values else None
+    return Partition(fact.name, "enum", tuple(Cell(v) for v in fact.values), typical=typical)
 
 
 # ---------------------------------------------------------------- thresholds

@@ -16,13 +16,24 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from engine.analysis.partition import Partition, partition, thresholds
+from engine.analysis.partition import Cell, Partition, partition, thresholds
 from engine.contract import Vocabulary
 from engine.meaning.facts import check, constraints
 
 # Hidden facts added at most, and check() calls spent, per witness (each a derive and the rules).
 MAX_ADDED = 3
 MAX_TRIALS = 4000
+
+# A cell's witness cost (cell_costs): its distance from the fact's typical value (vocabulary.yaml) in
+# units of 2**-30 of the fact's range (CATEGORY_DISTANCE for an enum or boolean off it), weighted past
+# any count of threshold points (TIE), plus 1 on a threshold point. Costs
+# add over facts (int64: 2**46 per fact at most), so the cheapest cell of a grid is the one nearest the
+# typical patient, then with the fewest threshold points, then first in order.
+DISTANCE_UNITS = 1 << 30
+TIE = 1 << 16
+# An enum or boolean off its typical value (child_pugh C, a strong OAT3 inhibitor) is as far from the
+# typical patient as a number half its range away (eGFR 0 is 0.45 from 90 in 0..200).
+CATEGORY_DISTANCE = 0.5
 
 
 def _connected(start: set[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
@@ -39,12 +50,18 @@ def _connected(start: set[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
 
 
 def _candidates(name: str, vocab: Vocabulary) -> list[Any]:
-    """Values of a hidden fact worth trying: its cells by the constraints' thresholds, interiors first."""
+    """Values of a hidden fact worth trying: its cells by the constraints' thresholds, nearest typical first,
+    then interiors (each at its value nearest typical)."""
     rules = [c.rule for c in constraints(vocab) if name in c.reads]
     found, _notes = thresholds(rules, vocab)
     part: Partition = partition(vocab.facts[name], found.get(name, ()))
-    cells = sorted(part.cells, key=lambda c: c.point)  # interiors before threshold points, order kept
-    return [c.value for c in cells]
+    costs = cell_costs(part)
+    order = sorted(range(len(part.cells)), key=lambda i: costs[i])  # stable: ties keep the partition's order
+    typical = part.typical if part.type == "number" else None
+    return [
+        part.cells[i].value if typical is None else _nearest_in_cell(part.cells[i], part.cells[i].value, typical)
+        for i in order
+    ]
 
 
 def _within(region: Any, witness: dict[str, Any], vocab: Vocabulary) -> dict[str, Any] | None:
@@ -53,7 +70,7 @@ def _within(region: Any, witness: dict[str, Any], vocab: Vocabulary) -> dict[str
     if region is None or not region.box:
         return None
     options = {
-        n: [c.value for c in sorted((region.partitions[n].cells[i] for i in idx), key=lambda c: c.point)]
+        n: _by_cost(region.partitions[n], idx)
         for n, idx in region.indices.items()
         if n in witness and n in region.partitions
     }
@@ -69,6 +86,12 @@ def _within(region: Any, witness: dict[str, Any], vocab: Vocabulary) -> dict[str
                 if trial != witness and not check(trial, vocab):
                     return trial
     return None
+
+
+def _by_cost(part: Partition, indices: list[int]) -> list[Any]:
+    """The values of `part`'s cells at `indices`, nearest typical first, then interiors (order kept on ties)."""
+    costs = cell_costs(part)
+    return [part.cells[i].value for i in sorted(indices, key=lambda i: costs[i])]
 
 
 def complete(witness: dict[str, Any], vocab: Vocabulary, region: Any = None) -> dict[str, Any]:
@@ -115,10 +138,36 @@ def nearest_typical(part: Partition, value: Any, typical: float | None) -> Any:
     if typical is None or part.type != "number" or not isinstance(value, (int, float)) or isinstance(value, bool):
         return value
     cell = next((c for c in part.cells if c.contains(value)), None)
-    if cell is None or cell.low is None or cell.high is None:
+    return value if cell is None else _nearest_in_cell(cell, value, typical)
+
+
+def _nearest_in_cell(cell: Cell, value: Any, typical: float) -> Any:
+    if cell.low is None or cell.high is None:
         return value
     if cell.contains(typical):
         return typical
     end, closed, step = (cell.low, cell.low_closed, 1) if typical < cell.low else (cell.high, cell.high_closed, -1)
     candidate = end if closed else end + step
     return candidate if cell.contains(candidate) else value
+
+
+def cell_costs(part: Partition) -> list[int]:
+    """Per cell of `part`, its witness cost (DISTANCE_UNITS, TIE): for a number, how far the cell's value
+    nearest the fact's typical value (nearest_typical) is from it, as a share of the fact's range; for an
+    enum or a boolean, CATEGORY_DISTANCE off its typical value; then whether the cell is a threshold point.
+    Without a typical value only the point counts, so interiors are preferred, then the partition's order."""
+    typical = part.typical
+    width = float(part.range[1]) - float(part.range[0]) if part.type == "number" and part.range else 0.0
+    out = []
+    for cell in part.cells:
+        distance = 0.0
+        if typical is None:
+            pass
+        elif part.type != "number":
+            distance = 0.0 if cell.value == typical and type(cell.value) is type(typical) else CATEGORY_DISTANCE
+        elif width > 0:
+            value = _nearest_in_cell(cell, cell.value, float(typical))
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                distance = min(abs(float(value) - float(typical)) / width, 1.0)
+        out.append(round(distance * DISTANCE_UNITS) * TIE + int(cell.point))
+    return out

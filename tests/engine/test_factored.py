@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from engine.analysis.components import components
 from engine.analysis.driver import analyse_question
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP, WITHIN
+from engine.analysis.witness import cell_costs
 from engine.evaluate import answer
 from engine.validate import validate_paths
 from tests.conftest import write_ruleset
@@ -76,6 +77,18 @@ def _comparable(findings):
     )
 
 
+def _costed(finding):
+    """(the finding, as _comparable sees it; its witness's cost, engine.analysis.witness.cell_costs)."""
+    region, cost = finding.region, 0
+    for name, part in region.partitions.items():
+        value = region.witness[name]
+        index = next(
+            i for i, c in enumerate(part.cells) if (c.contains(value) if c.low is not None else c.value == value)
+        )
+        cost += cell_costs(part)[index]
+    return repr(_comparable([finding])), cost
+
+
 def _factored(question, rulesets, vocab=None):
     """The question by components, with the partitions and constraints the driver gives them."""
     return analyse_question(question, rulesets, vocab, method="components")
@@ -89,6 +102,8 @@ def test_factored_findings_equal_the_full_grid(question, a, b, c):
     factored = _factored(question, rulesets)
     assert _comparable(factored.findings) == _comparable(grid.findings)
     assert factored.cells == {s: sc.grid.size for s, sc in grid.sources.items()}
+    # both pick a witness of least cost in the region (nearest typical, then interiors): the same cost
+    assert sorted(map(_costed, factored.findings)) == sorted(map(_costed, grid.findings))
     for f in factored.findings:  # each witness sits in its region and shows the disagreement
         got = {r.source_id: answer(r, question, f.region.witness) for r in rulesets if r.source_id in f.sources}
         for name, idx in f.region.indices.items():
