@@ -149,3 +149,70 @@ def test_gap_suggestion_keeps_closed_ends_closed_and_only_shared_conditions(voca
 def test_gap_suggestion_refuses_other_findings(vocab):
     with pytest.raises(NotAGap):
         gap_suggestion({"id": "C-1", "kind": "within_source"}, [], vocab)
+
+
+# ---------------------------------------------------------------- narrowing is exact
+
+
+def _cues_of(findings, edited, by_id):
+    from engine.conflicts import describe_region
+    from engine.cues import _cue
+
+    out = set()
+    for f in findings:
+        if edited.id in f.claims:
+            cue = _cue(f, edited.id, by_id, describe_region(f.region))
+            if cue is not None:
+                out.add(cue)
+    return out
+
+
+def test_narrowed_cues_match_the_whole_analysis_on_the_bundled_corpus(vocab):
+    """Every dose and initiation claim of every bundled source, as saved and with a threshold moved, against
+    analyse_question's findings on the whole grid: the same gaps; overlaps exactly when the whole grid has
+    some, naming no claim it does not (a whole-grid overlap groups cells by the values given, so it can reach
+    cells where the edited claim does not apply: the narrowed one names only what overlaps the claim)."""
+    from pathlib import Path
+
+    from engine.analysis.driver import analyse_question
+    from engine.cues import edited_ruleset, findings_of
+    from engine.validate import validate_paths
+
+    repo = Path(__file__).resolve().parents[2]
+    rulesets = validate_paths([repo / "rulesets"], check_patients=False).rulesets
+    compared = 0
+    for r in rulesets:
+        for question in ("dose", "initiation"):
+            for c in r.claims_for(question):
+                moved = _moved(c.when)
+                for when in (c.when, moved) if moved != c.when else (c.when,):
+                    edited = dataclasses.replace(c, when=when)
+                    changed = edited_ruleset(r, edited)
+                    by_id = {x.id: x for x in changed.claims_for(question)}
+                    narrow = _cues_of(findings_of(changed, question, edited, vocab), edited, by_id)
+                    whole = _cues_of(analyse_question(question, [changed], vocab).findings, edited, by_id)
+                    where = (c.id, when)
+                    assert {x for x in narrow if x.kind == "gap"} == {x for x in whole if x.kind == "gap"}, where
+                    near = {n for x in narrow if x.kind == OVERLAP for n in x.other_claims}
+                    far = {n for x in whole if x.kind == OVERLAP for n in x.other_claims}
+                    assert near <= far and bool(near) == bool(far), where
+                    compared += 1
+    assert compared > 100
+
+
+def _moved(rule):
+    """The first number of `rule` one higher."""
+    done = False
+
+    def walk(node):
+        nonlocal done
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not done and isinstance(node, (int, float)) and not isinstance(node, bool):
+            done = True
+            return node + 1
+        return node
+
+    return walk(rule)
