@@ -9,6 +9,7 @@ not saved until a person has chosen its value and its quote.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -65,6 +66,7 @@ class ClaimEditorScreen(EditorScreen):
         self._replaces: str | None = None if snippet is not None else claim_id  # the saved version the cues replace
         self.cues: list[Any] | None = None  # engine.cues.Cue list last shown (None: not computed yet)
         self.cue_runs = 0
+        self._cue_lock = threading.Lock()
         self.last_cue_ms: float | None = None  # the engine's time for the last cues shown
         self.last_cue_latency_ms: float | None = None  # from the keystroke to the cues on screen
 
@@ -204,9 +206,14 @@ class ClaimEditorScreen(EditorScreen):
         time.sleep(self.CUE_DEBOUNCE)
         if worker.is_cancelled:
             return
-        started = time.perf_counter()
-        state, found, question = self._compute_cues(text)
-        elapsed = (time.perf_counter() - started) * 1000
+        # One analysis at a time: a cancelled run cannot be stopped mid-way, so newer ones wait for it
+        # (and give up if a keystroke cancelled them meanwhile) rather than pile up on a large source.
+        with self._cue_lock:
+            if worker.is_cancelled:
+                return
+            started = time.perf_counter()
+            state, found, question = self._compute_cues(text)
+            elapsed = (time.perf_counter() - started) * 1000
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._show_cues, text, state, found, question, elapsed)
