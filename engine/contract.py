@@ -213,6 +213,11 @@ class Fact:
     typical: Any = None  # an ordinary adult's value (a number, false, an enum value): witnesses prefer it
     label: str | None = None  # as people write it (eGFR); engine.words.fact_label falls back to the name
     unit_label: str | None = None  # the unit as people write it (mL/min/1.73 m²); else `unit`
+    # as source texts write the fact, its unit, bands and enum values (engine.suggest reads them)
+    synonyms: tuple[str, ...] = ()
+    unit_synonyms: tuple[str, ...] = ()
+    band_words: dict[str, dict[str, float]] = field(default_factory=dict)
+    value_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,10 @@ def vocabulary_from_data(
             typical=spec.get("typical"),
             label=spec.get("label"),
             unit_label=spec.get("unit_label"),
+            synonyms=tuple(spec.get("synonyms", ())),
+            unit_synonyms=tuple(spec.get("unit_synonyms", ())),
+            band_words=dict(spec.get("band_words", {})),
+            value_synonyms={k: tuple(v) for k, v in spec.get("value_synonyms", {}).items()},
         )
         for name, spec in data["facts"].items()
     }
