@@ -81,6 +81,16 @@ CODES: dict[str, tuple[str, str]] = {
         "A reference source that bundles no text has a claim that quotes; it must cite a section.",
     ),
     "W405": ("context-mismatch", "The quote is at its offsets but its prefix or suffix differs from the text."),
+    "W406": (
+        "verification-stale",
+        "A claim was last verified against its source (its verified date, else the source's retrieved date) longer ago "
+        "than accord.yaml's verification.max_age_days (default 365), or before the text it quotes was retrieved.",
+    ),
+    "W409": (
+        "retrieval-unknown-or-old",
+        "The source does not say when its text was retrieved although its claims say when they were verified, or it "
+        "was retrieved longer before their newest verification than verification.max_age_days: retrieve it again.",
+    ),
     "E500": ("patient-fact", "A patient fact is unknown or has the wrong type."),
     "E501": (
         "patient-expectation",

@@ -121,6 +121,7 @@ class Claim:
     note: str = ""
     index: int = 0  # position in the ruleset's claims list, for locating it in the file
     qualifiers: dict[str, str] = field(default_factory=dict)  # e.g. {jurisdiction: US}, as schema/shapes.yaml declares
+    verified: str = ""  # YYYY-MM-DD it was last checked against its source; "" means the source's retrieved date
 
     @property
     def parts(self) -> tuple[Any, ...]:
@@ -172,6 +173,7 @@ class Ruleset:
     role: str = "ordinary"  # or "reference": an official label the others are judged against
     jurisdiction: str = ""  # a reference's (US, EU)
     version: str = ""  # a reference's version or revision date
+    retrieved: str = ""  # YYYY-MM-DD the text was captured (source.retrieved), "" when not recorded
 
     @property
     def is_reference(self) -> bool:
@@ -200,6 +202,7 @@ class Ruleset:
                 note=c.get("note", ""),
                 index=i,
                 qualifiers=dict(c.get("qualifiers", {})),
+                verified=c.get("verified", ""),
             )
             for i, c in enumerate(data.get("claims", []))
         ]
@@ -221,6 +224,7 @@ class Ruleset:
             role=source.get("role", "ordinary"),
             jurisdiction=source.get("jurisdiction", ""),
             version=source.get("version", ""),
+            retrieved=source.get("retrieved", ""),
         )
 
     def resolve_text_path(self) -> Path:

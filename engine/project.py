@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 PROJECT_FILE = "accord.yaml"
 
 
+def default_max_age() -> int:
+    """verification.max_age_days when accord.yaml does not set it: the schema's default (the contract says it)."""
+    from engine.contract import schema_json
+
+    field_schema = schema_json("project")["properties"]["verification"]["properties"]["max_age_days"]
+    return int(field_schema["default"])
+
+
 @dataclass(frozen=True)
 class Project:
     """The settings read, where from, and the file's sha256 (empty when there is no file)."""
@@ -30,6 +38,11 @@ class Project:
     path: Path | None = None
     sha256: str = ""
     severity: dict[str, str] = field(default_factory=dict)
+    max_age_days: int | None = None  # verification.max_age_days (None: the schema's default); older warn (W406)
+
+    def max_age(self) -> int:
+        """Days a claim's last verification may be old before accord validate warns (W406)."""
+        return self.max_age_days if self.max_age_days is not None else default_max_age()
 
     def configuration(self) -> dict[str, Any]:
         """What report.json records: the file and its overrides, or that the vocabulary's defaults were used."""
@@ -87,4 +100,6 @@ def load_project(rulesets_dir: str | os.PathLike[str], vocab: Vocabulary) -> tup
             )
     if out:
         return Project(), out
-    return Project(path, hashlib.sha256(path.read_bytes()).hexdigest(), severity), []
+    verification = (doc.data or {}).get("verification") or {}
+    max_age = verification.get("max_age_days")
+    return Project(path, hashlib.sha256(path.read_bytes()).hexdigest(), severity, max_age), []

@@ -25,6 +25,7 @@ from engine.range_warnings import range_diagnostics, relation_diagnostics
 from engine.rules import MAX_RULESET_OPERATIONS, check_rule, operation_count, total_problem
 from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
 from engine.values import number_problems
+from engine.verification import age_diagnostics
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_PER_FILE = 200  # diagnostics reported one by one per file; the rest are counted (E011)
@@ -622,10 +623,12 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
     paths = list(paths)
     ruleset_files, patient_files, diags = discover_rooted(paths)
     result = ValidationResult(diagnostics=diags)
-    from engine.project import load_project
+    from engine.project import Project, load_project
 
+    projects: dict[Path, Project] = {}  # folder -> its settings (verification.max_age_days for W406/W409)
     for folder in {Path(p).resolve() for p in paths if Path(p).is_dir()}:  # the project's accord.yaml (E610)
-        result.diagnostics.extend(load_project(folder, vocab)[1])
+        projects[folder], found_settings = load_project(folder, vocab)
+        result.diagnostics.extend(found_settings)
     claim_homes: dict[str, str] = {}
     for path, root in ruleset_files:
         doc = _load_counted(path, root, result)
@@ -651,6 +654,10 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
             )
             continue
         result.rulesets.append(ruleset)
+        folder = Path(root).resolve()
+        if folder not in projects:  # a file named directly: its folder's settings (their errors are not its own)
+            projects[folder] = load_project(folder, vocab)[0]
+        result.diagnostics.extend(age_diagnostics(ruleset, projects[folder].max_age()))  # W406, W409
     if check_patients:
         questions = {r.source_id: set(r.questions) for r in result.rulesets} if result.rulesets else None
         seen_ids: dict[str, str] = {}

@@ -227,6 +227,17 @@ def case_E214(tmp):
     base(tmp, question="indication_status", value="approved", qualifiers={"jurisdiction": "Mars"})
 
 
+def case_W406(tmp):
+    # verified long ago (2001), far beyond the default of 365 days
+    base(tmp, verified="2001-01-01")
+    mutate(tmp / "src.yaml", lambda d: d["source"].update(retrieved="2000-06-01"))
+
+
+def case_W409(tmp):
+    # the claim says when it was verified; the source never says when it was retrieved
+    base(tmp, verified="2001-01-01")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
@@ -281,3 +292,41 @@ def test_sha_recorded_is_sha_of_text(tmp_path):
     path = base(tmp_path)
     data = yaml.safe_load(path.read_text())
     assert data["source"]["sha256"] == hashlib.sha256(TEXT.encode()).hexdigest()
+
+
+def test_verification_age_follows_the_project_setting(tmp_path):
+    import datetime as dt
+
+    rulesets = tmp_path / "rulesets"
+    recent = (dt.date.today() - dt.timedelta(days=40)).isoformat()
+    base(rulesets, verified=recent)
+    mutate(rulesets / "src.yaml", lambda d: d["source"].update(retrieved=recent))
+    assert not [d for d in validate_paths([rulesets]).diagnostics if d.code in ("W406", "W409")]
+    (tmp_path / "accord.yaml").write_text("accord: 1\nverification: {max_age_days: 30}\n", encoding="utf-8")
+    found = [d for d in validate_paths([rulesets]).diagnostics if d.code == "W406"]
+    assert [d.pointer for d in found] == ["/claims/0/verified"]
+    assert "40 days ago" in found[0].message and "the limit is 30" in found[0].message
+
+
+def test_claims_without_verified_inherit_the_retrieval_date(tmp_path):
+    base(tmp_path)
+    mutate(tmp_path / "src.yaml", lambda d: d["source"].update(retrieved="2001-02-03"))
+    found = [d for d in validate_paths([tmp_path]).diagnostics if d.code == "W406"]
+    assert len(found) == 1 and found[0].pointer == "/source/retrieved"
+    assert "1 claim without a verified date" in found[0].message and "2001-02-03" in found[0].message
+    assert not [d for d in validate_paths([tmp_path]).diagnostics if d.code == "W409"]
+
+
+def test_no_dates_no_age_warning(tmp_path):
+    base(tmp_path)
+    assert not [d for d in validate_paths([tmp_path]).diagnostics if d.code in ("W406", "W409")]
+
+
+def test_verified_before_retrieval_is_checked_against_an_earlier_copy(tmp_path):
+    import datetime as dt
+
+    today = dt.date.today()
+    base(tmp_path, verified=(today - dt.timedelta(days=10)).isoformat())
+    mutate(tmp_path / "src.yaml", lambda d: d["source"].update(retrieved=(today - dt.timedelta(days=2)).isoformat()))
+    found = [d for d in validate_paths([tmp_path]).diagnostics if d.code == "W406"]
+    assert len(found) == 1 and "before the source text was retrieved" in found[0].message
