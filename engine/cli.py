@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "explain": "engine.commands.explain",
     "conflicts": "engine.commands.conflicts",
     "review": "engine.commands.review",
+    "suggest": "engine.commands.suggest",
     "source": "engine.commands.source",
 }
 

@@ -449,12 +449,10 @@ def suggest_text(
     return [s for s in reader.found if s.key not in gone]
 
 
-def suggest(
-    ruleset: Any, vocab: Vocabulary, include_covered: bool = False, dismissed: Iterable[str] = ()
-) -> list[Suggestion]:
-    """suggest_text over a ruleset's (engine.model.Ruleset) source text; OSError when it cannot be read."""
-    text = ruleset.source_text
-    if text is None:  # through the loader: contained in the ruleset's folder, regular files only
+def source_text(ruleset: Any) -> str:
+    """The ruleset's (engine.model.Ruleset) source text, through the loader's containment; OSError if unreadable."""
+    text: str | None = ruleset.source_text
+    if text is None:
         from pathlib import Path
 
         from engine.loader import LoadError, read_text
@@ -463,6 +461,14 @@ def suggest(
             text = read_text(ruleset.resolve_text_path(), root=Path(ruleset.path).parent)
         except LoadError as exc:
             raise OSError(exc.diagnostic.message) from None
+    return text
+
+
+def suggest(
+    ruleset: Any, vocab: Vocabulary, include_covered: bool = False, dismissed: Iterable[str] = ()
+) -> list[Suggestion]:
+    """suggest_text over a ruleset's (engine.model.Ruleset) source text; OSError when it cannot be read."""
+    text = source_text(ruleset)
     return suggest_text(
         text,
         vocab,
