@@ -267,5 +267,10 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def chart_file(finding_id: str, chart: BandChart) -> str:
     """A file name for a finding's chart beside report.md ('C-0df83d2211-crcl.svg'): only [A-Za-z0-9._-]."""
-    name = _UNSAFE_NAME.sub("_", f"{finding_id}-{chart.fact}").strip("._") or "chart"
+    return chart_file_name(finding_id, chart.fact)
+
+
+def chart_file_name(finding_id: str, fact: str) -> str:
+    """chart_file before the chart is drawn: the name follows from the finding and the fact alone."""
+    name = _UNSAFE_NAME.sub("_", f"{finding_id}-{fact}").strip("._") or "chart"
     return f"{name[:120]}.svg"

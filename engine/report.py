@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -225,6 +225,9 @@ def fresh_report(
         max_work=max_work,
     )
     report = build_report(rulesets, conflicts, analysis, reviews, max_report_bytes)
+    from engine.reportcharts import name_charts
+
+    name_charts(report, vocab)  # the files are drawn by engine.reportcharts.draw_charts (cached with the report)
     if configuration is not None:
         report["configuration"] = cast("Configuration", configuration)
     return report, analysis
@@ -494,6 +497,9 @@ def _render_conflict(item: ConflictData) -> list[str]:
         lines.append(f"> Note: {md_cell(note)}")
         lines.append("")
     lines += _render_sides(item)
+    for path in item.get("charts", []):  # SVG files beside report.md (engine.reportcharts): GitHub renders them
+        name = path.rsplit("/", 1)[-1].removesuffix(".svg")
+        lines += [f"![band chart {md_cell(name)}]({path})", ""]
     regions = item.get("regions") or [
         {
             "id": item["id"],
@@ -596,29 +602,63 @@ def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
     return True
 
 
-def renderers(report: Report) -> dict[str, Callable[[], str]]:
-    """Each report file's name and how to render it: --check renders only what it must compare."""
-    return {REPORT_JSON: lambda: render_json(report), REPORT_MD: lambda: render_markdown(report)}
+def renderers(
+    report: Report, charts: Mapping[str, str] | None = None, out_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Callable[[], str]]:
+    """Each report file's name and how to render it: --check renders only what it must compare.
+
+    `charts` are the band-chart SVGs by path (engine.reportcharts.attach_charts): given, they are report
+    files too; absent (a disposition recorded: charts do not show decisions), report.html takes the SVGs
+    already written in `out_dir`."""
+    from engine.reportcharts import read_charts, svgs_by_finding
+    from engine.reporthtml import REPORT_HTML, render_html
+
+    def html() -> str:
+        files = charts if charts is not None else (read_charts(out_dir, report) if out_dir is not None else {})
+        return render_html(report, svgs_by_finding(report, files))
+
+    out: dict[str, Callable[[], str]] = {
+        REPORT_JSON: lambda: render_json(report),
+        REPORT_MD: lambda: render_markdown(report),
+        REPORT_HTML: html,
+    }
+    for path, svg in (charts or {}).items():
+        out[path] = lambda svg=svg: svg  # type: ignore[misc]  # bind this chart's text, not the loop's last
+    return out
 
 
-def rendered(report: Report) -> dict[str, str]:
-    return {name: render() for name, render in renderers(report).items()}
+def rendered(
+    report: Report, charts: Mapping[str, str] | None = None, out_dir: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
+    return {name: render() for name, render in renderers(report, charts, out_dir).items()}
 
 
-def write_report(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
-    """Write report.json and report.md; return the names of the files that changed."""
-    return [name for name, text in rendered(report).items() if write_if_changed(Path(out_dir) / name, text)]
+def write_report(out_dir: str | os.PathLike[str], report: Report, charts: Mapping[str, str] | None = None) -> list[str]:
+    """Write report.json, report.md, report.html (and the chart files, when given; charts the report no
+    longer names are removed); return the names of the files that changed."""
+    from engine.reportcharts import unlisted_charts
+
+    changed = [
+        name for name, text in rendered(report, charts, out_dir).items() if write_if_changed(Path(out_dir) / name, text)
+    ]
+    if charts is not None:
+        for name in unlisted_charts(out_dir, report):
+            (Path(out_dir) / name).unlink(missing_ok=True)
+            changed.append(name)
+    return changed
 
 
-def stale_files(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
+def stale_files(out_dir: str | os.PathLike[str], report: Report, charts: Mapping[str, str] | None = None) -> list[str]:
     """Names of report files that differ from a fresh rendering (missing counts as stale).
 
     report.json is compared as data (parsed by the C parser) and its layout checked, not re-rendered:
     json's indenting encoder is pure Python, and rendering 2.7 MB only to compare it took most of a
     cached `--check`.
     """
+    from engine.reportcharts import unlisted_charts
+
     out = []
-    for name, render in renderers(report).items():
+    for name, render in renderers(report, charts, out_dir).items():
         path = Path(out_dir) / name
         try:
             if name == REPORT_JSON:
@@ -634,4 +674,6 @@ def stale_files(out_dir: str | os.PathLike[str], report: Report) -> list[str]:
             same = False
         if not same:
             out.append(name)
+    if charts is not None:
+        out += unlisted_charts(out_dir, report)  # an old chart file left beside the report misleads a reader
     return out

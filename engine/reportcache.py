@@ -40,6 +40,7 @@ class Analysed:
     seconds: float
     not_analysed: list[NotAnalysed] = field(default_factory=list)
     cached: bool = False
+    charts: dict[str, str] = field(default_factory=dict)  # the report's band-chart SVGs by path (engine.reportcharts)
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -89,6 +90,9 @@ def _read(path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("report"), dict) or not isinstance(data.get("cells"), int):
         return None
+    charts = data.get("charts")
+    if not isinstance(charts, dict) or not all(isinstance(v, str) for v in charts.values()):
+        return None  # an entry from before charts were cached, or not ours
     return data
 
 
@@ -137,8 +141,9 @@ def cached_report(
     if hit is not None and hit.get("key") == key:
         report = refresh_dispositions(cast(Report, hit["report"]), reviews)
         return report, Analysed(
-            hit["cells"], 0.0, _not_analysed(hit["report"]["analysis"].get("not_analysed", [])), True
+            hit["cells"], 0.0, _not_analysed(hit["report"]["analysis"].get("not_analysed", [])), True, hit["charts"]
         )
+    vocab = project.apply(vocabulary())
     bare, analysis = fresh_report(
         rulesets,
         {},
@@ -147,13 +152,16 @@ def cached_report(
         max_bytes=limits["max_bytes"],
         max_findings=limits["max_findings"],
         max_work=limits["max_work"],
-        vocab=project.apply(vocabulary()),
+        vocab=vocab,
         configuration=project.configuration(),
     )
+    from engine.reportcharts import draw_charts
+
+    charts = draw_charts(bare, rulesets, vocab)
     if use_cache:
-        _store(folder, path, {"key": key, "cells": analysis.cells, "report": bare})
+        _store(folder, path, {"key": key, "cells": analysis.cells, "report": bare, "charts": charts})
     report = refresh_dispositions(bare, reviews)
-    return report, Analysed(analysis.cells, analysis.seconds, list(analysis.not_analysed))
+    return report, Analysed(analysis.cells, analysis.seconds, list(analysis.not_analysed), charts=charts)
 
 
 def _store(folder: Path, path: Path, entry: dict[str, Any]) -> None:

@@ -190,6 +190,7 @@ class ConflictData(TypedDict):
     link: NotRequired[LinkData]
     reference: NotRequired[str]  # a deviates_from_reference conflict's reference source
     regions: NotRequired[list["RegionEntry"]]  # every region of the finding's cause (engine.findings)
+    charts: NotRequired[list[str]]  # its band-chart SVG files, relative to the report (engine.reportcharts)
     sides: NotRequired[list["Side"]]
     silent: NotRequired[str]  # an omission: the source that does not address the fact
     unaddressed: NotRequired[list[str]]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
@@ -321,7 +321,7 @@ def _refreshed_report_files(folder: Path, report: Report, reviews: Reviews) -> d
     from engine.report import refresh_dispositions, rendered
 
     try:
-        return rendered(refresh_dispositions(report, reviews))
+        return rendered(refresh_dispositions(report, reviews), out_dir=folder)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ReviewError(
             f"{folder / 'report.json'} cannot be refreshed ({type(exc).__name__}: {str(exc)[:80]}); "
@@ -393,7 +393,10 @@ def save_disposition(
 
 
 def write_report_with_reviews(
-    folder: str | os.PathLike[str], report: Report, reviews_path: str | os.PathLike[str] | None = None
+    folder: str | os.PathLike[str],
+    report: Report,
+    reviews_path: str | os.PathLike[str] | None = None,
+    charts: Mapping[str, str] | None = None,
 ) -> tuple[list[str], Report]:
     """Write an analysed report with the dispositions reviews.yaml holds now, under its lock; (changed files, report).
 
@@ -412,7 +415,7 @@ def write_report_with_reviews(
         reviews = _reviews_or_raise(p)
         fresh = refresh_dispositions(report, reviews)
         out.mkdir(parents=True, exist_ok=True)
-        changed = write_report(out, fresh)
+        changed = write_report(out, fresh, charts)
     return changed, fresh
 
 

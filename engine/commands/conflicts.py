@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in disposition_problems(report, str(reviews_path)):
             print(problem, file=sys.stderr)
             failed = True
-        for name in stale_files(out, report):
+        for name in stale_files(out, report, analysis.charts):
             print(f"{out / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
             failed = True
         if getattr(args, "strict", False):
@@ -226,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     try:
         # reviews.yaml re-read under its lock: a disposition recorded while the analysis ran is kept
-        changed, _ = write_report_with_reviews(out, report, reviews_path)
+        changed, _ = write_report_with_reviews(out, report, reviews_path, analysis.charts)
     except ReviewsUnusable as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
@@ -235,5 +235,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"accord: cannot write the report in {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(line, file=sys.stderr)
-    print(f"accord: {', '.join(str(out / n) for n in changed) if changed else 'report unchanged'}", file=sys.stderr)
+    print(f"accord: {_changed_text(out, changed)}", file=sys.stderr)
     return 0
+
+
+def _changed_text(out: Path, changed: list[str]) -> str:
+    """The files rewritten, the band charts counted rather than listed (a report has hundreds)."""
+    from engine.reportcharts import CHARTS_DIR
+
+    if not changed:
+        return "report unchanged"
+    charts = [n for n in changed if n.startswith(f"{CHARTS_DIR}/")]
+    named = [str(out / n) for n in changed if n not in charts]
+    if charts:
+        named.append(f"{len(charts)} band chart{'s' if len(charts) != 1 else ''} in {out / CHARTS_DIR}")
+    return ", ".join(named)

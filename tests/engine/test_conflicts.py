@@ -80,7 +80,7 @@ def test_report_is_schema_valid_and_deterministic(tmp_path, ruleset_writer):
     _, report = report_for(tmp_path)
     assert not list(Draft202012Validator(SCHEMA).iter_errors(report))
     out = tmp_path / "conflicts"
-    assert sorted(write_report(out, report)) == ["report.json", "report.md"]
+    assert sorted(write_report(out, report)) == ["report.html", "report.json", "report.md"]
     stamp = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     _, again = report_for(tmp_path)
     assert render_json(again) == render_json(report)

@@ -272,7 +272,7 @@ def test_report_written_after_analysis_keeps_a_disposition_recorded_meanwhile(tm
     analysed["conflicts"][0]["description"] += " (analysed again)"
     save_disposition(out / "reviews.yaml", CONFLICT, "not_a_conflict", "bo", date="2026-01-03")  # recorded while it ran
     changed, written = write_report_with_reviews(out, analysed)
-    assert sorted(changed) == ["report.json", "report.md"]
+    assert sorted(changed) == ["report.html", "report.json", "report.md"]
     on_disk = load_report(out)
     assert on_disk is not None and on_disk == written
     assert on_disk["conflicts"][0]["description"].endswith(" (analysed again)")

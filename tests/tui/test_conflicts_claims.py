@@ -102,7 +102,8 @@ def _check_output(root: Path) -> tuple[int, str]:
 async def test_g_after_a_disposition_writes_what_accord_conflicts_would(workdir: Path) -> None:
     from textual.widgets import Input
 
-    from engine.report import fresh_report, stale_files
+    from engine.report import stale_files
+    from engine.reportcache import cached_report
     from engine.review import load_reviews
     from engine.validate import validate_paths
     from tui.screens.disposition import DispositionScreen
@@ -127,8 +128,8 @@ async def test_g_after_a_disposition_writes_what_accord_conflicts_would(workdir:
         await settle(pilot)
         assert app._exception is None
     rulesets = validate_paths([workdir / "rulesets"], check_patients=False).rulesets
-    report, _ = fresh_report(rulesets, reviews)
-    assert stale_files(workdir / "conflicts", report) == []
+    report, analysed = cached_report(workdir / "rulesets", workdir / "conflicts", rulesets, reviews)
+    assert stale_files(workdir / "conflicts", report, analysed.charts) == []
     assert [c for c in report["conflicts"] if c["id"] == target][0]["disposition"]["note"] == "checked in the label"
     code, err = _check_output(workdir)
     assert "stale" not in err, err

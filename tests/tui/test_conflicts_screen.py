@@ -28,8 +28,8 @@ async def test_filters_build_their_menu_when_opened_and_filter_rows(workdir: Pat
         menu = app.screen
         assert isinstance(menu, FilterMenu)
         labels = [str(o.prompt) for o in menu.query_one(OptionList).options]
-        assert labels == ["kind: all", "kind: between_sources", "kind: within_source"]
-        await pilot.press("down", "down", "enter")
+        assert labels == ["kind: all", "kind: between_sources", "kind: omission", "kind: within_source"]
+        await pilot.press("down", "down", "down", "enter")
         await settle(pilot)
         assert app.screen is screen and kind.has_focus
         assert screen.filters["kind"] == "within_source" and kind.has_class("-active")
@@ -154,7 +154,7 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
     async with workbench(workdir / "rulesets", "4") as (app, pilot):
         screen = app.screen
         summary = lambda: str(screen.query_one("#conflicts-summary", Static).render())  # noqa: E731
-        assert screen.stale == ["report.json", "report.md"]
+        assert {"report.json", "report.md", "report.html"} <= set(screen.stale)
         assert "The rulesets changed since this report was written" in summary()
         await pilot.press("g")
         await settle(pilot)
@@ -165,11 +165,14 @@ async def test_a_stale_report_is_said_and_g_rewrites_it(workdir: Path) -> None:
     # what the screen wrote is byte for byte what the CLI writes
     from engine import cli
 
-    written = {name: (workdir / "conflicts" / name).read_bytes() for name in ("report.json", "report.md")}
+    files = [p for p in (workdir / "conflicts").rglob("*") if p.is_file() and ".cache" not in p.parts]
+    written = {p.relative_to(workdir / "conflicts").as_posix(): p.read_bytes() for p in files}
+    assert {"report.json", "report.md", "report.html"} <= set(written) and any(n.startswith("charts/") for n in written)
     assert (
         cli.main(["conflicts", "--rulesets", str(workdir / "rulesets"), "--out", str(workdir / "conflicts"), "-q"]) == 0
     )
-    assert {name: (workdir / "conflicts" / name).read_bytes() for name in written} == written
+    files = [p for p in (workdir / "conflicts").rglob("*") if p.is_file() and ".cache" not in p.parts]
+    assert {p.relative_to(workdir / "conflicts").as_posix(): p.read_bytes() for p in files} == written
 
 
 @run_async

@@ -28,12 +28,12 @@ async def test_typing_narrows_the_kind_filter_and_enter_picks_the_match(workdir:
         await pilot.pause()
         menu = app.screen
         assert isinstance(menu, FilterMenu)
-        assert _labels(menu) == ["kind: all", "kind: between_sources", "kind: within_source"]
+        assert _labels(menu) == ["kind: all", "kind: between_sources", "kind: omission", "kind: within_source"]
         await pilot.press(*"WITH")  # case-insensitive
         assert _labels(menu) == ["kind: within_source"]
-        assert "matching “WITH”: 1 of 3" in str(menu.query_one("#filter-menu-query").render())
+        assert "matching “WITH”: 1 of 4" in str(menu.query_one("#filter-menu-query").render())
         await pilot.press("backspace", "backspace", "backspace", "backspace")
-        assert _labels(menu) == ["kind: all", "kind: between_sources", "kind: within_source"]
+        assert _labels(menu) == ["kind: all", "kind: between_sources", "kind: omission", "kind: within_source"]
         await pilot.press(*"kind")  # the shared "kind: " prefix is not matched
         assert _labels(menu) == []
         await pilot.press("enter")  # nothing highlighted: nothing chosen, the menu stays
@@ -42,7 +42,7 @@ async def test_typing_narrows_the_kind_filter_and_enter_picks_the_match(workdir:
         await pilot.press(*["backspace"] * 4, "4")  # a digit is typed text, not the app's screen key
         assert app.screen is menu and _labels(menu) == []
         await pilot.press("backspace", *"_S")  # "_s" is in both values
-        assert _labels(menu) == ["kind: between_sources", "kind: within_source"]
+        assert _labels(menu) == ["kind: between_sources", "kind: within_source"]  # not omission
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen is screen and kind.has_focus

@@ -145,6 +145,8 @@ async def test_set_a_disposition(workdir: Path) -> None:
     from engine.loader import load_file
 
     async with workbench(workdir / "rulesets", "4") as (app, pilot):
+        first = app.screen.current()
+        assert first is not None and first["sources"][0] == "dr-oracle"
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("enter")  # first choice: source_correct: dr-oracle
@@ -152,14 +154,14 @@ async def test_set_a_disposition(workdir: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         data = load_file(workdir / "conflicts" / "reviews.yaml").data
-        record = data["conflicts"]["C-5716bbf7af"]  # dose: rheumatoid arthritis, age <= 70, crcl >= 30
+        record = data["conflicts"][first["id"]]
         assert record["disposition"] == {"source_correct": "dr-oracle"}
         assert record["note"] == "label agrees" and record["reviewer"] == "tester"
         assert data["conflicts"]["C-d7e9638eba"]["disposition"] == "needs_expert"  # kept
         import json
 
         report = json.loads((workdir / "conflicts" / "report.json").read_text())
-        refreshed = next(c for c in report["conflicts"] if c["id"] == "C-5716bbf7af")
+        refreshed = next(c for c in report["conflicts"] if c["id"] == first["id"])
         assert refreshed["disposition"]["disposition"] == {
             "source_correct": "dr-oracle"
         }  # as `accord review conflict` does

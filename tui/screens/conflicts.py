@@ -2,7 +2,7 @@
 
 Reads conflicts/report.json (written by `accord conflicts`) and
 conflicts/reviews.yaml; a disposition is recorded with engine.review.
-Whenever the screen opens or the rulesets change, engine.report.fresh_report
+Whenever the screen opens or the rulesets change, engine.reportcache.cached_report
 runs in a worker; when its result differs from the files, the screen says
 the report is stale and `g` rewrites it (what `accord conflicts` does).
 """
@@ -32,18 +32,22 @@ NO_REVIEW = "unreviewed"
 
 def review_state(c: ConflictData, reviews: Reviews) -> str:
     """The conflict's disposition in reviews.yaml (the live file, not the report's copy), or 'unreviewed'."""
+    from engine.fingerprint import review_again
+    from engine.migrate import disposition_of
     from engine.reportdata import disposition_text
 
-    record = reviews.get("conflicts", {}).get(c["id"])
-    return (
-        disposition_text(record["disposition"]) if isinstance(record, dict) and "disposition" in record else NO_REVIEW
-    )
+    record = disposition_of(c, reviews.get("conflicts", {}))
+    if not isinstance(record, dict) or "disposition" not in record:
+        return NO_REVIEW
+    text = disposition_text(record["disposition"])
+    return f"{text} (review again)" if review_again(record, c) is not None else text
 
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 FILTERS = ("severity", "kind", "question", "source", "review")
 ALL = "__all__"
 FIRST_ROWS = 60  # rows added before the first paint when the table's height is not known yet
+REGIONS_SHOWN = 3  # regions of a finding in the detail pane; report.md and report.json have every one
 COLUMNS = (
     ("Conflict", "id"),
     ("Severity", "severity"),
@@ -97,6 +101,7 @@ class ConflictsScreen(WorkbenchScreen):
         # What a fresh analysis says of the report on disk: None while unknown.
         self.stale: list[str] | None = None
         self._fresh: Report | None = None
+        self._fresh_charts: dict[str, str] | None = None  # its band-chart SVGs (engine.reportcharts), with _fresh
         self._fresh_for: Workspace | None = None
         self._write_when_fresh = False  # g was pressed while the analysis was still running
 
@@ -174,17 +179,21 @@ class ConflictsScreen(WorkbenchScreen):
         """Analyse the rulesets as `accord conflicts` would, off the UI thread, and compare with the files."""
         if any(e.errors for e in ws.entries):
             return  # the analysis would leave the broken rulesets out: no verdict until they are fixed
-        from engine.report import fresh_report, stale_files
+        from engine.report import stale_files
+        from engine.reportcache import ProjectUnusable, cached_report
         from tui.workspace import conflicts_folder
 
-        report, _analysis = fresh_report(ws.rulesets, ws.reviews)
-        stale = stale_files(conflicts_folder(ws.folder), report)
-        self.app.call_from_thread(self._freshness_known, ws, report, stale)
+        try:  # the report `accord conflicts` writes: project settings, and the cache when nothing changed
+            report, analysed = cached_report(ws.folder, conflicts_folder(ws.folder), ws.rulesets, ws.reviews)
+        except ProjectUnusable:
+            return  # accord.yaml is broken: `accord validate` and `accord conflicts` say where
+        stale = stale_files(conflicts_folder(ws.folder), report, analysed.charts)
+        self.app.call_from_thread(self._freshness_known, ws, report, analysed.charts, stale)
 
-    def _freshness_known(self, ws: Workspace, report: Report, stale: list[str]) -> None:
+    def _freshness_known(self, ws: Workspace, report: Report, charts: dict[str, str], stale: list[str]) -> None:
         if ws is not self._fresh_for:
             return  # a newer workspace is being checked
-        self.stale, self._fresh = stale, report
+        self.stale, self._fresh, self._fresh_charts = stale, report, charts
         if self._write_when_fresh:
             self._write_when_fresh = False
             self.action_rewrite_report()
@@ -199,7 +208,7 @@ class ConflictsScreen(WorkbenchScreen):
         from tui.workspace import conflicts_folder
 
         self._fresh = refresh_dispositions(self._fresh, ws.reviews)
-        self.stale = stale_files(conflicts_folder(ws.folder), self._fresh)
+        self.stale = stale_files(conflicts_folder(ws.folder), self._fresh, self._fresh_charts)
 
     def action_rewrite_report(self) -> None:
         ws: Workspace | None = self.workbench.workspace
@@ -219,7 +228,7 @@ class ConflictsScreen(WorkbenchScreen):
         # What `accord conflicts` writes, by the same engine call: the analysis, with the dispositions reviews.yaml
         # holds now, re-read under its lock (one recorded since the analysis ran, here or by `accord review`, is kept).
         try:
-            changed, self._fresh = write_report_with_reviews(folder, self._fresh)
+            changed, self._fresh = write_report_with_reviews(folder, self._fresh, charts=self._fresh_charts)
         except ReviewsUnusable as exc:
             self.notify(
                 f"Report not written: {exc.diagnostics[0].format()}",
@@ -387,19 +396,33 @@ class ConflictsScreen(WorkbenchScreen):
         t = Text()
         t.append(c["id"], style="bold")
         t.append(f"  {c['description']}\n", style="italic")
-        region = c["region"]
-        t.append("region   ", style="dim")
-        t.append(region["text"] or "everywhere")
-        t.append(f"  ({region['cells']} cells{'' if region['box'] else ', not one box: hull shown'})", style="dim")
-        if region.get("note"):
-            t.append(f" — {region['note']}", style="dim italic")
-        t.append("\n")
-        t.append("witness  ", style="dim")
-        t.append((", ".join(f"{k}={v}" for k, v in c["witness"]["facts"].items()) or "any patient") + "\n")
+        regions = c.get("regions") or [
+            {
+                "id": c["id"],
+                "region": c["region"],
+                "witness": c["witness"],
+                "answers": c["answers"],
+                "description": c["description"],
+            }
+        ]
+        for n, entry in enumerate(regions[:REGIONS_SHOWN], 1):  # each region with its witness, largest first
+            region = entry["region"]
+            label = "where    " if len(regions) == 1 else f"where {n:<3}"
+            t.append(label, style="dim")
+            t.append(region.get("words") or region["text"] or "every patient")
+            if not region["box"]:
+                t.append("  (within these bounds, not all of it)", style="dim")
+            t.append("\n")
+            t.append("witness  ", style="dim")
+            t.append((", ".join(f"{k}={v}" for k, v in entry["witness"]["facts"].items()) or "any patient") + "\n")
+        if len(regions) > REGIONS_SHOWN:
+            t.append(f"… and {len(regions) - REGIONS_SHOWN} more regions (report.md lists them)\n", style="dim")
         state = review_state(c, ws.reviews)
         t.append("review   ", style="dim")
         t.append(state, style="bold yellow" if state == NO_REVIEW else "green")
-        record = ws.reviews.get("conflicts", {}).get(c["id"])
+        from engine.migrate import disposition_of
+
+        record = disposition_of(c, ws.reviews.get("conflicts", {}))
         if isinstance(record, dict):
             t.append(f" by {record.get('reviewer')} on {record.get('date')}", style="dim")
             if record.get("note"):
@@ -540,7 +563,9 @@ class ConflictsScreen(WorkbenchScreen):
             self.workbench.with_reviewer(record)
             self.workspace_changed(ws)
 
-        now = ws.reviews.get("conflicts", {}).get(c["id"])
+        from engine.migrate import disposition_of
+
+        now = disposition_of(c, ws.reviews.get("conflicts", {}))
         self.app.push_screen(DispositionScreen(c["id"], c["sources"], now if isinstance(now, dict) else None), done)
 
     def _pick_claim(self, then: Callable[[str], None]) -> None:
