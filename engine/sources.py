@@ -48,7 +48,6 @@ from engine.yamltext import (
     line_start,
     plain_or_quoted,
     quoted,
-    reads_back,
 )
 
 if TYPE_CHECKING:
@@ -683,11 +682,28 @@ def edited_text(doc: Document, new: Any) -> str:
         # several inserts at one place keep their order
         for start, end, rendered in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
             text = text[:start] + rendered + text[end:]
-    if not reads_back(text, new, doc.path, as_json=is_json_path(doc.path)):
+    if not _reads_back_as(text, new, doc.path):
         raise SourceError(
             f"{doc.path}: the update cannot be written in place (an unusual layout of the file); nothing was written"
         )
     return text
+
+
+def _reads_back_as(text: str, data: Any, name: str) -> bool:
+    """Whether `text` loads as `data`, keys in any order (an inserted key sits where it reads best), types kept."""
+    import json
+
+    from engine.loader import LoadError, load_text
+
+    try:
+        got = load_text(text, name, as_json=is_json_path(name)).data
+    except LoadError:
+        return False
+
+    def canon(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    return canon(got) == canon(data)
 
 
 # ---------------------------------------------------------------- update: writing
