@@ -39,7 +39,7 @@ def files(folder: Path) -> dict[str, bytes]:
 def test_add_plain_text_is_byte_exact(tmp_path):
     folder = rulesets(tmp_path)
     page = tmp_path / "page.txt"
-    page.write_bytes("Baricitinib leaflet\n\nTake 2 mg once daily.\n".encode())
+    page.write_bytes(b"Baricitinib leaflet\n\nTake 2 mg once daily.\n")
     added = add_source(folder, page, "leaflet", url="https://example.org/x", kind="web_page")
     assert (folder / "sources" / "leaflet.txt").read_bytes() == page.read_bytes()
     data = yaml.safe_load((folder / "leaflet.yaml").read_text())
