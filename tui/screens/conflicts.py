@@ -89,6 +89,7 @@ class ConflictsScreen(WorkbenchScreen):
         Binding("a", "clear_filters", "All", id="conflicts-clear-filters"),
         Binding("g", "rewrite_report", "Rewrite report", id="conflicts-rewrite"),
         Binding("f", "fill_gap", "Fill gap", id="conflicts-fill-gap"),  # shown on gap findings (check_action)
+        Binding("t", "witness_to_test", "Witness to test", id="conflicts-witness-test"),
     ]
 
     def __init__(self) -> None:
@@ -615,6 +616,27 @@ class ConflictsScreen(WorkbenchScreen):
             return
         open_gap_draft(self, dict(c))
 
+    def action_witness_to_test(self) -> None:
+        """Save the highlighted finding's first witness as a test patient with each source's current answers
+        expected (engine.witnesspatient, what `accord review witness ID` does), so `accord test` guards it."""
+        from engine.witnesspatient import WitnessError, save_witness_patient, witness_patient
+
+        ws: Workspace | None = self.workbench.workspace
+        c = self.current()
+        if ws is None or c is None:
+            self.notify("No conflict selected.", severity="warning")
+            return
+        try:
+            path = save_witness_patient(ws.folder, witness_patient(c, ws.rulesets))
+        except WitnessError as exc:
+            self.notify(str(exc), title="Witness not saved", severity="warning", timeout=8)
+            return
+        except OSError as exc:
+            self.notify(f"{exc.strerror or exc}", title="Witness not saved", severity="error", timeout=8)
+            return
+        self.notify(f"Saved {path.name}: `accord test` now fails if a source's answer there changes.", timeout=6)
+        self.workbench.reload_workspace()  # the patients screen lists the new patient
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Set disposition of the highlighted conflict",
@@ -633,6 +655,11 @@ class ConflictsScreen(WorkbenchScreen):
             "Filter conflicts", "Severity, kind, question, source, review (/)", self.action_focus_filters
         )
         yield SystemCommand("Show all conflicts", "Clear the filters (a)", self.action_clear_filters)
+        yield SystemCommand(
+            "Save the witness as a test patient",
+            "Each source's current answer expected, so `accord test` guards the decision (t)",
+            self.action_witness_to_test,
+        )
         yield SystemCommand(
             "Rewrite the conflict report",
             "Analyse the rulesets again and write conflicts/report.* (g)",
