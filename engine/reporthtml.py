@@ -301,17 +301,30 @@ def _num(n: object) -> str:
 
 
 _SVG_START = re.compile(r"\A<svg[\s>]")
-_SVG_FORBIDDEN = re.compile(
-    r"<\s*script|<\s*foreignobject|<\s*iframe|<\s*image|\son[a-z]+\s*=|(?:xlink:)?href\s*=\s*[\"']?\s*[^\"'#\s]"
-    r"|url\(\s*[\"']?\s*[^\"'#\s)]|@import|javascript:",
-    re.IGNORECASE,
+# Matched on the lower-cased text, one short pattern at a time: a single IGNORECASE alternation took
+# 0.5 ms per chart, a third of a cached `accord conflicts --check` on the bundled report.
+_SVG_FORBIDDEN = tuple(
+    re.compile(p)
+    for p in (
+        r"<\s*(?:script|foreignobject|iframe|image)",
+        r"\son[a-z]+\s*=",
+        r"href\s*=\s*[\"']?\s*[^\"'#\s]",  # also xlink:href
+        r"url\(\s*[\"']?\s*[^\"'#\s)]",
+    )
 )
+_SVG_FORBIDDEN_TEXT = ("@import", "javascript:")
 
 
 def _svg(text: str) -> str:
     """An engine-generated chart, checked: one <svg> element, no script, no handler, no external reference."""
     s = text.strip()
-    if not _SVG_START.match(s) or not s.endswith("</svg>") or _SVG_FORBIDDEN.search(s):
+    low = s.lower()
+    if (
+        not _SVG_START.match(s)
+        or not s.endswith("</svg>")
+        or any(p.search(low) for p in _SVG_FORBIDDEN)
+        or any(t in low for t in _SVG_FORBIDDEN_TEXT)
+    ):
         raise ValueError("a band chart is not a plain inline <svg> (script, handler or external reference)")
     return s
 

@@ -97,6 +97,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
+ORPHANS_LISTED = 5  # orphaned dispositions named on stderr; --verbose names all
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.commands._rulesets import valid_rulesets
     from engine.folders import REVIEWS, conflicts_folder
@@ -165,9 +168,15 @@ def run(args: argparse.Namespace) -> int:
         f"{'(unchanged inputs: the cached analysis)' if analysis.cached else f'in {analysis.seconds:.1f}s'}; "
         f"{len(summary['high_without_disposition'])} high-severity without a disposition; {len(orphans)} orphaned dispositions"
     )
-    for entry in orphans:
+    for entry in orphans if getattr(args, "verbose", False) else orphans[:ORPHANS_LISTED]:
         print(
             f"orphaned disposition {entry['id']}: its conflict no longer exists (kept in {reviews_path})",
+            file=sys.stderr,
+        )
+    if len(orphans) > ORPHANS_LISTED and not getattr(args, "verbose", False):
+        print(
+            f"... and {len(orphans) - ORPHANS_LISTED} more orphaned dispositions (--verbose lists them; "
+            "report.md has them all)",
             file=sys.stderr,
         )
     if args.check:

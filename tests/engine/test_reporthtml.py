@@ -281,6 +281,11 @@ def test_minimal_report_without_optional_keys():
         '<svg><use xlink:href="http://example.com/a.svg#x"/></svg>',
         '<svg><rect style="fill:url(https://example.com/p)"/></svg>',
         "<div>not svg</div>",
+        "<svg>< SCRIPT>alert(1)</svg>",
+        '<svg OnLoad = "alert(1)"></svg>',
+        "<svg><style>@IMPORT 'x.css';</style></svg>",
+        '<svg><a HREF="JavaScript:alert(1)">x</a></svg>',
+        "<svg><foreignObject></foreignObject></svg>",
     ],
 )
 def test_charts_must_be_plain_svg(svg):
