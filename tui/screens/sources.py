@@ -87,6 +87,14 @@ class SourcesScreen(WorkbenchScreen):
             show=False,
             tooltip="Select the sentence under the cursor",
         ),
+        Binding(
+            "g",
+            "suggestions",
+            "Suggest",
+            id="sources-suggestions",
+            show=False,
+            tooltip="Draft claims suggested for the unclaimed sentences (accept, edit, dismiss)",
+        ),
         Binding("right_square_bracket", "next_claim(1)", "Next claim", id="sources-next-claim", show=False),
         Binding("left_square_bracket", "next_claim(-1)", "Prev claim", id="sources-prev-claim", show=False),
         Binding("tab", "app.focus_next", "Focus next", show=False),
@@ -549,7 +557,42 @@ class SourcesScreen(WorkbenchScreen):
 
         review_claim(self.workbench, claim.id)
 
+    def action_suggestions(self) -> None:
+        """Open the suggestions pane on this source (engine.suggest; dismissed ones left out)."""
+        from engine.contract import vocabulary
+        from engine.dismissed import DismissedError, dismissed_path, keys, read_dismissed
+        from engine.suggest import suggest_text
+        from tui.screens.suggestions import SuggestionsScreen
+
+        entry = self.entry()
+        if entry is None or entry.ruleset is None or not self.text:
+            self.notify("Choose a valid source with a text first.", severity="warning")
+            return
+        ruleset = entry.ruleset
+        if ruleset.document is None:
+            self.notify("The ruleset's text is not loaded; reload (ctrl+r) and try again.", severity="warning")
+            return
+        try:
+            gone = keys(read_dismissed(dismissed_path(entry.path.parent)), entry.source_id)
+        except DismissedError as exc:
+            self.notify(f"Cannot read the dismissed suggestions: {exc}", severity="error", timeout=10)
+            return
+        found = suggest_text(
+            self.text,
+            vocabulary(),
+            entry.source_id,
+            ((c.provenance.start, c.provenance.end) for c in ruleset.claims if c.provenance.is_quote),
+            ((e.start, e.end) for e in ruleset.excluded),
+            dismissed=gone,
+        )
+        self.app.push_screen(SuggestionsScreen(entry.path, entry.source_id, ruleset.document.text, found))
+
     def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Suggested claims",
+            "Draft claims proposed from the unclaimed sentences: accept, edit or dismiss each (g)",
+            self.action_suggestions,
+        )
         yield SystemCommand(
             "New claim from selection", "Start a draft claim with the selected quote (n)", self.action_new_claim
         )
