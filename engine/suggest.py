@@ -92,7 +92,7 @@ def _line_contexts(text: str) -> list[_Context]:
         if stripped:
             while stack and stack[-1][0] >= indent:
                 stack.pop()
-        label_match = _LABEL.match(line)
+        label_match = _LABEL.match(line) if ":" in line[:80] else None
         out.append(
             _Context(
                 [s for _, s in stack if s.endswith(":")][-3:],
@@ -144,12 +144,12 @@ class _Condition:
     confidence: float
 
 
-def _conditions(lex: sp.Lexicon, text: str) -> list[_Condition]:
+def _conditions(lex: sp.Lexicon, text: str, mentions: list[sp.EnumMention]) -> list[_Condition]:
     out: list[_Condition] = []
     for band in sp.bands(lex, text):
         atoms = tuple(json.dumps(a, sort_keys=True) for a in band.atoms())
         out.append(_Condition(atoms, band.start, band.reading(), 0.9 if band.by_name else 0.7))
-    for mention in sp.enum_mentions(lex, text):
+    for mention in mentions:
         if mention.fact != INDICATION:
             atom = json.dumps({"==": [{"var": mention.fact}, mention.value]}, sort_keys=True)
             out.append(
@@ -182,6 +182,39 @@ class _Reader:
         self.vocab, self.lex, self.source, self.text = vocab, lex, source, text
         self.found: list[Suggestion] = []
         self.seen: set[str] = set()
+        self._context_cache: dict[str, list[str]] = {}
+        # comparisons: each vs_<drug>.<harm> question's drug words and harm words, compiled once
+        by_drug: dict[str, list[str]] = {}
+        for name in vocab.questions:
+            if name.startswith("vs_") and "." in name:
+                drug, harm = name[3:].split(".", 1)
+                by_drug.setdefault(drug, []).append(harm)
+        self.comparisons = [
+            (
+                drug,
+                re.compile(
+                    r"(?<!\w)" + r"\s*".join(re.escape(w) for w in drug.split("_")) + r"s?(?!\w)", re.IGNORECASE
+                ),
+                [
+                    (harm, re.compile(sp.HARMS.get(harm, re.escape(harm.replace("_", " "))), re.IGNORECASE))
+                    for harm in sorted(harms)
+                ],
+            )
+            for drug, harms in sorted(by_drug.items())
+        ]
+        self.ours = re.compile(r"(?<!\w)" + re.escape(lex.drug) + r"(?!\w)", re.IGNORECASE) if lex.drug else None
+
+    def indications_in(self, words: str) -> list[str]:
+        """The indications a context line names (lines repeat as the context of many sentences: cached)."""
+        if not words:
+            return []
+        hit = self._context_cache.get(words)
+        if hit is None:
+            hit = [m.value for m in sp.enum_mentions(self.lex, words) if m.fact == INDICATION]
+            if len(self._context_cache) > 10_000:
+                self._context_cache.clear()
+            self._context_cache[words] = hit
+        return hit
 
     def add(
         self, sentence: Sentence, question: str, value: Any, atoms: Iterable[str], confidence: float, reason: str
@@ -217,15 +250,16 @@ class _Reader:
         if len(text) > MAX_SENTENCE:
             return
         lex = self.lex
-        conditions = _conditions(lex, text)
+        all_mentions = sp.enum_mentions(lex, text)
+        conditions = _conditions(lex, text, all_mentions)
         clauses = _clauses(text)
         adult = [a for b in sp.band_words(lex, text) for a in (json.dumps(x, sort_keys=True) for x in b.atoms())]
-        mentions = [m for m in sp.enum_mentions(lex, text) if m.fact == INDICATION]
+        mentions = [m for m in all_mentions if m.fact == INDICATION]
         scope_from = "the sentence"
         scope = [m.value for m in mentions]
         if not scope:
             for where, words in (("the line's label", ctx.label), ("the list's lead-in", " ".join(ctx.lead_ins))):
-                scope = [m.value for m in sp.enum_mentions(lex, words) if m.fact == INDICATION]
+                scope = self.indications_in(words)
                 if scope:
                     scope_from = where
                     break
@@ -376,22 +410,12 @@ class _Reader:
     ) -> None:
         """vs_<drug>.<harm> for a sentence that compares the drug with another one on a harm."""
         text = sentence.text
-        by_drug: dict[str, list[str]] = {}
-        for name in self.vocab.questions:
-            if name.startswith("vs_") and "." in name:
-                drug, harm = name[3:].split(".", 1)
-                by_drug.setdefault(drug, []).append(harm)
         atoms = [a for c in conditions for a in c.atoms]
-        for drug, harms in sorted(by_drug.items()):
-            words = r"(?<!\w)" + r"\s*".join(re.escape(w) for w in drug.split("_")) + r"s?(?!\w)"
-            other = re.compile(words, re.IGNORECASE)
+        ours = self.ours
+        for drug, other, harms in self.comparisons:
             if not other.search(text):
                 continue
-            ours = (
-                re.compile(r"(?<!\w)" + re.escape(self.lex.drug) + r"(?!\w)", re.IGNORECASE) if self.lex.drug else None
-            )
-            for harm in sorted(harms):
-                pattern = re.compile(sp.HARMS.get(harm, re.escape(harm.replace("_", " "))), re.IGNORECASE)
+            for harm, pattern in harms:
                 hit = pattern.search(text)
                 if not hit:
                     continue
