@@ -112,3 +112,27 @@ def age_diagnostics(ruleset: Ruleset, max_age_days: int, today: _dt.date | None 
             )
         )
     return out
+
+
+def age_summary(ruleset: Ruleset, today: _dt.date | None = None) -> str:
+    """One line for the workbench: when the text was retrieved and how old the oldest verification is."""
+    today = today or _dt.date.today()
+
+    def ago(date: _dt.date) -> str:
+        days = (today - date).days
+        return "today" if days == 0 else f"{days:,} day{'s' * (days != 1)} ago"
+
+    retrieved = parse_date(ruleset.retrieved) if ruleset.retrieved else None
+    head = f"retrieved {ruleset.retrieved} ({ago(retrieved)})" if retrieved else "retrieval date not recorded"
+    dates = [d for d in (parse_date(c.verified) for c in ruleset.claims if c.verified) if d is not None]
+    unverified = sum(not c.verified for c in ruleset.claims)
+    if not ruleset.claims:
+        return head
+    if dates:
+        oldest = min(dates)
+        tail = f"oldest verification {oldest.isoformat()} ({ago(oldest)})"
+        if unverified:
+            tail += f", {unverified} without a date (as retrieved)"
+    else:
+        tail = "no claim verified since retrieval" if retrieved else "no verification dates"
+    return f"{head} · {tail}"

@@ -12,10 +12,11 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.base import WorkbenchScreen
+from tui.screens.source_actions import SourceUpdater
 from tui.workspace import RulesetEntry, Workspace
 
 
-class RulesetsScreen(WorkbenchScreen):
+class RulesetsScreen(SourceUpdater, WorkbenchScreen):
     """The rulesets of the folder: claims, errors, warnings, coverage."""
 
     _ready = False  # set on mount: the widgets a workspace fills exist
@@ -24,7 +25,10 @@ class RulesetsScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("enter", "open_source", "Open source", id="rulesets-open"),
         Binding("e", "edit_first_error", "Go to first error", id="rulesets-first-error"),
+        Binding("a", "add_source", "Add source", id="rulesets-add-source"),
+        Binding("u", "update_source", "Update source", id="rulesets-update-source"),
     ]
+    _open_when_loaded: str | None = None  # a source just added: shown on Sources once the folder is loaded again
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -52,6 +56,10 @@ class RulesetsScreen(WorkbenchScreen):
     def workspace_changed(self, ws: Workspace | None) -> None:
         if ws is None or not self._ready:
             return
+        added = self._open_when_loaded
+        if added is not None and ws.entry(added) is not None:
+            self._open_when_loaded = None
+            self.call_after_refresh(self.workbench.open_source, added)
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
@@ -134,7 +142,35 @@ class RulesetsScreen(WorkbenchScreen):
         d = entry.diagnostics[0]
         self.app.push_screen(FileEditorScreen(entry.path, line=d.line, col=d.col))
 
+    def action_add_source(self) -> None:
+        from tui.screens.source_actions import AddSourceDialog, add_source_from
+
+        def done(values: dict[str, str] | None) -> None:
+            added = add_source_from(self, values)
+            if added is not None:
+                self._open_when_loaded = added
+                self.workbench.reload_workspace()
+
+        self.app.push_screen(AddSourceDialog(), done)
+
+    def action_update_source(self) -> None:
+        entry = self._current()
+        if entry is None:
+            self.notify("No ruleset highlighted.", severity="warning")
+            return
+        self.start_update(entry.source_id)
+
     def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Add a source from a file",
+            "Copy a text, Markdown or HTML file into sources/ and write its ruleset (a)",
+            self.action_add_source,
+        )
+        yield SystemCommand(
+            "Update the highlighted source's text",
+            "Replace it from a file: see which claims and conflicts change before writing (u)",
+            self.action_update_source,
+        )
         yield SystemCommand(
             "Open the highlighted ruleset's source",
             "Show its text with claim highlights (enter)",
