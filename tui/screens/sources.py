@@ -293,6 +293,10 @@ class SourcesScreen(WorkbenchScreen):
         cov.append(", ")
         cov.append(f"{counts['unreviewed']} unreviewed", style="yellow" if counts["unreviewed"] else "green")
         cov.append(f" ({100 * (counts['claimed'] + counts['excluded']) // total}% covered)")
+        from engine.verification import age_summary
+
+        if ruleset.retrieved or any(c.verified for c in ruleset.claims):  # how old the text and its checks are (W406)
+            cov.append(f" · {age_summary(ruleset)}", style="dim")
         self.query_one("#sources-coverage", Static).update(cov)
         self._show_claims_at(view.cursor)
 
