@@ -51,7 +51,11 @@ async def test_accept_adds_a_draft_claim_and_opens_the_claim_editor(workdir: Pat
     async with workbench(folder) as (app, pilot):
         pane = await open_pane(pilot)
         values = [(s.question, s.value, s.when) for s in pane.suggestions]
-        assert ("dose", {"mg": 1, "every_days": 1}, {"and": [{">=": [{"var": "egfr"}, 30]}, {"<=": [{"var": "egfr"}, 49]}]}) in values
+        assert (
+            "dose",
+            {"mg": 1, "every_days": 1},
+            {"and": [{">=": [{"var": "egfr"}, 30]}, {"<=": [{"var": "egfr"}, 49]}]},
+        ) in values
         assert ("dose", {"mg": 2, "every_days": 2}, {"<": [{"var": "egfr"}, 30]}) in values
         first = pane.suggestions[0]
         assert path.read_text(encoding="utf-8").endswith("claims: []\n")  # nothing written before accepting
