@@ -528,19 +528,31 @@ def find_conflicts(
     max_findings: int = MAX_FINDINGS,
     max_work: int = MAX_WORK,
 ) -> tuple[list[Conflict], Analysis]:
-    """Region analysis plus conflict building: the whole of `accord conflicts` minus the report."""
+    """Region analysis plus conflict building: the whole of `accord conflicts` minus the report.
+
+    Sources are compared only within a drug (engine.drugs): a project holding several drugs is
+    analysed drug by drug, each with its own references, and the analyses merged."""
+    from engine.drugs import by_drug, merge_analyses
+
     vocab = vocab or vocabulary()
+    found: list[Conflict] = []
+    parts: list[tuple[str, Analysis]] = []
     with using(vocab):  # every fold and comparison reads this vocabulary's question shapes
-        analysis = analyse(
-            rulesets,
-            vocab,
-            on_question=on_question,
-            max_cells=max_cells,
-            max_bytes=max_bytes,
-            max_findings=max_findings,
-            max_work=max_work,
-        )
-        return build_conflicts(rulesets, analysis, vocab, max_findings), analysis
+        for drug, group in (by_drug(rulesets, vocab) or {"": []}).items():
+            analysis = analyse(
+                group,
+                vocab,
+                on_question=on_question,
+                max_cells=max_cells,
+                max_bytes=max_bytes,
+                max_findings=max_findings,
+                max_work=max_work,
+            )
+            found += build_conflicts(group, analysis, vocab, max_findings)
+            parts.append((drug, analysis))
+    if len(parts) > 1:
+        found.sort(key=lambda c: c.sort_key)
+    return found, merge_analyses(parts)
 
 
 def split_precision(conflicts: list[Conflict]) -> tuple[list[Conflict], list[Conflict]]:

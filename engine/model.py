@@ -174,6 +174,7 @@ class Ruleset:
     jurisdiction: str = ""  # a reference's (US, EU)
     version: str = ""  # a reference's version or revision date
     retrieved: str = ""  # YYYY-MM-DD the text was captured (source.retrieved), "" when not recorded
+    drug: str = ""  # the top-level `drug` (lower-case INN); "" = the vocabulary's (engine.drugs.drug_of)
 
     @property
     def is_reference(self) -> bool:
@@ -225,6 +226,7 @@ class Ruleset:
             jurisdiction=source.get("jurisdiction", ""),
             version=source.get("version", ""),
             retrieved=source.get("retrieved", ""),
+            drug=data.get("drug", "") if isinstance(data.get("drug"), str) else "",
         )
 
     def resolve_text_path(self) -> Path:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.analysis.model import BETWEEN, BOUNDARY, DEVIATES, LABEL_DIFFERENCE, conflict_id
 from engine.analysis.overlap import overlaps
+from engine.drugs import same_drug
 from engine.meaning.questions import CONTRADICT, relate_value_sets
 from engine.model import Ruleset, answer_key, citation_place
 
@@ -158,8 +159,8 @@ def agreement(
         deviating = _claims_in(conflicts, reference.source_id, DEVIATES)
         following_other = _claims_in(differences, reference.source_id, LABEL_DIFFERENCE) - deviating
         for source in rulesets:
-            if source.is_reference:
-                continue
+            if source.is_reference or not same_drug(source, reference, vocab):
+                continue  # a label speaks for its own drug only
             counts = {"agree": 0, "deviate": 0, "other_label": 0, "not_covered": 0, "undetermined": 0}
             for claim in source.claims:
                 if claim.id in deviating:

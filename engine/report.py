@@ -118,13 +118,15 @@ def build_report(
         ids |= set(recorded)
     questions: list[QuestionAnalysed] = []
     applied: dict[str, ConstraintApplied] = {}
-    for name, qa in sorted(analysis.questions.items()):
+    for _key, qa in sorted(analysis.questions.items()):
         entry: QuestionAnalysed = {
-            "question": name,
+            "question": qa.question,
             "facts": sorted(qa.partitions),
             "sources": sorted(qa.cells),
             "cells": sum(qa.cells.values()),
         }
+        if qa.drug:  # several drugs, each analysed apart: say whose sources these were
+            entry["drug"] = qa.drug
         if isinstance(qa, ConstrainedQuestion):  # what the vocabulary's meaning added (said only when it did)
             if qa.applied:
                 entry["constraints"] = [rule.id for rule in qa.applied]
@@ -180,7 +182,9 @@ def coverage(rulesets: list[Ruleset]) -> list[CoverageRow]:
 
 def _source_entry(r: Ruleset) -> SourceAnalysed:
     """A source as the report lists it; a reference says so, with its jurisdiction and version."""
-    entry: SourceAnalysed = {"id": r.source_id, "title": r.title, "claims": len(r.claims)}
+    from engine.drugs import drug_of
+
+    entry: SourceAnalysed = {"id": r.source_id, "title": r.title, "claims": len(r.claims), "drug": drug_of(r)}
     if r.is_reference:
         entry["role"] = "reference"
         entry["jurisdiction"] = r.jurisdiction

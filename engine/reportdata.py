@@ -235,6 +235,7 @@ class SourceAnalysed(TypedDict):
     id: str
     title: str
     claims: int
+    drug: NotRequired[str]  # engine.drugs.drug_of
     role: NotRequired[Literal["reference"]]
     jurisdiction: NotRequired[str]
     version: NotRequired[str]
@@ -257,6 +258,7 @@ class QuestionAnalysed(TypedDict):
     facts: list[str]
     sources: list[str]
     cells: int
+    drug: NotRequired[str]  # several drugs in the project: whose sources (engine.drugs.merge_analyses)
     constraints: NotRequired[list[str]]  # ids of the vocabulary constraints applied to its cells
     links: NotRequired[list[str]]  # ids of the cross-question links checked from it
 

@@ -206,6 +206,7 @@ class QuestionAnalysis:
     )  # claims of between-source findings not located (over max_findings for one pair)
     cells: dict[str, int] = field(default_factory=dict)  # per source analysed: the cells of its full grid
     method: str = "grid"  # grid: full grids (engine.analysis.grid); components: engine.analysis.components
+    drug: str = ""  # set when a project of several drugs is analysed drug by drug (engine.drugs.merge_analyses)
 
 
 @dataclass
