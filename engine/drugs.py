@@ -16,6 +16,7 @@ from engine.model import Ruleset
 
 if TYPE_CHECKING:
     from engine.analysis.model import Analysis
+    from engine.validate import ValidationResult
 
 UNNAMED = "unnamed-drug"  # neither the ruleset nor the vocabulary names a drug
 
@@ -79,3 +80,25 @@ def merge_analyses(parts: Sequence[tuple[str, Analysis]]) -> Analysis:
             merged.truncated = t
     merged.conflict_ids = frozenset(ids)
     return merged
+
+
+class UnknownDrug(ValueError):
+    """--drug names a drug no ruleset is about: the message lists the drugs there are."""
+
+
+def only_drug(result: ValidationResult, drug: str | None, vocab: Vocabulary | None = None) -> ValidationResult:
+    """`result` narrowed to the rulesets about `drug` and the diagnostics not about another drug's rulesets.
+
+    A ruleset too broken to load has no known drug: its diagnostics stay. UnknownDrug when no
+    loaded ruleset is about `drug`."""
+    from dataclasses import replace
+
+    if drug is None:
+        return result
+    vocab = vocab or vocabulary()
+    keep = for_drug(result.rulesets, drug, vocab)
+    if not keep:
+        known = ", ".join(drugs(result.rulesets, vocab)) or "none"
+        raise UnknownDrug(f"no ruleset is about drug {drug[:100]!r} (drugs here: {known})")
+    others = {r.path for r in result.rulesets if drug_of(r, vocab) != drug}
+    return replace(result, rulesets=keep, diagnostics=[d for d in result.diagnostics if d.path not in others])

@@ -47,7 +47,7 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts)
 
 
-def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int]) -> str:
+def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int], drug: str | None = None) -> str:
     """sha256 over every input of the report: rulesets and sources, schema, engine code, limits, versions."""
     from engine.contract import vocabulary_dir
     from schema import SCHEMA_DIR
@@ -69,6 +69,7 @@ def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int]) -> s
 
     add("versions", f"{sys.version}\n{version('numpy')}".encode())
     add("limits", json.dumps(limits, sort_keys=True).encode())
+    add("drug", (drug or "").encode())  # --drug: a report of that drug's rulesets only
     from engine.project import project_file
 
     settings = project_file(rulesets_dir)
@@ -122,6 +123,7 @@ def cached_report(
     limits: dict[str, int] | None = None,
     on_question: Callable[[str, int], None] | None = None,
     use_cache: bool = True,
+    drug: str | None = None,
 ) -> tuple[Report, Analysed]:
     """The report `accord conflicts` writes, with the project's settings (accord.yaml), from the cache when every
     input is unchanged (dispositions applied afresh). The one way the CLI and the workbench build a report, so
@@ -134,7 +136,7 @@ def cached_report(
     project, problems = load_project(rulesets_dir, vocabulary())
     if problems:
         raise ProjectUnusable(problems)
-    key = cache_key(rulesets_dir, limits) if use_cache else ""
+    key = cache_key(rulesets_dir, limits, drug) if use_cache else ""  # `rulesets` are that drug's when given
     folder = cache_dir(out)
     path = folder / f"report-{key[:32]}.json"
     hit = _read(path) if use_cache else None

@@ -106,6 +106,9 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="ruleset folder (default: rulesets)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    from engine.commands._options import add_drug_argument
+
+    add_drug_argument(parser)
     parser.add_argument(
         "--as-of",
         metavar="DATE",
@@ -119,8 +122,10 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_from_args(args: argparse.Namespace) -> tuple[Any, Any] | None:
-    """load_patient_or_bundle with the arguments add_patient_arguments defined."""
-    return load_patient_or_bundle(
+    """load_patient_or_bundle with the arguments add_patient_arguments defined (the rulesets narrowed to --drug)."""
+    from engine.commands._options import narrowed_to_drug
+
+    loaded = load_patient_or_bundle(
         args.patient,
         args.rulesets,
         args.as_of,
@@ -128,6 +133,10 @@ def load_from_args(args: argparse.Namespace) -> tuple[Any, Any] | None:
         getattr(args, "quiet", False),
         getattr(args, "patient_id", None),
     )
+    if loaded is None:
+        return None
+    narrowed = narrowed_to_drug(loaded[1], args)
+    return None if narrowed is None else (loaded[0], narrowed)
 
 
 def refusals(patient: Any) -> tuple[list[Any], list[str]]:

@@ -12,6 +12,9 @@ EXAMPLE = "accord conflicts --check            # exit 1 if conflicts/report.* is
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rulesets", default="rulesets", metavar="DIR", help="rulesets folder (default: rulesets)")
+    from engine.commands._options import add_drug_argument
+
+    add_drug_argument(parser)  # a report of one drug only: needs --out, so the project's report is never cut
     parser.add_argument(
         "--out",
         default=None,
@@ -110,10 +113,23 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.rulesets).is_dir():
         print(f"accord: {escape_controls(str(args.rulesets))}: no such rulesets folder", file=sys.stderr)
         return 1
+    drug = getattr(args, "drug", None)
+    if drug is not None and args.out is None:
+        print(
+            "accord conflicts: --drug writes a report of one drug only: give --out DIR for it "
+            "(the project's report in conflicts/ covers every drug)",
+            file=sys.stderr,
+        )
+        return 2
     result = valid_rulesets(args.rulesets)
     if result is None:
         return 1
-    rulesets = result.rulesets
+    from engine.commands._options import narrowed_to_drug
+
+    narrowed = narrowed_to_drug(result, args)
+    if narrowed is None:
+        return 2
+    rulesets = narrowed.rulesets
     out = conflicts_folder(args.rulesets, args.out)  # the same folder accord review and the workbench use
     reviews_path = Path(args.reviews) if args.reviews else out / REVIEWS
     reviews, diags = load_reviews(reviews_path)
@@ -146,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
                     completed=bar.completed + 1, total=total, description=f"Analysing {q}"
                 ),
                 use_cache=not getattr(args, "no_cache", False),
+                drug=drug,
             )
     except ProjectUnusable as exc:
         for d in exc.diagnostics:

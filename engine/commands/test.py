@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output format: text, json, sarif, github (annotations), junit (XML for CI test reports) (default: text)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also print passing expectations")
+    from engine.commands._options import add_drug_argument
+
+    add_drug_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +40,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"accord test: error: no such file or folder: {raw}", file=sys.stderr)
             return 2
     started = time.monotonic()
-    report = run_tests(args.paths)
+    from engine.drugs import UnknownDrug
+
+    try:
+        report = run_tests(args.paths, getattr(args, "drug", None))
+    except UnknownDrug as exc:
+        print(f"accord test: {exc}", file=sys.stderr)
+        return 2
     if args.format in ("sarif", "github", "junit"):
         from engine.output import emit_test_report
 

@@ -13,16 +13,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", default=["rulesets"], metavar="PATH", help="ruleset files or folders (default: rulesets/)"
     )
-    from engine.commands._options import add_format_argument
+    from engine.commands._options import add_drug_argument, add_format_argument
 
     add_format_argument(parser)
+    add_drug_argument(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.commands._options import narrowed_to_drug
     from engine.validate import validate_paths
 
-    result = validate_paths(args.paths)
+    narrowed = narrowed_to_drug(validate_paths(args.paths), args)
+    if narrowed is None:
+        return 2
+    result = narrowed
     errors = sum(d.severity == "error" for d in result.diagnostics)
     warnings = len(result.diagnostics) - errors
     if args.format == "json":

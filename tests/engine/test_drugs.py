@@ -67,3 +67,36 @@ def test_a_drug_name_outside_the_contract_is_located(tmp_path, ruleset_writer):
     result = validate_paths([tmp_path], check_patients=False)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     assert errors and "drug" in errors[0].format() and "alpha.yaml" in errors[0].format()
+
+
+def test_the_commands_narrow_to_one_drug(tmp_path, ruleset_writer, capsys):
+    import json
+
+    from engine import cli
+
+    _project(ruleset_writer)
+    (tmp_path / "patients").mkdir()
+    (tmp_path / "patients" / "p.yaml").write_text(
+        "id: p\nfacts: {egfr: 80}\nexpected:\n  alpha: {dose: {mg: 2, every_days: 1}}\n"
+        "  tofa-a: {dose: {mg: 1, every_days: 1}}\n",  # tofa-a's expectation is wrong on purpose
+        encoding="utf-8",
+    )
+    assert cli.main(["validate", str(tmp_path), "--drug", "tofacitinib", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    assert cli.main(["validate", str(tmp_path), "--drug", "aspirin"]) == 2
+    assert "no ruleset is about drug 'aspirin' (drugs here: baricitinib, tofacitinib)" in capsys.readouterr().err
+    assert cli.main(["test", str(tmp_path), "--drug", "baricitinib", "-q"]) == 0  # tofa-a's expectation left out
+    assert cli.main(["test", str(tmp_path), "--drug", "tofacitinib", "-q"]) == 1
+    assert cli.main(["test", str(tmp_path), "-q"]) == 1
+    capsys.readouterr()
+    patient = str(tmp_path / "patients" / "p.yaml")
+    assert cli.main(["eval", "--patient", patient, "--rulesets", str(tmp_path), "--drug", "tofacitinib", "--format", "json"]) == 0
+    answered = {a["source"] for a in json.loads(capsys.readouterr().out)["answers"]}
+    assert answered == {"tofa-a", "tofa-b"}
+    assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--drug", "tofacitinib", "-q"]) == 2
+    assert "--out" in capsys.readouterr().err
+    out = tmp_path.with_name(tmp_path.name + "-tofa")
+    assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--drug", "tofacitinib", "--out", str(out), "-q"]) == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [c["sources"] for c in report["conflicts"]] == [["tofa-a", "tofa-b"]]
+    assert {s["id"] for s in report["sources"]} == {"tofa-a", "tofa-b"}
