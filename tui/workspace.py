@@ -35,6 +35,7 @@ class RulesetEntry:
     coverage: dict[str, int] | None = None
     role: str = "ordinary"  # or "reference": an official label (source.role)
     jurisdiction: str = ""
+    drug: str = ""  # the ruleset's drug (engine.drugs.drug_of), or its raw `drug` when it does not load
 
     @property
     def role_text(self) -> str:
@@ -101,6 +102,7 @@ def conflicts_folder(folder: Path) -> Path:
 def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
     """Validate the folder with the engine and gather what every screen shows."""
     from engine.coverage import coverage
+    from engine.drugs import drug_of
     from engine.loader import LoadError, load_file
     from engine.validate import discover, validate_paths
 
@@ -117,10 +119,11 @@ def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
         diags = by_path.pop(key, [])
         ruleset = valid.get(key)
         source_id, title, claims = path.stem, "", 0
-        role, jurisdiction = "ordinary", ""
+        role, jurisdiction, drug = "ordinary", "", ""
         if ruleset is not None:
             source_id, title, claims = ruleset.source_id, ruleset.title, len(ruleset.claims)
             role, jurisdiction = ruleset.role, ruleset.jurisdiction
+            drug = drug_of(ruleset)
         else:
             try:
                 data = load_file(path).data
@@ -137,9 +140,10 @@ def load_workspace(folder: str | os.PathLike[str]) -> Workspace:
                 claims = len(data["claims"]) if isinstance(data.get("claims"), list) else 0
                 role = "reference" if source.get("role") == "reference" else "ordinary"
                 jurisdiction = str(source.get("jurisdiction") or "")
+                drug = str(data.get("drug") or "")[:100]
         errors = sum(d.severity == "error" for d in diags)
         entry = RulesetEntry(path, source_id, title, claims, errors, len(diags) - errors, ruleset, diags)
-        entry.role, entry.jurisdiction = role, jurisdiction
+        entry.role, entry.jurisdiction, entry.drug = role, jurisdiction, drug
         if ruleset is not None and ruleset.text_path:  # a reference that cites the label has no text to cover
             try:
                 entry.coverage = coverage(ruleset).counts()

@@ -63,8 +63,14 @@ class RulesetsScreen(SourceUpdater, WorkbenchScreen):
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
+        several = len({e.drug for e in ws.entries if e.drug}) > 1  # one drug: a column saying it again is noise
+        if several and "drug" not in table.columns:
+            table.add_column("Drug", key="drug")
+        elif not several and "drug" in table.columns:
+            table.remove_column("drug")
         for entry in ws.entries:
-            table.add_row(*self._cells(entry), key=str(entry.path))
+            cells = self._cells(entry) + ([Text(entry.drug or "—")] if several else [])
+            table.add_row(*cells, key=str(entry.path))
         if ws.entries:
             table.move_cursor(row=min(keep, len(ws.entries) - 1))
         claims, errors, warnings = ws.totals
