@@ -385,7 +385,10 @@ def _parser_error(exc: yaml.YAMLError, text: str, name: str, max_depth: int) -> 
         problem = exc.problem or exc.context or "syntax error"
         if _is_depth_limit(problem):  # libyaml's own limit (1,000 since PyYAML 6.0.4) stopped first
             return LoadError(Diagnostic(name, line, col, "E008", f"nesting is deeper than {max_depth} levels"))
-        return LoadError(Diagnostic(name, line, col, "E004", f"YAML syntax error: {problem}"))
+        from engine.yamlerrors import locate  # where the mistake is, not where the parser stopped
+
+        place = locate(exc, text)
+        return LoadError(Diagnostic(name, place.line, place.col, "E004", f"YAML syntax error: {place.message}"))
     return LoadError(Diagnostic(name, 1, 1, "E004", f"YAML error: {exc}"))
 
 

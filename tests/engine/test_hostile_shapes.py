@@ -37,7 +37,9 @@ EXPECTED = {
     "implied-exclusive.yaml": [
         '8:7: invalid shapes: "discontinue" and "interrupt" are declared exclusive but one implies the other'
     ],
-    "syntax.yaml": ["3:1: error[E004]: YAML syntax error: did not find expected node content"],
+    "syntax.yaml": [
+        "2:20: error[E004]: YAML syntax error: the '[' opened at line 2, column 19 is not closed before the end of the file"
+    ],
     "unknown-question.yaml": ["4:5: invalid shapes: unknown question 'dosage' (did you mean 'dose'?)"],
     "unknown-value.yaml": [
         '5:39: invalid shapes: "interact" is not a value of interaction.oat3_inhibitor (values: interacts, reduce_dose)'

@@ -50,7 +50,10 @@ def variant(*entries):
         ("same-question", "5:26: error: a link relates two different questions"),
         ("missing-message", "3:5: error: 'message' is a required property"),
         ("duplicate-id", "7:9: error: duplicate link id 'twice' (first at /links/0)"),
-        ("yaml-syntax", "5:1: error[E004]: YAML syntax error: did not find expected ',' or '}'"),
+        (
+            "yaml-syntax",
+            "4:28: error[E004]: YAML syntax error: the '{' opened at line 4, column 13 is not closed before the end of the file",
+        ),
         ("duplicate-key", "3:1: error[E005]: duplicate key 'links' (first at line 2)"),
     ],
 )

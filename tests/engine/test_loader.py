@@ -35,7 +35,7 @@ def test_yaml_1_2_core_resolution_no_surprises():
         ("a: !!binary aGk=\n", "E007", 1, 4),
         ("a: !custom x\n", "E007", 1, 4),
         ("a: 1\n---\nb: 2\n", "E009", 2, 1),
-        ("a: [1,\n", "E004", 2, 1),
+        ("a: [1,\n", "E004", 1, 7),  # the unclosed list's line, not the end of the file
         ("a:\n\tb: 1\n", "E004", 2, 1),
         ("? [a]\n: 1\n", "E004", 1, 3),
         ("1: x\n", "E004", 1, 1),

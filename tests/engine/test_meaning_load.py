@@ -72,12 +72,12 @@ def relation_schema(folder: Path) -> tuple[str, int, str]:
 
 def links_syntax(folder: Path) -> tuple[str, int, str]:
     line = edit(folder / "links.yaml", "  - id: dose-verdict", "  - id: [dose-verdict")
-    return "links.yaml", line + 1, "E004"  # the parser notices the unclosed list on the next line
+    return "links.yaml", line, "E004"  # the unclosed list's line (the parser notices it on the next one)
 
 
 def shapes_syntax(folder: Path) -> tuple[str, int, str]:
     line = edit(folder / "shapes.yaml", "questions:\n", "questions:\n  - broken: [\n")
-    return "shapes.yaml", line + 3, "E004"  # the parser notices the unclosed list at the next key
+    return "shapes.yaml", line + 1, "E004"  # the unclosed list's line (the parser notices it two keys later)
 
 
 def relations_syntax(folder: Path) -> tuple[str, int, str]:
