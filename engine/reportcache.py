@@ -47,19 +47,20 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts)
 
 
-def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int], drug: str | None = None) -> str:
-    """sha256 over every input of the report: rulesets and sources, schema, engine code, limits, versions."""
+def _adder(h: Any) -> Callable[[str, bytes], None]:
+    def add(label: str, data: bytes) -> None:
+        h.update(label.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
+
+    return add
+
+
+def base_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int]) -> str:
+    """sha256 over what every drug's report depends on: schema, vocabulary, engine code, versions, limits, accord.yaml."""
     from engine.contract import vocabulary_dir
     from schema import SCHEMA_DIR
 
     h = hashlib.sha256()
-
-    def add(label: str, data: bytes) -> None:
-        h.update(label.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
-
-    root = Path(rulesets_dir)
-    for p in sorted(q for q in root.rglob("*") if q.is_file() and not q.name.startswith(".")):
-        add("rulesets/" + p.relative_to(root).as_posix(), p.read_bytes())
+    add = _adder(h)
     for label, schema in (("schema/", Path(SCHEMA_DIR)), ("vocabulary/", Path(vocabulary_dir()))):
         for p in _files(schema, (".json", ".yaml", ".yml")):
             add(label + p.relative_to(schema).as_posix(), p.read_bytes())
@@ -69,11 +70,29 @@ def cache_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int], drug
 
     add("versions", f"{sys.version}\n{version('numpy')}".encode())
     add("limits", json.dumps(limits, sort_keys=True).encode())
-    add("drug", (drug or "").encode())  # --drug: a report of that drug's rulesets only
     from engine.project import project_file
 
     settings = project_file(rulesets_dir)
     add("project", settings.read_bytes() if settings.is_file() else b"")
+    return h.hexdigest()
+
+
+def drug_key(base: str, rulesets_dir: str | os.PathLike[str], drug: str, rulesets: list[Ruleset]) -> str:
+    """sha256 of one drug's inputs: the base key, the drug, and the bytes of its rulesets and source texts.
+
+    Only these decide the drug's report (sources are compared within a drug): an edit to another
+    drug's ruleset, a patient file or reviews.yaml leaves the key as it was."""
+    h = hashlib.sha256()
+    add = _adder(h)
+    add("base", base.encode())
+    add("drug", drug.encode())
+    root = Path(rulesets_dir).resolve()
+    for r in sorted(rulesets, key=lambda r: r.path):
+        path = Path(r.path).resolve()
+        label = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        add("ruleset/" + label, path.read_bytes())
+        if r.text_path:
+            add("text/" + label, r.resolve_text_path().read_bytes())
     return h.hexdigest()
 
 
@@ -124,46 +143,51 @@ def cached_report(
     on_question: Callable[[str, int], None] | None = None,
     use_cache: bool = True,
     drug: str | None = None,
+    jobs: int = 1,
 ) -> tuple[Report, Analysed]:
-    """The report `accord conflicts` writes, with the project's settings (accord.yaml), from the cache when every
-    input is unchanged (dispositions applied afresh). The one way the CLI and the workbench build a report, so
-    both judge staleness alike. ProjectUnusable when accord.yaml is broken."""
+    """The report `accord conflicts` writes, with the project's settings (accord.yaml), each drug's part from the
+    cache when its inputs are unchanged and analysed afresh otherwise (`jobs` drugs at a time), dispositions
+    applied afresh. The one way the CLI and the workbench build a report, so both judge staleness alike.
+    `drug`: `rulesets` are that drug's only (--drug), and other drugs' cache entries are kept.
+    ProjectUnusable when accord.yaml is broken."""
     from engine.contract import vocabulary
+    from engine.drugreports import DrugPart, analyse_drugs, merge_reports
+    from engine.drugs import by_drug
     from engine.project import load_project
-    from engine.report import fresh_report, refresh_dispositions
+    from engine.report import refresh_dispositions
 
     limits = limits or DEFAULT_LIMITS
     project, problems = load_project(rulesets_dir, vocabulary())
     if problems:
         raise ProjectUnusable(problems)
-    key = cache_key(rulesets_dir, limits, drug) if use_cache else ""  # `rulesets` are that drug's when given
-    folder = cache_dir(out)
-    path = folder / f"report-{key[:32]}.json"
-    hit = _read(path) if use_cache else None
-    if hit is not None and hit.get("key") == key:
-        report = refresh_dispositions(cast(Report, hit["report"]), reviews)
-        return report, Analysed(
-            hit["cells"], 0.0, _not_analysed(hit["report"]["analysis"].get("not_analysed", [])), True, hit["charts"]
-        )
     vocab = project.apply(vocabulary())
-    bare, analysis = fresh_report(
-        rulesets,
-        {},
-        limits["max_cells"],
-        on_question=on_question,
-        max_bytes=limits["max_bytes"],
-        max_findings=limits["max_findings"],
-        max_work=limits["max_work"],
-        vocab=vocab,
-        configuration=project.configuration(),
-    )
-    from engine.reportcharts import draw_charts
-
-    charts = draw_charts(bare, rulesets, vocab)
-    if use_cache:
-        _store(folder, path, {"key": key, "cells": analysis.cells, "report": bare, "charts": charts})
+    groups = by_drug(rulesets, vocab) or {vocab.drug or "": []}
+    base = base_key(rulesets_dir, limits) if use_cache else ""
+    keys = {d: drug_key(base, rulesets_dir, d, g) for d, g in groups.items()} if use_cache else {}
+    folder = cache_dir(out)
+    parts: dict[str, DrugPart] = {}
+    for d, key in keys.items():
+        hit = _read(folder / f"drug-{key[:32]}.json")
+        if hit is not None and hit.get("key") == key:
+            parts[d] = DrugPart(d, cast(Report, hit["report"]), hit["charts"], hit["cells"], 0.0)
+    misses = [(d, g) for d, g in groups.items() if d not in parts]
+    fresh = analyse_drugs(misses, limits, vocab, project.configuration(), jobs, on_question=on_question)
+    for d, part in fresh.items():
+        if use_cache:
+            _store(folder, folder / f"drug-{keys[d][:32]}.json", {"key": keys[d], **part.to_json()})
+        parts[d] = part
+    if use_cache and drug is None:
+        _prune(folder, {f"drug-{k[:32]}.json" for k in keys.values()})
+    bare = merge_reports(list(parts.values()), rulesets)
     report = refresh_dispositions(bare, reviews)
-    return report, Analysed(analysis.cells, analysis.seconds, list(analysis.not_analysed), charts=charts)
+    charts = {path: svg for p in parts.values() for path, svg in p.charts.items()}
+    return report, Analysed(
+        sum(p.cells for p in parts.values()),
+        sum(p.seconds for p in fresh.values()),
+        _not_analysed(cast("list[dict[str, Any]]", bare["analysis"].get("not_analysed", []))),
+        not fresh,
+        charts,
+    )
 
 
 def _store(folder: Path, path: Path, entry: dict[str, Any]) -> None:
@@ -176,8 +200,15 @@ def _store(folder: Path, path: Path, entry: dict[str, Any]) -> None:
                 gitignore, "# accord's report cache (engine/reportcache.py): safe to delete, never commit\n*\n"
             )
         write_atomic(path, json.dumps(entry, ensure_ascii=False, allow_nan=False, sort_keys=True))
-        for old in folder.glob("report-*.json"):
-            if old != path:
+    except OSError:
+        pass
+
+
+def _prune(folder: Path, current: set[str]) -> None:
+    """Drop the entries no drug of the project has now (and the whole-report entries of earlier versions)."""
+    try:
+        for old in [*folder.glob("drug-*.json"), *folder.glob("report-*.json")]:
+            if old.name not in current:
                 old.unlink(missing_ok=True)
     except OSError:
         pass

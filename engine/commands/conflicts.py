@@ -74,6 +74,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "with a warning, and --check fails (default: 2,000)",
     )
     parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="drugs analysed at once, each in its own process (default: every core); the report is the same "
+        "for any N, and a drug whose rulesets did not change comes from the cache",
+    )
+    parser.add_argument(
         "--allow-not-analysed",
         action="append",
         default=[],
@@ -142,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
+    from engine.drugreports import default_jobs
     from engine.reportcache import ProjectUnusable, cached_report
 
     limits = {
@@ -163,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
                 ),
                 use_cache=not getattr(args, "no_cache", False),
                 drug=drug,
+                jobs=getattr(args, "jobs", None) or default_jobs(),
             )
     except ProjectUnusable as exc:
         for d in exc.diagnostics:

@@ -6,7 +6,7 @@ import shutil
 
 from engine import cli
 from engine.report import render_json
-from engine.reportcache import cache_key, cached_report
+from engine.reportcache import base_key, cached_report, drug_key
 from engine.validate import validate_paths
 from tests.engine.test_findings import ONE, TEXT, TWO, egfr
 
@@ -20,9 +20,17 @@ def corpus(folder, value=TWO):
     write_ruleset(folder, "beta", TEXT, [{"question": "dose", "value": ONE, "when": egfr(">=", 0)}])
 
 
-def run(rs, out, reviews=None, use_cache=True):
+def run(rs, out, reviews=None, use_cache=True, jobs=1):
     rulesets = validate_paths([rs], check_patients=False).rulesets
-    return cached_report(rs, out, rulesets, reviews or {}, LIMITS, use_cache=use_cache)
+    return cached_report(rs, out, rulesets, reviews or {}, LIMITS, use_cache=use_cache, jobs=jobs)
+
+
+def cache_key(rs, limits, drug="baricitinib"):
+    """The key of one drug's entry, as cached_report computes it."""
+    from engine.drugs import by_drug
+
+    rulesets = by_drug(validate_paths([rs], check_patients=False).rulesets).get(drug, [])
+    return drug_key(base_key(rs, limits), rs, drug, rulesets)
 
 
 def test_a_hit_equals_a_full_run_and_dispositions_apply_without_reanalysis(tmp_path):
@@ -49,7 +57,7 @@ def test_any_changed_input_is_a_miss_never_a_stale_report(tmp_path, monkeypatch)
     changed, how = run(rs, out)
     assert not how.cached and "4 mg once daily" in changed["conflicts"][0]["description"]
     assert render_json(changed) == render_json(run(rs, out, use_cache=False)[0])
-    assert len(list((out / ".cache").glob("report-*.json"))) == 1  # one entry per report folder
+    assert len(list((out / ".cache").glob("drug-*.json"))) == 1  # one entry per drug of the report folder
     assert cache_key(rs, {**LIMITS, "max_findings": 7}) != cache_key(rs, LIMITS)
     from engine.contract import vocabulary_dir
 
@@ -65,7 +73,7 @@ def test_a_broken_cache_entry_is_a_miss_and_the_cli_can_skip_the_cache(tmp_path,
     rs, out = tmp_path / "rs", tmp_path / "out"
     corpus(rs)
     run(rs, out)
-    for entry in (out / ".cache").glob("report-*.json"):
+    for entry in (out / ".cache").glob("drug-*.json"):
         entry.write_text('{"key": "x", "report": [', encoding="utf-8")
     report, how = run(rs, out)
     assert not how.cached and report["conflicts"]
@@ -75,3 +83,45 @@ def test_a_broken_cache_entry_is_a_miss_and_the_cli_can_skip_the_cache(tmp_path,
     assert "cached analysis" in capsys.readouterr().err
     assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "--no-cache"]) == 0
     assert "cached analysis" not in capsys.readouterr().err
+
+
+def two_drugs(folder, tofa_value=TWO):
+    from tests.conftest import write_ruleset
+
+    corpus(folder)
+    write_ruleset(folder, "tofa-a", TEXT, [{"question": "dose", "value": tofa_value, "when": True}], drug="tofacitinib")
+    write_ruleset(folder, "tofa-b", TEXT, [{"question": "dose", "value": ONE, "when": True}], drug="tofacitinib")
+
+
+def test_an_edit_reanalyses_only_its_drug_and_equals_a_full_run(tmp_path, monkeypatch):
+    import engine.drugreports as dr
+
+    rs, out = tmp_path / "rs", tmp_path / "out"
+    two_drugs(rs)
+    analysed: list[str] = []
+    real = dr.analyse_drug
+    monkeypatch.setattr(dr, "analyse_drug", lambda drug, *a, **k: analysed.append(drug) or real(drug, *a, **k))
+    first, how = run(rs, out)
+    assert sorted(analysed) == ["baricitinib", "tofacitinib"] and not how.cached
+    assert len(list((out / ".cache").glob("drug-*.json"))) == 2
+    analysed.clear()
+    two_drugs(rs, tofa_value={"mg": 5, "every_days": 1})  # one tofacitinib ruleset edited
+    changed, how = run(rs, out)
+    assert analysed == ["tofacitinib"] and not how.cached
+    assert render_json(changed) == render_json(run(rs, out, use_cache=False)[0])
+    assert render_json(changed) != render_json(first)
+    assert len(list((out / ".cache").glob("drug-*.json"))) == 2  # the old tofacitinib entry is gone
+    analysed.clear()
+    (rs / "patients").mkdir()
+    (rs / "patients" / "p.yaml").write_text("id: p\nfacts: {egfr: 40}\n", encoding="utf-8")
+    assert run(rs, out)[1].cached and analysed == []  # a patient is no input of the analysis
+
+
+def test_any_number_of_jobs_gives_the_same_report(tmp_path):
+    rs = tmp_path / "rs"
+    two_drugs(rs)
+    one, _ = run(rs, tmp_path / "one", use_cache=False)
+    two, how = run(rs, tmp_path / "two", use_cache=False, jobs=2)  # two spawned workers, one per drug
+    assert render_json(two) == render_json(one) and how.charts
+    drugs = [q["drug"] for q in one["analysis"]["questions"]]
+    assert drugs == sorted(drugs) == ["baricitinib", "tofacitinib"]
