@@ -151,7 +151,11 @@ def format_value(value: Any) -> str:
     """'2 mg every 1 day' style text for regimens; plain text for the rest."""
     if isinstance(value, dict) and "mg" in value:
         every = value.get("every_days", 1)
-        text = f"{value['mg']:g} mg " + ("once daily" if every == 1 else f"every {every} days")
+        times = value.get("times_daily", 1)
+        per_day = {1: "once", 2: "twice", 3: "three times"}.get(times, f"{times} times")
+        text = f"{value['mg']:g} mg " + (f"{per_day} daily" if every == 1 else f"every {every} days")
+        if every != 1 and times != 1:
+            text += f", {per_day} a day"
         if "max_days" in value:
             text += f" for up to {value['max_days']} days"
         return text
