@@ -41,6 +41,17 @@ def test_engine_never_imports_textual():
     assert proc.stdout.strip() == ""
 
 
+def test_the_workbench_calls_the_engine_never_the_command_line_layer():
+    """tui/ is a shell over engine functions: engine/commands/ (argument parsing, printing) is the other shell."""
+    import re
+
+    pattern = re.compile(r"^\s*(from|import)\s+engine(\.cli|\.commands)\b", re.MULTILINE)
+    offenders = [
+        str(p.relative_to(REPO)) for p in sorted((REPO / "tui").rglob("*.py")) if pattern.search(p.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
 def test_validate_does_not_import_heavy_modules():
     """`accord validate` answers fast: no Textual, NumPy or analysis on its import path."""
     code = (

@@ -132,7 +132,7 @@ class SourceUpdater:
         self.app.call_from_thread(self.show_update_plan, plan)
 
     def show_update_plan(self: Any, plan: Any) -> None:
-        from engine.commands.source import report_lines
+        from engine.sourcereport import report_lines
         from tui.screens.dialogs import ConfirmDialog
 
         lines = report_lines(plan)
