@@ -15,6 +15,7 @@ verbatim source text (rulesets/sources/<id>.txt): one sentence per claim,
 provenance offsets, prefix/suffix and the text's sha256 exact.
 
     python benchmarks/synth.py --sources 20 --claims 1000 [--out DIR]
+    python benchmarks/synth.py --drugs 500 --sources 5 --claims 50 [--out DIR]   # a formulary (generate_formulary)
 """
 
 from __future__ import annotations
@@ -83,15 +84,25 @@ def _dose(band: int, bands: int) -> dict[str, Any]:
     return DOSES[min(len(DOSES) - 1, band * len(DOSES) // bands)]
 
 
-def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: int = 0) -> Corpus:
-    """Write the corpus into `folder` (created); return what was planted where."""
+def generate(
+    folder: str | Path,
+    sources: int = 20,
+    claims: int = 1000,
+    seed: int = 0,
+    prefix: str = "",
+    drug: str = "baricitinib",
+) -> Corpus:
+    """Write the corpus into `folder` (created); return what was planted where.
+
+    `prefix` starts every source id (`d0001-` gives d0001-synth-000), so several drugs' corpora
+    can share one folder; `drug` is each ruleset's top-level drug."""
     folder = Path(folder)
     (folder / "sources").mkdir(parents=True, exist_ok=True)
     combos = list(itertools.product(INDICATIONS, CHILD_PUGH, SEXES))  # 42
     bands = max(3, -(-claims // len(combos)))
     cuts = _thresholds(bands)
     edges: list[tuple[float | None, float | None]] = list(zip([None] + cuts, cuts + [None]))
-    ids = [f"synth-{i:03d}" for i in range(sources)]
+    ids = [f"{prefix}synth-{i:03d}" for i in range(sources)]
     corpus = Corpus(folder, ids, 0)
     # planted places (distinct combos, inner bands), deterministic from the seed
     available = max(3, min(len(combos), claims // bands))  # combinations that get all their bands
@@ -123,7 +134,7 @@ def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: in
             claim_id = f"{source_id}/overlap"
             value = {"mg": 2, "every_days": 3}
             items.append((claim_id, value, _band_rule(overlap_combo, lo, hi), _sentence(overlap_combo, lo, hi, value)))
-        _write(folder, source_id, items)
+        _write(folder, source_id, items, drug)
         corpus.claims += len(items)
 
     def ids_for(source: str, combo: tuple[str, str, str], band: int) -> str:
@@ -147,6 +158,34 @@ def generate(folder: str | Path, sources: int = 20, claims: int = 1000, seed: in
     return corpus
 
 
+def drug_name(index: int) -> str:
+    """The synthetic drug number `index` (from 1): d0001, a valid lower-case drug name and id prefix."""
+    return f"d{index:04d}"
+
+
+@dataclass
+class Formulary:
+    folder: Path
+    drugs: dict[str, Corpus]  # drug name -> its corpus (sources, claims, planted)
+
+    @property
+    def claims(self) -> int:
+        return sum(c.claims for c in self.drugs.values())
+
+
+def generate_formulary(folder: str | Path, drugs: int, sources: int = 5, claims: int = 50, seed: int = 0) -> Formulary:
+    """Write `drugs` drugs' corpora into one rulesets folder: drug d0001 has sources d0001-synth-000 ...
+
+    Each drug is generate()'s corpus under its own drug and source ids (so each keeps its planted
+    contradiction, overlap and gap); the planted places move with the drug (seed + index)."""
+    folder = Path(folder)
+    out = Formulary(folder, {})
+    for i in range(1, drugs + 1):
+        name = drug_name(i)
+        out.drugs[name] = generate(folder, sources, claims, seed + i, prefix=f"{name}-", drug=name)
+    return out
+
+
 def _fmt(x: float | None) -> str:
     return f"{x:g}"
 
@@ -164,7 +203,9 @@ def _sentence(combo: tuple[str, str, str], lo: float | None, hi: float | None, v
     return f"In {indication.replace('_', ' ')}, Child-Pugh {child_pugh}, {sex} patients with {band}: {value['mg']} mg {every}."
 
 
-def _write(folder: Path, source_id: str, items: list[tuple[str, Any, dict[str, Any], str]]) -> None:
+def _write(
+    folder: Path, source_id: str, items: list[tuple[str, Any, dict[str, Any], str]], drug: str = "baricitinib"
+) -> None:
     text_parts = [f"Synthetic source {source_id}.\n\n"]
     offsets = []
     pos = len(text_parts[0])
@@ -201,7 +242,7 @@ def _write(folder: Path, source_id: str, items: list[tuple[str, Any, dict[str, A
             "text": f"sources/{source_id}.txt",
             "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         },
-        "drug": "baricitinib",
+        "drug": drug,
         "claims": claims,
     }
     (folder / "sources" / f"{source_id}.txt").write_bytes(text.encode("utf-8"))
@@ -231,9 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", type=int, default=20)
     parser.add_argument("--claims", type=int, default=1000)
+    parser.add_argument("--drugs", type=int, default=0, help="a formulary of this many drugs (generate_formulary)")
     parser.add_argument("--out", help="folder to write into (default: a new temporary folder)")
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="accord-synth-"))
+    if args.drugs:
+        formulary = generate_formulary(out, args.drugs, args.sources, args.claims)
+        print(f"{out}: {len(formulary.drugs)} drugs x {args.sources} sources, {formulary.claims} claims")
+        return 0
     corpus = generate(out, args.sources, args.claims)
     print(
         f"{out}: {len(corpus.sources)} sources, {corpus.claims} claims, planted: "
