@@ -25,6 +25,7 @@ from engine.analysis.model import (
     BETWEEN,
     BOUNDARY,
     GAP,
+    KIND_RANK,
     MAX_BYTES,
     MAX_CELLS,
     MAX_FINDINGS,
@@ -40,7 +41,7 @@ from engine.analysis.witness import nearest_typical
 from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
-from engine.findings import OMISSION, claim_json, group_findings
+from engine.findings import claim_json, group_findings
 from engine.meaning.facts import check
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
 # conflict. report.json lists them under precision_notes; they need no disposition and never fail --check.
 PRECISION = "precision"
 # A deviation from a reference comes first at its severity (issue 16: severity, then deviation from a reference).
-KIND_RANK = {DEVIATES: 0, BETWEEN: 1, BOUNDARY: 2, WITHIN: 3, GAP: 4, OMISSION: 5, PRECISION: 6, LABEL_DIFFERENCE: 7}
 
 
 # ---------------------------------------------------------------- regions in words

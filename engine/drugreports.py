@@ -114,7 +114,7 @@ def analyse_drugs(
 
 def item_order(item: ConflictData) -> tuple[Any, ...]:
     """A finding's place in the report from its report.json entry (engine.conflicts.Conflict.sort_key)."""
-    from engine.conflicts import KIND_RANK
+    from engine.analysis.model import KIND_RANK
 
     first: list[Any] = [{"id": item["id"], "region": item["region"]}]
     regions: list[Any] = list(item.get("regions", [])) or first

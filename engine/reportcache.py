@@ -41,6 +41,9 @@ class Analysed:
     not_analysed: list[NotAnalysed] = field(default_factory=list)
     cached: bool = False
     charts: dict[str, str] = field(default_factory=dict)  # the report's band-chart SVGs by path (engine.reportcharts)
+    key: str = (
+        ""  # the shared inputs' key (base_key; "" without the cache): what rendering depends on besides the report
+    )
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -187,11 +190,64 @@ def cached_report(
         _not_analysed(cast("list[dict[str, Any]]", bare["analysis"].get("not_analysed", []))),
         not fresh,
         charts,
+        base,
     )
 
 
+def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: Analysed) -> list[str]:
+    """engine.report.stale_files, remembering in the cache the digests of what a report renders to.
+
+    An unchanged project's `--check` then reads the files' sha256 instead of rendering megabytes of
+    JSON, Markdown and HTML only to compare them. The memo is keyed by the report itself (with its
+    dispositions), its charts and the shared inputs' key (engine code included), so it can never
+    vouch for files another report would render differently; without the cache it is not used."""
+    from engine.report import rendered, stale_files
+    from engine.reportcharts import unlisted_charts
+
+    if not analysed.key:
+        return stale_files(out, report, analysed.charts)
+    h = hashlib.sha256()
+    add = _adder(h)
+    add("key", analysed.key.encode())
+    add("report", json.dumps(report, ensure_ascii=False, allow_nan=False, sort_keys=True).encode("utf-8"))
+    for path in sorted(analysed.charts):
+        add("chart/" + path, analysed.charts[path].encode("utf-8"))
+    memo = cache_dir(out) / f"rendered-{h.hexdigest()[:32]}.json"
+    digests = _read_digests(memo)
+    if digests is None:
+        digests = {
+            n: hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in rendered(report, analysed.charts, out).items()
+        }
+        _store(cache_dir(out), memo, digests)
+        for old in cache_dir(out).glob("rendered-*.json"):
+            if old != memo:
+                old.unlink(missing_ok=True)
+    root = Path(out)
+    stale = [name for name, digest in digests.items() if _file_digest(root / name) != digest]
+    return stale + unlisted_charts(out, report)
+
+
+def _read_digests(path: Path) -> dict[str, str] | None:
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not data or not all(isinstance(v, str) for v in data.values()):
+        return None
+    return data
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def _store(folder: Path, path: Path, entry: dict[str, Any]) -> None:
-    """Write the entry and drop the folder's older ones; a cache that cannot be written is no cache, not an error."""
+    """Write one entry (and the folder's .gitignore); a cache that cannot be written is no cache, not an error."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         gitignore = folder / ".gitignore"

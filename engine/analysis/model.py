@@ -25,6 +25,18 @@ def conflict_id(kind: str, question: str, claims: list[str] | tuple[str, ...]) -
 BETWEEN, WITHIN, GAP, BOUNDARY = "between_sources", "within_source", "gap", "boundary"
 # What engine.reference makes of a between-sources finding when a reference (an official label) is in it.
 DEVIATES, LABEL_DIFFERENCE = "deviates_from_reference", "label_difference"
+# Report order of kinds after severity (engine.conflicts.Conflict.sort_key, engine.drugreports.item_order):
+# here, where reading it imports nothing heavy. omission and precision are engine.findings' and engine.conflicts'.
+KIND_RANK = {
+    DEVIATES: 0,
+    BETWEEN: 1,
+    BOUNDARY: 2,
+    WITHIN: 3,
+    GAP: 4,
+    "omission": 5,
+    "precision": 6,
+    LABEL_DIFFERENCE: 7,
+}
 # Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
 # The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
 MAX_FINDINGS = 2000

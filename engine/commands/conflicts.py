@@ -114,7 +114,7 @@ ORPHANS_LISTED = 5  # orphaned dispositions named on stderr; --verbose names all
 def run(args: argparse.Namespace) -> int:
     from engine.commands._rulesets import valid_rulesets
     from engine.folders import REVIEWS, conflicts_folder
-    from engine.report import disposition_problems, stale_files, truncation_message
+    from engine.report import disposition_problems, truncation_message
     from engine.review import ReviewsUnusable, load_reviews, write_report_with_reviews
     from engine.textsafe import escape_controls
 
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
     from engine.drugreports import default_jobs
-    from engine.reportcache import ProjectUnusable, cached_report
+    from engine.reportcache import ProjectUnusable, cached_report, stale_report_files
 
     limits = {
         "max_cells": max_cells,
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in disposition_problems(report, str(reviews_path)):
             print(problem, file=sys.stderr)
             failed = True
-        for name in stale_files(out, report, analysis.charts):
+        for name in stale_report_files(out, report, analysis):
             print(f"{out / name}: stale; regenerate with `accord conflicts` and commit it", file=sys.stderr)
             failed = True
         if getattr(args, "strict", False):

@@ -125,3 +125,29 @@ def test_any_number_of_jobs_gives_the_same_report(tmp_path):
     assert render_json(two) == render_json(one) and how.charts
     drugs = [q["drug"] for q in one["analysis"]["questions"]]
     assert drugs == sorted(drugs) == ["baricitinib", "tofacitinib"]
+
+
+def test_check_remembers_what_a_report_renders_to_and_still_sees_any_edit(tmp_path, capsys):
+    rs, out = tmp_path / "rs", tmp_path / "out"
+    corpus(rs)
+    assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "-q"]) == 0
+    (finding,) = run(rs, out)[0]["conflicts"]
+    from engine.review import save_disposition
+
+    save_disposition(out / "reviews.yaml", finding["id"], "needs_expert", "ana", date="2026-01-01")
+    check = ["conflicts", "--rulesets", str(rs), "--out", str(out), "--check", "-q"]
+    assert cli.main(check) == 0
+    (memo,) = (out / ".cache").glob("rendered-*.json")
+    assert cli.main(check) == 0  # from the memo: the same verdict
+    md = out / "report.md"
+    md.write_text(md.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(check) == 1 and "report.md: stale" in capsys.readouterr().err
+    assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "-q"]) == 0
+    memo.write_text('{"report.md": 1', encoding="utf-8")  # a broken memo is a miss, never an error
+    assert cli.main(check) == 0
+    save_disposition(out / "reviews.yaml", finding["id"], "not_a_conflict", "ana", date="2026-01-02")
+    assert cli.main(check) == 0  # another disposition, another memo: the files refreshed with it are current
+    (out / "report.html").unlink()
+    capsys.readouterr()
+    assert cli.main(check) == 1 and "report.html: stale" in capsys.readouterr().err
