@@ -64,9 +64,27 @@ CODES: dict[str, tuple[str, str]] = {
         "unknown-qualifier",
         "A claim's qualifier is not one its question's shape declares in schema/shapes.yaml, or its value is not allowed there.",
     ),
+    "E215": (
+        "impossible-condition",
+        "No patient inside the vocabulary's ranges and relations (schema/relations.yaml) satisfies the claim's `when` "
+        "(`egfr > 50 and egfr < 30`, `age_years > 150`), so the claim never applies. Decided on the cells region "
+        "analysis uses (engine.analysis.satisfy); a condition it cannot decide exactly and cheaply is not checked.",
+    ),
+    "W216": (
+        "always-true-condition",
+        "Every patient the vocabulary allows satisfies the claim's `when` (`egfr >= 0` over egfr's range 0 to 200), "
+        "although it is not the literal `true`: the claim applies to everyone, so a threshold is probably wrong.",
+    ),
     "E300": ("duplicate-claim-id", "Two claims share an id."),
     "E301": ("claim-id-source", "A claim id must start with its ruleset's source id."),
     "E302": ("source-id-filename", "A ruleset's source id must match its file name."),
+    "W303": (
+        "redundant-claim",
+        "Within one source and question, every patient a claim applies to is also covered by another claim giving the "
+        "same value and qualifiers (a duplicate when both cover the same patients): one of them can go. Both claims "
+        "and both quotes are named. Inside another claim with a different value, it is a within-source conflict that "
+        "`accord conflicts` reports (one band contains the other).",
+    ),
     "E400": ("source-text-missing", "The source text named by the ruleset cannot be read."),
     "E401": ("source-changed", "The source text's sha256 differs from the one recorded in the ruleset."),
     "E402": ("quote-mismatch", "The quote is not at its offsets and could not be re-anchored."),

@@ -233,6 +233,9 @@ def validate_ruleset_document(
     if has_errors(diags):
         return None, capped(doc, diags, stopped)
     ruleset = Ruleset.from_document(doc)
+    from engine.claimchecks import claim_checks
+
+    diags.extend(claim_checks(ruleset, vocab))  # E215, W216, W303: conditions that never or always hold, repeats
     diags.extend(check_provenance_forms(ruleset))
     if check_source and ruleset.text_path:
         diags.extend(check_provenance(ruleset))

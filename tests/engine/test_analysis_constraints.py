@@ -126,18 +126,19 @@ def test_a_within_source_conflict_only_in_infeasible_cells_is_not_reported(tmp_p
 
 
 def test_a_gap_made_only_of_infeasible_cells_is_not_reported(tmp_path):
-    # Along egfr, at crcl >= 60: 1 mg below 30, nothing in 30..50, 2 mg from 50 -- a hole. With a
-    # constraint saying eGFR 30-50 never meets CrCl 60+, the hole holds no patient.
+    # Along egfr, at crcl >= 30: 1 mg below 30, nothing in 30..50, 2 mg from 50 -- a hole. With a
+    # constraint saying eGFR 30-50 never meets CrCl 30+, the hole holds no patient. (CrCl 30, not 60:
+    # the bundled relations validate the rulesets, and eGFR below 30 never meets CrCl 60+ there, E215.)
     hole = {
-        "id": "no-egfr-30-50-with-crcl-60",
+        "id": "no-egfr-30-50-with-crcl-30",
         "message": "m",
         "rule": {
-            "!": {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}, {">=": [{"var": "crcl"}, 60]}]}
+            "!": {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 50]}, {">=": [{"var": "crcl"}, 30]}]}
         },
     }
     claims = [
-        ({"and": [{"<": [{"var": "egfr"}, 30]}, {">=": [{"var": "crcl"}, 60]}]}, ONE),
-        ({"and": [{">=": [{"var": "egfr"}, 50]}, {">=": [{"var": "crcl"}, 60]}]}, TWO),
+        ({"and": [{"<": [{"var": "egfr"}, 30]}, {">=": [{"var": "crcl"}, 30]}]}, ONE),
+        ({"and": [{">=": [{"var": "egfr"}, 50]}, {">=": [{"var": "crcl"}, 30]}]}, TWO),
     ]
     rs = rulesets(tmp_path, {"a-src": claims})
     assert [f.kind for f in analyse(rs, variant()).questions["dose"].findings] == [GAP]

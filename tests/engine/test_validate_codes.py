@@ -238,6 +238,19 @@ def case_W409(tmp):
     base(tmp, verified="2001-01-01")
 
 
+def case_E215(tmp):
+    base(tmp, when={"and": [{">": [{"var": "egfr"}, 50]}, {"<": [{"var": "egfr"}, 30]}]})
+
+
+def case_W216(tmp):
+    base(tmp, when={">=": [{"var": "egfr"}, 0]})
+
+
+def case_W303(tmp):
+    egfr_below = {"<": [{"var": "egfr"}, 30]}
+    write_ruleset(tmp, "src", TEXT, [{**GOOD, "when": {"<": [{"var": "egfr"}, 60]}}, {**GOOD, "when": egfr_below}])
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
