@@ -233,6 +233,8 @@ class Conflict:
     sides: list[dict[str, Any]] | None = None
     silent: str | None = None  # an omission: the source that does not address the fact
     unaddressed: list[str] | None = None  # and the fact
+    # A within-source conflict where one claim's region lies inside another's (a band inside a band): [inner, outer].
+    contains: list[list[str]] | None = None
     # The region's whole witness cell before facts were dropped: engine.findings varies one fact of it (not in JSON).
     cell_facts: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -260,7 +262,7 @@ class Conflict:
             data["link"] = self.link
         if self.reference is not None:
             data["reference"] = self.reference
-        for key in ("regions", "sides", "silent", "unaddressed"):
+        for key in ("regions", "sides", "silent", "unaddressed", "contains"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         return data
@@ -321,7 +323,8 @@ def _describe(
             f"where {region_text}; link {finding.link}: {finding.message}"
         )
     if finding.kind == WITHIN:
-        return f"{finding.sources[0]} gives different answers where {region_text}: {said(answers[0])}"
+        text = f"{finding.sources[0]} gives different answers where {region_text}: {said(answers[0])}"
+        return text + contains_text(contained(finding, claims))
     if finding.kind == GAP:
         ending = ", ".join(f"{c} ({format_value(claims[c].value)})" for c in finding.ending)
         beginning = ", ".join(f"{c} ({format_value(claims[c].value)})" for c in finding.beginning)
@@ -446,7 +449,53 @@ def _region_conflict(
         questions=list(finding.questions) if isinstance(finding, LinkFinding) else None,
         link={"id": finding.link, "message": finding.message} if isinstance(finding, LinkFinding) else None,
         cell_facts=whole,
+        contains=[list(pair) for pair in contained(finding, claims)] or None,
     )
+
+
+def contained(finding: Finding, claims: dict[str, Claim]) -> list[tuple[str, str]]:
+    """A within-source finding's (inner, outer) claim pairs of different values where every patient the inner
+    claim applies to, the outer one applies to as well (engine.analysis.satisfy): one band contains the other."""
+    if finding.kind != WITHIN or isinstance(finding, LinkFinding):
+        return []
+    involved = [claims[c] for c in finding.claims if c in claims]
+    key = tuple((c.id, c.value_key, json.dumps(c.when, sort_keys=True)) for c in involved)
+    if key not in _CONTAINED:
+        if len(_CONTAINED) > 1024:
+            _CONTAINED.clear()
+        _CONTAINED[key] = _contained(involved)
+    return _CONTAINED[key]
+
+
+_CONTAINED: dict[tuple[tuple[str, str, str], ...], list[tuple[str, str]]] = {}
+
+
+def _contained(involved: list[Claim]) -> list[tuple[str, str]]:
+    from engine.analysis.satisfy import decide, regions
+
+    vocab = vocabulary()
+    found = regions([c.when for c in involved], vocab)
+    pairs = []
+    for i, inner in enumerate(involved):
+        for j, outer in enumerate(involved):
+            if i == j or inner.value_key == outer.value_key:
+                continue
+            if found is not None:
+                inside = not found.empty(i) and found.inside(i, j)
+            else:
+                verdict = decide({"and": [inner.when, {"!": outer.when}]}, vocab)
+                inside = verdict is not None and not verdict.satisfiable
+            if inside and (outer.id, inner.id) not in pairs:  # equal regions: named once, in claim order
+                pairs.append((inner.id, outer.id))
+    return pairs
+
+
+def contains_text(pairs: list[tuple[str, str]] | list[list[str]]) -> str:
+    """The sentence a within-source conflict adds when one band contains the other."""
+    if not pairs:
+        return ""
+    named = "; ".join(f"{inner} lies inside {outer}" for inner, outer in pairs)
+    return f"; one band contains the other ({named})"
 
 
 def _precision(question: str, answers: list[dict[str, Any]], vocab: Vocabulary) -> tuple[str, str] | None:

@@ -325,5 +325,8 @@ def _one_line(
             text += f"; both use {fact_label(top.fact, vocab)} {top.threshold:g} as a threshold but put the point on different sides"
         return text
     if top.kind == WITHIN and top.link is None:
-        return f"{top.sources[0]} gives different answers where {where}{more}: {said(top.answers[0])}"
+        from engine.conflicts import contains_text
+
+        text = f"{top.sources[0]} gives different answers where {where}{more}: {said(top.answers[0])}"
+        return text + contains_text(top.contains or [])
     return top.description.replace(top.region.get("text", "\0"), where) + more

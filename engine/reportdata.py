@@ -194,6 +194,7 @@ class ConflictData(TypedDict):
     sides: NotRequired[list["Side"]]
     silent: NotRequired[str]  # an omission: the source that does not address the fact
     unaddressed: NotRequired[list[str]]
+    contains: NotRequired[list[list[str]]]  # a within-source conflict: [inner, outer] claims, one band inside the other
     disposition: NotRequired[DispositionEntry]
     review_again: NotRequired["ReviewAgain"]  # the disposition judged claims that changed since
 
