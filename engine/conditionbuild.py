@@ -1,6 +1,6 @@
 """JSON-Logic for the common conditions, built from a few choices so an editor never types brackets.
 
-The claim editor's condition builder (F6) asks for one or more of: a band
+The claim editor's condition builder (F9) asks for one or more of: a band
 over one numeric fact (each end open, closed or absent), a fact equal to a
 value, a boolean fact true or false; joined by and (all of) or or (any of).
 `build_rule` turns them into the JSON-Logic the bundled rulesets use

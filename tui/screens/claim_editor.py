@@ -35,8 +35,9 @@ class ClaimEditorScreen(EditorScreen):
 
     TITLE = "Claim editor"
     BINDINGS = [
-        Binding("f2", "pick", "Insert name/value", id="claim-pick"),
-        Binding("ctrl+space", "pick", "Insert name/value", show=False, id="claim-pick-alt"),
+        Binding("f2", "pick", "Complete", id="claim-pick"),
+        Binding("ctrl+space", "pick", "Complete", show=False, id="claim-pick-alt"),
+        Binding("f9", "build_condition", "Build condition", id="claim-build-condition"),
         Binding("f8", "next_error", "Next error", id="claim-next-error"),
         Binding("f3", "review", "Review status", id="claim-review"),
         Binding("f4", "diff", "Diff vs disk", id="claim-diff"),
@@ -293,12 +294,11 @@ class ClaimEditorScreen(EditorScreen):
             q = vocab.questions[question]
             t.append(f"Question {question}\n", style="bold")
             t.append(" ".join(q.description.split()) + "\n", style="italic")
-            allowed = vocab.allowed_values(question)
-            if allowed:
-                t.append("Allowed answers: " + ", ".join(str(v) for v in allowed) + "\n", style="dim")
+            self._value_help(t, question, vocab)
         elif not question:
             t.append(
-                "Press F2 (or ctrl+space) to pick a question, a fact or an answer from the vocabulary.\n",
+                "Press F2 (or ctrl+space) to complete a question, a fact or an answer at the cursor; "
+                "F9 builds a condition.\n",
                 style="italic",
             )
         prov = data.get("provenance")
@@ -308,6 +308,31 @@ class ClaimEditorScreen(EditorScreen):
             t.append("\nQuote\n", style="bold")
             t.append(prov["exact"] + "\n", style="green")
         self.query_one("#claim-words", Static).update(t)
+
+    @staticmethod
+    def _value_help(t: Text, question: str, vocab: Any) -> None:
+        """Every form the question's schema allows, each with an example (engine.valueforms), in the schema's order."""
+        from engine.valueforms import value_forms
+
+        forms = value_forms(question, vocab)
+        if not forms:
+            return
+        t.append("Value forms (F2 on the value line inserts one)\n", style="bold")
+        for form in forms:
+            t.append(f"  {form.title}", style="bold cyan")
+            if form.words and len(form.words) > 1:
+                t.append(": " + ", ".join(str(w) for w in form.words) + "\n")
+            else:
+                t.append("\n")
+            if form.description:
+                t.append(f"    {form.description}\n", style="italic")
+            for f in form.fields:
+                t.append(f"    {f.name}", style="bold")
+                t.append(f" ({'required' if f.required else 'optional'}, {f.kind})", style="dim")
+                t.append(f" {f.description}\n" if f.description else "\n")
+            if form.example is not None:
+                t.append("    e.g. ", style="dim")
+                t.append(f"value: {form.example_text}\n", style="green")
 
     def _suggestion_help(self, t: Text, data: dict[str, Any]) -> None:
         """What a gap draft still needs: the value (one of the neighbours', or another) and the quote."""
@@ -369,6 +394,50 @@ class ClaimEditorScreen(EditorScreen):
     # ------------------------------------------------------------ picker
 
     def action_pick(self) -> None:
+        """Complete the word at the cursor (engine.completion): the list's choice replaces the partial word.
+
+        With nothing to complete (no partial word, no context), the vocabulary picker opens as before.
+        """
+        from engine.completion import complete, location_of, offset_of
+        from engine.contract import vocabulary
+        from tui.screens.picker import PickerScreen
+
+        area = self.query_one(TextArea)
+        text = area.text
+        row, col = area.cursor_location
+        found = complete(text, offset_of(text, row, col), vocabulary())
+        if found.context == "any" and not found.prefix:
+            self._vocabulary_picker()
+            return
+        if not found.candidates:
+            self.notify(f"Nothing in the vocabulary completes {found.prefix!r} here.", severity="warning")
+            return
+        by_label = {(c.kind, c.label): c for c in found.candidates}
+        items = [(c.kind, c.label, c.detail) for c in found.candidates]
+        start, end = location_of(text, found.start), location_of(text, found.end)
+
+        def picked(item: tuple[str, Any] | None) -> None:
+            if item is None:
+                return
+            chosen = by_label.get((item[0], str(item[1])))
+            if chosen is None or area.text != text:
+                return  # the buffer changed meanwhile: the range no longer holds
+            area.replace(chosen.text, start, end)
+            self.last_completion = chosen.text
+
+        title = {
+            "fact": "Complete a fact",
+            "fact value": "Complete a value of the fact",
+            "operator": "Complete an operator",
+            "question": "Complete a question",
+            "value": "Complete the answer",
+        }.get(found.context, "Complete")
+        suffix = f" (replaces {found.prefix!r})" if found.prefix else ""
+        self.app.push_screen(PickerScreen(items, title=title + suffix), picked)
+
+    last_completion: str | None = None  # the text the last completion inserted (tests read it)
+
+    def _vocabulary_picker(self) -> None:
         from tui.screens.picker import PickerScreen, vocabulary_items
 
         area = self.query_one(TextArea)
@@ -399,6 +468,31 @@ class ClaimEditorScreen(EditorScreen):
             ),
             picked,
         )
+
+    # ------------------------------------------------------------ condition builder
+
+    def action_build_condition(self) -> None:
+        """A band, an equality or a true/false fact (and/or), written at when: as the file writes its rules."""
+        from engine.conditionbuild import BuildError, set_when, when_style
+        from engine.contract import vocabulary
+        from tui.screens.condition_builder import ConditionBuilderDialog
+
+        area = self.query_one(TextArea)
+        style = when_style(self.doc.text) if self.doc is not None else "flow"
+
+        def built(rule: Any) -> None:
+            if rule is None:
+                return
+            try:
+                text = set_when(area.text, rule, style, str(self.path))
+            except BuildError as exc:
+                self.notify(f"Not inserted: {exc}", severity="error", timeout=8)
+                return
+            row = next((i for i, line in enumerate(text.split("\n")) if line.startswith("when:")), 0)
+            area.replace(text, (0, 0), area.document.end)
+            area.move_cursor((row, 0))
+
+        self.app.push_screen(ConditionBuilderDialog(vocabulary()), built)
 
     def _insert_pick(self, kind: str, value: Any) -> None:
         import json
@@ -431,7 +525,11 @@ class ClaimEditorScreen(EditorScreen):
             raise OSError(f"{self.path.name} is not readable YAML; open it with the file editor")
         return splice_claim(self.doc, self.query_one(TextArea).text, self.index)
 
-    def action_save(self) -> None:
+    def action_save(self, force: bool = False) -> None:
+        self.save_then(None, force=force)
+
+    def save_then(self, done: Any, *, force: bool = False) -> None:
+        """Save, then call `done` once saved; a claim that breaks the schema is written only if the author says so."""
         if self.doc is None:
             self.notify(
                 f"{self.path.name} cannot be parsed; fix the file first (rulesets screen, e).", severity="error"
@@ -465,8 +563,44 @@ class ClaimEditorScreen(EditorScreen):
                 timeout=8,
             )
             return
+        if not force:
+            errors = [
+                d
+                for d in check_claim_snippet(text, self.doc, self.index, str(self.path)).diagnostics
+                if d.severity == "error"
+            ]
+            if errors:
+                self._confirm_invalid_save(errors, done)
+                return
         self.claim_id = snippet_doc.data["id"]
         super().action_save()
+        if done is not None and not self.dirty:
+            done()
+
+    def _confirm_invalid_save(self, errors: list[Any], done: Any) -> None:
+        """Ask before writing a claim the schema refuses: "Save anyway" writes it, "Keep editing" writes nothing."""
+        from tui.screens.dialogs import ChoiceDialog
+
+        shown = "\n".join(f"  line {d.line}:{d.col} {d.code} {d.message}" for d in errors[:3])
+        more = f"\n  … and {len(errors) - 3} more" if len(errors) > 3 else ""
+        self.confirm_asked = True
+
+        def chosen(choice: str | None) -> None:
+            if choice == "save":
+                self.save_then(done, force=True)
+            else:
+                self.notify("Not saved; the claim is still here to fix (F8 jumps to each problem).", timeout=4)
+
+        self.app.push_screen(
+            ChoiceDialog(
+                f"This claim breaks the schema ({len(errors)} error{'s' if len(errors) != 1 else ''}):\n"
+                f"{shown}{more}\n\nSaved as it is, {self.path.name} is an invalid ruleset until it is fixed.",
+                [("keep", "Keep editing"), ("save", "Save anyway")],
+            ),
+            chosen,
+        )
+
+    confirm_asked = False  # whether a save asked about schema errors (tests read it)
 
     def base_text(self) -> str | None:
         return self.doc.text if self.doc is not None else None

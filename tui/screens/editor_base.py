@@ -73,6 +73,12 @@ class EditorScreen(WorkbenchScreen):
 
     # ---------------------------------------------------- saving
 
+    def save_then(self, done: Any) -> None:
+        """Save, then call `done` when the file was written (a subclass may ask first, and call it later)."""
+        self.action_save()
+        if not self.dirty:
+            done()
+
     def action_save(self) -> None:
         if changed_since(self.path, self.stamp):
             self._ask_changed_on_disk()
@@ -232,9 +238,7 @@ class EditorScreen(WorkbenchScreen):
 
         def chosen(choice: str | None) -> None:
             if choice == "save":
-                self.action_save()
-                if not self.dirty:
-                    self.dismiss(None)
+                self.save_then(lambda: self.dismiss(None))
             elif choice == "discard":
                 self.dirty = False
                 self.dismiss(None)

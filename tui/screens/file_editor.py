@@ -49,8 +49,10 @@ class FileEditorScreen(EditorScreen):
         super().on_mount()
         self.reload_from_disk()
         line, col = self.start_at
-        area = self.query_one(TextArea)
-        area.move_cursor((line - 1, col - 1), center=True)
+        area = self.query_one(MarkedTextArea)
+        area.move_cursor((line - 1, col - 1))
+        # After the first layout: the view's size decides whether the column needs a sideways scroll.
+        self.call_after_refresh(area.jump_to, line - 1, col - 1)
         area.focus()
 
     def reload_from_disk(self) -> None:
@@ -119,8 +121,8 @@ class FileEditorScreen(EditorScreen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         d = self.diagnostics[event.option_index]
-        area = self.query_one(TextArea)
-        area.move_cursor((d.line - 1, d.col - 1), center=True)
+        area = self.query_one(MarkedTextArea)
+        area.jump_to(d.line - 1, d.col - 1)
         area.focus()
 
     def action_next_error(self) -> None:
@@ -130,7 +132,7 @@ class FileEditorScreen(EditorScreen):
         area = self.query_one(TextArea)
         row = area.cursor_location[0] + 1
         after = [d for d in self.diagnostics if d.line > row] or self.diagnostics
-        area.move_cursor((after[0].line - 1, after[0].col - 1), center=True)
+        self.query_one(MarkedTextArea).jump_to(after[0].line - 1, after[0].col - 1)
         area.focus()
 
     def action_diff(self) -> None:

@@ -59,6 +59,21 @@ class MarkedTextArea(TextArea):
             return None
         return row, severity
 
+    def jump_to(self, row: int, col: int) -> None:
+        """Put the cursor at (row, col), its line centred, scrolled sideways only if the column is off screen.
+
+        TextArea's move_cursor(center=True) centres both ways: without soft
+        wrap, a column past the middle scrolled every line's start out of
+        view. Here the view stays at the left edge when the column fits, and
+        otherwise scrolls just far enough to show it with some text before it.
+        """
+        self.move_cursor((row, col))
+        x, y = self.wrapped_document.location_to_offset(self.cursor_location)
+        region = self.scrollable_content_region
+        width = max(1, region.width - self.gutter_width)
+        left = 0 if x < width - 2 else x - width // 2
+        self.scroll_to(x=left, y=max(0, y - region.height // 2), animate=False, force=True)
+
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         found = self.marker_at_row(y)
