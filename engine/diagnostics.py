@@ -37,6 +37,10 @@ CODES: dict[str, tuple[str, str]] = {
         "The file resolves (through a symbolic link) outside the project folder, so it is not read.",
     ),
     "E011": ("too-many-problems", "A file has more problems than are reported one by one; checking it stopped there."),
+    "W011": (
+        "too-many-warnings",
+        "A file has more warnings than are reported one by one (and no error among those not reported): they are counted.",
+    ),
     "E100": ("schema", "The document does not match its JSON Schema in schema/."),
     "E200": ("unknown-operation", "The rule uses an operation outside Accord's JSON-Logic whitelist."),
     "E201": ("unknown-fact", "A var names no fact of schema/vocabulary.yaml."),

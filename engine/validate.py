@@ -116,21 +116,27 @@ def _shorten_instance(message: str, instance: Any) -> str:
 
 
 def capped(doc: Document, diags: list[Diagnostic], stopped: bool) -> list[Diagnostic]:
-    """At most MAX_PER_FILE diagnostics of one file, then one E011 counting the rest.
+    """At most MAX_PER_FILE diagnostics of one file, errors first, then one line counting the rest.
 
-    When checking stopped early (`stopped`) the count is a lower bound and says so.
+    Errors are kept before warnings (they are what blocks; 200 redundant-claim warnings must not hide
+    one), and the kept ones are reported in file order. The count is E011, an error, when the rest
+    holds an error or checking stopped early (`stopped`: the count is a lower bound and says so);
+    W011, a warning, when the rest is only warnings.
     """
     if len(diags) <= MAX_PER_FILE and not stopped:
         return diags
-    ordered = sorted(diags)
-    kept, rest = ordered[:MAX_PER_FILE], ordered[MAX_PER_FILE:]
+    ordered = sorted(diags, key=lambda d: (d.severity != "error", d))
+    kept, rest = sorted(ordered[:MAX_PER_FILE]), sorted(ordered[MAX_PER_FILE:])
     if not rest:
         return kept
     first = rest[0]
     if stopped:
         message = f"more than {MAX_PER_FILE} problems in this file: the first {MAX_PER_FILE} are reported and checking stopped there"
-    else:
+    elif any(d.severity == "error" for d in rest):
         message = f"... and {len(rest):,} more problems in this file ({MAX_PER_FILE} are reported one by one)"
+    else:
+        message = f"... and {len(rest):,} more warnings in this file ({MAX_PER_FILE} are reported one by one)"
+        return kept + [Diagnostic(doc.path, first.line, first.col, "W011", message, "warning", first.pointer)]
     return kept + [Diagnostic(doc.path, first.line, first.col, "E011", message, "error", first.pointer)]
 
 

@@ -94,7 +94,7 @@ def hidden(tmp_path_factory) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
             tmp, source, TEXT, [{"question": q, "value": v, "when": w, "quote": quote} for q, v, w, quote in claims]
         )
     result = validate_paths([tmp], check_patients=False)
-    assert result.diagnostics == []
+    assert [d for d in result.diagnostics if d.code != "W303"] == []  # nested same-dose bands: redundant, on purpose
     return witnesses(result.rulesets)
 
 
@@ -185,7 +185,8 @@ def _pair(tmp: Path, a: list[tuple[Any, str]], b: list[tuple[Any, str]]) -> list
             tmp, source, SPAN, [{"question": "dose", "value": value, "when": w, "quote": q} for w, q in claims]
         )
     result = validate_paths([tmp], check_patients=False)
-    assert result.diagnostics == [], [d.format() for d in result.diagnostics]
+    unexpected = [d.format() for d in result.diagnostics if d.code != "W303"]  # nested same-dose bands, on purpose
+    assert unexpected == [], unexpected
     return sorted(result.rulesets, key=lambda r: r.source_id)
 
 

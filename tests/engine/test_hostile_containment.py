@@ -239,7 +239,10 @@ def test_many_bad_claims_are_capped_with_an_honest_note(tmp_path):
 def test_counted_rest_is_exact_when_checking_finished(tmp_path):
     folder = tmp_path / "r"
     folder.mkdir()
-    path = write_ruleset(folder, "src", TEXT, [dict(GOOD, id=f"src/c{i}") for i in range(MAX_PER_FILE + 7)])
+    distinct = [  # one CrCl value each: no claim is redundant with another (W303), only the quotes are broken
+        dict(GOOD, id=f"src/c{i}", when={"==": [{"var": "crcl"}, i]}) for i in range(MAX_PER_FILE + 7)
+    ]
+    path = write_ruleset(folder, "src", TEXT, distinct)
     path.write_text(path.read_text(encoding="utf-8").replace("end: 19", "end: 18"), encoding="utf-8")
     result = validate_paths([folder])
     assert [d.code for d in result.diagnostics].count("E402") == MAX_PER_FILE
@@ -291,3 +294,20 @@ def test_unknown_source_is_still_an_error(tmp_path):
         "id: p\nfacts: {egfr: 40}\nexpected: {nope: {dose: silent}}\n", encoding="utf-8"
     )
     assert [d.code for d in validate_paths([folder]).diagnostics] == ["E501"]
+
+
+def test_warnings_never_crowd_an_error_out_of_the_report(tmp_path):
+    """250 redundant claims (W303 each) and one broken quote at the end: the error is reported, the warnings counted."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    claims = [dict(GOOD, id=f"src/c{i}") for i in range(250)]
+    path = write_ruleset(folder, "src", TEXT, claims)
+    text = path.read_text(encoding="utf-8")
+    last = text.rindex("end: 19")
+    path.write_text(text[:last] + "end: 18" + text[last + len("end: 19") :], encoding="utf-8")
+    result = validate_paths([folder])
+    codes = [d.code for d in result.diagnostics]
+    assert "E402" in codes and codes.count("W303") == MAX_PER_FILE - 1
+    (count,) = [d for d in result.diagnostics if d.code == "W011"]
+    assert count.severity == "warning" and "and 50 more warnings" in count.message
+    assert not result.ok  # the one error still fails validation

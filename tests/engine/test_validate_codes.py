@@ -213,6 +213,11 @@ def case_E011(tmp):
     mutate(base(tmp), lambda d: d["claims"].extend([1] * 250))
 
 
+def case_W011(tmp):
+    many = [dict(GOOD, id=f"src/c{i}") for i in range(250)]  # 250 identical claims: each redundant (W303)
+    write_ruleset(tmp, "src", TEXT, many)
+
+
 def case_W503(tmp):
     edit(base(tmp), "status: submitted", "status: done")
     patient(tmp, "id: p1\nfacts: {egfr: 40}\nexpected: {src: {dose: {mg: 2, every_days: 1}}}\n")
