@@ -68,3 +68,13 @@ def ruleset_writer(tmp_path: Path) -> Callable[..., Path]:
         return write_ruleset(tmp_path, source_id, text, claims, **extra)
 
     return write
+
+
+def possible(rule: Any) -> bool:
+    """Some patient the bundled vocabulary allows satisfies `rule` (or that is undecided): what `accord validate`
+    accepts (an impossible condition is E215). Property tests that generate conditions filter with it."""
+    from engine.analysis.satisfy import decide
+    from engine.contract import vocabulary
+
+    verdict = decide(rule, vocabulary())
+    return verdict is None or verdict.satisfiable
