@@ -49,6 +49,7 @@ from engine.model import QUALIFIER_SEP, Claim, Ruleset, answer_key
 from engine.reference import DEVIATES, LABEL_DIFFERENCE, judge
 from engine.reportdata import SEVERITY_RANK
 from engine.rules import facts_used
+from engine.words import contains_text
 
 if TYPE_CHECKING:
     from engine.reportdata import ConflictData
@@ -488,14 +489,6 @@ def _contained(involved: list[Claim]) -> list[tuple[str, str]]:
             if inside and (outer.id, inner.id) not in pairs:  # equal regions: named once, in claim order
                 pairs.append((inner.id, outer.id))
     return pairs
-
-
-def contains_text(pairs: list[tuple[str, str]] | list[list[str]]) -> str:
-    """The sentence a within-source conflict adds when one band contains the other."""
-    if not pairs:
-        return ""
-    named = "; ".join(f"{inner} lies inside {outer}" for inner, outer in pairs)
-    return f"; one band contains the other ({named})"
 
 
 def _precision(question: str, answers: list[dict[str, Any]], vocab: Vocabulary) -> tuple[str, str] | None:

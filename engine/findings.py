@@ -37,7 +37,7 @@ from engine.meaning.questions import CONTRADICT, relate_value_sets
 from engine.meaning.questions import PRECISION as BY_PRECISION
 from engine.model import QUALIFIER_SEP, Claim, Ruleset, answer_key
 from engine.reference import DEVIATES, LABEL_DIFFERENCE
-from engine.words import claims_words, fact_label, region_words, said
+from engine.words import claims_words, contains_text, fact_label, region_words, said
 
 if TYPE_CHECKING:
     from engine.conflicts import Answers, Conflict
@@ -325,8 +325,6 @@ def _one_line(
             text += f"; both use {fact_label(top.fact, vocab)} {top.threshold:g} as a threshold but put the point on different sides"
         return text
     if top.kind == WITHIN and top.link is None:
-        from engine.conflicts import contains_text
-
         text = f"{top.sources[0]} gives different answers where {where}{more}: {said(top.answers[0])}"
         return text + contains_text(top.contains or [])
     return top.description.replace(top.region.get("text", "\0"), where) + more

@@ -95,3 +95,11 @@ def claims_words(claims: list[str]) -> str:
     """'claims calc-egfr-30-49, prose-egfr-30-60': without the source prefix the phrase already names."""
     short = [c.split("/", 1)[-1] for c in claims]
     return ("claim " if len(short) == 1 else "claims ") + ", ".join(short)
+
+
+def contains_text(pairs: list[tuple[str, str]] | list[list[str]]) -> str:
+    """The sentence a within-source conflict adds when one band contains the other."""
+    if not pairs:
+        return ""
+    named = "; ".join(f"{inner} lies inside {outer}" for inner, outer in pairs)
+    return f"; one band contains the other ({named})"

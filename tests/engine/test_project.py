@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from engine import cli
-from engine.reportcache import cache_key
+from engine.reportcache import base_key
 from tests.engine.test_reportcache import LIMITS, corpus
 
 
@@ -17,9 +17,9 @@ def test_a_severity_override_changes_the_findings_and_the_report_says_which_sett
     assert report["conflicts"][0]["severity"] == "high"
     assert report["configuration"] == {"severity": "vocabulary defaults (no accord.yaml)"}
     assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "--check", "-q"]) == 1  # undecided high
-    before = cache_key(rs, LIMITS)
+    before = base_key(rs, LIMITS)
     (tmp_path / "accord.yaml").write_text("accord: 1\nseverity:\n  dose: medium\n", encoding="utf-8")
-    assert cache_key(rs, LIMITS) != before  # the settings are an input
+    assert base_key(rs, LIMITS) != before  # the settings are an input
     assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "-q"]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["conflicts"][0]["severity"] == "medium"

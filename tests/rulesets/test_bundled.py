@@ -14,7 +14,8 @@ from tests.conftest import ACCORD, REPO
 
 RULESETS = REPO / "rulesets"
 SOURCES = ["minimal-medicine", "dr-oracle", "jak-blog", "lucius-label"]  # the four seed documents
-REFERENCES = {"olumiant-us-pi": "US", "olumiant-eu-smpc": "EU"}  # the official labels they are judged against
+REFERENCES = {"olumiant-us-pi": "US", "olumiant-eu-smpc": "EU", "xeljanz-us-pi": "US"}  # official labels
+DRUGS = {"olumiant-us-pi": "baricitinib", "olumiant-eu-smpc": "baricitinib", "xeljanz-us-pi": "tofacitinib"}
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,14 @@ def validated():
     return validate_paths([RULESETS])
 
 
-def test_all_four_sources_and_both_labels_are_bundled(validated):
+def test_the_four_sources_and_the_labels_are_bundled(validated):
+    """The four seed documents about baricitinib, baricitinib's two labels they are judged against, and
+    tofacitinib's US label, which their comparisons with tofacitinib are checked against (engine.crossdrug)."""
+    from engine.drugs import drug_of
+
     assert sorted(r.source_id for r in validated.rulesets) == sorted([*SOURCES, *REFERENCES])
+    drugs = {r.source_id: drug_of(r) for r in validated.rulesets}
+    assert drugs == {**{s: "baricitinib" for s in SOURCES}, **DRUGS}
     roles = {r.source_id: (r.role, r.jurisdiction) for r in validated.rulesets}
     assert {s: roles[s] for s in REFERENCES} == {s: ("reference", j) for s, j in REFERENCES.items()}
     assert all(roles[s][0] == "ordinary" for s in SOURCES)
