@@ -24,6 +24,7 @@ from engine.migrate import with_migrated
 from engine.model import Ruleset
 from engine.reportdata import (
     SEVERITY_RANK,
+    ComparisonData,
     Configuration,
     ConflictClaim,
     ConflictData,
@@ -430,6 +431,7 @@ def render_markdown(report: Report) -> str:
         ]
         for item in differences:
             lines += _render_conflict(item)[:-2] + [""]
+    lines += _render_comparisons(report.get("comparisons", []))
     lines += ["## Orphaned dispositions", ""]
     if report["orphaned_dispositions"]:
         lines.append("Dispositions whose conflict no longer exists (kept, not dropped):")
@@ -569,6 +571,38 @@ def _render_sides(item: ConflictData) -> list[str]:
                 row.append("")
         lines.append("| " + " | ".join(row) + " |")
     return [*lines, ""]
+
+
+def _render_comparisons(items: list[ComparisonData]) -> list[str]:
+    """Claims comparing drugs, each with its verdict against both drugs' labels and the label claims behind it."""
+    if not items:
+        return []
+    counts = {
+        v: sum(i["verdict"] == v for i in items) for v in ("not_supported", "labels_silent", "supported_by_labels")
+    }
+    lines = [
+        "## Comparisons with another drug",
+        "",
+        "Each claim comparing the drug with another, checked against both drugs' official labels (engine/crossdrug.py, "
+        f"schema/comparisons.yaml): {', '.join(f'{n} {v}' for v, n in counts.items() if n)}. Not conflicts: no "
+        "disposition is needed; `accord conflicts --check` warns on `not_supported`.",
+        "",
+        "| verdict | claim | says | reason | label claims checked |",
+        "|---|---|---|---|---|",
+    ]
+    order = {"not_supported": 0, "labels_silent": 1, "supported_by_labels": 2}
+    for item in sorted(items, key=lambda i: (order.get(i["verdict"], 9), i["claim"])):
+        verdict = f"**{md_cell(item['verdict'])}**" if item["verdict"] == "not_supported" else md_cell(item["verdict"])
+        checked = "; ".join(
+            f"{md_cell(drug)}: " + ", ".join(code_span(e["claim"]) for e in evidence)
+            for drug, evidence in sorted(item["checked"].items())
+            if evidence
+        )
+        lines.append(
+            f"| {verdict} | {code_span(item['claim'])} | {md_cell(item['question'])} = {_cell(format_value(item['value']))} "
+            f"| {_cell(item['reason'])} | {checked or 'none'} |"
+        )
+    return lines + [""]
 
 
 def _render_coverage(rows: list[CoverageRow]) -> list[str]:

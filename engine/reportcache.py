@@ -25,7 +25,7 @@ from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK, 
 from engine.atomic import write_atomic
 from engine.diagnostics import Diagnostic
 from engine.model import Ruleset
-from engine.reportdata import Report, Reviews
+from engine.reportdata import ComparisonData, Report, Reviews
 
 CACHE_DIR_ENV = "ACCORD_CACHE_DIR"
 ENGINE_DIR = Path(__file__).resolve().parent
@@ -180,8 +180,12 @@ def cached_report(
             _store(folder, folder / f"drug-{keys[d][:32]}.json", {"key": keys[d], **part.to_json()})
         parts[d] = part
     if use_cache and drug is None:
-        _prune(folder, {f"drug-{k[:32]}.json" for k in keys.values()})
+        _prune(folder, {f"drug-{k[:32]}.json" for k in keys.values()} | {_comparisons_file(keys)})
     bare = merge_reports(list(parts.values()), rulesets)
+    # --drug: one drug's rulesets cannot check a comparison with another drug, so a partial report has none
+    comparisons = _comparisons(folder, keys, rulesets, vocab, use_cache) if drug is None else []
+    if comparisons:  # only when a source compares drugs: a report without any keeps its shape
+        bare["comparisons"] = cast("list[ComparisonData]", comparisons)  # engine.crossdrug's to_json, the same shape
     report = refresh_dispositions(bare, reviews)
     charts = {path: svg for p in parts.values() for path, svg in p.charts.items()}
     return report, Analysed(
@@ -260,10 +264,47 @@ def _store(folder: Path, path: Path, entry: dict[str, Any]) -> None:
         pass
 
 
+def _comparisons(
+    folder: Path, keys: dict[str, str], rulesets: list[Ruleset], vocab: Any, use_cache: bool
+) -> list[dict[str, Any]]:
+    """Every comparison claim checked against both drugs' labels (engine.crossdrug), as report.json lists them.
+
+    It reads every drug's rulesets, so it is cached under all the drugs' keys together."""
+    key = _comparisons_key(keys)
+    path = folder / _comparisons_file(keys)
+    if use_cache:
+        hit = _read_json(path)
+        if isinstance(hit, dict) and hit.get("key") == key and isinstance(hit.get("comparisons"), list):
+            return cast("list[dict[str, Any]]", hit["comparisons"])
+    from engine.crossdrug import comparison_findings
+
+    found = [f.to_json() for f in comparison_findings(rulesets, vocab)]
+    if use_cache:
+        _store(folder, path, {"key": key, "comparisons": found})
+    return found
+
+
+def _comparisons_key(keys: dict[str, str]) -> str:
+    return hashlib.sha256("\n".join(f"{d}={k}" for d, k in sorted(keys.items())).encode()).hexdigest()
+
+
+def _comparisons_file(keys: dict[str, str]) -> str:
+    return f"comparisons-{_comparisons_key(keys)[:32]}.json"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
 def _prune(folder: Path, current: set[str]) -> None:
     """Drop the entries no drug of the project has now (and the whole-report entries of earlier versions)."""
     try:
-        for old in [*folder.glob("drug-*.json"), *folder.glob("report-*.json")]:
+        for old in [*folder.glob("drug-*.json"), *folder.glob("report-*.json"), *folder.glob("comparisons-*.json")]:
             if old.name not in current:
                 old.unlink(missing_ok=True)
     except OSError:

@@ -323,6 +323,31 @@ class Configuration(TypedDict):
     severity: NotRequired[str | dict[str, Severity]]
 
 
+class ComparisonEvidence(TypedDict):
+    """A reference claim a comparison was checked against (engine.crossdrug.Evidence.to_json)."""
+
+    drug: str
+    claim: str
+    source: str
+    question: str
+    value: Any
+    citation: str
+
+
+class ComparisonData(TypedDict):
+    """A claim comparing the drug with another, checked against both drugs' labels (engine.crossdrug)."""
+
+    claim: str
+    source: str
+    drug: str
+    other: str
+    question: str
+    value: Any
+    verdict: Literal["supported_by_labels", "not_supported", "labels_silent"]
+    reason: str
+    checked: dict[str, list[ComparisonEvidence]]
+
+
 class Report(TypedDict):
     """report.json as `accord conflicts` writes it."""
 
@@ -336,6 +361,7 @@ class Report(TypedDict):
     precision_notes: NotRequired[list[ConflictData]]  # compatible answers, one more precise: never a conflict
     label_differences: NotRequired[list[ConflictData]]  # the official labels differ: never a source's error
     truncated: NotRequired[Truncated]
+    comparisons: NotRequired[list[ComparisonData]]  # claims comparing drugs, checked against both labels
     orphaned_dispositions: list[OrphanedDisposition]
 
 

@@ -685,6 +685,38 @@ def _index(items: list[Mapping[str, Any]]) -> str:
     return f'<table class="index noprint"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>\n'
 
 
+def _comparisons(items: list[Mapping[str, Any]]) -> str:
+    """Claims comparing drugs, with their verdict against both drugs' labels (report.json `comparisons`)."""
+    if not items:
+        return ""
+    order = {"not_supported": 0, "labels_silent": 1, "supported_by_labels": 2}
+    rows = []
+    for item in sorted(items, key=lambda i: (order.get(str(i.get("verdict")), 9), str(i.get("claim")))):
+        checked = item.get("checked") if isinstance(item.get("checked"), Mapping) else {}
+        assert isinstance(checked, Mapping)
+        evidence = "; ".join(
+            f"{esc(drug)}: "
+            + ", ".join(f"<code>{esc(e.get('claim', ''))}</code>" for e in ev if isinstance(e, Mapping))
+            for drug, ev in sorted(checked.items())
+            if isinstance(ev, list) and ev
+        )
+        verdict = esc(item.get("verdict", ""))
+        rows.append(
+            [
+                f"<strong>{verdict}</strong>" if item.get("verdict") == "not_supported" else verdict,
+                f"<code>{esc(item.get('claim', ''))}</code>",
+                f"{esc(item.get('question', ''))} = {_value(item.get('value'))}",
+                esc(item.get("reason", "")),
+                evidence or "none",
+            ]
+        )
+    return (
+        '<h2 id="comparisons">Comparisons with another drug</h2><p class="meta">Each claim comparing the drug with '
+        "another, checked against both drugs' official labels. Not conflicts: no disposition is needed.</p>"
+        + _table(["verdict", "claim", "says", "reason", "label claims checked"], rows)
+    )
+
+
 def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | None = None) -> str:
     """report.html text for a report.json dict; `charts` maps a finding id to its band-chart SVGs (engine-made)."""
     charts = charts or {}
@@ -877,6 +909,7 @@ def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | Non
             f"{len(differences)} label differences</p>"
         )
         out += [_finding(c, "label", charts, roles, False) for c in differences]
+    out.append(_comparisons([c for c in report.get("comparisons") or [] if isinstance(c, Mapping)]))
     out.append('<h2 id="summary">Summary and sources</h2>')
     out += appendix
     out.append("<h2>Orphaned dispositions</h2>")

@@ -180,6 +180,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
+    for c in report.get("comparisons", []):
+        if c["verdict"] == "not_supported":
+            print(
+                f"accord: warning: {c['claim']}: {c['question']} = {c['value']} is not supported by the labels of "
+                f"{c['drug']} and {c['other']} ({c['reason'][:200]})",
+                file=sys.stderr,
+            )
     truncated = truncation_message(report)
     if truncated:
         print(f"accord: warning: {truncated}; raise the limit named to see them", file=sys.stderr)
