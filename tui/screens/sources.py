@@ -581,15 +581,24 @@ class SourcesScreen(WorkbenchScreen):
         except DismissedError as exc:
             self.notify(f"Cannot read the dismissed suggestions: {exc}", severity="error", timeout=10)
             return
-        found = suggest_text(
-            self.text,
-            vocabulary(),
-            entry.source_id,
-            ((c.provenance.start, c.provenance.end) for c in ruleset.claims if c.provenance.is_quote),
-            ((e.start, e.end) for e in ruleset.excluded),
-            dismissed=gone,
-        )
-        self.app.push_screen(SuggestionsScreen(entry.path, entry.source_id, ruleset.document.text, found))
+        text, document = self.text, ruleset.document.text
+        claimed = [(c.provenance.start, c.provenance.end) for c in ruleset.claims if c.provenance.is_quote]
+        excluded = [(e.start, e.end) for e in ruleset.excluded]
+
+        def find() -> None:  # off the UI thread: a long text takes seconds, and typing must not wait for it
+            try:
+                found = suggest_text(text, vocabulary(), entry.source_id, claimed, excluded, dismissed=gone)
+            except Exception as exc:  # noqa: BLE001 (shown, never fatal: the workbench must not die on a text)
+                self.app.call_from_thread(
+                    self.notify, f"No suggestions: {type(exc).__name__}: {str(exc)[:120]}", severity="error"
+                )
+                return
+            self.app.call_from_thread(
+                self.app.push_screen, SuggestionsScreen(entry.path, entry.source_id, document, found)
+            )
+
+        self.notify("Reading the unclaimed sentences for claims to suggest…", timeout=2)
+        self.run_worker(find, thread=True, exclusive=True, group="suggestions", exit_on_error=False)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
