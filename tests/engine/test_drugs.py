@@ -56,14 +56,18 @@ def test_sources_are_compared_only_within_their_drug(tmp_path, ruleset_writer):
 
 def test_one_drug_reports_as_before(tmp_path, ruleset_writer):
     ruleset_writer("alpha", TEXT, [{"id": "alpha/dose", "question": "dose", "value": TWO, "when": True}])
-    ruleset_writer("beta", TEXT, [{"id": "beta/dose", "question": "dose", "value": ONE, "when": True}], drug="baricitinib")
+    ruleset_writer(
+        "beta", TEXT, [{"id": "beta/dose", "question": "dose", "value": ONE, "when": True}], drug="baricitinib"
+    )
     report, _ = fresh_report(_rulesets(tmp_path), {})
     assert [c["sources"] for c in report["conflicts"]] == [["alpha", "beta"]]
     assert all("drug" not in q for q in report["analysis"]["questions"])  # one drug: questions need not say
 
 
 def test_a_drug_name_outside_the_contract_is_located(tmp_path, ruleset_writer):
-    ruleset_writer("alpha", TEXT, [{"id": "alpha/dose", "question": "dose", "value": TWO, "when": True}], drug="Tofa citinib")
+    ruleset_writer(
+        "alpha", TEXT, [{"id": "alpha/dose", "question": "dose", "value": TWO, "when": True}], drug="Tofa citinib"
+    )
     result = validate_paths([tmp_path], check_patients=False)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     assert errors and "drug" in errors[0].format() and "alpha.yaml" in errors[0].format()
@@ -90,7 +94,12 @@ def test_the_commands_narrow_to_one_drug(tmp_path, ruleset_writer, capsys):
     assert cli.main(["test", str(tmp_path), "-q"]) == 1
     capsys.readouterr()
     patient = str(tmp_path / "patients" / "p.yaml")
-    assert cli.main(["eval", "--patient", patient, "--rulesets", str(tmp_path), "--drug", "tofacitinib", "--format", "json"]) == 0
+    assert (
+        cli.main(
+            ["eval", "--patient", patient, "--rulesets", str(tmp_path), "--drug", "tofacitinib", "--format", "json"]
+        )
+        == 0
+    )
     answered = {a["source"] for a in json.loads(capsys.readouterr().out)["answers"]}
     assert answered == {"tofa-a", "tofa-b"}
     assert cli.main(["conflicts", "--rulesets", str(tmp_path), "--drug", "tofacitinib", "-q"]) == 2
