@@ -183,7 +183,9 @@ def test_cli_history_text_and_json(tmp_path, capsys) -> None:
     assert _cli("--out", out, "history", CID, "--format", "json") == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["id"] == CID and doc["orphaned"] is False
+    judged = doc["disposition"].pop("judged")  # the claims it judged, fingerprinted (engine.fingerprint)
     assert doc["disposition"] == {"disposition": {"source_correct": src}, "reviewer": "bo", "date": "2026-01-02"}
+    assert judged and all(isinstance(v, str) and len(v) == 12 for v in judged.values())
     assert doc["history"] == [
         {"disposition": "needs_expert", "reviewer": "ana", "date": "2026-01-01", "note": "ask", "replaced_by": "bo"}
     ]
