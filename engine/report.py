@@ -31,6 +31,7 @@ from engine.reportdata import (
     ConstraintApplied,
     CoverageRow,
     DispositionEntry,
+    GapSuggestionData,
     NotAnalysed,
     OrphanedDisposition,
     QuestionAnalysed,
@@ -233,9 +234,25 @@ def fresh_report(
     from engine.reportcharts import name_charts
 
     name_charts(report, vocab)  # the files are drawn by engine.reportcharts.draw_charts (cached with the report)
+    _suggest_gap_claims(report, rulesets, vocab)
     if configuration is not None:
         report["configuration"] = cast("Configuration", configuration)
     return report, analysis
+
+
+def _suggest_gap_claims(report: Report, rulesets: list[Ruleset], vocab: Vocabulary | None) -> None:
+    """Each gap finding with the claim that would close it (engine.gapfill): its interval and `when`, the
+    neighbours' values as candidates. Offered, never written: a person chooses the value and the quote."""
+    from engine.gapfill import NotAGap, gap_suggestion
+
+    for item in report["conflicts"]:
+        if item["kind"] != "gap":
+            continue
+        try:
+            found = gap_suggestion(cast("dict[str, Any]", item), rulesets, vocab)
+        except NotAGap:
+            continue
+        item["suggestion"] = cast("GapSuggestionData", found.to_json())
 
 
 def truncation_message(report: Report) -> str | None:
@@ -515,6 +532,18 @@ def _render_conflict(item: ConflictData) -> list[str]:
             "description": item["description"],
         }
     ]
+    suggestion = item.get("suggestion")
+    if suggestion:
+        values = ", ".join(
+            f"{_cell(format_value(c['value']))} (as {code_span(c['from_claim'])})" for c in suggestion["candidates"]
+        )
+        lines += [
+            f"**To close it:** a claim on {md_cell(suggestion['question'])} where {md_cell(suggestion['text'])} "
+            f"(`when` {code_span(json.dumps(suggestion['when'], ensure_ascii=False))}); its value is for a person to "
+            f"choose{': the neighbours say ' + values if values else ''}, and its quote to find in the source "
+            "(the workbench's conflicts screen drafts it with `f`; nothing is written until then).",
+            "",
+        ]
     count = len(regions)
     lines.append(f"**Where** ({count} region{'s' if count != 1 else ''}; a witness patient for each):")
     lines.append("")

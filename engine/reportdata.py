@@ -191,6 +191,7 @@ class ConflictData(TypedDict):
     reference: NotRequired[str]  # a deviates_from_reference conflict's reference source
     regions: NotRequired[list["RegionEntry"]]  # every region of the finding's cause (engine.findings)
     charts: NotRequired[list[str]]  # its band-chart SVG files, relative to the report (engine.reportcharts)
+    suggestion: NotRequired["GapSuggestionData"]  # a gap finding: the claim that would close it (engine.gapfill)
     sides: NotRequired[list["Side"]]
     silent: NotRequired[str]  # an omission: the source that does not address the fact
     unaddressed: NotRequired[list[str]]
@@ -321,6 +322,27 @@ class Configuration(TypedDict):
     file: NotRequired[str]
     sha256: NotRequired[str]
     severity: NotRequired[str | dict[str, Severity]]
+
+
+class GapCandidate(TypedDict):
+    value: Any
+    from_claim: str
+
+
+class GapSuggestionData(TypedDict):
+    """The claim that would close a gap finding (engine.gapfill.GapSuggestion.to_json)."""
+
+    question: str
+    fact: str
+    low: float
+    low_inclusive: bool
+    high: float
+    high_inclusive: bool
+    text: str
+    when: Any
+    candidates: list[GapCandidate]
+    ending: list[str]
+    beginning: list[str]
 
 
 class ComparisonEvidence(TypedDict):

@@ -506,6 +506,19 @@ def _finding(
             + (f" (claims {claims})" if claims else "")
             + "</p>"
         )
+    suggestion = item.get("suggestion")
+    if isinstance(suggestion, Mapping):
+        candidates = ", ".join(
+            f"{esc(_value(c.get('value')))} (as <code>{esc(c.get('from_claim', ''))}</code>)"
+            for c in suggestion.get("candidates") or []
+            if isinstance(c, Mapping)
+        )
+        out.append(
+            f"<p><b>To close it:</b> a claim on {esc(suggestion.get('question', ''))} where "
+            f"{esc(suggestion.get('text', ''))} (<code>when</code> <code>{esc(_json(suggestion.get('when')))}</code>); "
+            f"its value is for a person to choose{': the neighbours say ' + candidates if candidates else ''}, and "
+            "its quote to find in the source (the workbench drafts it with <kbd>f</kbd>).</p>"
+        )
     out.append("<h4>Quotes side by side</h4>" + _quotes(item, roles))
     for svg in charts.get(fid, []):
         out.append(f'<figure class="chart">{_svg(svg)}</figure>')
@@ -705,7 +718,7 @@ def _comparisons(items: list[Mapping[str, Any]]) -> str:
             [
                 f"<strong>{verdict}</strong>" if item.get("verdict") == "not_supported" else verdict,
                 f"<code>{esc(item.get('claim', ''))}</code>",
-                f"{esc(item.get('question', ''))} = {_value(item.get('value'))}",
+                f"{esc(item.get('question', ''))} = {esc(_value(item.get('value')))}",
                 esc(item.get("reason", "")),
                 evidence or "none",
             ]
