@@ -48,13 +48,14 @@ SECTION = "## (g) Formulary"
 FULL_TARGET = 600.0  # seconds, 500 drugs on 2 cores
 INCREMENTAL_TARGET = 5.0
 TIMEOUT = 3600.0
+CODE = REPO  # the checkout whose engine is measured (--root: another one, e.g. a "before" commit)
 
 
 def conflicts(rulesets: Path, out: Path, jobs: int, *extra: str) -> Measured:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(CODE)}
     env.pop("ACCORD_CACHE_DIR", None)  # the cache is OUT/.cache, as a user has it
     command = [sys.executable, "-m", "engine.cli", "conflicts", "--rulesets", str(rulesets), "--out", str(out)]
-    measured = run_child([*command, "-q", "--jobs", str(jobs), *extra], timeout=TIMEOUT, cwd=REPO, env=env)
+    measured = run_child([*command, "-q", "--jobs", str(jobs), *extra], timeout=TIMEOUT, cwd=CODE, env=env)
     if measured.returncode != 0:
         raise SystemExit(f"accord conflicts failed ({measured.returncode}):\n{measured.output[-4000:]}")
     return measured
@@ -243,6 +244,8 @@ def write_section(text: str, results: Path) -> None:
 def _head() -> str:
     import subprocess
 
+    if CODE != REPO:
+        return f"the checkout in {CODE}"
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
         dirty = subprocess.run(["git", "status", "--porcelain", "engine"], cwd=REPO, capture_output=True, text=True)
@@ -262,7 +265,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="save this run's numbers")
     parser.add_argument("--before", metavar="FILE", help="a run saved with --json, shown beside this one")
     parser.add_argument("--before-label", default="", help="what the --before run measured (e.g. a commit)")
+    parser.add_argument("--root", metavar="DIR", help="measure the engine of another checkout (default: this one)")
     args = parser.parse_args(argv)
+    global CODE
+    if args.root:
+        CODE = Path(args.root).resolve()
     sizes = [int(x) for x in args.drugs.split(",") if x.strip()]
     machine = machine_line()
     head = _head()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.contract import Vocabulary, validator, vocabulary
 from engine.diagnostics import Diagnostic, has_errors
@@ -26,6 +26,9 @@ from engine.rules import MAX_RULESET_OPERATIONS, check_rule, operation_count, to
 from engine.textsafe import EXCERPT, clip, escape_controls, excerpt
 from engine.values import number_problems
 from engine.verification import age_diagnostics
+
+if TYPE_CHECKING:
+    from engine.validationcache import ValidationCache
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_PER_FILE = 200  # diagnostics reported one by one per file; the rest are counted (E011)
@@ -621,13 +624,19 @@ def _skipped_notes(result: ValidationResult, skipped: dict[str, dict[str, int]])
     return notes
 
 
-def validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool = True) -> ValidationResult:
-    """Validate every ruleset (and patient) under `paths`, cross-checking ids across files."""
+def validate_paths(
+    paths: Iterable[str | os.PathLike[str]], check_patients: bool = True, cache: ValidationCache | None = None
+) -> ValidationResult:
+    """Validate every ruleset (and patient) under `paths`, cross-checking ids across files.
+
+    `cache` (engine.validationcache): each file's own diagnostics from it when the file is unchanged."""
     with gc_paused():  # builds large acyclic trees: see engine.gcpause
-        return _validate_paths(paths, check_patients)
+        return _validate_paths(paths, check_patients, cache)
 
 
-def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: bool) -> ValidationResult:
+def _validate_paths(
+    paths: Iterable[str | os.PathLike[str]], check_patients: bool, cache: ValidationCache | None = None
+) -> ValidationResult:
     vocab = vocabulary()
     paths = list(paths)
     ruleset_files, patient_files, diags = discover_rooted(paths)
@@ -645,7 +654,8 @@ def _validate_paths(paths: Iterable[str | os.PathLike[str]], check_patients: boo
             patient_files.append((path, root))
             result.files -= 1
             continue
-        ruleset, found = validate_ruleset_document(doc, vocab) if doc is not None else (None, [])
+        check = cache.validate if cache is not None else validate_ruleset_document
+        ruleset, found = check(doc, vocab) if doc is not None else (None, [])
         result.diagnostics.extend(found)
         if ruleset is None:
             for source_id in _source_ids(path, doc):

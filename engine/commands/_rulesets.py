@@ -6,6 +6,7 @@ used to print its own version of this. Only the CLI layer prints.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,20 @@ def refuse_broken(result: ValidationResult, folder: str) -> bool:
     return True
 
 
-def valid_rulesets(folder: str, check_patients: bool = False) -> ValidationResult | None:
-    """validate_paths([folder]) when it finds no error; None after refuse_broken printed why."""
+def valid_rulesets(
+    folder: str, check_patients: bool = False, cache: str | os.PathLike[str] | None = None
+) -> ValidationResult | None:
+    """validate_paths([folder]) when it finds no error; None after refuse_broken printed why.
+
+    `cache`: a folder where each unchanged file's diagnostics are kept (engine.validationcache)."""
     from engine.validate import validate_paths
 
-    result = validate_paths([folder], check_patients=check_patients)
+    if cache is None:
+        result = validate_paths([folder], check_patients=check_patients)
+    else:
+        from engine.validationcache import ValidationCache
+
+        files = ValidationCache(cache)
+        result = validate_paths([folder], check_patients=check_patients, cache=files)
+        files.save()
     return None if refuse_broken(result, folder) else result

@@ -129,7 +129,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    result = valid_rulesets(args.rulesets)
+    out = conflicts_folder(args.rulesets, args.out)  # the same folder accord review and the workbench use
+    from engine.reportcache import cache_dir
+
+    # unchanged files' diagnostics from the cache beside the report's (a formulary's thousands of rulesets)
+    result = valid_rulesets(args.rulesets, cache=None if getattr(args, "no_cache", False) else cache_dir(out))
     if result is None:
         return 1
     from engine.commands._options import narrowed_to_drug
@@ -138,7 +142,6 @@ def run(args: argparse.Namespace) -> int:
     if narrowed is None:
         return 2
     rulesets = narrowed.rulesets
-    out = conflicts_folder(args.rulesets, args.out)  # the same folder accord review and the workbench use
     reviews_path = Path(args.reviews) if args.reviews else out / REVIEWS
     reviews, diags = load_reviews(reviews_path)
     if diags:
