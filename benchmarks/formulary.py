@@ -227,10 +227,22 @@ def _targets(rows: list[dict[str, Any]]) -> list[str]:
     return [*out, ""]
 
 
+def current_section(results: Path) -> str | None:
+    """The formulary section RESULTS.md holds now (benchmarks/run.py --write keeps it: it is not run there)."""
+    try:
+        found = _SECTION_RE.search(results.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return found.group(0) if found else None
+
+
+_SECTION_RE = re.compile(rf"^{re.escape(SECTION)}.*?(?=^## |\Z)", re.S | re.M)
+
+
 def write_section(text: str, results: Path) -> None:
     """Replace (or add, before "Reading these numbers") the formulary section of RESULTS.md."""
     current = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}.*?(?=^## |\Z)", re.S | re.M)
+    pattern = _SECTION_RE
     block = text.rstrip("\n") + "\n\n"
     if pattern.search(current):
         updated = pattern.sub(lambda _m: block, current, count=1)

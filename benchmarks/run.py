@@ -670,7 +670,12 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, info)
     print(text)
     if args.write:
+        from benchmarks.formulary import current_section, write_section
+
+        kept = current_section(HERE / "RESULTS.md")  # measured by benchmarks/formulary.py, not here
         (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+        if kept:
+            write_section(kept, HERE / "RESULTS.md")
         print(f"wrote {HERE / 'RESULTS.md'}", file=sys.stderr)
     return 0
 
