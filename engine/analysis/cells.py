@@ -17,22 +17,17 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.feasible import Factor, axis_column, feasible_mask, touching
-from engine.analysis.model import FOLD_UNITS, Cuts, RegionCells, Work, grid_work, word_count
+from engine.analysis.fold import KeyPlan, fold_classes
+from engine.analysis.fold import popcount as popcount  # re-exported: callers count fold work here
+from engine.analysis.fold import row_claims as row_claims
+from engine.analysis.model import Cuts, RegionCells, Work, grid_work, word_count
 from engine.analysis.partition import Partition, partition, thresholds
 from engine.analysis.witness import cell_costs
 from engine.contract import Vocabulary
-from engine.evaluate import ANSWERED, CONFLICTING, Answer, ClaimOutcome, fold
+from engine.evaluate import ANSWERED, CONFLICTING, Answer, fold
 from engine.jsonlogic.vectorised import compile_mask
 from engine.meaning.questions import value_sets_disagree
 from engine.model import Claim, Ruleset
-
-
-def popcount(rows: np.ndarray) -> int:
-    """Set bits in an array of uint64 words (claims a fold would visit, two bits for an unknown one)."""
-    if hasattr(np, "bitwise_count"):
-        return int(np.bitwise_count(rows).sum(dtype=np.int64))
-    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)  # NumPy < 2.0
-    return int(table[np.ascontiguousarray(rows).view(np.uint8)].sum())
 
 
 @dataclass
@@ -102,7 +97,20 @@ class SourceCells:
     infeasible: int = 0  # how many cells that class holds
 
     def claim_ids(self, bits: int) -> list[str]:
-        return [c.id for i, c in enumerate(self.claims) if bits >> i & 1]
+        """The ids of the claims set in `bits` (bit i: claims[i]), in claim order."""
+        if not bits:
+            return []
+        if bits.bit_length() <= 64:
+            return [c.id for i, c in enumerate(self.claims[: bits.bit_length()]) if bits >> i & 1]
+        raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+        return [self.claims[i].id for i in np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()]
+
+    @cached_property
+    def key_masks(self) -> dict[str, int]:
+        """Value key -> the claims giving it (bits over `claims`): a class's claims giving a value are
+        applied[class] & key_masks[key] (the answers' ValueGroups may name none, engine.analysis.fold)."""
+        plan = KeyPlan.of(self.claims)
+        return dict(zip(plan.keys, plan.key_masks()))
 
     # Pair comparisons reuse these: a source meets every other source of the question.
     @cached_property
@@ -111,19 +119,30 @@ class SourceCells:
         return witness_cost(self.grid).ravel()
 
     @cached_property
-    def values(self) -> list[dict[str, tuple[str, ...]]]:
-        """Per class: value key -> the claims giving it."""
-        return [{v.key: v.claims for v in x.values} for x in self.answers]
-
-    @cached_property
     def value_sets(self) -> tuple[list[tuple[str, ...]], np.ndarray]:
-        """Distinct value-key sets, and each class's index into them."""
-        return _value_set_ids(self.values)
+        """Distinct value-key sets (sorted keys of the answer's values), and each class's index into them."""
+        ids: dict[tuple[str, ...], int] = {}
+        seen: dict[int, int] = {}  # answers are shared between classes (engine.analysis.fold.by_keys)
+        per_class = []
+        for x in self.answers:
+            found = seen.get(id(x))
+            if found is None:
+                found = seen[id(x)] = ids.setdefault(tuple(sorted(v.key for v in x.values)), len(ids))
+            per_class.append(found)
+        return list(ids), np.array(per_class, dtype=np.int64)
 
     @cached_property
-    def signatures(self) -> tuple[list[tuple[tuple[str, tuple[str, ...]], ...]], np.ndarray]:
-        """Distinct (value key, claims) sets, and each class's index into them."""
-        return _value_set_ids([set(mine.items()) for mine in self.values])
+    def signatures(self) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Distinct (value-set id, claims giving those values as bits), and each class's index into them:
+        classes giving the same values through the same claims name the same claims."""
+        sets, set_of_class = self.value_sets
+        masks = self.key_masks
+        of_set = [sum(masks[k] for k in keys) for keys in sets]  # key masks are disjoint: sum is union
+        ids: dict[tuple[int, int], int] = {}
+        per_class = [
+            ids.setdefault((s, bits & of_set[s]), len(ids)) for s, bits in zip(set_of_class.tolist(), self.applied)
+        ]
+        return list(ids), np.array(per_class, dtype=np.int64)
 
     @cached_property
     def populated(self) -> np.ndarray:
@@ -261,16 +280,7 @@ def source_cells(
     words, evaluations = claim_words(grid, claims)
     inverse, reps = row_classes(words)
     ok = feasible_mask(facts, grid.shape, constrained)
-    if work is not None:
-        work.take(
-            popcount(reps) * FOLD_UNITS, f"folding its {len(reps):,} distinct combinations of {len(claims):,} claims"
-        )
-    answers: list[Answer] = []
-    applied_bits: list[int] = []
-    for row in reps:
-        answer, applies_bits = _fold_row(ruleset.source_id, question, claims, row)
-        answers.append(answer)
-        applied_bits.append(applies_bits)
+    answers, applied_bits = fold_classes(ruleset.source_id, question, claims, reps, work)
     cuts, _ = merged_thresholds(claims, per_claim if per_claim is not None else claim_thresholds(claims, vocab))
     dead, dead_cells = None, 0
     if ok is not None and not ok.all():
@@ -281,62 +291,6 @@ def source_cells(
     return SourceCells(
         ruleset.source_id, claims, grid, inverse, answers, applied_bits, cuts, set(facts), dead, dead_cells
     ), evaluations
-
-
-def _fold_row(source: str, question: str, claims: list[Claim], row: np.ndarray) -> tuple[Answer, int]:
-    """One cell class's Answer from its words (applies, unknown per claim), and which claims apply.
-
-    Only the claims with a bit set are visited (a handful of a source's
-    thousands): a claim that does not apply takes no part in the answer.
-    """
-    applied: dict[str, list[Claim]] = {}
-    unknown: list[ClaimOutcome] = []
-    applies, unknowns = row_claims(row)
-    for i in applies:
-        claim = claims[i]
-        applied.setdefault(claim.value_key, []).append(claim)
-    for i in unknowns:
-        claim = claims[i]
-        unknown.append(ClaimOutcome(claim, None, claim.facts))
-    if len(row) <= SMALL_ROW:
-        applies_bits = 0
-        for i in applies:
-            applies_bits |= 1 << i
-    else:
-        mask = np.zeros(len(claims), dtype=bool)
-        mask[applies] = True
-        applies_bits = int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
-    return fold(source, question, applied, unknown), applies_bits
-
-
-def row_claims(row: np.ndarray) -> tuple[list[int], list[int]]:
-    """The claims one cell class's words say apply, and those left unknown (each ascending).
-
-    Walking the set bits of one big int costs a pass over the int per bit:
-    cheap for a few words, cubic in the claims for thousands (3,000 overlapping
-    claims: 124 s). Past SMALL_ROW words the row is read with NumPy in one pass.
-    """
-    if len(row) <= SMALL_ROW:
-        bits = 0
-        for k, word in enumerate(row.tolist()):
-            bits |= word << (64 * k)
-        applies, unknown = [], []
-        while bits:
-            low = bits & -bits
-            bit = low.bit_length() - 1
-            if bit & 1 == 0:
-                applies.append(bit >> 1)
-                bits &= ~(0b11 << bit)
-            else:
-                unknown.append(bit >> 1)
-                bits ^= low
-        return applies, unknown
-    bits = np.unpackbits(np.ascontiguousarray(row, dtype="<u8").view(np.uint8), bitorder="little")
-    pairs = bits[: 2 * (len(bits) // 2)].reshape(-1, 2)
-    return np.flatnonzero(pairs[:, 0]).tolist(), np.flatnonzero(pairs[:, 1] & (pairs[:, 0] ^ 1)).tolist()
-
-
-SMALL_ROW = 4  # words (128 claims) up to which row_claims walks one int
 
 
 def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]:
@@ -396,13 +350,6 @@ def region_of_cells(grid: Grid, cells: np.ndarray) -> RegionCells:
     indices = {p.fact: np.unique(index[axis]).tolist() for axis, p in enumerate(grid.partitions)}
     count = int(len(cells))
     return RegionCells(parts, indices, count, is_box(parts, indices, count), grid.cell_facts(_best_cell(grid, cells)))
-
-
-def _value_set_ids(values: list[dict[str, Any]]) -> tuple[list[tuple[str, ...]], np.ndarray]:
-    """Distinct sorted value-key sets of the classes, and each class's index into them."""
-    ids: dict[tuple[str, ...], int] = {}
-    per_class = [ids.setdefault(tuple(sorted(v)), len(ids)) for v in values]
-    return list(ids), np.array(per_class, dtype=np.int64)
 
 
 def shared_threshold(region: RegionCells, a: SourceCells, b: SourceCells) -> tuple[str, Any] | None:

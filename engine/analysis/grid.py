@@ -73,16 +73,21 @@ def _group(keys: np.ndarray, wanted: dict[int, Any]) -> dict[Any, np.ndarray]:
 def within_source(sc: SourceCells) -> list[Finding]:
     """Cells where the source's applicable claims disagree, one finding per set of values given."""
     wanted: dict[int, tuple[str, ...]] = {}
-    claims_of: dict[tuple[str, ...], set[str]] = {}
+    claims_of: dict[tuple[str, ...], int] = {}  # label -> the claims giving its values (bits over sc.claims)
     held = sc.populated
-    for k, a in enumerate(sc.answers):
+    sets, set_of_class = sc.value_sets
+    for k, (a, s) in enumerate(zip(sc.answers, set_of_class.tolist())):
         if a.status == CONFLICTING and held[k]:  # a class all of whose cells are infeasible names no claim
-            label = tuple(sorted(v.key for v in a.values))
+            label = sets[s]
             wanted[k] = label
-            claims_of.setdefault(label, set()).update(c for v in a.values for c in v.claims)
+            claims_of[label] = claims_of.get(label, 0) | sc.applied[k]  # conflicting: every claim applying
     return [
         Finding(
-            WITHIN, sc.grid.question, (sc.source,), tuple(sorted(claims_of[label])), region_of_cells(sc.grid, cells)
+            WITHIN,
+            sc.grid.question,
+            (sc.source,),
+            tuple(sorted(sc.claim_ids(claims_of[label]))),
+            region_of_cells(sc.grid, cells),
         )
         for label, cells in sorted(_group(sc.classes, wanted).items())
     ]
@@ -202,7 +207,6 @@ class _Side:
     key_best: np.ndarray  # per key: the least witness cost of any of its cells
     row_best: np.ndarray  # per row: the least witness cost of any of its cells
     sets: list[tuple[str, ...]]
-    values: list[dict[str, tuple[str, ...]]]  # per class: value key -> claims
     costs: np.ndarray  # per cell: witness cost (engine.analysis.cells.witness_cost: nearest typical, then interiors)
 
 
@@ -228,7 +232,6 @@ def _side(sc: SourceCells, shared: list[str], strides: dict[str, int]) -> _Side:
     keys = (_shared_keys(sc, shared, strides) * n + sc.classes).ravel()
     uniq, inverse, counts = _factorize(keys, shared_cells * n)
     key_class, key_shared = uniq % n, uniq // n
-    values = sc.values
     sets, set_of_class = sc.value_sets
     spoken = np.nonzero(sc.speaks[key_class])[0]
     codes = key_shared[spoken] * max(1, len(sets)) + set_of_class[key_class[spoken]]
@@ -252,7 +255,6 @@ def _side(sc: SourceCells, shared: list[str], strides: dict[str, int]) -> _Side:
         key_best,
         row_best,
         sets,
-        values,
         costs,
     )
 
@@ -369,9 +371,10 @@ def _claims_of(
 ) -> list[set[str]]:
     """Per label, the claims `judge` names (between sources: those giving a value the other source does not
     give there, all its claims if none)."""
-    claims_of: list[set[str]] = [set() for _ in labels]
     width = max(1, len(labels))
-    for side_index, side, joined_rows in sides:
+    bits: list[list[int]] = [[0, 0] for _ in labels]  # per label and side: the claims named (bits)
+    both = list(sides)
+    for side_index, side, joined_rows in both:
         # (row, label) pairs, joined with the keys of each row; classes giving the same values
         # through the same claims name the same claims, so each distinct signature is visited once.
         row_labels = np.unique(joined_rows * width + row_label)
@@ -381,13 +384,15 @@ def _claims_of(
         key_rows = side.key_row[spoken][order]
         i, j = _equi_join(key_rows, row_labels // width)
         codes = np.unique(signature[side.key_class[spoken][order][i]] * width + row_labels[j] % width)
+        sets, masks = side.sets, side.sc.key_masks
         for code in codes.tolist():
             sig, index = divmod(code, width)
             theirs = set(labels[index][1 - side_index])
-            mine = dict(distinct[sig])
-            for key in judge.named(side_index, list(mine), theirs):
-                claims_of[index].update(mine.get(key, ()))
-    return claims_of
+            set_id, giving = distinct[sig]
+            for key in judge.named(side_index, list(sets[set_id]), theirs):
+                bits[index][side_index] |= giving & masks.get(key, 0)
+    named = {side_index: side.sc for side_index, side, _ in both}
+    return [{c for i, sc in named.items() for c in sc.claim_ids(pair[i])} for pair in bits]
 
 
 def _row_mask(side: _Side, rows: np.ndarray) -> np.ndarray:
