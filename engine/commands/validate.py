@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.validate import ValidationResult
 
 HELP = "Validate rulesets and test patients against the schema, the vocabulary and their source texts."
 EXAMPLE = "accord validate rulesets/            # PATH:LINE:COL: error[CODE]: message; exit 1 on errors"
@@ -18,13 +22,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format_argument(parser)
     add_drug_argument(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file afresh (default: one rulesets folder reuses the diagnostics `accord conflicts` "
+        "cached for its unchanged files, in the report folder's .cache/)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.commands._options import narrowed_to_drug
-    from engine.validate import validate_paths
 
-    narrowed = narrowed_to_drug(validate_paths(args.paths), args)
+    narrowed = narrowed_to_drug(_validate(args), args)
     if narrowed is None:
         return 2
     result = narrowed
@@ -59,3 +68,27 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 1 if errors else 0
+
+
+def _validate(args: argparse.Namespace) -> ValidationResult:
+    """validate_paths, with the validation cache of the project's report folder when one rulesets folder is
+    checked and that folder exists (engine.validationcache: never stale; nothing is created for it)."""
+    from pathlib import Path
+
+    from engine.validate import validate_paths
+
+    paths = list(args.paths)
+    if getattr(args, "no_cache", False) or len(paths) != 1 or not Path(paths[0]).is_dir():
+        return validate_paths(paths)
+    from engine.folders import conflicts_folder
+    from engine.reportcache import cache_dir
+
+    out = Path(conflicts_folder(paths[0], None))
+    if not out.is_dir():
+        return validate_paths(paths)
+    from engine.validationcache import ValidationCache
+
+    files = ValidationCache(cache_dir(out))
+    result = validate_paths(paths, cache=files)
+    files.save()
+    return result

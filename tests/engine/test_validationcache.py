@@ -158,3 +158,20 @@ def test_conflicts_uses_it_and_writes_the_same_report(tmp_path):
     assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(fresh), "-q", "--no-cache", "--jobs", "1"]) == 0
     assert not (fresh / ".cache" / FILE_NAME).exists()  # --no-cache: neither cache is read or written
     assert (out / "report.json").read_bytes() == (fresh / "report.json").read_bytes()
+
+
+def test_accord_validate_reuses_the_project_cache_and_says_the_same(tmp_path, capsys):
+    rs = project(tmp_path)
+    out = tmp_path / "conflicts"
+    assert cli.main(["validate", str(rs), "--format", "json"]) == 0
+    fresh = json.loads(capsys.readouterr().out)
+    assert not out.exists()  # no report folder: nothing is created for the cache
+    out.mkdir()
+    assert cli.main(["validate", str(rs), "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (out / ".cache" / FILE_NAME).is_file()  # written beside the report, where accord conflicts keeps its own
+    assert cli.main(["validate", str(rs), "--format", "json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert fresh == first == again and fresh["warnings"] > 0  # a hit says what a miss says, warnings included
+    assert cli.main(["validate", str(rs), "--format", "json", "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out) == fresh
