@@ -670,12 +670,16 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, info)
     print(text)
     if args.write:
+        from benchmarks import walls
         from benchmarks.formulary import current_section, write_section
 
         kept = current_section(HERE / "RESULTS.md")  # measured by benchmarks/formulary.py, not here
+        walled = walls.current_section(HERE / "RESULTS.md")  # and by benchmarks/walls.py
         (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
         if kept:
             write_section(kept, HERE / "RESULTS.md")
+        if walled:
+            walls.write_section(walled, HERE / "RESULTS.md")
         print(f"wrote {HERE / 'RESULTS.md'}", file=sys.stderr)
     return 0
 
