@@ -66,7 +66,22 @@ def analyse_drug(
     return DrugPart(drug, bare, draw_charts(bare, rulesets, vocab), analysis.cells, analysis.seconds)
 
 
-def _in_worker(args: tuple[str, list[Ruleset], dict[str, int], Vocabulary, dict[str, Any] | None]) -> DrugPart:
+Shipped = tuple[str, list[Ruleset], dict[str, int], Vocabulary, dict[str, Any] | None]
+
+
+def shipped_tasks(
+    tasks: Sequence[tuple[str, Sequence[Ruleset]]],
+    limits: Mapping[str, int],
+    vocab: Vocabulary,
+    configuration: dict[str, Any] | None,
+) -> list[Shipped]:
+    """Each drug's task as another process receives it: rulesets without their parsed document (its
+    positions are for diagnostics; the analysis does not read them, and it is most of a ruleset's bytes)."""
+    return [(d, [replace(r, document=None) for r in g], dict(limits), vocab, configuration) for d, g in tasks]
+
+
+def in_worker(args: Shipped) -> DrugPart:
+    """One shipped task's part (a worker process's entry point: engine.distributed submits it too)."""
     drug, rulesets, limits, vocab, configuration = args
     return analyse_drug(drug, rulesets, limits, vocab, configuration)
 
@@ -100,10 +115,10 @@ def analyse_drugs(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    shipped = [(d, [replace(r, document=None) for r in g], dict(limits), vocab, configuration) for d, g in tasks]
+    shipped = shipped_tasks(tasks, limits, vocab, configuration)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = {pool.submit(_in_worker, task): task[0] for task in shipped}
+        futures = {pool.submit(in_worker, task): task[0] for task in shipped}
         for future in as_completed(futures):
             part = future.result()
             done[part.drug] = part

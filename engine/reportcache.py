@@ -147,9 +147,11 @@ def cached_report(
     use_cache: bool = True,
     drug: str | None = None,
     jobs: int = 1,
+    scheduler: str | None = None,
 ) -> tuple[Report, Analysed]:
     """The report `accord conflicts` writes, with the project's settings (accord.yaml), each drug's part from the
-    cache when its inputs are unchanged and analysed afresh otherwise (`jobs` drugs at a time), dispositions
+    cache when its inputs are unchanged and analysed afresh otherwise (`jobs` drugs at a time, or on the Dask
+    `scheduler`: engine.distributed, whose SchedulerUnusable is raised), dispositions
     applied afresh. The one way the CLI and the workbench build a report, so both judge staleness alike.
     `drug`: `rulesets` are that drug's only (--drug), and other drugs' cache entries are kept.
     ProjectUnusable when accord.yaml is broken."""
@@ -174,7 +176,12 @@ def cached_report(
         if hit is not None and hit.get("key") == key:
             parts[d] = DrugPart(d, cast(Report, hit["report"]), hit["charts"], hit["cells"], 0.0)
     misses = [(d, g) for d, g in groups.items() if d not in parts]
-    fresh = analyse_drugs(misses, limits, vocab, project.configuration(), jobs, on_question=on_question)
+    if scheduler is not None and misses:  # past one machine: the same tasks on a Dask cluster's workers
+        from engine.distributed import analyse_on_scheduler
+
+        fresh = analyse_on_scheduler(scheduler, misses, limits, vocab, project.configuration(), on_question)
+    else:
+        fresh = analyse_drugs(misses, limits, vocab, project.configuration(), jobs, on_question=on_question)
     for d, part in fresh.items():
         if use_cache:
             _store(folder, folder / f"drug-{keys[d][:32]}.json", {"key": keys[d], **part.to_json()})

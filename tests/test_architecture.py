@@ -53,12 +53,12 @@ def test_the_workbench_calls_the_engine_never_the_command_line_layer():
 
 
 def test_validate_does_not_import_heavy_modules():
-    """`accord validate` answers fast: no Textual, NumPy or analysis on its import path."""
+    """`accord validate` answers fast: no Textual, NumPy, Dask or analysis on its import path."""
     code = (
         "import sys\n"
         "from engine import cli\n"
         "cli.main(['validate', '--quiet', 'tests/data/hostile/hostile.txt'])\n"
-        "print('HEAVY:' + ','.join(sorted(m for m in ('textual', 'numpy', 'rich', 'engine.analysis.grid') if m in sys.modules)))\n"
+        "print('HEAVY:' + ','.join(sorted(m for m in ('textual', 'numpy', 'rich', 'engine.analysis.grid', 'dask', 'distributed') if m in sys.modules)))\n"
     )
     proc = run_python(code)
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY:", proc.stdout

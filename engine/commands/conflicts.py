@@ -82,6 +82,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "for any N, and a drug whose rulesets did not change comes from the cache",
     )
     parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="analyse the drugs on the workers of this Dask scheduler (e.g. tcp://host:8786) instead of local "
+        "processes; needs the distributed extra, and the same Accord on every worker; the report is the same "
+        "as a local run's, and a drug whose rulesets did not change still comes from the cache",
+    )
+    parser.add_argument(
         "--allow-not-analysed",
         action="append",
         default=[],
@@ -153,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
 
     max_cells = args.max_cells or MAX_CELLS
     max_bytes = (args.max_memory << 20) if getattr(args, "max_memory", None) else MAX_BYTES
+    from engine.distributed import SchedulerUnusable  # Dask itself only when --scheduler is given
     from engine.drugreports import default_jobs
     from engine.reportcache import ProjectUnusable, cached_report, stale_report_files
 
@@ -176,10 +185,14 @@ def run(args: argparse.Namespace) -> int:
                 use_cache=not getattr(args, "no_cache", False),
                 drug=drug,
                 jobs=getattr(args, "jobs", None) or default_jobs(),
+                scheduler=getattr(args, "scheduler", None),
             )
     except ProjectUnusable as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)
+        return 1
+    except SchedulerUnusable as exc:  # one line, never a traceback: the address is the user's
+        print(f"accord conflicts: {exc}", file=sys.stderr)
         return 1
     for skipped in analysis.not_analysed:
         print(f"accord: warning: {skipped.message(max_cells)}", file=sys.stderr)
