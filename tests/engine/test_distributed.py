@@ -105,3 +105,20 @@ def test_a_local_conflicts_run_never_imports_dask(tmp_path):
     )
     proc = run_python(code)
     assert proc.stdout.strip().splitlines()[-1] == "CODE 0 []", proc.stdout + proc.stderr
+
+
+def test_a_scheduler_without_workers_is_exit_1_and_one_line(tmp_path, capsys):
+    import dask
+
+    rs = tmp_path / "rs"
+    two_drugs(rs)
+    empty = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0")  # a free port
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+            args = ["conflicts", "--rulesets", str(rs), "--out", str(tmp_path / "o"), "--no-cache"]
+            code = cli.main([*args, "--scheduler", empty.scheduler_address])
+    finally:
+        empty.close()
+    err = capsys.readouterr().err
+    assert code == 1 and f"accord conflicts: the scheduler at {empty.scheduler_address} has no workers\n" in err
+    assert "Traceback" not in err
