@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 from tests.conftest import REPO
 
 LOCK_DIR = REPO / "requirements"
-LOCKS = ["run.lock", "fhir.lock", "test.lock"]
+LOCKS = ["run.lock", "fhir.lock", "distributed.lock", "test.lock"]
 
 
 def quick_start_commands() -> list[str]:
@@ -70,7 +70,7 @@ def top_level(lock: str) -> list[Requirement]:
     """What pyproject asks of each lock: runtime (+ build backend), and for tests the test extra too."""
     project = pyproject()
     wanted = [*project["project"]["dependencies"], *project["build-system"]["requires"]]
-    if lock in ("test.lock", "fhir.lock"):
+    if lock in ("test.lock", "fhir.lock", "distributed.lock"):
         wanted += project["project"]["optional-dependencies"][lock.removesuffix(".lock")]
     return [Requirement(spec) for spec in wanted]
 
@@ -113,7 +113,7 @@ def test_locks_pin_every_package_with_hashes_from_the_registry(lock):
     assert "file:" not in text and "--find-links" not in text and "--index-url" not in text
 
 
-@pytest.mark.parametrize("lock", ["run.lock", "fhir.lock"])
+@pytest.mark.parametrize("lock", ["run.lock", "fhir.lock", "distributed.lock"])
 def test_install_locks_are_the_tested_versions(lock):
     run, test = lock_entries(LOCK_DIR / lock), lock_entries(LOCK_DIR / "test.lock")
     differ = {
@@ -135,7 +135,7 @@ def test_every_documented_install_is_locked(path):
     installs = pip_installs((REPO / path).read_text(encoding="utf-8"))
     assert installs
     for command in installs:
-        locked = re.search(r"--require-hashes -r requirements/(run|fhir|test)\.lock$", command)
+        locked = re.search(r"--require-hashes -r requirements/(run|fhir|distributed|test)\.lock$", command)
         assert locked or command.endswith("--no-deps --no-build-isolation -e ."), (
             f"{path}: unlocked install: {command!r}"
         )
