@@ -23,12 +23,12 @@ from typing import Any, cast
 
 from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK, NotAnalysed
 from engine.atomic import write_atomic
+from engine.contenthash import add_contract_and_code, adder, read_json
 from engine.diagnostics import Diagnostic
 from engine.model import Ruleset
 from engine.reportdata import ComparisonData, Report, Reviews
 
 CACHE_DIR_ENV = "ACCORD_CACHE_DIR"
-ENGINE_DIR = Path(__file__).resolve().parent
 MAX_CACHE_BYTES = 64 << 20  # a report bigger than this is not worth reading back
 
 
@@ -46,29 +46,11 @@ class Analysed:
     )
 
 
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts)
-
-
-def _adder(h: Any) -> Callable[[str, bytes], None]:
-    def add(label: str, data: bytes) -> None:
-        h.update(label.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
-
-    return add
-
-
 def base_key(rulesets_dir: str | os.PathLike[str], limits: dict[str, int]) -> str:
     """sha256 over what every drug's report depends on: schema, vocabulary, engine code, versions, limits, accord.yaml."""
-    from engine.contract import vocabulary_dir
-    from schema import SCHEMA_DIR
-
     h = hashlib.sha256()
-    add = _adder(h)
-    for label, schema in (("schema/", Path(SCHEMA_DIR)), ("vocabulary/", Path(vocabulary_dir()))):
-        for p in _files(schema, (".json", ".yaml", ".yml")):
-            add(label + p.relative_to(schema).as_posix(), p.read_bytes())
-    for p in _files(ENGINE_DIR, (".py",)):
-        add("engine/" + p.relative_to(ENGINE_DIR).as_posix(), p.read_bytes())
+    add = adder(h)
+    add_contract_and_code(add)
     from importlib.metadata import version  # numpy's version without importing numpy (start-up is a feature)
 
     add("versions", f"{sys.version}\n{version('numpy')}".encode())
@@ -86,7 +68,7 @@ def drug_key(base: str, rulesets_dir: str | os.PathLike[str], drug: str, ruleset
     Only these decide the drug's report (sources are compared within a drug): an edit to another
     drug's ruleset, a patient file or reviews.yaml leaves the key as it was."""
     h = hashlib.sha256()
-    add = _adder(h)
+    add = adder(h)
     add("base", base.encode())
     add("drug", drug.encode())
     root = Path(rulesets_dir).resolve()
@@ -105,12 +87,7 @@ def cache_dir(out: str | os.PathLike[str]) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-        return None
+    data = read_json(path, MAX_CACHE_BYTES)
     if not isinstance(data, dict) or not isinstance(data.get("report"), dict) or not isinstance(data.get("cells"), int):
         return None
     charts = data.get("charts")
@@ -218,7 +195,7 @@ def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: An
     if not analysed.key:
         return stale_files(out, report, analysed.charts)
     h = hashlib.sha256()
-    add = _adder(h)
+    add = adder(h)
     add("key", analysed.key.encode())
     add("report", json.dumps(report, ensure_ascii=False, allow_nan=False, sort_keys=True).encode("utf-8"))
     for path in sorted(analysed.charts):
@@ -239,12 +216,7 @@ def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: An
 
 
 def _read_digests(path: Path) -> dict[str, str] | None:
-    try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-        return None
+    data = read_json(path, MAX_CACHE_BYTES)
     if not isinstance(data, dict) or not data or not all(isinstance(v, str) for v in data.values()):
         return None
     return data
@@ -280,7 +252,7 @@ def _comparisons(
     key = _comparisons_key(keys)
     path = folder / _comparisons_file(keys)
     if use_cache:
-        hit = _read_json(path)
+        hit = read_json(path, MAX_CACHE_BYTES)
         if isinstance(hit, dict) and hit.get("key") == key and isinstance(hit.get("comparisons"), list):
             return cast("list[dict[str, Any]]", hit["comparisons"])
     from engine.crossdrug import comparison_findings
@@ -297,15 +269,6 @@ def _comparisons_key(keys: dict[str, str]) -> str:
 
 def _comparisons_file(keys: dict[str, str]) -> str:
     return f"comparisons-{_comparisons_key(keys)[:32]}.json"
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-        return None
 
 
 def _prune(folder: Path, current: set[str]) -> None:

@@ -20,11 +20,11 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.atomic import write_atomic
+from engine.contenthash import add_contract_and_code, adder
 from engine.diagnostics import Diagnostic, has_errors
 from engine.loader import Document, LoadError, read_text
 
@@ -35,35 +35,16 @@ if TYPE_CHECKING:
 FILE_NAME = "validation.json"
 VERSION = 1
 MAX_CACHE_BYTES = 64 << 20  # bigger than this: not ours, not read
-ENGINE_DIR = Path(__file__).resolve().parent
 LIBRARIES = ("jsonschema", "jsonschema-rs", "pyyaml", "numpy")  # their versions can change a diagnostic's words
-
-
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts)
-
-
-def _adder(h: Any) -> Callable[[str, bytes], None]:
-    def add(label: str, data: bytes) -> None:
-        h.update(label.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
-
-    return add
 
 
 def contract_key() -> str:
     """sha256 of the contract (schema/, the vocabulary), the engine's code and the versions a diagnostic depends on."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from engine.contract import vocabulary_dir
-    from schema import SCHEMA_DIR
-
     h = hashlib.sha256()
-    add = _adder(h)
-    for label, folder in (("schema/", Path(SCHEMA_DIR)), ("vocabulary/", Path(vocabulary_dir()))):
-        for p in _files(folder, (".json", ".yaml", ".yml")):
-            add(label + p.relative_to(folder).as_posix(), p.read_bytes())
-    for p in _files(ENGINE_DIR, (".py",)):
-        add("engine/" + p.relative_to(ENGINE_DIR).as_posix(), p.read_bytes())
+    add = adder(h)
+    add_contract_and_code(add)
     versions = [sys.version]
     for name in LIBRARIES:
         try:
@@ -97,7 +78,7 @@ def _source_text(doc: Document) -> tuple[bool, str | None]:
 
 def _entry_key(contract: str, doc: Document, text: str | None) -> str:
     h = hashlib.sha256()
-    add = _adder(h)
+    add = adder(h)
     add("version", str(VERSION).encode())
     add("contract", contract.encode())
     add("path", doc.path.encode("utf-8", "surrogateescape"))

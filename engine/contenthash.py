@@ -1,0 +1,54 @@
+"""Content hashes for the caches (engine.reportcache, engine.validationcache): what a cached result depends on.
+
+Both caches key an entry by the sha256 of every input that can change it, so an entry can never be
+stale. The contract (schema/ and the vocabulary) and the engine's own code are inputs of both; each
+cache adds its own (the rulesets, a file's text, limits, library versions). Reading an entry back is
+the same for both: a file that is missing, a symbolic link, oversized or not JSON is a miss.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ENGINE_DIR = Path(__file__).resolve().parent
+
+Add = Callable[[str, bytes], None]
+
+
+def files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Every file under `folder` with one of `suffixes`, sorted, bytecode caches left out."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts)
+
+
+def adder(h: Any) -> Add:
+    """`add(label, data)` feeding a hash: label and length first, so no two inputs can run into each other."""
+
+    def add(label: str, data: bytes) -> None:
+        h.update(label.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
+
+    return add
+
+
+def add_contract_and_code(add: Add) -> None:
+    """The schema files, the vocabulary's files and the engine's code, each by path and bytes."""
+    from engine.contract import vocabulary_dir
+    from schema import SCHEMA_DIR
+
+    for label, folder in (("schema/", Path(SCHEMA_DIR)), ("vocabulary/", Path(vocabulary_dir()))):
+        for p in files(folder, (".json", ".yaml", ".yml")):
+            add(label + p.relative_to(folder).as_posix(), p.read_bytes())
+    for p in files(ENGINE_DIR, (".py",)):
+        add("engine/" + p.relative_to(ENGINE_DIR).as_posix(), p.read_bytes())
+
+
+def read_json(path: Path, max_bytes: int) -> Any:
+    """A cache entry's JSON, or None when it is missing, a symbolic link, over `max_bytes` or unreadable."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > max_bytes:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
