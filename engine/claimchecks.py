@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from engine.analysis.satisfy import MAX_UNITS, Budget, Verdict, decide, regions
 from engine.contract import Vocabulary
@@ -53,14 +53,49 @@ def claim_checks(ruleset: Ruleset, vocab: Vocabulary) -> list[Diagnostic]:
     return out
 
 
+class _Memo:
+    """Decisions already made in this process, with what each cost, for one vocabulary at a time.
+
+    Sources repeat each other's conditions (a formulary's rulesets share their bands), so the same
+    rule is decided once. A hit charges the ruleset's budget what the decision cost when it was made,
+    so a ruleset's diagnostics are what it would get alone (engine.validationcache keys them by file);
+    a decision that was cut short by its budget is not kept."""
+
+    MAX_ENTRIES = 100_000
+
+    def __init__(self) -> None:
+        self.vocab: Vocabulary | None = None
+        self.entries: dict[str, tuple[Any, int]] = {}
+
+    def get(self, vocab: Vocabulary, key: str, allowed: int) -> tuple[Any, int] | None:
+        if self.vocab is not vocab:
+            self.vocab, self.entries = vocab, {}
+        hit = self.entries.get(key)
+        return hit if hit is not None and hit[1] <= allowed else None
+
+    def put(self, key: str, value: Any, cost: int, allowed: int) -> None:
+        if cost < allowed and len(self.entries) < self.MAX_ENTRIES:  # a decision the budget cut short: not kept
+            self.entries[key] = (value, cost)
+
+
+_MEMO = _Memo()
+
+
 def _decide(rule: Any, vocab: Vocabulary, budget: Budget) -> Verdict | None:
     """decide() within what one decision may spend (MAX_UNITS), charged to the ruleset's budget."""
     if budget.left <= 0:
         return None
     allowed = min(budget.left, MAX_UNITS)
+    key = "decide\0" + json.dumps(rule, sort_keys=True)
+    hit = _MEMO.get(vocab, key, allowed)
+    if hit is not None:
+        budget.left -= hit[1]
+        return cast("Verdict | None", hit[0])
     one = Budget(allowed)
     verdict = decide(rule, vocab, one)
-    budget.left -= allowed - one.left
+    cost = allowed - one.left
+    budget.left -= cost
+    _MEMO.put(key, verdict, cost, allowed)
     return verdict
 
 
@@ -156,9 +191,17 @@ def _inside_test(
     One bit space for the whole group when it fits (engine.analysis.satisfy.regions): each pair is
     then one operation; else each pair is decided on its own."""
     allowed = min(budget.left, MAX_UNITS)
-    one = Budget(allowed)
-    found = regions([c.when for c in claims], vocab, one)
-    budget.left -= allowed - one.left
+    key = "regions\0" + json.dumps([c.when for c in claims], sort_keys=True)
+    hit = _MEMO.get(vocab, key, allowed)
+    if hit is not None:
+        found, cost = hit
+        budget.left -= cost
+    else:
+        one = Budget(allowed)
+        found = regions([c.when for c in claims], vocab, one)
+        cost = allowed - one.left
+        budget.left -= cost
+        _MEMO.put(key, found, cost, allowed)
     if found is not None:
         at = {c.id: i for i, c in enumerate(claims)}
         return lambda a, b: found.inside(at[a.id], at[b.id])
