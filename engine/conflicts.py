@@ -35,6 +35,7 @@ from engine.analysis.model import (
     Finding,
     RegionCells,
     conflict_id,
+    finding_order,
 )
 from engine.analysis.partition import Partition
 from engine.analysis.witness import nearest_typical
@@ -269,24 +270,9 @@ class Conflict:
         return data
 
     @property
-    def extent(self) -> tuple[int, int]:
-        """(regions, cells): how much of the patient space the finding covers, for ordering."""
-        regions = self.regions or [{"region": self.region}]
-        return len(regions), sum(int(r["region"].get("cells", 0)) for r in regions)
-
-    @property
     def sort_key(self) -> tuple[Any, ...]:
-        regions, cells = self.extent
-        return (
-            SEVERITY_RANK.get(self.severity, 9),
-            KIND_RANK.get(self.kind, 9),
-            -regions,
-            -cells,
-            self.question,
-            self.sources,
-            (self.regions or [{"id": self.id}])[0]["id"],  # as engine.conflicts._rank orders before grouping
-            self.id,
-        )
+        regions = self.regions or [{"id": self.id, "region": self.region}]  # as _rank orders before grouping
+        return finding_order(self.severity, self.kind, regions, self.question, self.sources, self.id)
 
 
 def _measure_note(claims: list[Claim], vocab: Vocabulary) -> list[str]:

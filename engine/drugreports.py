@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from engine.contract import Vocabulary
 from engine.model import Ruleset
-from engine.reportdata import SEVERITY_RANK, ConflictData, Report
+from engine.reportdata import ConflictData, Report
 
 
 @dataclass
@@ -128,22 +128,12 @@ def analyse_drugs(
 
 
 def item_order(item: ConflictData) -> tuple[Any, ...]:
-    """A finding's place in the report from its report.json entry (engine.conflicts.Conflict.sort_key)."""
-    from engine.analysis.model import KIND_RANK
+    """A finding's place in the report from its report.json entry (as engine.conflicts.Conflict.sort_key)."""
+    from engine.analysis.model import finding_order
 
     first: list[Any] = [{"id": item["id"], "region": item["region"]}]
     regions: list[Any] = list(item.get("regions", [])) or first
-    cells = sum(int(r["region"].get("cells", 0)) for r in regions)
-    return (
-        SEVERITY_RANK.get(item["severity"], 9),
-        KIND_RANK.get(item["kind"], 9),
-        -len(regions),
-        -cells,
-        item["question"],
-        item["sources"],
-        regions[0]["id"],
-        item["id"],
-    )
+    return finding_order(item["severity"], item["kind"], regions, item["question"], item["sources"], item["id"])
 
 
 def merge_reports(parts: Sequence[DrugPart], rulesets: Sequence[Ruleset]) -> Report:

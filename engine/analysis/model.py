@@ -37,6 +37,30 @@ KIND_RANK = {
     "precision": 6,
     LABEL_DIFFERENCE: 7,
 }
+
+
+def finding_order(
+    severity: str, kind: str, regions: list[Any], question: str, sources: Any, finding_id: str
+) -> tuple[Any, ...]:
+    """A finding's place in the report: severity, kind, then the most patient space (regions, cells) first.
+
+    `regions` are its region entries ({id, region}), the first being the one it was ranked by before
+    grouping; engine.conflicts.Conflict.sort_key and engine.drugreports.item_order (report.json) both ask."""
+    from engine.reportdata import SEVERITY_RANK
+
+    cells = sum(int(r["region"].get("cells", 0)) for r in regions)
+    return (
+        SEVERITY_RANK.get(severity, 9),
+        KIND_RANK.get(kind, 9),
+        -len(regions),
+        -cells,
+        question,
+        sources,
+        regions[0]["id"],
+        finding_id,
+    )
+
+
 # Conflicts built per analysis: 600 claims gave 90,000 (a 237 MB report, hours of witnesses).
 # The first MAX_FINDINGS in report order are built; the rest are counted and named as cut.
 MAX_FINDINGS = 2000
