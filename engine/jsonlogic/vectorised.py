@@ -44,7 +44,7 @@ import numpy as np
 
 from engine.jsonlogic.semantics import CompileError, loose_equal, strict_equal, to_number, truthy
 from engine.jsonlogic.semantics import kind as value_kind
-from engine.jsonlogic.shapes import MIRROR, RUN_MIN, Found, comparison_runs, fact_comparison
+from engine.jsonlogic.shapes import MIRROR, ORDER_OPS, RUN_MIN, Found, comparison_runs, fact_comparison
 
 Columns = dict[str, np.ndarray]
 MaskFn = Callable[[Columns, Columns], tuple[np.ndarray, np.ndarray]]
@@ -62,26 +62,184 @@ def compile_mask(rule: Any) -> MaskFn:
     key = json.dumps(rule, sort_keys=True, separators=(",", ":"))
     found = _cache.get(key)
     if found is None:
-        node = _compile(rule)
+        node = _compile(rule)  # first: a rule outside the whitelist is a CompileError whichever path runs it
 
         def mask(columns: Columns, present: Columns, _node: _Node = node) -> tuple[np.ndarray, np.ndarray]:
             kind, values, unknown = _node(columns, present)
             known_true = _truth(kind, values)
+            shape = _shape_of(columns, present, np.shape(known_true), np.shape(unknown))
+            if unknown is False:  # every row decided: no mask to combine with
+                return _own(known_true, shape, fresh=known_true is not values), np.zeros(shape, dtype=bool)
             unknown = np.asarray(unknown, dtype=bool)
             true_mask = np.logical_and(known_true, ~unknown)
-            shape = np.broadcast_shapes(
-                np.shape(true_mask),
-                np.shape(unknown),
-                *(np.shape(c) for c in columns.values()),
-                *(np.shape(p) for p in present.values()),
-            )
             # true_mask is always a fresh array; unknown is copied unless it is one already (never a caller's array)
             return _own(true_mask, shape, fresh=True), _own(unknown, shape, fresh=unknown is not known_true)
 
+        found = _band_mask(rule, mask) or mask
         if len(_cache) > 50_000:
             _cache.clear()
-        found = _cache[key] = mask
+        _cache[key] = found
     return found
+
+
+def _shape_of(columns: Columns, present: Columns, *more: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast shape of every array passed in (the shape of both masks)."""
+    return np.broadcast_shapes(
+        *more, *(np.shape(c) for c in columns.values()), *(np.shape(p) for p in present.values())
+    )
+
+
+# ---------------------------------------------------------------- band rules: the hand-written masks
+
+# A band is one fact compared with number literals, every comparison holding:
+# `x >= 30`, `30 <= x < 50` (fact, ((ufunc, threshold), ...)).
+_Band = tuple[str, tuple[tuple[Any, float], ...]]
+_UFUNCS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
+def _band(rule: Any) -> _Band | None:
+    """`rule` as a band when it is a comparison (or a 3-argument range) of one fact with number literals."""
+    found = fact_comparison(rule, ORDER_OPS)
+    try:
+        if found is not None:
+            fact, op, literal, flipped = found
+            if type(literal) not in (int, float):
+                return None
+            return fact, ((_UFUNCS[MIRROR[op] if flipped else op], float(literal)),)
+        if type(rule) is dict and len(rule) == 1:
+            ((op, args),) = rule.items()
+            if op in ("<", "<=") and isinstance(args, list) and len(args) == 3:
+                lo, var, hi = args
+                middle = fact_comparison({op: [var, hi]}, ORDER_OPS)
+                if middle is None or middle[3] or type(lo) not in (int, float) or type(hi) not in (int, float):
+                    return None
+                return middle[0], ((_UFUNCS[MIRROR[op]], float(lo)), (_UFUNCS[op], float(hi)))
+    except OverflowError:  # an integer beyond float range (refused by the checker, E207): the general path
+        return None
+    return None
+
+
+def _band_mask(rule: Any, general: MaskFn) -> MaskFn | None:
+    """A direct mask for a band, or an and/or of bands and literals: what one writes by hand in NumPy.
+
+    Literals are folded now (`false` decides an `and`, `true` an `or`, the
+    others drop out), the bands of one fact share its present mask (a junction
+    of them is unknown exactly where the fact is missing), and each array is
+    combined in place; an absent present mask is a fact no row misses, so no
+    unknown work is done for it. A column that is not numeric (JavaScript
+    coercions) or not passed takes `general`, the compiled node tree. None
+    when the rule has another shape.
+    """
+    band = _band(rule)
+    if band is not None:
+        return _junction_mask(True, [band], general)
+    if type(rule) is not dict or len(rule) != 1:
+        return None
+    ((op, raw),) = rule.items()
+    if op not in ("and", "or"):
+        return None
+    is_and = op == "and"
+    bands: list[_Band] = []
+    for item in _args(raw):
+        if isinstance(item, (dict, list)):
+            found = _band(item)
+            if found is None:
+                return None
+            bands.append(found)
+        elif truthy(item) is not is_and:  # false in an and, true in an or: decided whatever the facts
+            return _constant_mask(not is_and)
+    if not bands:
+        return _constant_mask(is_and)
+    return _junction_mask(is_and, bands, general)
+
+
+def _constant_mask(value: bool) -> MaskFn:
+    def constant(columns: Columns, present: Columns) -> tuple[np.ndarray, np.ndarray]:
+        shape = _shape_of(columns, present)
+        return np.full(shape, value, dtype=bool), np.zeros(shape, dtype=bool)
+
+    return constant
+
+
+def _junction_mask(is_and: bool, bands: list[_Band], general: MaskFn) -> MaskFn:
+    """and/or over bands (see _band_mask): per fact one truth array, then Kleene across facts.
+
+    and: true where every fact's bands hold and every fact is present;
+    unknown where no present fact fails and some fact is missing.
+    or: true where some present fact's bands hold; unknown where none
+    holds and some fact is missing.
+    """
+    by_fact: dict[str, list[tuple[tuple[Any, float], ...]]] = {}
+    for fact, compares in bands:
+        by_fact.setdefault(fact, []).append(compares)
+    groups = list(by_fact.items())
+    combine = np.logical_and if is_and else np.logical_or
+
+    def junction(columns: Columns, present: Columns) -> tuple[np.ndarray, np.ndarray]:
+        parts: list[tuple[np.ndarray, np.ndarray | None]] = []
+        for fact, leaves in groups:
+            column = columns.get(fact)
+            if column is None or column.dtype.kind not in "biuf":
+                return general(columns, present)
+            x = column if column.dtype == np.float64 else np.asarray(column, dtype=float)
+            truth: Any = None
+            for compares in leaves:
+                leaf: Any = None
+                for ufunc, threshold in compares:
+                    hit = ufunc(x, threshold)
+                    leaf = hit if leaf is None else np.logical_and(leaf, hit, out=leaf)
+                truth = leaf if truth is None else combine(truth, leaf, out=truth)
+            known = present.get(fact)
+            parts.append((truth, None if known is None else np.asarray(known, dtype=bool)))
+        masks = [p for _, p in parts if p is not None]
+        if len(parts) == 1:
+            known = parts[0][1]
+            true_mask = _held(*parts[0])
+            unknown = np.zeros(true_mask.shape, dtype=bool) if known is None else ~known
+        elif is_and:
+            failed: Any = None  # some present fact's bands fail: false whatever the others are
+            if masks:
+                for truth, known in parts:
+                    fails = ~truth if known is None else _in_place(np.logical_and, ~truth, known)
+                    failed = fails if failed is None else _in_place(np.logical_or, failed, fails)
+            true_mask = parts[0][0]
+            for truth, _ in parts[1:]:
+                true_mask = _in_place(np.logical_and, true_mask, truth)
+            unknown = _unknown(failed, masks, true_mask)
+            for known in masks:
+                true_mask = _in_place(np.logical_and, true_mask, known)
+        else:
+            true_mask = _held(*parts[0])
+            for part in parts[1:]:
+                true_mask = _in_place(np.logical_or, true_mask, _held(*part))
+            unknown = _unknown(true_mask if masks else None, masks, true_mask)
+        shape = _shape_of(columns, present, true_mask.shape, unknown.shape)
+        return _own(true_mask, shape, fresh=True), _own(unknown, shape, fresh=True)
+
+    return junction
+
+
+def _held(truth: np.ndarray, known: np.ndarray | None) -> np.ndarray:
+    """Rows where a fact's bands hold and the fact is present (`truth` is consumed)."""
+    return truth if known is None else _in_place(np.logical_and, truth, known)
+
+
+def _in_place(ufunc: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """ufunc(a, b), into `a` when `a` has the result's shape (`a` is always an array this module made)."""
+    if b.shape == a.shape or np.broadcast_shapes(a.shape, b.shape) == a.shape:
+        return ufunc(a, b, out=a)  # type: ignore[no-any-return]
+    return ufunc(a, b)  # type: ignore[no-any-return]
+
+
+def _unknown(decided: np.ndarray | None, masks: list[np.ndarray], like: np.ndarray) -> np.ndarray:
+    """Rows not `decided` where some fact is missing: not (decided or every fact present); all False without masks."""
+    if decided is None or not masks:
+        return np.zeros(like.shape, dtype=bool)
+    every = masks[0]
+    for known in masks[1:]:
+        every = every & known
+    unknown = np.logical_or(decided, every)
+    return np.logical_not(unknown, out=unknown)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- helpers
