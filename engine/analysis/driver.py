@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from engine.analysis import components
 from engine.analysis.cells import claim_thresholds, question_partitions, source_cells
 from engine.analysis.feasible import constraint_ids, coupled_facts, prepare
-from engine.analysis.grid import between_sources, gaps, within_source
+from engine.analysis.grid import PairSides, between_sources, gaps, within_source
 from engine.analysis.linked import check_link
 from engine.analysis.model import (
     MAX_BYTES,
@@ -38,6 +38,10 @@ from engine.gcpause import gc_paused
 from engine.meaning.facts import Constraint, constraints
 from engine.meaning.links import usable
 from engine.model import Ruleset
+
+# Keep each source's side of its pairs across them (engine.analysis.grid.PairSides); False computes it per
+# pair as before (benchmarks/walls.py (h3) times both; the findings are the same).
+SHARE_SIDES = True
 
 
 @dataclass
@@ -158,6 +162,8 @@ def analyse_question(
         result.evaluations += evaluations
     findings: list[Finding] = []
     ids = sorted(result.sources)
+    # Half of what the grids leave of the memory budget, so a pair's own arrays still fit beside the sides kept.
+    sides = PairSides(max(0, max_bytes - held) // 2) if SHARE_SIDES else None
     for i, a in enumerate(ids):
         sc = result.sources[a]
         findings.extend(within_source(sc))
@@ -165,11 +171,13 @@ def analyse_question(
         for b in ids[i + 1 :]:
             other = result.sources[b]
             try:
-                findings.extend(between_sources(sc, other, max_findings, result.findings_cut, work))
+                findings.extend(between_sources(sc, other, max_findings, result.findings_cut, work, sides=sides))
             except OverWork as exc:
                 result.not_analysed.append(
                     NotAnalysed(question, b, other.grid.size, tuple(sorted(other.facts)), len(other.claims), str(exc))
                 )
+        if sides is not None:  # `a` meets no later source: only later ones' sides are needed again
+            sides.drop(sc)
     result.findings = findings
     return result
 

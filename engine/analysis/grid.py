@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,7 @@ from engine.analysis.cells import (
     shared_threshold,
 )
 from engine.analysis.model import BETWEEN, BOUNDARY, GAP, LABEL_UNITS, WITHIN, Finding, RegionCells, Work, conflict_id
+from engine.analysis.partition import Partition
 from engine.analysis.witness import cell_costs
 from engine.evaluate import CONFLICTING
 
@@ -209,6 +211,81 @@ class _Side:
     sets: list[tuple[str, ...]]
     costs: np.ndarray  # per cell: witness cost (engine.analysis.cells.witness_cost: nearest typical, then interiors)
 
+    @cached_property
+    def spoken_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys that answer, by row (stable): each one's row and its class's signature (cells.signatures),
+        which naming the claims of a label joins with the label's rows (_claims_of)."""
+        spoken = np.nonzero(self.key_row >= 0)[0]
+        order = np.argsort(self.key_row[spoken], kind="stable")
+        _, signature = self.sc.signatures
+        return self.key_row[spoken][order], signature[self.key_class[spoken][order]]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays this side holds of its own (the costs are the source's, held anyway)."""
+        arrays = (self.inverse, self.key_row, self.key_class, self.key_best)
+        rows = (self.row_shared, self.row_set, self.row_cells, self.row_best)
+        return sum(a.nbytes for a in arrays + rows) + 2 * self.key_row.nbytes  # + spoken_keys, once computed
+
+
+class PairSides:
+    """What between_sources needs of each source alone, kept across the source's pairs.
+
+    A source's side of a pair (_side: its cells keyed by shared cell and class, reduced to rows) depends
+    only on the source and the facts it shares with the other, and the witness costs of the shared cells
+    only on those facts' cells: for many sources that all read eGFR it is the same for each of a source's
+    pairs. Recomputed per pair, it made n sources cost n^2 sides (issue 19 item 6: 400 sources, 80,000
+    pairs). One instance serves one question's pairs (engine.analysis.driver); sides are kept while
+    their bytes fit `budget`, past it computed per pair as without a cache, and `drop` releases a
+    source's sides once its pairs are done. Findings are the same with or without it.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._sides: dict[tuple[int, tuple[tuple[str, int], ...]], _Side] = {}
+        # keyed by the shared partitions' ids; the partitions are kept with the costs so the ids stay theirs
+        self._costs: dict[tuple[int, ...], tuple[list[Partition], np.ndarray]] = {}
+        self._disagree: dict[tuple[str, tuple[str, ...], tuple[str, ...]], bool] = {}
+
+    def side(self, sc: SourceCells, shared: list[str], strides: dict[str, int]) -> _Side:
+        key = (id(sc), tuple(strides.items()))
+        found = self._sides.get(key)
+        if found is None:
+            found = _side(sc, shared, strides)
+            size = found.nbytes
+            if self.held + size <= self.budget:
+                self._sides[key] = found
+                self.held += size
+        return found
+
+    def shared_costs(self, sc: SourceCells, shared: list[str]) -> np.ndarray:
+        parts = [sc.grid.partitions[sc.grid.facts.index(name)] for name in shared]
+        key = tuple(id(p) for p in parts)
+        found = self._costs.get(key)
+        if found is None:
+            found = self._costs[key] = (parts, _shared_costs(sc, shared))
+        return found[1]
+
+    def judge(self, question: str) -> Judge:
+        """between_judge, each pair of value sets judged once for all the question's pairs."""
+        plain = between_judge(question)
+        memo = self._disagree
+
+        def disagree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+            key = (question, a, b)
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = plain.disagree(a, b)
+            return found
+
+        return Judge(disagree, plain.named)
+
+    def drop(self, sc: SourceCells) -> None:
+        """Release `sc`'s sides: its pairs are done."""
+        for key in [k for k in self._sides if k[0] == id(sc)]:
+            self.held -= self._sides.pop(key).nbytes
+
 
 def _factorize(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """np.unique(keys, return_inverse=True, return_counts=True) for int keys in [0, bound).
@@ -275,27 +352,34 @@ def between_sources(
     cut: list[tuple[str, ...]] | None = None,
     work: Work | None = None,
     judge: Judge | None = None,
+    sides: PairSides | None = None,
 ) -> list[Finding]:
     """Cells where both sources answer, differently (as `judge` says; default between_judge); one finding per
     pair of value sets.
 
     Facts only one source reads vary freely, so the pair is analysed on each
     source's own grid joined on the facts both read (never on the product of
-    both grids): a joined row is (shared cell s, values of A at s, values of B at s)."""
+    both grids): a joined row is (shared cell s, values of A at s, values of B at s).
+    `sides`: each source's side kept across its pairs (PairSides; the grids' partitions the same for
+    every source, as in one question's analysis); without it both are computed for this pair."""
     shared = sorted(a.facts & b.facts)
     strides: dict[str, int] = {}
     stride = 1
     for name in reversed(shared):
         strides[name] = stride
         stride *= len(a.grid.partitions[a.grid.facts.index(name)].cells)
-    x, y = _side(a, shared, strides), _side(b, shared, strides)
-    shared_cost = _shared_costs(a, shared)
+    if sides is None:
+        x, y = _side(a, shared, strides), _side(b, shared, strides)
+        shared_cost = _shared_costs(a, shared)
+    else:
+        x, y = sides.side(a, shared, strides), sides.side(b, shared, strides)
+        shared_cost = sides.shared_costs(a, shared)
     join_a, join_b = _equi_join(x.row_shared, y.row_shared)
     if not len(join_a):
         return []
     # A disagreement label depends only on the two value sets: label each distinct pair once.
     question = a.grid.question
-    judge = judge or between_judge(question)
+    judge = judge or (between_judge(question) if sides is None else sides.judge(question))
     vpairs, vpair_inv = np.unique(x.row_set[join_a] * len(y.sets) + y.row_set[join_b], return_inverse=True)
     labels: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
     vpair_label = np.full(len(vpairs), -1, dtype=np.int64)
@@ -310,7 +394,7 @@ def between_sources(
     join_a, join_b, row_label = join_a[keep], join_b[keep], row_label[keep]
     if work is not None:  # naming, ranking and counting every label is Python work, located or not
         work.take(
-            len(labels) * LABEL_UNITS + 8 * (len(join_a) + a.grid.size + b.grid.size),
+            len(labels) * LABEL_UNITS + 8 * (len(join_a) + x.inverse.size + y.inverse.size),
             f"comparing it with {a.source} ({len(labels):,} distinct disagreements)",
         )
     label_list = list(labels)
@@ -331,7 +415,7 @@ def between_sources(
         if cut is not None:  # the claims of each label not located: their conflict ids stay known
             cut.extend(tuple(sorted(claims_of[index])) for _, index in ranked[limit:])
     if work is not None:  # each region located costs a pass over both grids and the joined rows
-        size = a.grid.size + b.grid.size + len(join_a)
+        size = x.inverse.size + y.inverse.size + len(join_a)  # the grids' cells
         work.take(
             size * len(chosen),
             f"locating {len(chosen):,} regions of its disagreements with {a.source} on {size:,} cells and rows",
@@ -378,12 +462,10 @@ def _claims_of(
         # (row, label) pairs, joined with the keys of each row; classes giving the same values
         # through the same claims name the same claims, so each distinct signature is visited once.
         row_labels = np.unique(joined_rows * width + row_label)
-        distinct, signature = side.sc.signatures
-        spoken = np.nonzero(side.key_row >= 0)[0]
-        order = np.argsort(side.key_row[spoken], kind="stable")
-        key_rows = side.key_row[spoken][order]
+        distinct, _ = side.sc.signatures
+        key_rows, key_signature = side.spoken_keys
         i, j = _equi_join(key_rows, row_labels // width)
-        codes = np.unique(signature[side.key_class[spoken][order][i]] * width + row_labels[j] % width)
+        codes = np.unique(key_signature[i] * width + row_labels[j] % width)
         sets, masks = side.sets, side.sc.key_masks
         for code in codes.tolist():
             sig, index = divmod(code, width)
