@@ -412,9 +412,17 @@ def _run_node(op: str, key: tuple[str, str], rules: list[Any]) -> _Node:
 
 
 def _logic(op: str, raw: Any) -> _Node:
-    nodes = _grouped(op, _args(raw))
-    if not nodes:
+    """and/or, literals folded now: `false` decides an `and` (`true` an `or`) whatever the facts, others drop out."""
+    items = _args(raw)
+    if not items:
         raise CompileError(f"{op!r} needs at least one argument")
+    is_and = op == "and"
+    nodes = _grouped(op, [i for i in items if isinstance(i, (dict, list))])  # compiled first: errors still raise
+    literals = [truthy(i) for i in items if not isinstance(i, (dict, list))]
+    if any(t is not is_and for t in literals):  # false in an and, true in an or
+        return _literal(not is_and)
+    if not nodes:  # only literals that decide nothing: an and of truthy ones is true, an or of falsy ones false
+        return _literal(is_and)
     return _logic_nodes(op, nodes)
 
 
@@ -450,7 +458,8 @@ def _logic_nodes(op: str, nodes: list[_Node]) -> _Node:
         unknown: Any = False
         for part in unknown_by.values():
             unknown = _either(unknown, part)
-        unknown = np.asarray(unknown, dtype=bool) & ~np.asarray(decided, dtype=bool)
+        if unknown is not False:  # never AND a literal False with arrays: no argument was unknown anywhere
+            unknown = np.asarray(unknown, dtype=bool) & ~np.asarray(decided, dtype=bool)
         result = ~np.asarray(decided, dtype=bool) if is_and else np.asarray(decided, dtype=bool)
         return ("bool", result, unknown)
 
