@@ -211,6 +211,11 @@ class Compiler:
     def _junction(self, op: str, raw_args: Any) -> Closure:
         """`and` stops at the first false argument, `or` at the first true one (Kleene over UNKNOWN).
 
+        A division by zero (RuleError) in one argument does not stop the
+        search: a false argument after it still decides an `and` (a true one
+        an `or`), whatever the others are, as in the batch evaluator; the error
+        is raised only when nothing decides.
+
         In accord semantics a run of equalities between one fact and literals
         (`x == 1 or x == 2 or ...`, `x != 1 and x != 2 and ...`) is one set
         lookup, so a 100,000-wide `or` costs one evaluation, not 100,000.
@@ -222,13 +227,20 @@ class Compiler:
         def junction(data: Any) -> Any:
             value: Any = None
             unknown = False
+            failed: RuleError | None = None
             for f in args:
-                value = f(data)
+                try:
+                    value = f(data)
+                except RuleError as error:  # only accord semantics raises it
+                    failed = failed or error
+                    continue
                 if value is UNKNOWN:
                     unknown = True
                     continue
                 if truthy(value) is stop_when:
                     return value
+            if failed is not None:
+                raise failed
             return UNKNOWN if (unknown and strict) else value
 
         return junction

@@ -24,7 +24,12 @@ __all__ = ["SHAPES", "CodeGen", "UnsafeSource", "callable_parameters", "check_ge
 
 
 SHAPES: dict[str, tuple[Callable[..., Closure], tuple[int, ...]]] = {}  # source -> (factory, parameters it calls)
-_BUILTINS: dict[str, Any] = {"type": type, "TypeError": TypeError, "OverflowError": OverflowError}
+_BUILTINS: dict[str, Any] = {
+    "type": type,
+    "TypeError": TypeError,
+    "OverflowError": OverflowError,
+    "ArithmeticError": ArithmeticError,
+}
 
 
 def generate(compiler: Reference, rule: Any, reference: Closure) -> Closure:
@@ -169,8 +174,8 @@ _NODES: frozenset[type] = frozenset(
         ast.In,
     }
 )
-_READ_ONLY = frozenset({"data", "rule", "type", "TypeError", "OverflowError"})
-_EXCEPTIONS = frozenset({"TypeError", "OverflowError"})
+_READ_ONLY = frozenset({"data", "rule", "type", "TypeError", "OverflowError", "ArithmeticError"})
+_EXCEPTIONS = frozenset({"TypeError", "OverflowError", "ArithmeticError"})
 
 
 def _refuse(node: ast.AST, why: str) -> UnsafeSource:
@@ -182,7 +187,7 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
 
     The source must be `def factory(b0, b1, ...):` holding `def rule(data):`
     and `return rule`; inside, only the node types in _NODES, the names
-    data/rule/type/TypeError/OverflowError, locals v<n> (the only names
+    data/rule/type/TypeError/OverflowError/ArithmeticError, locals v<n> (the only names
     assigned) and parameters b<n> (read only); the only attribute is
     `data.get`; a call may only be `type(x)`, `data.get(x)` or a parameter in
     `callables`; constants are None, True, False, 0 and 1; every loop is a
@@ -244,7 +249,9 @@ def check_generated(source: str, callables: frozenset[str] = frozenset()) -> tup
                 raise _refuse(node, f"literal {value!r} is not allowed (rule values are parameters)")
         elif isinstance(node, ast.ExceptHandler):
             if node.name is not None or not (isinstance(node.type, ast.Name) and node.type.id in _EXCEPTIONS):
-                raise _refuse(node, "only `except TypeError:` and `except OverflowError:` are allowed")
+                raise _refuse(
+                    node, "only `except TypeError:`, `except OverflowError:` and `except ArithmeticError:` are allowed"
+                )
         elif isinstance(node, ast.While):
             if (
                 not (isinstance(node.test, ast.Constant) and node.test.value is True)

@@ -120,14 +120,15 @@ class CodeGen:
         self.emit(1, "def rule(data):")
         self.emit(2, f"if type(data) is not {self.bind(dict)}:")
         self.emit(3, f"return {fb}(data)")
-        # a huge int fact mixed with a float raises OverflowError: the closure turns it into RuleError
+        # a huge int fact mixed with a float raises OverflowError: the closure turns it into RuleError;
+        # a RuleError (division by zero) may still be decided by a later and/or argument: the closure decides
         self.emit(2, "try:")
         for name in _repeated_facts(rule):
             local = self.local()
             self.emit(3, f"{local} = data.get({self.const(name)})")
             self.facts[name] = local
         self.tail(rule, 3)
-        self.emit(2, "except OverflowError:")
+        self.emit(2, "except ArithmeticError:")
         self.emit(3, f"return {fb}(data)")
         params = ", ".join(f"b{i}" for i in range(len(self.bound)))
         return "\n".join([f"def factory({params}):"] + self.lines + ["    return rule", ""])
