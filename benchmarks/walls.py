@@ -11,6 +11,10 @@
 (h2) The 20 x 1,000 synthetic corpus (benchmarks/synth.py generate) as a user runs it:
      `python -m engine.cli conflicts --rulesets DIR --out OUT -q` in a child process, a fresh
      report folder each time, best of 3 (target < 5 s).
+(h3) Many sources on one question (--sources 50,200,400): each source 10 `dose` claims banding eGFR at its
+     own thresholds; the pair stage (time in driver.between_sources) with each source's side kept across
+     its pairs (engine.analysis.grid.PairSides) and computed for every pair (driver.SHARE_SIDES off, the
+     path before); the findings must be equal.
 
 `--write` replaces the "(h) Walls" section of benchmarks/RESULTS.md (other sections are kept).
 """
@@ -178,6 +182,136 @@ def report(rows: list[dict[str, Any]], cli: dict[str, Any] | None) -> str:
     return "\n".join(out) + "\n"
 
 
+def many_sources(folder: Path, n: int, claims: int = 10) -> None:
+    """n sources on `dose`, each banding eGFR into `claims` bands at its own thresholds: source k gives
+    2 mg below t_k = 30 + (k mod 10) + (k mod 7) / 2 and 4 mg in each band of 10 above it (the last open),
+    so every pair reads eGFR alone and two sources disagree between their own t."""
+    text = " ".join(f"S{j}." for j in range(claims))
+    for k in range(n):
+        low = 30 + k % 10 + (k % 7) / 2
+        rows = []
+        for j in range(claims):
+            lo, hi = low + (j - 1) * 10, low + j * 10
+            if j == 0:
+                when: Any = {"<": [{"var": "egfr"}, hi]}
+            elif j == claims - 1:
+                when = {">=": [{"var": "egfr"}, lo]}
+            else:
+                when = {"and": [{">=": [{"var": "egfr"}, lo]}, {"<": [{"var": "egfr"}, hi]}]}
+            value = {"mg": 2 if j == 0 else 4, "every_days": 1}
+            rows.append({"id": f"s{k:04d}/c{j}", "question": "dose", "value": value, "when": when, "quote": f"S{j}."})
+        write_ruleset(folder, f"s{k:04d}", text, rows)
+
+
+def _pairs_timed(run: Callable[[], Any]) -> tuple[float, float, int, Any]:
+    """run() timed whole, with the time spent comparing pairs (driver.between_sources) and the sides built."""
+    from engine.analysis import driver, grid
+
+    spent, built = [0.0], [0]
+    real_pair, real_side = driver.between_sources, grid._side
+
+    def pair(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return real_pair(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    def side(*args: Any) -> Any:
+        built[0] += 1
+        return real_side(*args)
+
+    setattr(driver, "between_sources", pair)  # noqa: B010  (patched: the driver looks it up at each pair)
+    setattr(grid, "_side", side)  # noqa: B010
+    try:
+        start = time.perf_counter()
+        out = run()
+        total = time.perf_counter() - start
+    finally:
+        setattr(driver, "between_sources", real_pair)  # noqa: B010
+        setattr(grid, "_side", real_side)  # noqa: B010
+    return total, spent[0], built[0], out
+
+
+def bench_many_sources(sizes: list[int], before_up_to: int) -> list[dict[str, Any]]:
+    """(h3): each size analysed with each source's sides kept across its pairs (after) and computed for
+    every pair (before, driver.SHARE_SIDES off); best of 3 up to 50 sources, else once."""
+    from engine.analysis import driver
+    from engine.analysis.driver import analyse
+    from engine.validate import validate_paths
+
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="accord-walls-") as tmp:
+            many_sources(Path(tmp), n)
+            rulesets = validate_paths([tmp], check_patients=False).rulesets
+        print(f"  {n:,} sources...", file=sys.stderr, flush=True)
+        repeats = 3 if n <= 50 else 1
+
+        def timed(rs: list[Any] = rulesets, repeats: int = repeats) -> tuple[float, float, int, Any]:
+            return min((_pairs_timed(lambda: analyse(rs, max_work=10**15)) for _ in range(repeats)), key=lambda t: t[1])
+
+        total, pairs, built, result = timed()
+        row: dict[str, Any] = {"sources": n, "pairs": n * (n - 1) // 2, "after": pairs, "after_total": total}
+        row.update(after_sides=built, findings=len(_summary(result)), before=None, before_total=None, same=None)
+        if n <= before_up_to:
+            driver.SHARE_SIDES = False
+            try:
+                total, pairs, built, old = timed()
+            finally:
+                driver.SHARE_SIDES = True
+            row.update(before=pairs, before_total=total, before_sides=built, same=_summary(old) == _summary(result))
+        rows.append(row)
+    return rows
+
+
+def report_sources(rows: list[dict[str, Any]]) -> str:
+    """The (h3) subsection of the walls section."""
+    out = [
+        "### (h3) Many sources on one question",
+        "",
+        "N sources with 10 `dose` claims each banding eGFR at their own thresholds (2 mg below the first, one of 70 "
+        "threshold sets; 4 mg above); region analysis (`engine.analysis.driver.analyse`, no work budget), best of 3 "
+        "up to 50 sources, else once. Pair stage: the time in `between_sources` over all pairs; sides: the "
+        "per-source halves of a pair built (`engine.analysis.grid._side`). Before: `driver.SHARE_SIDES` off (both "
+        "sides of every pair computed for it, the witness costs of its shared cells too); after: "
+        "`engine.analysis.grid.PairSides` keeps each source's side across its pairs.",
+        "",
+        "| Sources | pairs | findings | pair stage before s | after s | before / after | ms a pair (after) "
+        "| sides before | after | analyse before s | after s | same findings |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        ran = r["before"] is not None
+        cells = [
+            f"{r['sources']:,}",
+            f"{r['pairs']:,}",
+            f"{r['findings']:,}",
+            f"{r['before']:.2f}" if ran else "not run",
+            f"{r['after']:.2f}",
+            f"{r['before'] / r['after']:.1f}x" if ran else "",
+            f"{1000 * r['after'] / max(1, r['pairs']):.3f}",
+            f"{r['before_sides']:,}" if ran else "",
+            f"{r['after_sides']:,}",
+            f"{r['before_total']:.2f}" if ran else "",
+            f"{r['after_total']:.2f}",
+            "" if r["same"] is None else ("yes" if r["same"] else "**no**"),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    if len(rows) >= 2:
+        a, b = rows[0], rows[-1]
+        scale = math.log(b["sources"] / a["sources"])
+        line = (
+            f"\nGrowth from {a['sources']:,} to {b['sources']:,} sources: pair stage ~ sources^"
+            f"{math.log(b['after'] / a['after']) / scale:.2f} (after)"
+        )
+        if a["before"] is not None and b["before"] is not None:
+            line += f", sources^{math.log(b['before'] / a['before']) / scale:.2f} (before)"
+        line += "; pairs grow as sources^2, and here a pair of different thresholds is a finding to locate"
+        out.append(line + ".")
+    return "\n".join(out) + "\n"
+
+
 _SECTION_RE = re.compile(rf"^{re.escape(SECTION)}.*?(?=^## |\Z)", re.S | re.M)
 
 
@@ -210,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", default="1000,3000,10000", help="numbers of overlapping claims, comma-separated")
     parser.add_argument("--walk-up-to", type=int, default=10_000, help="time the walk (before) up to this many claims")
     parser.add_argument("--no-cli", action="store_true", help="skip (h2), the synthetic corpus end to end")
+    parser.add_argument("--sources", default="50,200,400", help="(h3) numbers of sources, comma-separated; '' skips it")
+    parser.add_argument("--per-pair-up-to", type=int, default=400, help="(h3) time the per-pair path up to this many")
     parser.add_argument("--write", action="store_true", help="replace the walls section of benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     sizes = sorted(int(x) for x in args.claims.replace("_", "").split(",") if x.strip())
@@ -219,7 +355,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cli:
         print("running (h2) synthetic corpus end to end...", file=sys.stderr, flush=True)
         cli = bench_synth_cli()
-    text = report(rows, cli)
+    counts = sorted(int(x) for x in args.sources.replace("_", "").split(",") if x.strip())
+    if counts:
+        print("running (h3) many sources...", file=sys.stderr, flush=True)
+    text = report(rows, cli) + (
+        "\n" + report_sources(bench_many_sources(counts, args.per_pair_up_to)) if counts else ""
+    )
     print(text)
     if args.write:
         write_section(text, HERE / "RESULTS.md")
