@@ -38,6 +38,7 @@ from engine.words import fact_label, unit_label
 
 if TYPE_CHECKING:
     from engine.analysis.partition import Partition
+    from engine.bandgrid import SourceTable
 
 # (low, low_inclusive, high, high_inclusive): a span of the fact, as report.json's numeric constraints give it.
 Span = tuple[float, bool, float, bool]
@@ -218,16 +219,21 @@ def band_chart(
     cuts: set[float] = {float(x) for s in spans for x in (s[0], s[2]) if as_float(x) is not None}
     notes: list[str] = []
     refused: set[str] = set()
-    for claim in (c for cs in claims_of.values() for c in cs):
-        try:
-            _mask, parts, claim_notes = cache.mask(claim, fact, vocab)
-        except Exception as exc:  # noqa: BLE001 (a rule the batch evaluator refuses: say so, draw the rest)
-            notes.append(f"{claim.id}: not charted ({type(exc).__name__})")
-            refused.add(claim.id)
-            continue
-        notes.extend(claim_notes)
-        if parts and parts[0].fact == fact:
-            cuts.update(float(t) for t in parts[0].thresholds)
+    tables = {s: cache.table(by_source[s], question, cs, vocab) for s, cs in claims_of.items()}
+    for source, claims in claims_of.items():
+        cuts.update(float(t) for t in tables[source].cuts(fact))
+        for claim in claims:
+            if id(claim) in tables[source].placed:
+                continue  # evaluated on the source's shared grid (engine.bandgrid)
+            try:
+                _mask, parts, claim_notes = cache.mask(claim, fact, vocab)
+            except Exception as exc:  # noqa: BLE001 (a rule the batch evaluator refuses: say so, draw the rest)
+                notes.append(f"{claim.id}: not charted ({type(exc).__name__})")
+                refused.add(claim.id)
+                continue
+            notes.extend(claim_notes)
+            if parts and parts[0].fact == fact:
+                cuts.update(float(t) for t in parts[0].thresholds)
     lo, hi = _range(spec)
     main = partition(spec, cuts)
     bounds = {name: bound_key(bound) for name, bound in context.items()}
@@ -237,9 +243,16 @@ def band_chart(
             rows.append(Row(source, (), 0, "not loaded"))
             continue
         found: list[Interval] = []
+        table = tables[source]
+        shared = cache.shared_intervals(table, fact, main, context, vocab, named_ids)
         for claim in claims_of[source]:
-            if claim.id not in refused:
-                found.extend(cache.intervals(claim, fact, main, context, bounds, vocab, claim.id in named_ids))
+            if shared is not None and id(claim) in table.placed:
+                found.extend(shared.get(id(claim), ()))
+            elif claim.id not in refused:
+                try:
+                    found.extend(cache.intervals(claim, fact, main, context, bounds, vocab, claim.id in named_ids))
+                except Exception as exc:  # noqa: BLE001 (placed on the shared grid, refused on its own)
+                    notes.append(f"{claim.id}: not charted ({type(exc).__name__})")
         laid, lanes = _lanes(found)
         rows.append(Row(source, laid, lanes, "" if laid else f"no claim on {question} applies here"))
     thresholds = tuple(sorted({_f(c.low) for c in main.cells if c.point}))
@@ -398,6 +411,78 @@ class BandCache:
         self._kept: dict[tuple[int, str], Any] = {}  # (a cached partition, a bound) -> the cells meeting it
         self._where: dict[tuple[int, tuple[float, ...]], list[int]] = {}  # (a claim's partition, chart cuts) -> cells
         self._intervals: dict[tuple[Any, ...], list[Interval]] = {}  # a claim's intervals on one chart's cells
+        self._tables: dict[tuple[int, str], tuple[Ruleset, SourceTable]] = {}  # (a ruleset, question) -> its table
+
+    def table(self, ruleset: Ruleset, question: str, claims: Sequence[Claim], vocab: Vocabulary) -> SourceTable:
+        """The source's claims on `question` on one shared grid (engine.bandgrid), built once per cache."""
+        from engine.bandgrid import source_table
+
+        key = (id(ruleset), question)
+        found = self._tables.get(key)
+        if found is None or found[0] is not ruleset:
+            found = self._tables[key] = (ruleset, source_table(question, claims, vocab))
+        return found[1]
+
+    def shared_intervals(
+        self,
+        table: SourceTable,
+        fact: str,
+        main: Partition,
+        context: dict[str, dict[str, Any]],
+        vocab: Vocabulary,
+        named: set[str],
+    ) -> dict[int, list[Interval]] | None:
+        """The intervals of every claim the table placed, by id(claim), as _claim_intervals gives them one by
+        one; None when the context is one the shared grid cannot answer for (the claim-by-claim path does)."""
+        import numpy as np
+
+        from engine.bandgrid import held, runs
+
+        keeps: dict[int, Any] = {}
+        for axis, part in enumerate(table.parts):
+            bound = context.get(part.fact)
+            if part.fact == fact or bound is None:
+                continue
+            if "values" in bound and part.type == "number":
+                return None  # held to representatives: a finer grid's differ
+            keeps[axis] = self.kept(part, bound)
+        if not table.claims:
+            return {}
+        got = held(table, fact, keeps)
+        if got is None:
+            return None
+        some, every = got
+        applying = np.flatnonzero(some.any(axis=0)).tolist()
+        at = table.axis(fact)
+        lo, hi = _range(vocab.facts[fact])
+        out: dict[int, list[Interval]] = {}
+        bounded = []
+        for i in applying:
+            claim = table.claims[i]
+            if at is not None and fact in claim.facts:
+                bounded.append(i)
+                continue
+            out[id(claim)] = [
+                Interval(
+                    claim.id, value_text(claim.value, claim.qualifiers), claim.value_key, lo, True, hi, True,
+                    unbounded=True, conditional=not bool(every[:, i].all()), named=claim.id in named,
+                    cells=(0, len(main.cells) - 1),
+                )
+            ]  # fmt: skip
+        if bounded and at is not None:
+            where = self.where(table.parts[at], main)
+            for i, found in zip(bounded, runs(some[where][:, bounded], every[where][:, bounded])):
+                claim = table.claims[i]
+                text, key = value_text(claim.value, claim.qualifiers), claim.value_key
+                out[id(claim)] = [
+                    Interval(
+                        claim.id, text, key, _f(main.cells[a].low), main.cells[a].low_closed,
+                        _f(main.cells[b].high), main.cells[b].high_closed,
+                        conditional=not conditional_free, named=claim.id in named, cells=(a, b),
+                    )
+                    for a, b, conditional_free in found
+                ]  # fmt: skip
+        return out
 
     def intervals(
         self,
@@ -433,9 +518,7 @@ class BandCache:
         key = (id(part), main.thresholds)
         found = self._where.get(key)
         if found is None:
-            found = self._where[key] = [
-                next(k for k, c in enumerate(part.cells) if c.contains(cell.value)) for cell in main.cells
-            ]
+            found = self._where[key] = _containing(part, main)
         return found
 
     def mask(self, claim: Claim, fact: str, vocab: Vocabulary) -> tuple[Any, list[Partition], list[str]]:
@@ -461,6 +544,27 @@ class BandCache:
         mask = np.broadcast_to(np.asarray(true_mask, dtype=bool), grid.shape)
         self._masks[key] = (claim, mask, parts, [f"{claim.id}: {n}" for n in notes])
         return mask, parts, self._masks[key][3]
+
+
+def _containing(part: Partition, main: Partition) -> list[int]:
+    """For each cell of `main`, the index of the cell of `part` holding its value: by bisection on the cells'
+    lower ends (ascending), checked by Cell.contains, with the scan from the first cell when that misses."""
+    from bisect import bisect_right
+
+    lows = [float(c.low) for c in part.cells if c.low is not None]
+    ordered = len(lows) == len(part.cells) and all(a <= b for a, b in zip(lows, lows[1:]))
+    out = []
+    for cell in main.cells:
+        found = None
+        if ordered and isinstance(cell.value, (int, float)):
+            k = bisect_right(lows, cell.value) - 1
+            found = next(
+                (j for j in (k, k - 1, k + 1) if 0 <= j < len(lows) and part.cells[j].contains(cell.value)), None
+            )
+        if found is None:
+            found = next(k for k, c in enumerate(part.cells) if c.contains(cell.value))
+        out.append(found)
+    return out
 
 
 def bound_key(bound: dict[str, Any]) -> str:
