@@ -121,3 +121,19 @@ def test_a_column_of_strings_takes_the_general_path():
     expected = [scalar({"and": [{">": [{"var": "a"}, 5]}, {"<": [{"var": "a"}, 30]}]}, {"a": v}) for v in columns["a"]]
     assert [bool(x) for x in t] == expected == [True, False, False]
     assert not u.any()
+
+
+def test_a_fact_missing_in_a_three_fact_junction_leaves_it_unknown():
+    rule = {"and": [{">": [{"var": "a"}, 0]}, {">": [{"var": "b"}, 0]}, {">": [{"var": "c"}, 0]}]}
+    columns = {name: np.array([1.0, 1.0, -1.0]) for name in FACTS}
+    present = {
+        "a": np.array([True, True, True]),
+        "b": np.array([True, True, True]),
+        "c": np.array([True, False, False]),
+    }
+    t, u = compile_mask(rule)(columns, present)
+    # row 1: a and b hold, c missing: unknown; row 2: c missing but a fails: false
+    assert t.tolist() == [True, False, False] and u.tolist() == [False, True, False]
+    either = {"or": [{"<": [{"var": "a"}, 0]}, {"<": [{"var": "b"}, 0]}, {"<": [{"var": "c"}, 0]}]}
+    t, u = compile_mask(either)(columns, present)
+    assert t.tolist() == [False, False, True] and u.tolist() == [False, True, False]
