@@ -38,18 +38,19 @@ def claim_checks(ruleset: Ruleset, vocab: Vocabulary) -> list[Diagnostic]:
     budget = Budget(RULESET_UNITS)
     verdicts: dict[str, Verdict | None] = {}
     by_rule: dict[str, Verdict | None] = {}  # claims often repeat a condition (another quote, another value)
+    texts: dict[str, str] = {}  # claim id -> its condition's canonical text, written once (the keys here and in _MEMO)
     out: list[Diagnostic] = []
     for claim in ruleset.claims:
         verdict = None
         if claim.when is not True:
-            key = json.dumps(claim.when, sort_keys=True)
+            key = texts[claim.id] = json.dumps(claim.when, sort_keys=True)
             if key not in by_rule:
-                by_rule[key] = _decide(claim.when, vocab, budget)
+                by_rule[key] = _decide(claim.when, vocab, budget, key)
             verdict = by_rule[key]
         verdicts[claim.id] = verdict
         if verdict is not None:
             out.extend(_condition(ruleset, claim, verdict, vocab))
-    out.extend(_redundant(ruleset, verdicts, vocab, budget))
+    out.extend(_redundant(ruleset, verdicts, vocab, budget, texts))
     return out
 
 
@@ -81,12 +82,13 @@ class _Memo:
 _MEMO = _Memo()
 
 
-def _decide(rule: Any, vocab: Vocabulary, budget: Budget) -> Verdict | None:
-    """decide() within what one decision may spend (MAX_UNITS), charged to the ruleset's budget."""
+def _decide(rule: Any, vocab: Vocabulary, budget: Budget, text: str | None = None) -> Verdict | None:
+    """decide() within what one decision may spend (MAX_UNITS), charged to the ruleset's budget.
+    `text` is json.dumps(rule, sort_keys=True) when the caller has it."""
     if budget.left <= 0:
         return None
     allowed = min(budget.left, MAX_UNITS)
-    key = "decide\0" + json.dumps(rule, sort_keys=True)
+    key = "decide\0" + (text if text is not None else json.dumps(rule, sort_keys=True))
     hit = _MEMO.get(vocab, key, allowed)
     if hit is not None:
         budget.left -= hit[1]
@@ -117,6 +119,8 @@ def _condition(ruleset: Ruleset, claim: Claim, verdict: Verdict, vocab: Vocabula
     doc = ruleset.document
     assert doc is not None
     where = claim.parts + ("when",)
+    if verdict.satisfiable and not verdict.always:
+        return []  # the common case: nothing to say, no ranges to write
     ranges = _ranges(claim, vocab)
     if not verdict.satisfiable:
         if verdict.excluded_by:
@@ -152,7 +156,7 @@ def _condition(ruleset: Ruleset, claim: Claim, verdict: Verdict, vocab: Vocabula
 
 
 def _redundant(
-    ruleset: Ruleset, verdicts: dict[str, Verdict | None], vocab: Vocabulary, budget: Budget
+    ruleset: Ruleset, verdicts: dict[str, Verdict | None], vocab: Vocabulary, budget: Budget, texts: dict[str, str]
 ) -> list[Diagnostic]:
     """W303 for each claim whose region lies inside another's with the same question and value."""
     groups: dict[tuple[str, str], list[Claim]] = {}
@@ -166,7 +170,7 @@ def _redundant(
     for claims in groups.values():
         if len(claims) < 2 or budget.left <= 0:
             continue
-        inside = _inside_test(claims, verdicts, vocab, budget)
+        inside = _inside_test(claims, verdicts, vocab, budget, texts)
         reported: set[str] = set()
         for j, later in enumerate(claims):
             for earlier in claims[:j]:
@@ -184,14 +188,20 @@ def _redundant(
 
 
 def _inside_test(
-    claims: list[Claim], verdicts: dict[str, Verdict | None], vocab: Vocabulary, budget: Budget
+    claims: list[Claim],
+    verdicts: dict[str, Verdict | None],
+    vocab: Vocabulary,
+    budget: Budget,
+    texts: dict[str, str],
 ) -> Callable[[Claim, Claim], bool]:
     """inside(a, b): every patient claim a applies to, b applies to as well (decided exactly, else False).
 
     One bit space for the whole group when it fits (engine.analysis.satisfy.regions): each pair is
-    then one operation; else each pair is decided on its own."""
+    then one operation; else each pair is decided on its own. The key is json.dumps of the group's
+    conditions, put together from each one's text (json.dumps writes a list as its items joined by ", ")."""
     allowed = min(budget.left, MAX_UNITS)
-    key = "regions\0" + json.dumps([c.when for c in claims], sort_keys=True)
+    items = [texts.get(c.id) or json.dumps(c.when, sort_keys=True) for c in claims]
+    key = "regions\0[" + ", ".join(items) + "]"
     hit = _MEMO.get(vocab, key, allowed)
     if hit is not None:
         found, cost = hit

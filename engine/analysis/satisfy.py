@@ -222,17 +222,54 @@ def _mask(rule: Any, space: _Space, reads: dict[int, frozenset[str]] | None = No
 
 
 def _leaf(rule: Any, fact: str | None, space: _Space) -> int:
-    """A part reading at most one fact, evaluated on each of that fact's cells."""
-    try:
-        closure = compiler("accord").reference(rule)
-    except (CompileError, RecursionError):
-        raise _Declined from None
+    """A part reading at most one fact, evaluated on each of that fact's cells (_leaf_truths)."""
     if fact is None:
-        return space.full if _truth(closure, {}) else 0
+        truths, _ops = _leaf_truths(rule, None, None)
+        if truths is None:
+            raise _Declined
+        return space.full if truths[0] else 0
     axis = space.axis[fact]
-    cells = space.parts[axis].cells
-    space.budget.take(len(cells) * max(1, operation_count(rule)))
-    return space.spread(axis, [_truth(closure, {fact: c.value}) for c in cells])
+    part = space.parts[axis]
+    truths, ops = _leaf_truths(rule, fact, part)
+    space.budget.take(len(part.cells) * max(1, ops))
+    if truths is None:
+        raise _Declined
+    return space.spread(axis, truths)
+
+
+# (the leaf's repr, its fact, its cells' values) -> (its truth per cell, None when a cell declines; its operations)
+_LEAVES: dict[tuple[str, str | None, tuple[Any, ...] | None], tuple[tuple[bool, ...] | None, int]] = {}
+
+
+def _leaf_truths(rule: Any, fact: str | None, part: Partition | None) -> tuple[tuple[bool, ...] | None, int]:
+    """A leaf's truth on each cell of `part` (one value when it reads no fact) and its operation count,
+    kept by the leaf's text and the cells' values: claims repeat their parts (`indication = ra`, the
+    same eGFR band) on the same partitions. Raises _Declined when it does not compile; truths None
+    when a cell's evaluation declines (the caller charges the work first, as evaluating it did)."""
+    key = (repr(rule), fact, None if part is None else tuple(c.value for c in part.cells))
+    hit = _LEAVES.get(key)
+    if hit is None:
+        try:
+            closure = compiler("accord").reference(rule)
+        except (CompileError, RecursionError):
+            raise _Declined from None
+        hit = _evaluate_leaf(closure, rule, fact, part)
+        if len(_LEAVES) >= 65_536:
+            _LEAVES.clear()
+        _LEAVES[key] = hit
+    return hit
+
+
+def _evaluate_leaf(
+    closure: Any, rule: Any, fact: str | None, part: Partition | None
+) -> tuple[tuple[bool, ...] | None, int]:
+    ops = 0 if part is None else operation_count(rule)
+    try:
+        if fact is None or part is None:
+            return (_truth(closure, {}),), ops
+        return tuple(_truth(closure, {fact: c.value}) for c in part.cells), ops
+    except _Declined:
+        return None, ops
 
 
 def _truth(closure: Any, facts: dict[str, Any]) -> bool:

@@ -329,3 +329,28 @@ def test_connected_constraints_match_the_analysis_plan():
     for names in (["egfr"], ["renal_impairment"], ["pregnant"], ["history_vte", "age_years"], ["age_years"]):
         expected = [c.id for c in plan(constraints(V), names, V).constraints]
         assert [c.id for c in satisfy.connected(constraints(V), names, V)] == expected
+
+
+def test_kept_leaves_give_the_same_verdict_and_cost_as_evaluating_them():
+    """satisfy keeps each leaf's truths per cell (claims repeat `indication = ra` and their bands); a
+    decision from kept leaves must charge the budget what evaluating them costs, or a ruleset's checks
+    past the budget would depend on what was decided before."""
+    rng = random.Random(7)
+    pool = list(NUMBERS) + list(ENUMS) + BOOLS
+    rules = [random_rule(rng, rng.sample(pool, rng.randint(1, 3))) for _ in range(60)]
+
+    def run() -> list[tuple[Any, int]]:
+        out = []
+        for rule in rules:
+            budget = satisfy.Budget(10**9)
+            verdict = satisfy.decide(rule, V, budget)
+            out.append((verdict, budget.left))
+        return out
+
+    run()  # the other caches (constraints' cells: their cost is charged once per process) warm
+    satisfy._LEAVES.clear()
+    cold = run()
+    assert satisfy._LEAVES  # leaves were kept
+    warm = run()
+    assert warm == cold
+    assert len({left for _, left in cold}) > 1  # the costs differ between rules: the comparison can fail
