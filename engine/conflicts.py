@@ -43,6 +43,7 @@ from engine.contract import Vocabulary, vocabulary
 from engine.derive import derive_facts
 from engine.evaluate import combine, evaluate_claim, format_value, value_text
 from engine.findings import claim_json, group_findings
+from engine.gcpause import gc_paused
 from engine.meaning.facts import check
 from engine.meaning.questions import PRECISION as RELATES_BY_PRECISION
 from engine.meaning.questions import REFINES, relate_value_sets, using
@@ -380,16 +381,21 @@ def build_conflicts(
     merged = _within_witness_work(merged, analysis, rulesets, vocab, len(merged) + cut)
     out = []
     ask = Answers(by_source)
-    for cid, findings in merged.items():
-        # Same id: same kind, question and claims, in separate regions: each region is a conflict of its own
-        # here, with its witness; engine.findings groups them (and the other regions of the same cause).
-        findings.sort(key=lambda f: (-f.region.count, f.fact or ""))
-        for finding in findings:
-            out.append(_region_conflict(cid, finding, by_source, claims, vocab, analysis, ask))
-    judged = judge(out, rulesets, ask, vocab)  # roles: deviations from a reference, label differences
-    renamed = {c.id for c in out} - {c.id for c in judged.conflicts}
-    analysis.conflict_ids = (analysis.conflict_ids - renamed) | {c.id for c in judged.conflicts if c.kind == DEVIATES}
-    grouped = group_findings(judged.conflicts + judged.label_differences, rulesets, ask, vocab)
+    # Witness checks compile the claims they evaluate (closures, generated functions) next to the analysis'
+    # half a million live objects: each full collection walked them all, a third of this step (engine.gcpause).
+    with gc_paused():
+        for cid, findings in merged.items():
+            # Same id: same kind, question and claims, in separate regions: each region is a conflict of its own
+            # here, with its witness; engine.findings groups them (and the other regions of the same cause).
+            findings.sort(key=lambda f: (-f.region.count, f.fact or ""))
+            for finding in findings:
+                out.append(_region_conflict(cid, finding, by_source, claims, vocab, analysis, ask))
+        judged = judge(out, rulesets, ask, vocab)  # roles: deviations from a reference, label differences
+        renamed = {c.id for c in out} - {c.id for c in judged.conflicts}
+        analysis.conflict_ids = (analysis.conflict_ids - renamed) | {
+            c.id for c in judged.conflicts if c.kind == DEVIATES
+        }
+        grouped = group_findings(judged.conflicts + judged.label_differences, rulesets, ask, vocab)
     # Dispositions are kept by finding id; a region's own id (the conflict id before grouping) still names it.
     analysis.conflict_ids = analysis.conflict_ids | {g.id for g in grouped}
     grouped.sort(key=lambda c: c.sort_key)

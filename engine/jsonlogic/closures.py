@@ -22,6 +22,7 @@ differ from json-logic-qubit, are written down in docs/rule-language.md.
 from __future__ import annotations
 
 import json
+import marshal
 import math
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,27 @@ def _nesting(rule: Any) -> int:
     return depth
 
 
+def rule_key(rule: Any) -> bytes | str:
+    """The compile cache's key for `rule`: its content, exact types and key order (one rule per key).
+
+    marshal (format 2: no back-references, so the bytes depend on the content
+    alone) is about 3x cheaper than canonical JSON, which the witness checks
+    paid for 20,000 claims of 1,000 distinct rules. It tells 1 from 1.0 and
+    True, as the compiled functions do, and keys in another order apart (a
+    literal object is returned as written). Anything it cannot write (a dict
+    or str subclass, nesting past its depth limit) is keyed by canonical
+    JSON: a str, never equal to marshal's bytes.
+    """
+    try:
+        return marshal.dumps(rule, 2)
+    except ValueError:
+        pass
+    try:
+        return json.dumps(rule, sort_keys=True, separators=(",", ":"))
+    except RecursionError:  # deeper than the encoder goes: far past MAX_NESTING
+        raise CompileError(f"the rule is nested deeper than {MAX_NESTING} levels") from None
+
+
 class Compiler:
     """Turns a rule into a closure `f(data) -> value`. One instance per semantics."""
 
@@ -72,7 +94,7 @@ class Compiler:
         self.operations = operations
         # accord rules are also generated into one flat function (engine.jsonlogic.codegen)
         self.generate = self.strict if generate is None else generate
-        self._cache: dict[str, Closure] = {}
+        self._cache: dict[bytes | str, Closure] = {}
 
     def compile(self, rule: Any) -> Closure:
         """Compile (or fetch from the cache) the function for `rule`.
@@ -83,10 +105,7 @@ class Compiler:
         rule nested deeper than MAX_NESTING is a CompileError (the loader
         stops files at 64 levels; this bounds the closures' call depth).
         """
-        try:
-            key = json.dumps(rule, sort_keys=True, separators=(",", ":"))
-        except RecursionError:  # deeper than the encoder goes: far past MAX_NESTING
-            raise CompileError(f"the rule is nested deeper than {MAX_NESTING} levels") from None
+        key = rule_key(rule)
         found = self._cache.get(key)
         if found is None:
             if _nesting(rule) > MAX_NESTING:  # checked once per distinct rule: a cached one passed it

@@ -49,10 +49,10 @@ def generate(compiler: Reference, rule: Any, reference: Closure) -> Closure:
         source = gen.function(rule, reference)
     except (TooDeep, RecursionError, MemoryError):
         return reference
-    if not _lines_within_limits(gen.lines):
-        return reference
-    found = SHAPES.get(source)
+    found = SHAPES.get(source)  # a known source passed the line limits when it was first met (same text, same lines)
     if found is None:
+        if not _lines_within_limits(gen.lines):
+            return reference
         try:
             called = check_generated(source, callable_parameters(gen.bound))
             namespace: dict[str, Any] = {"__builtins__": dict(_BUILTINS)}
