@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 # (low, low_inclusive, high, high_inclusive): a span of the fact, as report.json's numeric constraints give it.
 Span = tuple[float, bool, float, bool]
 
+# Lanes of one source's row: a row of thousands of overlapping claims (16 px a lane) is unreadable, so the
+# claims that find no free lane within these are summed up in one line (Row.hidden) instead of drawn.
+MAX_LANES = 40
+MAX_TICKS = 50  # axis labels (and guides) of one chart: the thresholds are thinned past it
+
 # Okabe-Ito (colour-blind safe), yellow left out (unreadable on white), a grey last.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#666666")
 
@@ -88,6 +93,7 @@ class Row:
     intervals: tuple[Interval, ...]
     lanes: int
     note: str = ""  # why the row is empty ('no claim on dose applies here', 'not loaded')
+    hidden: int = 0  # claims not drawn: past MAX_LANES lanes (the finding's own claims are always drawn)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -97,6 +103,8 @@ class Row:
         }
         if self.note:
             data["note"] = self.note
+        if self.hidden:
+            data["hidden"] = self.hidden
         return data
 
 
@@ -137,9 +145,16 @@ class BandChart:
         return PALETTE[-1]
 
     def ticks(self) -> tuple[float, ...]:
-        """Where the axis is labelled: its ends and every threshold inside it."""
+        """Where the axis is labelled: its ends and every threshold inside it; past MAX_TICKS, the ends,
+        the regions' bounds and thresholds evenly spaced among the rest (3,000 labels are ink, not text)."""
         lo, hi = self.axis
-        return tuple(sorted({lo, hi, *(t for t in self.thresholds if lo <= t <= hi)}))
+        every = sorted({lo, hi, *(t for t in self.thresholds if lo <= t <= hi)})
+        if len(every) <= MAX_TICKS:
+            return tuple(every)
+        keep = {lo, hi, *(b for r in self.regions for b in (r[0], r[2]) if lo <= b <= hi)}
+        room = max(MAX_TICKS - len(keep), 2)
+        keep.update(every[round(k * (len(every) - 1) / (room - 1))] for k in range(room))
+        return tuple(sorted(keep))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -253,8 +268,8 @@ def band_chart(
                     found.extend(cache.intervals(claim, fact, main, context, bounds, vocab, claim.id in named_ids))
                 except Exception as exc:  # noqa: BLE001 (placed on the shared grid, refused on its own)
                     notes.append(f"{claim.id}: not charted ({type(exc).__name__})")
-        laid, lanes = _lanes(found)
-        rows.append(Row(source, laid, lanes, "" if laid else f"no claim on {question} applies here"))
+        laid, lanes, hidden = _lanes(found)
+        rows.append(Row(source, laid, lanes, "" if laid else f"no claim on {question} applies here", hidden))
     thresholds = tuple(sorted({_f(c.low) for c in main.cells if c.point}))
     axis = _axis((lo, hi), thresholds)
     colours = palette((i.key for r in rows for i in r.intervals), cache.colours)
@@ -649,27 +664,47 @@ def _meets(cell: Any, bound: dict[str, Any], kind: str) -> bool:
     return True
 
 
-def _lanes(intervals: list[Interval]) -> tuple[tuple[Interval, ...], int]:
+def _lanes(intervals: list[Interval], limit: int | None = None) -> tuple[tuple[Interval, ...], int, int]:
     """Stack a source's intervals: each claim in the first lane where none of its cells is taken.
 
-    Bounded claims first, by their first cell, then the unbounded ones (they take a lane of their own)."""
+    Bounded claims first, by their first cell, then the unbounded ones (they take a lane of their own).
+    At most `limit` lanes (MAX_LANES): a claim that finds none free there is not drawn, unless the
+    finding names it (it takes the first free lane past the limit); returns the intervals laid, the
+    lanes used and how many claims were left out. Each lane keeps its runs sorted (they never
+    overlap), so whether a run fits is a bisection, not a scan of the lane."""
+    from bisect import bisect_right, insort
+
+    limit = MAX_LANES if limit is None else limit
     by_claim: dict[str, list[Interval]] = {}
     for i in intervals:
         by_claim.setdefault(i.claim, []).append(i)
     order = sorted(by_claim.values(), key=lambda runs: (runs[0].unbounded, runs[0].cells[0], runs[0].claim))
-    taken: list[list[tuple[int, int]]] = []
+    taken: list[list[tuple[int, int]]] = []  # per lane, its runs' cells (first, last), sorted and disjoint
+
+    def free(lane: list[tuple[int, int]], runs: list[Interval]) -> bool:
+        for c, d in (r.cells for r in runs):
+            k = bisect_right(lane, (d, math.inf)) - 1  # the last run starting at or before d
+            if k >= 0 and lane[k][1] >= c:
+                return False
+        return True
+
     out: list[Interval] = []
+    hidden = 0
     for runs in order:
-        lane = 0
-        while lane < len(taken) and any(
-            a <= d and c <= b for (a, b) in taken[lane] for (c, d) in (r.cells for r in runs)
-        ):
-            lane += 1
+        lane = next((k for k in range(min(len(taken), limit)) if free(taken[k], runs)), None)
+        if lane is None and len(taken) < limit:
+            lane = len(taken)
+        if lane is None and any(r.named for r in runs):
+            lane = next((k for k in range(limit, len(taken)) if free(taken[k], runs)), len(taken))
+        if lane is None:
+            hidden += 1
+            continue
         if lane == len(taken):
             taken.append([])
-        taken[lane].extend(r.cells for r in runs)
+        for r in runs:
+            insort(taken[lane], r.cells)
         out.extend(_with_lane(r, lane) for r in runs)
-    return tuple(out), len(taken)
+    return tuple(out), len(taken), hidden
 
 
 def _with_lane(interval: Interval, lane: int) -> Interval:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
-from engine.bands import BandChart, Interval, number_text
+from engine.bands import MAX_LANES, BandChart, Interval, number_text
 
 WIDTH = 640
 LEFT = 150  # source names
@@ -63,7 +63,7 @@ def to_svg(chart: BandChart) -> str:
 
     out: list[str] = []
     rows_top = TOP
-    heights = [max(r.lanes, 1) * LANE + ROW_PAD for r in chart.rows]
+    heights = [(max(r.lanes, 1) + (1 if r.hidden else 0)) * LANE + ROW_PAD for r in chart.rows]  # + the summary
     rows_bottom = rows_top + sum(heights)
     axis_y = rows_bottom + 6
 
@@ -95,6 +95,12 @@ def to_svg(chart: BandChart) -> str:
             out.append(
                 f'<text x="{_n(X0)}" y="{_n(y + h / 2 + 4)}" font-size="10" font-style="italic" fill="#777777">'
                 f"{esc(row.note)}</text>"
+            )
+        if row.hidden:  # the lane below the drawn ones
+            more = f"and {row.hidden:,} more claim{'s' if row.hidden != 1 else ''} (not drawn: over {MAX_LANES} lanes)"
+            out.append(
+                f'<text x="{_n(X0)}" y="{_n(y + ROW_PAD / 2 + max(row.lanes, 1) * LANE + LANE / 2 + 4)}" '
+                f'font-size="10" font-style="italic" fill="#777777">{esc(more)}</text>'
             )
         y += h
 

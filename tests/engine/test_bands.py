@@ -283,3 +283,86 @@ def test_a_chart_file_name_is_safe(two):
     chart = band_chart(two, "dose", "crcl", ["alpha"])
     assert chart_file("C-0df83d2211", chart) == "C-0df83d2211-crcl.svg"
     assert chart_file("../../etc/<x>", chart) == "etc_x_-crcl.svg"
+
+
+def _first_fit(intervals):
+    """The lane stacking as first written (each lane scanned run by run): the reference for _lanes."""
+    by_claim = {}
+    for i in intervals:
+        by_claim.setdefault(i.claim, []).append(i)
+    order = sorted(by_claim.values(), key=lambda runs: (runs[0].unbounded, runs[0].cells[0], runs[0].claim))
+    taken, out = [], []
+    for runs in order:
+        lane = 0
+        while lane < len(taken) and any(
+            a <= d and c <= b for (a, b) in taken[lane] for (c, d) in (r.cells for r in runs)
+        ):
+            lane += 1
+        if lane == len(taken):
+            taken.append([])
+        taken[lane].extend(r.cells for r in runs)
+        out.extend((r.claim, r.cells, lane) for r in runs)
+    return out, len(taken)
+
+
+def test_lanes_stack_as_first_fit_does(tmp_path):
+    import random
+
+    from engine.bands import Interval, _lanes
+
+    rng = random.Random(5)
+    for _ in range(200):
+        intervals = []
+        for k in range(rng.randint(1, 30)):
+            a = rng.randrange(40)
+            spans = [(a, a + rng.randrange(6))]
+            if rng.random() < 0.3:  # a second run further on (`egfr < 30 or egfr > 90`)
+                b = spans[0][1] + 2 + rng.randrange(10)
+                spans.append((b, b + rng.randrange(4)))
+            unbounded = rng.random() < 0.1
+            for c, d in [(0, 60)] if unbounded else spans:
+                intervals.append(Interval(f"s/c{k}", "v", "k", c, True, d, True, unbounded=unbounded, cells=(c, d)))
+        laid, lanes, hidden = _lanes(intervals, limit=1000)
+        assert ([(i.claim, i.cells, i.lane) for i in laid], lanes) == _first_fit(intervals) and hidden == 0
+
+
+def test_thousands_of_overlapping_claims_are_summed_up_past_the_lane_limit(tmp_path):
+    from engine.bands import MAX_LANES
+
+    n = MAX_LANES + 25
+    text = " ".join(f"S{i}." for i in range(n))
+    claims = [
+        {"question": "dose", "value": TWO if i % 2 else FOUR, "when": crcl(">=", i), "quote": f"S{i}."}
+        for i in range(n)
+    ]
+    write_ruleset(tmp_path, "alpha", text, claims)
+    rulesets = validate_paths([tmp_path], check_patients=False).rulesets
+    named = [f"alpha/c{n - 1}"]  # the last one: it finds no lane within the limit
+    chart = band_chart(rulesets, "dose", "crcl", ["alpha"], (n - 1, True, 250, True), named=named)
+    (row,) = chart.rows
+    drawn = {i.claim for i in row.intervals}
+    assert len(drawn) == MAX_LANES + 1 and f"alpha/c{n - 1}" in drawn  # the named claim is drawn past the limit
+    assert row.hidden == n - MAX_LANES - 1 and row.lanes == MAX_LANES + 1
+    assert row.to_json()["hidden"] == row.hidden
+    svg = to_svg(chart)
+    from engine.bandsvg import esc
+
+    assert esc(f"and {row.hidden} more claims (not drawn: over {MAX_LANES} lanes)") in svg
+    ET.fromstring(svg)
+    few = band_chart(rulesets, "dose", "crcl", ["alpha"], (n - 1, True, 250, True))
+    assert few.rows[0].hidden == n - MAX_LANES and "hidden" in few.rows[0].to_json()
+
+
+def test_thousands_of_thresholds_are_thinned_to_the_tick_limit(tmp_path):
+    from engine.bands import MAX_TICKS
+
+    n = 400
+    text = " ".join(f"S{i}." for i in range(n))
+    claims = [{"question": "dose", "value": TWO, "when": crcl(">=", i / 2), "quote": f"S{i}."} for i in range(n)]
+    write_ruleset(tmp_path, "alpha", text, claims)
+    rulesets = validate_paths([tmp_path], check_patients=False).rulesets
+    chart = band_chart(rulesets, "dose", "crcl", ["alpha"], (33.25, True, 60.5, False))
+    ticks = chart.ticks()
+    assert len(chart.thresholds) > MAX_TICKS >= len(ticks) > MAX_TICKS - 5
+    assert {chart.axis[0], chart.axis[1], 33.25, 60.5} <= set(ticks) and list(ticks) == sorted(set(ticks))
+    assert set(ticks) <= set(chart.thresholds) | set(chart.axis)
