@@ -29,6 +29,7 @@ of sampled patients (engine.evaluate).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -369,6 +370,45 @@ def _feasible_cached(
     return found
 
 
+def _feasible_coarse(
+    outer: Sequence[Partition],
+    chosen: Sequence[Constraint],
+    parts: dict[str, Partition],
+    vocab: Vocabulary,
+    budget: Budget,
+) -> int:
+    """_feasible_cached over `outer`, decided on the outer facts cut at the constraints' own thresholds only.
+
+    The constraints are cut exactly there (_exact), so their truth is one per coarse cell and a cell of
+    `outer` (cut at a rule's thresholds too) is feasible as the coarse cell holding it is: claims that
+    each cut eGFR at their own threshold then share one elimination instead of one each."""
+    cuts: dict[str, set[float]] = {}
+    for _c, found in _exact(chosen, vocab):
+        for n, values in found.items():
+            cuts.setdefault(n, set()).update(values)
+    coarse = [_partition(vocab, p.fact, cuts.get(p.fact, set())) if p.type == "number" else p for p in outer]
+    if all(c.cells == p.cells for c, p in zip(coarse, outer)):
+        return _feasible_cached(outer, chosen, parts, vocab, budget)
+    allowed = _feasible_cached(coarse, chosen, parts, vocab, budget)
+    held = [[_holding(c, cell.value) for cell in p.cells] for c, p in zip(coarse, outer)]
+    index = [[i for i in axis if i is not None] for axis in held]
+    if any(len(a) != len(b) for a, b in zip(index, held)):
+        return _feasible_cached(outer, chosen, parts, vocab, budget)  # a cell no coarse cell holds: as it is
+    sizes = [len(c.cells) for c in coarse]
+    strides = [math.prod(sizes[k + 1 :]) for k in range(len(sizes))]
+    out, t = 0, 0
+    for combo in itertools.product(*index):  # the outer cells in order, the last axis fastest
+        if allowed >> sum(i * s for i, s in zip(combo, strides)) & 1:
+            out |= 1 << t
+        t += 1
+    return out
+
+
+def _holding(part: Partition, value: Any) -> int | None:
+    """The index of the cell of `part` holding `value` (a finer partition's representative)."""
+    return next((k for k, c in enumerate(part.cells) if c.contains(value)), None)
+
+
 def _groups(chosen: Sequence[Constraint], own: set[str]) -> list[list[Constraint]]:
     """The constraints in groups that share no fact outside `own`: the existence of the hidden facts'
     values distributes over them, so each group is eliminated on its own (small) space."""
@@ -392,7 +432,7 @@ def _feasible_in(
     for group in _groups(chosen, own):
         touched = sorted({n for c in group for n in c.reads} & own, key=lambda n: space.axis[n])
         outer = [parts[n] for n in touched]
-        allowed = _feasible_cached(outer, group, parts, vocab, budget)
+        allowed = _feasible_coarse(outer, group, parts, vocab, budget)
         sizes = [len(p.cells) for p in outer]
         count = math.prod(sizes)
         if allowed == (1 << count) - 1:
