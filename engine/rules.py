@@ -10,6 +10,7 @@ thresholds a rule uses, which region analysis and the TUI build on.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -114,11 +115,47 @@ def check_rule(
     too_big = size_problem(rule, counted=counted)
     if too_big is not None:
         return [too_big]
-    checker = _Checker(vocab)
-    result = checker.check(rule, ())
-    if top_level_boolean and not checker.problems and result.kind not in (BOOLEAN, ANY):
-        checker.problems.append(((), "E202", f"a condition must be true or false, not a {result.kind}"))
-    return list(dict.fromkeys(checker.problems))
+    from engine.jsonlogic import CompileError
+    from engine.jsonlogic.closures import rule_key
+
+    try:
+        key: tuple[Any, ...] | None = (rule_key(rule), top_level_boolean)
+    except CompileError:  # too deep for any key: checked, never remembered
+        key = None
+    memo = _memo(vocab)
+    found = memo.get(key) if key is not None else None
+    if found is None:
+        checker = _Checker(vocab)
+        result = checker.check(rule, ())
+        if top_level_boolean and not checker.problems and result.kind not in (BOOLEAN, ANY):
+            checker.problems.append(((), "E202", f"a condition must be true or false, not a {result.kind}"))
+        found = tuple(dict.fromkeys(checker.problems))
+        if key is not None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = found
+    return list(found)
+
+
+# check_rule's answers by rule content (engine.jsonlogic.closures.rule_key: exact types, so 1, 1.0 and True
+# stay apart), for the one vocabulary last asked about. Sources repeat each other's conditions: the
+# 20 x 1,000 synthetic corpus has 20,001 rules, 1,002 distinct, and checking each again was a fifth of
+# validation. Held beside a weak reference, so the answers go with the vocabulary (never an id() key).
+_MEMO_SIZE = 100_000
+_memo_slot: tuple[weakref.ref[Vocabulary], dict[tuple[Any, ...], tuple[Problem, ...]]] | None = None
+
+
+def _memo(vocab: Vocabulary) -> dict[tuple[Any, ...], tuple[Problem, ...]]:
+    global _memo_slot
+    if _memo_slot is None or _memo_slot[0]() is not vocab:
+        _memo_slot = (weakref.ref(vocab, _forget), {})
+    return _memo_slot[1]
+
+
+def _forget(ref: weakref.ref[Vocabulary]) -> None:
+    global _memo_slot
+    if _memo_slot is not None and _memo_slot[0] is ref:
+        _memo_slot = None
 
 
 def _finite_number(value: int | float) -> bool:

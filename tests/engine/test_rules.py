@@ -127,3 +127,55 @@ def test_any_nesting_is_counted_without_recursion():
         deep = {"!": [deep]}
     assert operation_count(deep, 10**9) == 50_001
     assert codes(deep) == [("E208", "")]
+
+
+# check_rule remembers its answer per distinct rule (sources repeat each other's conditions): never another's.
+
+
+def _vocabulary_without(fact: str):
+    from engine.contract import vocabulary_from_data
+    from engine.loader import load_file
+    from schema import SCHEMA_DIR
+
+    vocab = vocabulary()
+    data = load_file(SCHEMA_DIR / "vocabulary.yaml").data
+    del data["facts"][fact]
+    return vocabulary_from_data(data, relations=vocab.relations, shapes=vocab.shapes, links=vocab.links)
+
+
+def test_a_repeated_rule_gets_the_same_problems_and_a_list_of_its_own():
+    rule = {"and": [{"<": [{"var": "egfrr"}, 30]}, {"==": [{"var": "sex"}, "woman"]}]}
+    first = check_rule(rule, vocabulary())
+    seen = list(first)
+    assert [code for _, code, _ in seen] == ["E201", "E203"]
+    first.clear()  # a caller's list is its own: the remembered answer is untouched
+    assert check_rule({"and": [{"<": [{"var": "egfrr"}, 30]}, {"==": [{"var": "sex"}, "woman"]}]}, vocabulary()) == seen
+
+
+@pytest.mark.parametrize(
+    ("ok", "bad"),
+    [
+        ({"<": [{"var": "egfr"}, 1]}, {"<": [{"var": "egfr"}, True]}),
+        ({"==": [{"var": "sex"}, "male"]}, {"==": [{"var": "sex"}, "Male"]}),
+    ],
+)
+def test_rules_equal_under_json_loose_reading_are_checked_apart(ok, bad):
+    assert codes(ok) == []
+    assert codes(bad) != []
+    assert codes(ok) == []
+
+
+def test_the_answer_follows_the_vocabulary_asked():
+    rule = {"<": [{"var": "egfr"}, 30]}
+    without = _vocabulary_without("egfr")
+    assert check_rule(rule, vocabulary()) == []
+    assert [code for _, code, _ in check_rule(rule, without)] == ["E201"]
+    assert check_rule(rule, vocabulary()) == []
+    assert [code for _, code, _ in check_rule(rule, without)] == ["E201"]
+
+
+def test_a_top_level_value_is_a_problem_only_where_a_condition_is_asked_for():
+    rule = {"+": [{"var": "egfr"}, 1]}
+    assert [code for _, code, _ in check_rule(rule, vocabulary())] == ["E202"]
+    assert check_rule(rule, vocabulary(), top_level_boolean=False) == []
+    assert [code for _, code, _ in check_rule(rule, vocabulary())] == ["E202"]
