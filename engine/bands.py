@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 Span = tuple[float, bool, float, bool]
 
 # Lanes of one source's row: a row of thousands of overlapping claims (16 px a lane) is unreadable, so the
-# claims that find no free lane within these are summed up in one line (Row.hidden) instead of drawn.
+# claims that find no free lane within these are summed up in one line (Row.hidden) instead of drawn; the
+# claims a finding names may take as many lanes again.
 MAX_LANES = 40
 MAX_TICKS = 50  # axis labels (and guides) of one chart: the thresholds are thinned past it
 
@@ -93,7 +94,7 @@ class Row:
     intervals: tuple[Interval, ...]
     lanes: int
     note: str = ""  # why the row is empty ('no claim on dose applies here', 'not loaded')
-    hidden: int = 0  # claims not drawn: past MAX_LANES lanes (the finding's own claims are always drawn)
+    hidden: int = 0  # claims not drawn: past MAX_LANES lanes (the finding's own: past twice that)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -669,8 +670,8 @@ def _lanes(intervals: list[Interval], limit: int | None = None) -> tuple[tuple[I
 
     Bounded claims first, by their first cell, then the unbounded ones (they take a lane of their own).
     At most `limit` lanes (MAX_LANES): a claim that finds none free there is not drawn, unless the
-    finding names it (it takes the first free lane past the limit); returns the intervals laid, the
-    lanes used and how many claims were left out. Each lane keeps its runs sorted (they never
+    finding names it (it takes the first free lane past the limit, up to twice the limit); returns the
+    intervals laid, the lanes used and how many claims were left out. Each lane keeps its runs sorted (they never
     overlap), so whether a run fits is a bisection, not a scan of the lane."""
     from bisect import bisect_right, insort
 
@@ -695,7 +696,9 @@ def _lanes(intervals: list[Interval], limit: int | None = None) -> tuple[tuple[I
         if lane is None and len(taken) < limit:
             lane = len(taken)
         if lane is None and any(r.named for r in runs):
-            lane = next((k for k in range(limit, len(taken)) if free(taken[k], runs)), len(taken))
+            lane = next((k for k in range(limit, len(taken)) if free(taken[k], runs)), None)
+            if lane is None and len(taken) < 2 * limit:
+                lane = len(taken)
         if lane is None:
             hidden += 1
             continue

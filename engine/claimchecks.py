@@ -225,6 +225,8 @@ def _inside(inner: Claim, outer: Claim, verdicts: dict[str, Verdict | None], voc
     if inner.when is True:
         seen_outer = verdicts.get(outer.id)
         return seen_outer is not None and seen_outer.always
+    if budget.left <= 0:
+        return False  # not decidable any more (_decide): refuting it with samples cannot change that
     seen = verdicts.get(inner.id)
     for patient in seen.samples if seen is not None else ():
         try:  # a patient of inner's region outer is false for (even with facts missing: Kleene): not inside

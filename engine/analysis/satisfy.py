@@ -354,11 +354,12 @@ def _feasible_cached(
     budget: Budget,
 ) -> int:
     """_feasible_outer, kept per vocabulary, outer cuts and constraints: a ruleset's claims on one fact share it."""
+    own = {p.fact for p in outer}
     key = (
         id(vocab),
         tuple((p.fact, p.thresholds) for p in outer),
         tuple(c.id for c in chosen),
-        tuple((n, parts[n].thresholds) for c in chosen for n in sorted(c.reads)),
+        tuple((n, parts[n].thresholds) for c in chosen for n in sorted(c.reads) if n not in own),  # the hidden facts'
     )
     hit = _FEASIBLE.get(key)
     if hit is not None and hit[0] is vocab:

@@ -366,3 +366,11 @@ def test_thousands_of_thresholds_are_thinned_to_the_tick_limit(tmp_path):
     assert len(chart.thresholds) > MAX_TICKS >= len(ticks) > MAX_TICKS - 5
     assert {chart.axis[0], chart.axis[1], 33.25, 60.5} <= set(ticks) and list(ticks) == sorted(set(ticks))
     assert set(ticks) <= set(chart.thresholds) | set(chart.axis)
+
+
+def test_a_finding_naming_thousands_of_claims_still_draws_at_most_twice_the_lane_limit(tmp_path):
+    from engine.bands import MAX_LANES, Interval, _lanes
+
+    named = [Interval(f"s/c{k}", "v", "k", k, True, 500, True, named=True, cells=(k, 500)) for k in range(300)]
+    laid, lanes, hidden = _lanes(named)
+    assert lanes == 2 * MAX_LANES and len(laid) == 2 * MAX_LANES and hidden == 300 - 2 * MAX_LANES
