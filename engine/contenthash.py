@@ -9,11 +9,13 @@ the same for both: a file that is missing, a symbolic link, oversized or not JSO
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ENGINE_DIR = Path(__file__).resolve().parent
+CACHE_DIR_ENV = "ACCORD_CACHE_DIR"
 
 Add = Callable[[str, bytes], None]
 
@@ -52,3 +54,9 @@ def read_json(path: Path, max_bytes: int) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def cache_dir(out: str | os.PathLike[str]) -> Path:
+    """A report folder's cache folder: OUT/.cache, or $ACCORD_CACHE_DIR."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    return Path(override) if override else Path(out) / ".cache"

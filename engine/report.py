@@ -19,6 +19,8 @@ from engine.analysis.model import DEVIATES, KINDS, MAX_BYTES, MAX_CELLS, MAX_FIN
 from engine.atomic import write_atomic
 from engine.evaluate import answer_data_text, format_value
 from engine.fingerprint import review_again
+from engine.fragmentmemo import FragmentMemo, Memo, no_memo
+from engine.gcpause import gc_paused
 from engine.mdescape import code_span, md_cell, md_text
 from engine.migrate import with_migrated
 from engine.model import Ruleset
@@ -350,14 +352,17 @@ def refresh_dispositions(report: Report, reviews: Reviews) -> Report:
 
 
 def render_json(report: Report) -> str:
-    """report.json text: never NaN or Infinity (allow_nan=False raises instead of writing invalid JSON)."""
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    """report.json text: never NaN or Infinity (ValueError instead of invalid JSON); engine.jsontext writes it fast."""
+    from engine.jsontext import indented
+
+    return indented(report) + "\n"
 
 
 _cell = md_cell
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, memo: Memo = no_memo) -> str:
+    """report.md text; `memo` (engine.fragmentmemo) may hand back each finding's piece from an earlier run."""
     s = report["summary"]
     lines = ["# Accord conflict report", ""]
     lines.append(
@@ -424,7 +429,7 @@ def render_markdown(report: Report) -> str:
     lines += _render_coverage(report.get("coverage", []))
     lines += ["## Conflicts", ""]
     for item in report["conflicts"]:
-        lines += _render_conflict(item)
+        lines.append(memo("md/conflict", item, lambda item=item: "\n".join(_render_conflict(item))))  # type: ignore[misc]
     notes = report.get("precision_notes", [])
     if notes:
         lines += [
@@ -670,7 +675,10 @@ def write_if_changed(path: str | os.PathLike[str], text: str) -> bool:
 
 
 def renderers(
-    report: Report, charts: Mapping[str, str] | None = None, out_dir: str | os.PathLike[str] | None = None
+    report: Report,
+    charts: Mapping[str, str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    memo: Memo = no_memo,
 ) -> dict[str, Callable[[], str]]:
     """Each report file's name and how to render it: --check renders only what it must compare.
 
@@ -682,11 +690,11 @@ def renderers(
 
     def html() -> str:
         files = charts if charts is not None else (read_charts(out_dir, report) if out_dir is not None else {})
-        return render_html(report, svgs_by_finding(report, files))
+        return render_html(report, svgs_by_finding(report, files), memo)
 
     out: dict[str, Callable[[], str]] = {
         REPORT_JSON: lambda: render_json(report),
-        REPORT_MD: lambda: render_markdown(report),
+        REPORT_MD: lambda: render_markdown(report, memo),
         REPORT_HTML: html,
     }
     for path, svg in (charts or {}).items():
@@ -695,19 +703,40 @@ def renderers(
 
 
 def rendered(
-    report: Report, charts: Mapping[str, str] | None = None, out_dir: str | os.PathLike[str] | None = None
+    report: Report,
+    charts: Mapping[str, str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    memo: Memo = no_memo,
 ) -> dict[str, str]:
-    return {name: render() for name, render in renderers(report, charts, out_dir).items()}
+    return {name: render() for name, render in renderers(report, charts, out_dir, memo).items()}
 
 
-def write_report(out_dir: str | os.PathLike[str], report: Report, charts: Mapping[str, str] | None = None) -> list[str]:
+def fragment_memo(out_dir: str | os.PathLike[str], key: str) -> Memo:
+    """The report cache's memo of rendered findings under `key` (engine.fragmentmemo); none without a key."""
+    if not key:
+        return no_memo
+    from engine.contenthash import cache_dir
+
+    return FragmentMemo(cache_dir(out_dir), key)
+
+
+@gc_paused()  # megabytes of lines and strings, no cycles: see engine.gcpause
+def write_report(
+    out_dir: str | os.PathLike[str], report: Report, charts: Mapping[str, str] | None = None, memo_key: str = ""
+) -> list[str]:
     """Write report.json, report.md, report.html (and the chart files, when given; charts the report no
-    longer names are removed); return the names of the files that changed."""
+    longer names are removed); return the names of the files that changed. `memo_key` (the cache's
+    engine.reportcache.base_key): each finding's Markdown and HTML kept in the report cache for the next run."""
     from engine.reportcharts import unlisted_charts
 
+    memo = fragment_memo(out_dir, memo_key)
     changed = [
-        name for name, text in rendered(report, charts, out_dir).items() if write_if_changed(Path(out_dir) / name, text)
+        name
+        for name, text in rendered(report, charts, out_dir, memo).items()
+        if write_if_changed(Path(out_dir) / name, text)
     ]
+    if isinstance(memo, FragmentMemo):
+        memo.save()
     if charts is not None:
         for name in unlisted_charts(out_dir, report):
             (Path(out_dir) / name).unlink(missing_ok=True)

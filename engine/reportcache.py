@@ -23,12 +23,12 @@ from typing import Any, cast
 
 from engine.analysis.model import MAX_BYTES, MAX_CELLS, MAX_FINDINGS, MAX_WORK, NotAnalysed
 from engine.atomic import write_atomic
-from engine.contenthash import add_contract_and_code, adder, read_json
+from engine.contenthash import add_contract_and_code, adder, cache_dir, read_json
 from engine.diagnostics import Diagnostic
+from engine.gcpause import gc_paused
 from engine.model import Ruleset
 from engine.reportdata import ComparisonData, Report, Reviews
 
-CACHE_DIR_ENV = "ACCORD_CACHE_DIR"
 MAX_CACHE_BYTES = 64 << 20  # a report bigger than this is not worth reading back
 
 
@@ -81,11 +81,6 @@ def drug_key(base: str, rulesets_dir: str | os.PathLike[str], drug: str, ruleset
     return h.hexdigest()
 
 
-def cache_dir(out: str | os.PathLike[str]) -> Path:
-    override = os.environ.get(CACHE_DIR_ENV)
-    return Path(override) if override else Path(out) / ".cache"
-
-
 def _read(path: Path) -> dict[str, Any] | None:
     data = read_json(path, MAX_CACHE_BYTES)
     if not isinstance(data, dict) or not isinstance(data.get("report"), dict) or not isinstance(data.get("cells"), int):
@@ -114,6 +109,7 @@ class ProjectUnusable(Exception):
 DEFAULT_LIMITS = {"max_cells": MAX_CELLS, "max_bytes": MAX_BYTES, "max_findings": MAX_FINDINGS, "max_work": MAX_WORK}
 
 
+@gc_paused()  # thousands of cached findings read back beside every loaded ruleset: see engine.gcpause
 def cached_report(
     rulesets_dir: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -182,6 +178,7 @@ def cached_report(
     )
 
 
+@gc_paused()
 def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: Analysed) -> list[str]:
     """engine.report.stale_files, remembering in the cache the digests of what a report renders to.
 
@@ -189,7 +186,8 @@ def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: An
     JSON, Markdown and HTML only to compare them. The memo is keyed by the report itself (with its
     dispositions), its charts and the shared inputs' key (engine code included), so it can never
     vouch for files another report would render differently; without the cache it is not used."""
-    from engine.report import rendered, stale_files
+    from engine.fragmentmemo import FragmentMemo
+    from engine.report import fragment_memo, rendered, stale_files
     from engine.reportcharts import unlisted_charts
 
     if not analysed.key:
@@ -203,9 +201,13 @@ def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: An
     memo = cache_dir(out) / f"rendered-{h.hexdigest()[:32]}.json"
     digests = _read_digests(memo)
     if digests is None:
+        fragments = fragment_memo(out, analysed.key)
         digests = {
-            n: hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in rendered(report, analysed.charts, out).items()
+            n: hashlib.sha256(t.encode("utf-8")).hexdigest()
+            for n, t in rendered(report, analysed.charts, out, fragments).items()
         }
+        if isinstance(fragments, FragmentMemo):
+            fragments.save()
         _store(cache_dir(out), memo, digests)
         for old in cache_dir(out).glob("rendered-*.json"):
             if old != memo:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.evaluate import answer_text, format_value
+from engine.fragmentmemo import Memo, no_memo
 from engine.reportdata import SEVERITIES, disposition_text, severity_rank
 
 REPORT_HTML = "report.html"
@@ -457,6 +458,22 @@ def _disposition(item: Mapping[str, Any], needed: bool) -> str:
     return out
 
 
+def _memo_finding(
+    memo: Memo,
+    item: Mapping[str, Any],
+    group: str,
+    charts: Mapping[str, list[str]],
+    roles: Mapping[str, str],
+    needed: bool,
+) -> str:
+    """_finding's article, through `memo` keyed by everything it reads: the entry, its charts, its sources' roles."""
+    fid = str(item.get("id", "?"))
+    named = {str(s) for s in item.get("sources") or []}
+    named |= {str(c.get("source", "")) for c in item.get("claims") or [] if isinstance(c, Mapping)}
+    parts = [item, group, needed, list(charts.get(fid, [])), {s: r for s, r in roles.items() if s in named}]
+    return memo("html/finding", parts, lambda: _finding(item, group, charts, roles, needed))
+
+
 def _finding(
     item: Mapping[str, Any], group: str, charts: Mapping[str, list[str]], roles: Mapping[str, str], needed: bool
 ) -> str:
@@ -730,8 +747,9 @@ def _comparisons(items: list[Mapping[str, Any]]) -> str:
     )
 
 
-def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | None = None) -> str:
-    """report.html text for a report.json dict; `charts` maps a finding id to its band-chart SVGs (engine-made)."""
+def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | None = None, memo: Memo = no_memo) -> str:
+    """report.html text for a report.json dict; `charts` maps a finding id to its band-chart SVGs (engine-made);
+    `memo` (engine.fragmentmemo) may hand back each finding's article from an earlier run."""
     charts = charts or {}
     sources = [s for s in report.get("sources") or [] if isinstance(s, Mapping)]
     roles: dict[str, str] = {}
@@ -904,7 +922,7 @@ def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | Non
         out.append(_index(conflicts))
     else:
         out.append('<p class="none">No findings.</p>')
-    out += [_finding(c, "conflicts", charts, roles, True) for c in conflicts]
+    out += [_memo_finding(memo, c, "conflicts", charts, roles, True) for c in conflicts]
     if precision:
         out.append(
             f'<h2 id="precision-notes">Precision notes</h2><p class="meta">Where two sources\' answers do not '
@@ -912,7 +930,7 @@ def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | Non
             '<code>accord conflicts --check</code> never fails on them.</p><p class="count" '
             f'data-count-for="precision" data-noun="precision notes">{len(precision)} of {len(precision)} precision notes</p>'
         )
-        out += [_finding(c, "precision", charts, roles, False) for c in precision]
+        out += [_memo_finding(memo, c, "precision", charts, roles, False) for c in precision]
     if differences:
         out.append(
             '<h2 id="label-differences">Label differences</h2><p class="meta">Where the official labels differ from '
@@ -921,7 +939,7 @@ def render_html(report: Mapping[str, Any], charts: Mapping[str, list[str]] | Non
             f'<p class="count" data-count-for="label" data-noun="label differences">{len(differences)} of '
             f"{len(differences)} label differences</p>"
         )
-        out += [_finding(c, "label", charts, roles, False) for c in differences]
+        out += [_memo_finding(memo, c, "label", charts, roles, False) for c in differences]
     out.append(_comparisons([c for c in report.get("comparisons") or [] if isinstance(c, Mapping)]))
     out.append('<h2 id="summary">Summary and sources</h2>')
     out += appendix

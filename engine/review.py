@@ -397,8 +397,10 @@ def write_report_with_reviews(
     report: Report,
     reviews_path: str | os.PathLike[str] | None = None,
     charts: Mapping[str, str] | None = None,
+    memo_key: str = "",
 ) -> tuple[list[str], Report]:
     """Write an analysed report with the dispositions reviews.yaml holds now, under its lock; (changed files, report).
+    `memo_key`: engine.report.write_report's (the report cache's key, so findings rendered before are reused).
 
     The analysis takes a while and its copy of the reviews is as old as its
     start: a disposition recorded meanwhile is in the file, not in the copy.
@@ -415,7 +417,7 @@ def write_report_with_reviews(
         reviews = _reviews_or_raise(p)
         fresh = refresh_dispositions(report, reviews)
         out.mkdir(parents=True, exist_ok=True)
-        changed = write_report(out, fresh, charts)
+        changed = write_report(out, fresh, charts, memo_key)
     return changed, fresh
 
 

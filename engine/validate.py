@@ -591,11 +591,13 @@ def discover_rooted(paths: Iterable[str | os.PathLike[str]]) -> tuple[Rooted, Ro
     return rulesets, patients, diags
 
 
-def _load_counted(path: Path, root: Path, result: ValidationResult) -> Document | None:
+def _load_counted(
+    path: Path, root: Path, result: ValidationResult, cache: ValidationCache | None = None
+) -> Document | None:
     """Load one file for validate_paths, counting it and recording why it would not load."""
     result.files += 1
     try:
-        return load_file(path, root=root)
+        return cache.load(path, root) if cache is not None else load_file(path, root=root)
     except LoadError as exc:
         result.diagnostics.append(exc.diagnostic)
         return None
@@ -649,7 +651,7 @@ def _validate_paths(
         result.diagnostics.extend(found_settings)
     claim_homes: dict[str, str] = {}
     for path, root in ruleset_files:
-        doc = _load_counted(path, root, result)
+        doc = _load_counted(path, root, result, cache)
         if doc is not None and isinstance(doc.data, dict) and "facts" in doc.data and "claims" not in doc.data:
             patient_files.append((path, root))
             result.files -= 1

@@ -9,6 +9,11 @@ versions, so those diagnostics are cached under the sha256 of all of them; a hit
 and builds its Ruleset as a miss does, and skips only the checking. The checks that read the clock or
 look across files (verification age, W406/W409; duplicate ids) run afresh every time (engine.validate).
 
+Loading is cached too, for .json rulesets: a text the C parser's plain-JSON path accepted (no
+duplicate keys, NaN, odd characters or nesting past the limit: engine.loader.plain_json) is
+remembered by its sha256, so the next run parses it without those checks, which were most of the
+cost of loading a formulary's unchanged files.
+
 A cache entry can never be stale (any changed byte is another key); a source text that cannot be read
 is never cached (validated afresh); the cache is one file, safe to delete, and an unreadable, foreign
 or malformed entry is a miss, never an error. Entries not used by a run are dropped when it saves.
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from engine.atomic import write_atomic
 from engine.contenthash import add_contract_and_code, adder
 from engine.diagnostics import Diagnostic, has_errors
-from engine.loader import Document, LoadError, read_text
+from engine.loader import Document, LoadError, load_file, load_text, plain_json, read_text
 
 if TYPE_CHECKING:
     from engine.contract import Vocabulary
@@ -119,22 +124,54 @@ class ValidationCache:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.path = Path(folder) / FILE_NAME
         self.contract = contract_key()
-        self.entries = self._read()
+        self.entries, self.plain = self._read()
         self.used: dict[str, list[Any]] = {}
+        self.plain_used: set[str] = set()
         self.hits = 0
         self.misses = 0
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self) -> tuple[dict[str, Any], set[str]]:
         try:
             if not self.path.is_file() or self.path.is_symlink() or self.path.stat().st_size > MAX_CACHE_BYTES:
-                return {}
+                return {}, set()
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-            return {}
+            return {}, set()
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("entries"), dict):
-            return {}
+            return {}, set()
         entries: dict[str, Any] = data["entries"]
-        return entries
+        plain = data.get("plain")
+        return entries, {k for k in plain if isinstance(k, str)} if isinstance(plain, list) else set()
+
+    def _plain_key(self, name: str, text: str) -> str:
+        h = hashlib.sha256()
+        add = adder(h)
+        add("contract", self.contract.encode())  # the loader's code is in it: a changed check is another key
+        add("path", name.encode("utf-8", "surrogateescape"))
+        add("ruleset", text.encode("utf-8", "surrogateescape"))
+        return h.hexdigest()
+
+    def load(self, path: Path, root: Path) -> Document:
+        """engine.loader.load_file(path, root=root); a .json text that passed the plain-JSON checks when it
+        was last loaded is parsed without them (the same data: those checks only decline, never change it)."""
+        name = str(path)
+        if not name.lower().endswith(".json"):
+            return load_file(path, root=root)
+        text = read_text(path, root=root)  # the same containment, size limit and strict UTF-8 (LoadError)
+        key = self._plain_key(name, text)
+        body = text[1:] if text.startswith("\ufeff") else text
+        if key in self.plain:
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):  # not the text the key says it is: load it as anyone would
+                return load_text(text, name, as_json=True)
+            self.plain_used.add(key)
+            return Document(name, body, data)
+        doc = plain_json(text, name)
+        if doc is None:
+            return load_text(text, name, as_json=True)
+        self.plain_used.add(key)
+        return doc
 
     def _hit(self, key: str) -> list[Diagnostic] | None:
         items = self.entries.get(key)
@@ -170,13 +207,18 @@ class ValidationCache:
 
     def save(self) -> None:
         """Write this run's entries (only those used); a cache that cannot be written is no cache, not an error."""
-        if self.used == self.entries:
+        if self.used == self.entries and self.plain_used == self.plain:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 write_atomic(gitignore, "# accord's caches: safe to delete, never commit\n*\n")
-            write_atomic(self.path, json.dumps({"version": VERSION, "entries": self.used}, ensure_ascii=False))
+            write_atomic(
+                self.path,
+                json.dumps(
+                    {"version": VERSION, "entries": self.used, "plain": sorted(self.plain_used)}, ensure_ascii=False
+                ),
+            )
         except (OSError, ValueError):
             pass

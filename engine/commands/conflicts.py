@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     out = conflicts_folder(args.rulesets, args.out)  # the same folder accord review and the workbench use
-    from engine.reportcache import cache_dir
+    from engine.contenthash import cache_dir
 
     # unchanged files' diagnostics from the cache beside the report's (a formulary's thousands of rulesets)
     result = valid_rulesets(args.rulesets, cache=None if getattr(args, "no_cache", False) else cache_dir(out))
@@ -285,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     try:
         # reviews.yaml re-read under its lock: a disposition recorded while the analysis ran is kept
-        changed, _ = write_report_with_reviews(out, report, reviews_path, analysis.charts)
+        changed, _ = write_report_with_reviews(out, report, reviews_path, analysis.charts, analysis.key)
     except ReviewsUnusable as exc:
         for d in exc.diagnostics:
             print(d.format(), file=sys.stderr)

@@ -81,7 +81,7 @@ def _validate(args: argparse.Namespace) -> ValidationResult:
     if getattr(args, "no_cache", False) or len(paths) != 1 or not Path(paths[0]).is_dir():
         return validate_paths(paths)
     from engine.folders import conflicts_folder
-    from engine.reportcache import cache_dir
+    from engine.contenthash import cache_dir
 
     out = Path(conflicts_folder(paths[0], None))
     if not out.is_dir():

@@ -175,3 +175,32 @@ def test_accord_validate_reuses_the_project_cache_and_says_the_same(tmp_path, ca
     assert fresh == first == again and fresh["warnings"] > 0  # a hit says what a miss says, warnings included
     assert cli.main(["validate", str(rs), "--format", "json", "--no-cache"]) == 0
     assert json.loads(capsys.readouterr().out) == fresh
+
+
+def test_a_json_ruleset_that_loaded_plainly_loads_again_without_the_checks_and_the_same_data(tmp_path, monkeypatch):
+    import engine.loader as loader
+    import engine.validationcache as vc
+    from tests.conftest import write_ruleset
+
+    rs = tmp_path / "rs"
+    write_ruleset(rs, "alpha", "Take 2 mg.", [{"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": True}])
+    path = rs / "alpha.yaml"
+    data = __import__("yaml").safe_load(path.read_text(encoding="utf-8"))
+    (rs / "alpha.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    path.unlink()
+    first = ValidationCache(tmp_path / "cache")
+    want = validate_paths([rs], check_patients=False, cache=first)
+    assert want.ok and first.plain_used
+    first.save()
+    calls: list[str] = []
+    monkeypatch.setattr(vc, "plain_json", lambda *a: calls.append("checked") or loader.plain_json(*a))
+    again = ValidationCache(tmp_path / "cache")
+    got = validate_paths([rs], check_patients=False, cache=again)
+    assert calls == [] and got.rulesets[0].document.data == want.rulesets[0].document.data
+    assert [r.claims for r in got.rulesets] == [r.claims for r in want.rulesets]
+    # the same bytes with a duplicate key are another text: checked, and refused as the loader refuses it
+    text = (rs / "alpha.json").read_text(encoding="utf-8")
+    (rs / "alpha.json").write_text(text.replace('"claims"', '"drug": "x", "drug": "y", "claims"', 1), encoding="utf-8")
+    third = ValidationCache(tmp_path / "cache")
+    bad = validate_paths([rs], check_patients=False, cache=third)
+    assert calls == ["checked"] and not bad.ok
