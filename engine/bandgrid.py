@@ -51,12 +51,57 @@ class SourceTable:
         return next((k for k, p in enumerate(self.parts) if p.fact == fact), None)
 
 
-def source_table(question: str, claims: Sequence[Claim], vocab: Vocabulary) -> SourceTable:
+class Memo:
+    """What sources repeat, worked out once per report (engine.bands.BandCache holds one): each condition's
+    thresholds by its text, and its truth on a grid by its text and the grid's cuts. A formulary's
+    sources share their bands, so most sources' grids are cut alike and their conditions are the same."""
+
+    MAX_TRUTHS = 100_000
+
+    def __init__(self) -> None:
+        self.vocab: Vocabulary | None = None
+        self.cuts: dict[str, tuple[dict[str, set[float]], list[str]]] = {}
+        self.truths: dict[tuple[str, tuple[Any, ...]], np.ndarray] = {}
+
+    def use(self, vocab: Vocabulary) -> None:
+        """Forget everything when the vocabulary is another one (its facts' ranges cut the grids)."""
+        if self.vocab is not vocab:
+            self.vocab, self.cuts, self.truths = vocab, {}, {}
+
+    def thresholds(self, claims: Sequence[Claim], vocab: Vocabulary) -> tuple[dict[str, set[float]], list[str]]:
+        """partition.thresholds over the claims' conditions (a union of each one's), each worked out once."""
+        cuts: dict[str, set[float]] = {}
+        notes: set[str] = set()
+        for claim in claims:
+            key = repr(claim.when)
+            found = self.cuts.get(key)
+            if found is None:
+                found = self.cuts[key] = thresholds((claim.when,), vocab)
+            for name, values in found[0].items():
+                cuts.setdefault(name, set()).update(values)
+            notes.update(found[1])
+        return cuts, sorted(notes)
+
+    def truth(self, claim: Claim, grid: Grid, signature: tuple[Any, ...]) -> np.ndarray:
+        """The claim's truth on `grid` (broadcastable to its shape), by the batch evaluator."""
+        key = (repr(claim.when), signature)
+        found = self.truths.get(key)
+        if found is None:
+            columns, present = grid.mesh(claim.facts)
+            found = compile_mask(claim.when)(columns, present)[0]
+            if len(self.truths) < self.MAX_TRUTHS:
+                self.truths[key] = found
+        return found
+
+
+def source_table(question: str, claims: Sequence[Claim], vocab: Vocabulary, memo: Memo | None = None) -> SourceTable:
     """The table of `claims` (one source's, on `question`); a claim it cannot place is left out of `placed`."""
-    exact, cuts = _exact_claims(claims, vocab)
+    memo = memo if memo is not None else Memo()
+    memo.use(vocab)
+    exact, cuts = _exact_claims(claims, vocab, memo)
     for attempt in range(2):  # a claim the evaluator refuses leaves; the grid is then cut for the others only
         if attempt:
-            cuts = thresholds([c.when for c in exact], vocab)[0]
+            cuts = memo.thresholds(exact, vocab)[0]
         names = sorted({n for c in exact for n in c.facts if n in vocab.facts})
         parts = [partition(vocab.facts[n], cuts.get(n, ())) for n in names]
         shape = tuple(len(p.cells) for p in parts)
@@ -64,6 +109,7 @@ def source_table(question: str, claims: Sequence[Claim], vocab: Vocabulary) -> S
         if not exact or math.prod(shape) * width > MAX_TABLE_BYTES:
             return SourceTable([], [], np.zeros((0,), dtype=np.uint8))
         grid = Grid(question, parts)
+        signature = tuple((p.fact, p.type, p.thresholds) for p in parts)
         bits = np.zeros(shape + (width,), dtype=np.uint8)
         refused: list[Claim] = []
         chunk = np.zeros(shape + (CHUNK,), dtype=bool)  # CHUNK claims' truths, packed together
@@ -71,8 +117,7 @@ def source_table(question: str, claims: Sequence[Claim], vocab: Vocabulary) -> S
             chunk[...] = False
             for j, claim in enumerate(exact[start : start + CHUNK]):
                 try:
-                    columns, present = grid.mesh(claim.facts)
-                    chunk[..., j] = compile_mask(claim.when)(columns, present)[0]
+                    chunk[..., j] = memo.truth(claim, grid, signature)
                 except Exception:  # noqa: BLE001 (the claim-by-claim path says why it is not charted)
                     refused.append(claim)
             bits[..., start >> 3 : (start + CHUNK) >> 3] = np.packbits(chunk, axis=-1)[..., : width - (start >> 3)]
@@ -83,19 +128,13 @@ def source_table(question: str, claims: Sequence[Claim], vocab: Vocabulary) -> S
     return SourceTable([], [], np.zeros((0,), dtype=np.uint8))
 
 
-def _exact_claims(claims: Sequence[Claim], vocab: Vocabulary) -> tuple[list[Claim], dict[str, set[float]]]:
+def _exact_claims(claims: Sequence[Claim], vocab: Vocabulary, memo: Memo) -> tuple[list[Claim], dict[str, set[float]]]:
     """The claims whose thresholds come without a note (each comparison cut exactly), in order, and their cuts."""
-    try:
-        cuts, notes = thresholds([c.when for c in claims], vocab)
-    except Exception:  # noqa: BLE001 (one claim's rule: found claim by claim below)
-        cuts, notes = {}, ["?"]
-    if not notes:
-        return list(claims), cuts
     out: list[Claim] = []
-    cuts = {}
+    cuts: dict[str, set[float]] = {}
     for claim in claims:
         try:
-            found, claim_notes = thresholds((claim.when,), vocab)
+            found, claim_notes = memo.thresholds((claim,), vocab)
         except Exception:  # noqa: BLE001 (left to the claim-by-claim path)
             continue
         if not claim_notes:

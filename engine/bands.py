@@ -38,7 +38,7 @@ from engine.words import fact_label, unit_label
 
 if TYPE_CHECKING:
     from engine.analysis.partition import Partition
-    from engine.bandgrid import SourceTable
+    from engine.bandgrid import Memo, SourceTable
 
 # (low, low_inclusive, high, high_inclusive): a span of the fact, as report.json's numeric constraints give it.
 Span = tuple[float, bool, float, bool]
@@ -428,15 +428,19 @@ class BandCache:
         self._where: dict[tuple[int, tuple[float, ...]], list[int]] = {}  # (a claim's partition, chart cuts) -> cells
         self._intervals: dict[tuple[Any, ...], list[Interval]] = {}  # a claim's intervals on one chart's cells
         self._tables: dict[tuple[int, str], tuple[Ruleset, SourceTable]] = {}  # (a ruleset, question) -> its table
+        self._memo: Memo | None = None  # conditions' thresholds and truths, shared by the tables (engine.bandgrid)
 
     def table(self, ruleset: Ruleset, question: str, claims: Sequence[Claim], vocab: Vocabulary) -> SourceTable:
         """The source's claims on `question` on one shared grid (engine.bandgrid), built once per cache."""
-        from engine.bandgrid import source_table
+        from engine.bandgrid import Memo, source_table
+
+        if self._memo is None:
+            self._memo = Memo()
 
         key = (id(ruleset), question)
         found = self._tables.get(key)
         if found is None or found[0] is not ruleset:
-            found = self._tables[key] = (ruleset, source_table(question, claims, vocab))
+            found = self._tables[key] = (ruleset, source_table(question, claims, vocab, self._memo))
         return found[1]
 
     def shared_intervals(

@@ -127,3 +127,16 @@ def test_runs_are_maximal_with_one_every():
     some = np.array([[1, 0], [1, 1], [1, 1], [0, 1], [1, 1]], dtype=bool)
     every = np.array([[1, 0], [1, 0], [0, 0], [0, 1], [0, 1]], dtype=bool)
     assert runs(some, every) == [[(0, 1, True), (2, 2, False), (4, 4, False)], [(1, 2, False), (3, 4, True)]]
+
+
+def test_sources_repeating_their_conditions_share_one_evaluation(tmp_path):
+    for name in ("alpha", "beta", "gamma"):
+        write_ruleset(tmp_path, name, TEXT, OTHER)
+    rulesets = validate_paths([tmp_path], check_patients=False).rulesets
+    cache = BandCache()
+    chart = band_chart(rulesets, "dose", "crcl", ["alpha", "beta", "gamma"], (40, True, 50, True), cache=cache)
+    assert [len(r.intervals) for r in chart.rows] == [2, 2, 2]
+    memo = cache._memo
+    assert memo is not None and len(memo.truths) == len(OTHER) and len(memo.cuts) == len(OTHER)
+    alone = band_chart(rulesets, "dose", "crcl", ["alpha", "beta", "gamma"], (40, True, 50, True))
+    assert alone.to_json() == chart.to_json()
