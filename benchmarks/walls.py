@@ -8,6 +8,7 @@
      is timed best of 3 with the fold it picks (engine.analysis.fold.fold_classes: by value keys
      here) and with the claim-by-claim walk forced (the fold before); the findings must be equal.
      Growth: the exponent of time in claims between the smallest and largest N (1.0 = linear).
+     Up to --cli-up-to claims, also `accord conflicts` end to end on that ruleset (a child process, once).
 (h2) The 20 x 1,000 synthetic corpus (benchmarks/synth.py generate) as a user runs it:
      `python -m engine.cli conflicts --rulesets DIR --out OUT -q` in a child process, a fresh
      report folder each time, best of 3 (target < 5 s).
@@ -82,7 +83,19 @@ def _summary(analysis: Any) -> list[tuple[Any, ...]]:
     ]
 
 
-def bench_overlapping(sizes: list[int], walk_up_to: int) -> list[dict[str, Any]]:
+def _conflicts_cli(rulesets: Path, out: Path) -> Any:
+    """`python -m engine.cli conflicts --rulesets DIR --out OUT -q` in a child process (its own cache in OUT)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("ACCORD_CACHE_DIR", None)
+    return run_child(
+        [sys.executable, "-m", "engine.cli", "conflicts", "--rulesets", str(rulesets), "--out", str(out), "-q"],
+        timeout=600,
+        cwd=REPO,
+        env=env,
+    )
+
+
+def bench_overlapping(sizes: list[int], walk_up_to: int, cli_up_to: int = 3000) -> list[dict[str, Any]]:
     from engine.analysis import cells, fold
     from engine.analysis.driver import analyse
     from engine.validate import validate_paths
@@ -92,12 +105,16 @@ def bench_overlapping(sizes: list[int], walk_up_to: int) -> list[dict[str, Any]]
 
     rows = []
     for n in sizes:
+        cli = None
         with tempfile.TemporaryDirectory(prefix="accord-walls-") as tmp:
-            overlapping(Path(tmp), n)
-            rulesets = validate_paths([tmp], check_patients=False).rulesets
+            overlapping(Path(tmp) / "rulesets", n)
+            rulesets = validate_paths([Path(tmp) / "rulesets"], check_patients=False).rulesets
+            if n <= cli_up_to:  # as a user runs it: validation, analysis, charts and report, once
+                print(f"  {n:,} claims end to end...", file=sys.stderr, flush=True)
+                cli = _conflicts_cli(Path(tmp) / "rulesets", Path(tmp) / "out")
         print(f"  {n:,} claims...", file=sys.stderr, flush=True)
         after, result = _best(lambda rs=rulesets: analyse(rs, max_work=10**15), 3)
-        row: dict[str, Any] = {"claims": n, "after": after, "before": None, "same": None}
+        row: dict[str, Any] = {"claims": n, "after": after, "before": None, "same": None, "cli": cli}
         row["findings"] = len(_summary(result))
         if n <= walk_up_to:
             chosen = cells.fold_classes
@@ -114,21 +131,9 @@ def bench_overlapping(sizes: list[int], walk_up_to: int) -> list[dict[str, Any]]
 def bench_synth_cli() -> dict[str, Any]:
     from benchmarks.synth import generate
 
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("ACCORD_CACHE_DIR", None)
     with tempfile.TemporaryDirectory(prefix="accord-synth-cli-") as tmp:
         corpus = generate(Path(tmp) / "rulesets", 20, 1000)
-        runs = []
-        for k in range(3):
-            out = Path(tmp) / f"out{k}"
-            m = run_child(
-                [sys.executable, "-m", "engine.cli", "conflicts", "--rulesets", str(Path(tmp) / "rulesets")]
-                + ["--out", str(out), "-q"],
-                timeout=600,
-                cwd=REPO,
-                env=env,
-            )
-            runs.append(m)
+        runs = [_conflicts_cli(Path(tmp) / "rulesets", Path(tmp) / f"out{k}") for k in range(3)]
     best = min(runs, key=lambda m: m.wall)
     return {"claims": corpus.claims, "wall": best.wall, "cpu": best.cpu, "rss": best.peak_rss, "exit": best.returncode}
 
@@ -142,16 +147,23 @@ def report(rows: list[dict[str, Any]], cli: dict[str, Any] | None) -> str:
         "N claims on `dose`, claim i where eGFR >= its own threshold, doses alternating between two values; "
         "region analysis (`engine.analysis.driver.analyse`, no work budget), best of 3 (the walk at 10,000: once). "
         "Before: the claim-by-claim fold forced (`engine.analysis.fold.walk`); after: the fold it picks "
-        "(`fold_classes`: by value keys here).",
+        "(`fold_classes`: by value keys here). End to end: `accord conflicts` on the same ruleset as a user runs "
+        "it (validation, analysis, band charts, report files), a child process, once (wall s / CPU s).",
         "",
-        "| Claims | before s | after s | before / after | same findings |",
-        "|---:|---:|---:|---:|---|",
+        "| Claims | before s | after s | before / after | same findings | end to end s |",
+        "|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         before = f"{r['before']:.2f}" if r["before"] is not None else "not run"
         ratio = f"{r['before'] / r['after']:.1f}x" if r["before"] is not None else ""
         same = "" if r["same"] is None else ("yes" if r["same"] else "**no**")
-        out.append(f"| {r['claims']:,} | {before} | {r['after']:.2f} | {ratio} | {same} |")
+        m = r.get("cli")
+        whole = (
+            "not run"
+            if m is None
+            else f"{m.wall:.2f} / {m.cpu:.2f}" + ("" if m.returncode == 0 else f" (exit {m.returncode})")
+        )
+        out.append(f"| {r['claims']:,} | {before} | {r['after']:.2f} | {ratio} | {same} | {whole} |")
     if len(rows) >= 2:
         a, b = rows[0], rows[-1]
         growth = math.log(b["after"] / a["after"]) / math.log(b["claims"] / a["claims"])
@@ -344,13 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", default="1000,3000,10000", help="numbers of overlapping claims, comma-separated")
     parser.add_argument("--walk-up-to", type=int, default=10_000, help="time the walk (before) up to this many claims")
     parser.add_argument("--no-cli", action="store_true", help="skip (h2), the synthetic corpus end to end")
+    parser.add_argument("--cli-up-to", type=int, default=3000, help="(h1) run accord conflicts up to this many claims")
     parser.add_argument("--sources", default="50,200,400", help="(h3) numbers of sources, comma-separated; '' skips it")
     parser.add_argument("--per-pair-up-to", type=int, default=400, help="(h3) time the per-pair path up to this many")
     parser.add_argument("--write", action="store_true", help="replace the walls section of benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     sizes = sorted(int(x) for x in args.claims.replace("_", "").split(",") if x.strip())
     print("running (h1) overlapping claims...", file=sys.stderr, flush=True)
-    rows = bench_overlapping(sizes, args.walk_up_to)
+    rows = bench_overlapping(sizes, args.walk_up_to, args.cli_up_to)
     cli = None
     if not args.no_cli:
         print("running (h2) synthetic corpus end to end...", file=sys.stderr, flush=True)
