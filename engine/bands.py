@@ -16,7 +16,10 @@ egfr < 60`, `{"<=": [30, {"var": "egfr"}, 60]}`, `egfr < 30 or egfr > 90` and `c
 all give the intervals the analysis sees. A claim that does not read the fact but applies
 somewhere in the context spans the whole axis (`unbounded`); one that applies on a cell only for
 some values of its other facts is `conditional` there. A claim that never applies in the context
-is left out. Derived facts are not followed (a claim on renal_function_category is unbounded on
+is left out. (A source's claims whose comparisons are cut exactly are evaluated once, together, on
+a grid cut at all their thresholds, engine.bandgrid: the same cells, one evaluation per claim per
+report instead of per chart.) A row stacks at most MAX_LANES lanes; the claims past them are
+summed up in one line. Derived facts are not followed (a claim on renal_function_category is unbounded on
 egfr), and the vocabulary's constraints between facts are not applied: the chart shows where a
 claim's own condition holds.
 
