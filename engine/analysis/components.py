@@ -36,6 +36,7 @@ from engine.analysis.cells import (
     between_judge,
     claim_words,
     is_box,
+    lex_rows,
     merged_thresholds,
     popcount,
     row_claims,
@@ -59,6 +60,7 @@ from engine.analysis.model import (
     grid_bytes,
     grid_work,
     over_budget,
+    word_count,
 )
 from engine.analysis.partition import Partition
 from engine.analysis.witness import cell_costs
@@ -74,6 +76,9 @@ MAX_PAIRS = 1 << 16
 ITEM_BYTES = 64
 # Full grids this small take milliseconds: components are not worth looking for.
 SMALL_GRID = 1 << 16
+# Keep each source's component evaluations across its pairs (Evaluations); False evaluates them per pair as
+# before (benchmarks/walls.py (h3) times both; the findings are the same).
+SHARE_EVALUATIONS = True
 
 SideState = tuple[frozenset[str], frozenset[str]]  # value keys of the claims that apply, and of unknown ones
 State = tuple[SideState, ...]  # one per source compared (one for within/gaps, two for a pair)
@@ -163,6 +168,107 @@ def components(
     return out
 
 
+@dataclass
+class _Evaluated:
+    """One side's claims of a component evaluated on the component's grid: a class per cell, and per class
+    what a table needs of it (its state, the claims giving each value, its words as one int)."""
+
+    inverse: np.ndarray  # per cell (flat): class
+    states: list[SideState]
+    by_value: list[dict[str, frozenset[str]]]  # per class: value key -> ids of the claims giving it
+    bits: list[int]  # per class: bit 2i: claim i applies, 2i+1: it is unknown (engine.analysis.cells.claim_words)
+    popcount: list[int]  # per class: its set bits (the claims a fold visits)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.inverse.nbytes) + 64 * len(self.states)
+
+
+def _evaluate(grid: Grid, claims: list[Claim]) -> _Evaluated:
+    words, _ = claim_words(grid, claims)
+    inverse, reps = row_classes(words)
+    states, by_value, bits, counts = [], [], [], []
+    for row in reps:
+        applies_at, unknown_at = row_claims(row)
+        found: dict[str, set[str]] = {}
+        for i in applies_at:
+            found.setdefault(claims[i].value_key, set()).add(claims[i].id)
+        states.append((frozenset(found), frozenset(claims[i].value_key for i in unknown_at)))
+        by_value.append({k: frozenset(v) for k, v in found.items()})
+        bits.append(sum(int(w) << (64 * k) for k, w in enumerate(row.tolist())))
+        counts.append(popcount(row))
+    return _Evaluated(inverse.ravel(), states, by_value, bits, counts)
+
+
+class Evaluations:
+    """Each source's claims evaluated once per component grid, kept across its pairs (issue 19 item 6).
+
+    A pair's table (component_table) joins its sides' states cell by cell, and a side's states depend
+    only on its own claims and the component's facts: the same for every pair of a source whose
+    components are those of its pairs (sources reading the same groups of facts). One instance serves
+    one question (analyse_factored); it also keeps each component's grid (its witness costs) and
+    feasible cells. Sides are kept while their bytes fit `budget` (past it, evaluated per pair), and
+    `drop` releases a source's once its pairs are done. Tables are the same with or without it."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._grids: dict[tuple[str, ...], tuple[Grid, np.ndarray, np.ndarray | None]] = {}
+        self._sides: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Evaluated] = {}
+
+    def grid(
+        self, question: str, parts: dict[str, Partition], facts: list[str], constrained: tuple[Factor, ...]
+    ) -> tuple[Grid, np.ndarray, np.ndarray | None]:
+        """The component's grid, its witness costs and feasible cells (flat; None: all feasible)."""
+        key = tuple(facts)
+        found = self._grids.get(key)
+        if found is None:
+            grid = Grid(question, [parts[n] for n in facts])
+            ok = feasible_mask(facts, grid.shape, constrained)
+            found = (grid, witness_cost(grid).ravel(), None if ok is None else ok.ravel())
+            size = found[1].nbytes + (0 if ok is None else ok.nbytes)
+            if self.held + size <= self.budget:
+                self._grids[key] = found
+                self.held += size
+        return found
+
+    def side(self, owner: str, grid: Grid, claims: list[Claim]) -> _Evaluated:
+        # a side without claims of the component is the same for every owner: kept once (never dropped)
+        key = (owner if claims else "", tuple(grid.facts), tuple(c.id for c in claims))
+        found = self._sides.get(key)
+        if found is None:
+            found = _evaluate(grid, claims)
+            if self.held + found.nbytes <= self.budget:
+                self._sides[key] = found
+                self.held += found.nbytes
+        return found
+
+    def drop(self, owner: str) -> None:
+        """Release `owner`'s sides: its pairs are done."""
+        for key in [k for k in self._sides if k[0] == owner]:
+            self.held -= self._sides.pop(key).nbytes
+
+
+def _joint_order(evaluated: list[_Evaluated], classes: list[list[int]], sides: list[list[Claim]]) -> list[int]:
+    """The joint classes (one class per side) in the order of their rows over all sides' claims together
+    (claim_words of the sides' claims in turn, rows compared word by word): the order a table's states are
+    met in, which decides a witness between equally cheap cells of one state."""
+    offsets, shift = [], 0
+    for side in sides:
+        offsets.append(shift)
+        shift += 2 * len(side)
+    words = word_count(sum(len(side) for side in sides))
+    mask = (1 << 64) - 1
+
+    def key(j: int) -> tuple[int, ...]:
+        bits = 0
+        for ev, cls, offset in zip(evaluated, classes, offsets):
+            bits |= ev.bits[cls[j]] << offset
+        return tuple((bits >> (64 * w)) & mask for w in range(words))
+
+    return sorted(range(len(classes[0]) if classes else 0), key=key)
+
+
 def component_table(
     question: str,
     parts: dict[str, Partition],
@@ -172,48 +278,50 @@ def component_table(
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
     factors: tuple[Factor, ...] = (),
+    evaluations: Evaluations | None = None,
+    owners: tuple[str, ...] = (),
 ) -> dict[State, Cells]:
     """Evaluate one component's claims on its own grid and summarise its feasible cells by state.
 
     The constraints reading its facts are judged here (a constraint's facts are one component), so
-    a cell no patient occupies joins no state: the combined states hold only feasible patients."""
-    grid = Grid(question, [parts[n] for n in facts])
+    a cell no patient occupies joins no state: the combined states hold only feasible patients.
+    Each side is evaluated alone and the sides joined cell by cell; `evaluations` keeps a side's
+    evaluation for the other pairs of its owner (`owners`: each side's source)."""
     claims = [c for side in sides for c in side]
     constrained = tuple(touching(factors, facts))
     cells = math.prod(len(parts[n].cells) for n in facts)
     if over_budget(cells, len(claims), max_cells) or grid_bytes(cells, len(claims)) > max_bytes:
         raise TooWide(f"a component of {len(facts)} linked facts and {len(claims)} claims has {cells:,} cells")
-    side_of = [s for s, side in enumerate(sides) for _ in side]
     if work is not None:
         work.take(
             grid_work(cells, len(claims) + len(constrained), len(facts)),
             f"a group of {len(facts)} linked facts ({cells:,} cells) for {len(claims):,} claims",
         )
-    words, _ = claim_words(grid, claims)
-    inverse, reps = row_classes(words)
+    kept = evaluations if evaluations is not None else Evaluations(0)
+    grid, costs, ok = kept.grid(question, parts, facts, constrained)
+    names = owners if len(owners) == len(sides) else tuple(f"side {s}" for s in range(len(sides)))
+    evaluated = [kept.side(owner, grid, side) for owner, side in zip(names, sides)]
+    # The joint class of each cell: one class per side (lexicographic), then in the order of the joint rows.
+    first, joint = lex_rows([ev.inverse for ev in evaluated], [len(ev.states) for ev in evaluated])
+    classes = [ev.inverse[first].tolist() for ev in evaluated]
+    order_of = _joint_order(evaluated, classes, sides)
+    n = len(order_of)
     if work is not None:
-        work.take(popcount(reps) * FOLD_UNITS, f"folding {len(reps):,} distinct combinations of {len(claims):,} claims")
-    flat = inverse.ravel()
-    ok = feasible_mask(facts, grid.shape, constrained)
+        folded = sum(ev.popcount[cls[j]] for ev, cls in zip(evaluated, classes) for j in range(n))
+        work.take(folded * FOLD_UNITS, f"folding {n:,} distinct combinations of {len(claims):,} claims")
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.array(order_of, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+    flat = rank[joint]
     if ok is not None:  # infeasible cells get a class past the last: outside every class's bounds
-        flat = np.where(ok.ravel(), flat, len(reps))
-    costs = witness_cost(grid).ravel()
+        flat = np.where(ok, flat, n)
     order = np.argsort(flat, kind="stable")
-    bounds = np.searchsorted(flat[order], np.arange(len(reps) + 1))
+    bounds = np.searchsorted(flat[order], np.arange(n + 1))
     table: dict[State, Cells] = {}
-    for k, row in enumerate(reps):
-        applying: list[set[str]] = [set() for _ in sides]
-        unknown: list[set[str]] = [set() for _ in sides]
-        by_value: tuple[dict[str, set[str]], ...] = tuple({} for _ in sides)
-        applies_at, unknown_at = row_claims(row)
-        for i, applies in sorted([(i, True) for i in applies_at] + [(i, False) for i in unknown_at]):
-            claim, s = claims[i], side_of[i]
-            if applies:
-                applying[s].add(claim.value_key)
-                by_value[s].setdefault(claim.value_key, set()).add(claim.id)
-            else:
-                unknown[s].add(claim.value_key)
-        state = tuple((frozenset(a), frozenset(u)) for a, u in zip(applying, unknown))
+    for k, j in enumerate(order_of):
+        state = tuple(ev.states[cls[j]] for ev, cls in zip(evaluated, classes))
+        by_value = tuple(
+            {key: set(ids) for key, ids in ev.by_value[cls[j]].items()} for ev, cls in zip(evaluated, classes)
+        )
         cells = order[bounds[k] : bounds[k + 1]]
         if not len(cells):  # every cell of the class is infeasible
             continue
@@ -337,9 +445,10 @@ def within_source(
     max_bytes: int = MAX_BYTES,
     work: Work | None = None,
     factors: tuple[Factor, ...] = (),
+    evaluations: Evaluations | None = None,
 ) -> list[Finding]:
     tables = [
-        component_table(question, parts, facts, sides, max_cells, max_bytes, work, factors)
+        component_table(question, parts, facts, sides, max_cells, max_bytes, work, factors, evaluations, (source,))
         for facts, sides in components([claims], _source_facts(claims, factors), factors)
     ]
     labelled: dict[tuple[str, ...], Cells] = {}
@@ -489,15 +598,17 @@ def between_sources(
     factors: tuple[Factor, ...] = (),
     judge: Judge | None = None,
     questions: tuple[str, str] | None = None,
+    evaluations: Evaluations | None = None,
 ) -> list[Finding]:
     """Both sides' answers on the combined states of their components, judged by `judge` (default
-    between_judge). `questions`: each side's question when they differ (a cross-question link)."""
+    between_judge). `questions`: each side's question when they differ (a cross-question link).
+    `evaluations`: each source's component evaluations kept across its pairs (one question's)."""
     (sa, ca, ta), (sb, cb, tb) = a, b
     qa, qb = questions or (question, question)
     judge = judge or between_judge(question)
     fa, fb = _source_facts(ca, factors), _source_facts(cb, factors)
     tables = [
-        component_table(question, parts, facts, sides, max_cells, max_bytes, work, factors)
+        component_table(question, parts, facts, sides, max_cells, max_bytes, work, factors, evaluations, (sa, sb))
         for facts, sides in components([ca, cb], sorted(set(fa) | set(fb)), factors)
     ]
     labelled: dict[tuple[tuple[str, ...], tuple[str, ...]], Cells] = {}
@@ -612,12 +723,18 @@ def analyse_factored(
     for source in ids:
         ruleset, claims = by_id[source]
         out.cells[source] = math.prod(len(parts[n].cells) for n in _source_facts(claims, factors))
+    # Half the memory budget for evaluations kept across pairs: a pair's own tables still fit beside them.
+    kept = Evaluations(max_bytes // 2) if SHARE_EVALUATIONS else None
     for i, source in enumerate(ids):
         ruleset, claims = by_id[source]
-        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes, work, factors))
+        out.findings.extend(within_source(question, parts, source, claims, max_cells, max_bytes, work, factors, kept))
         out.findings.extend(source_gaps(question, parts, ruleset, claims, vocab, max_cells, max_bytes, work, factors))
         for other in ids[i + 1 :]:
             out.findings.extend(
-                between_sources(question, parts, info[source], info[other], max_cells, max_bytes, work, factors)
+                between_sources(
+                    question, parts, info[source], info[other], max_cells, max_bytes, work, factors, evaluations=kept
+                )
             )
+        if kept is not None:  # `source` meets no later source
+            kept.drop(source)
     return out

@@ -105,3 +105,127 @@ def test_a_cache_over_its_budget_keeps_nothing_and_finds_the_same(tmp_path):
     for sc in qa.sources.values():
         roomy.drop(sc)
     assert roomy.held == 0
+
+
+def _factored_rulesets(tmp_path: Any) -> list[Any]:
+    """Five sources over eGFR and three booleans each (independent groups of facts), some overlapping."""
+    flags = ["pregnant", "breastfeeding", "diabetes", "on_dialysis", "history_vte"]
+    for k in range(5):
+        cut = 30 + 5 * k
+        claims: list[dict[str, Any]] = [
+            {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {"<": [{"var": "egfr"}, cut]}},
+            {"question": "dose", "value": {"mg": 4, "every_days": 1}, "when": {">=": [{"var": "egfr"}, cut]}},
+        ]
+        for j in range(3):
+            mg = 1 if (j + k) % 3 == 0 else 4
+            flag = {"==": [{"var": flags[(k + j) % len(flags)]}, True]}
+            claims.append({"question": "dose", "value": {"mg": mg, "every_days": 1}, "when": flag})
+        write_ruleset(tmp_path / "factored", f"fac{k}", "One. Two.", claims)
+    result = validate_paths([tmp_path / "factored"], check_patients=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result.rulesets
+
+
+def test_components_evaluate_each_source_once_per_component(tmp_path, monkeypatch):
+    from engine.analysis import components
+
+    rulesets = _factored_rulesets(tmp_path)
+    calls: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    real = components._evaluate
+
+    def counted(g: Any, claims: list[Any]) -> Any:
+        calls.append((tuple(g.facts), tuple(c.id for c in claims)))
+        return real(g, claims)
+
+    monkeypatch.setattr(components, "_evaluate", counted)
+    kept = analyse_question("dose", rulesets, method="components")
+    once = list(calls)
+    calls.clear()
+    monkeypatch.setattr(components, "SHARE_EVALUATIONS", False)
+    per_pair = analyse_question("dose", rulesets, method="components")
+    assert kept.method == per_pair.method == "components"
+    assert _summary(kept) == _summary(per_pair)
+    assert {f.kind for f in kept.findings} >= {"between_sources", "within_source"}
+    assert len(once) == len(set(once)) < len(calls)  # kept: each side of a component evaluated once
+    # and the full grids find the same (tests/engine/test_factored.py compares them on generated rulesets)
+    grid_kinds = sorted((f.kind, f.claims) for f in analyse_question("dose", rulesets, method="grid").findings)
+    assert sorted((f.kind, f.claims) for f in kept.findings) == grid_kinds
+
+
+def _reference_table(question: str, parts: dict[str, Any], facts: list[str], sides: list[list[Any]]) -> Any:
+    """A component's table by evaluating all sides' claims together on its grid (no constraints): the oracle
+    for joining each side's own evaluation."""
+    import numpy as np
+
+    from engine.analysis.cells import Grid, claim_words, row_claims, row_classes, witness_cost
+    from engine.analysis.components import Cells
+
+    g = Grid(question, [parts[n] for n in facts])
+    claims = [c for side in sides for c in side]
+    side_of = [s for s, side in enumerate(sides) for _ in side]
+    inverse, reps = row_classes(claim_words(g, claims)[0])
+    flat = inverse.ravel()
+    costs = witness_cost(g).ravel()
+    order = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[order], np.arange(len(reps) + 1))
+    table: dict[Any, Any] = {}
+    for k, row in enumerate(reps):
+        applying: list[set[str]] = [set() for _ in sides]
+        unknown: list[set[str]] = [set() for _ in sides]
+        by_value: tuple[dict[str, set[str]], ...] = tuple({} for _ in sides)
+        applies_at, unknown_at = row_claims(row)
+        for i in applies_at:
+            applying[side_of[i]].add(claims[i].value_key)
+            by_value[side_of[i]].setdefault(claims[i].value_key, set()).add(claims[i].id)
+        for i in unknown_at:
+            unknown[side_of[i]].add(claims[i].value_key)
+        state = tuple((frozenset(a), frozenset(u)) for a, u in zip(applying, unknown))
+        cells = order[bounds[k] : bounds[k + 1]]
+        index = np.unravel_index(cells, g.shape)
+        best = int(cells[int(np.argmin(costs[cells]))])
+        group = Cells(
+            int(len(cells)),
+            {name: set(np.unique(index[axis]).tolist()) for axis, name in enumerate(facts)},
+            by_value,
+            dict(zip(facts, g.cell_index(best))),
+            int(costs[best]),
+        )
+        if state in table:
+            table[state].absorb(group)
+        else:
+            table[state] = group
+    return table
+
+
+def test_joined_sides_make_the_table_of_all_claims_together(tmp_path):
+    """Same states in the same order (which picks a witness between equally cheap cells), same cells."""
+    from engine.analysis.components import Evaluations, component_table, components
+
+    for k in range(4):
+        when_age = {">=": [{"var": "age_years"}, 50 + 5 * k]}
+        claims: list[dict[str, Any]] = [
+            {"question": "dose", "value": {"mg": 4, "every_days": 1}, "when": {">=": [{"var": "egfr"}, 30 + 10 * k]}},
+            {"question": "dose", "value": {"mg": 4, "every_days": 1}, "when": when_age},
+            {"question": "dose", "value": {"mg": 2, "every_days": 1}, "when": {"<": [{"var": "egfr"}, 45 - 5 * k]}},
+            {
+                "question": "dose",
+                "value": {"mg": 1 + k % 2, "every_days": 1},
+                "when": {"and": [{"<": [{"var": "age_years"}, 70 - k]}, {">=": [{"var": "egfr"}, 60]}]},
+            },
+        ]
+        write_ruleset(tmp_path / "joined", f"j{k}", "One. Two.", claims)
+    rulesets = validate_paths([tmp_path / "joined"], check_patients=False).rulesets
+    qa = analyse_question("dose", rulesets, method="grid")
+    per_source = {r.source_id: r.claims_for("dose") for r in rulesets}
+    ids = sorted(per_source)
+    kept = Evaluations(1 << 30)
+    compared = 0
+    for i, a in enumerate(ids):
+        for b in ids[i + 1 :]:
+            for facts, sides in components([per_source[a], per_source[b]], ()):
+                want = _reference_table("dose", qa.partitions, facts, sides)
+                for evaluations in (None, kept):
+                    got = component_table("dose", qa.partitions, facts, sides, 10**7, evaluations=evaluations)
+                    assert list(got.items()) == list(want.items())
+                    compared += 1
+    assert compared == 12 and kept.held > 0
