@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.atomic import write_atomic
-from engine.contenthash import read_json
+from engine.contenthash import cache_dir, read_json
 
 MAX_SHARD_BYTES = 64 << 20
 
@@ -50,8 +50,8 @@ def canonical(parts: Any) -> bytes:
 class FragmentMemo:
     """`memo(kind, parts, render)`: render()'s text, from the memo when `parts` (JSON data) were rendered before."""
 
-    def __init__(self, folder: str | os.PathLike[str], namespace: str) -> None:
-        self.folder = Path(folder)
+    def __init__(self, folder: str | os.PathLike[str] | None, namespace: str) -> None:
+        self.folder = Path(folder) if folder is not None else None  # None: render every time, keep nothing
         self.namespace = namespace.encode()
         self._loaded: dict[str, dict[str, str]] = {}  # shard -> entries read from disk
         self._used: dict[str, dict[str, str]] = {}  # shard -> entries this run used or made
@@ -59,6 +59,8 @@ class FragmentMemo:
         self.misses = 0
 
     def __call__(self, kind: str, parts: Any, render: Callable[[], str]) -> str:
+        if self.folder is None:
+            return render()
         key = hashlib.sha256(self.namespace + b"\0" + kind.encode() + b"\0" + canonical(parts)).hexdigest()
         shard = key[:2]
         if shard not in self._loaded:
@@ -74,6 +76,7 @@ class FragmentMemo:
         return text
 
     def _path(self, shard: str) -> Path:
+        assert self.folder is not None  # only a memo with a folder reads or writes shards
         return self.folder / f"fragments-{shard}.json"
 
     def _read(self, shard: str) -> dict[str, str]:
@@ -85,6 +88,8 @@ class FragmentMemo:
     def save(self, complete: bool = True) -> None:
         """Write the shards whose entries changed; `complete` (the whole report was rendered): drop what it did
         not use, whole shards included. A memo that cannot be written is no memo, not an error."""
+        if self.folder is None:
+            return
         try:
             for shard, used in self._used.items():
                 kept = used if complete else {**self._loaded.get(shard, {}), **used}
@@ -97,3 +102,9 @@ class FragmentMemo:
                         old.unlink(missing_ok=True)
         except (OSError, ValueError):
             pass
+
+
+def report_memo(out_dir: str | os.PathLike[str], key: str) -> FragmentMemo:
+    """The memo in `out_dir`'s report cache under `key` (engine.reportcache.base_key); without a key, one that
+    renders every time and keeps nothing."""
+    return FragmentMemo(cache_dir(out_dir) if key else None, key)

@@ -19,7 +19,7 @@ from engine.analysis.model import DEVIATES, KINDS, MAX_BYTES, MAX_CELLS, MAX_FIN
 from engine.atomic import write_atomic
 from engine.evaluate import answer_data_text, format_value
 from engine.fingerprint import review_again
-from engine.fragmentmemo import FragmentMemo, Memo, no_memo
+from engine.fragmentmemo import Memo, no_memo, report_memo
 from engine.gcpause import gc_paused
 from engine.mdescape import code_span, md_cell, md_text
 from engine.migrate import with_migrated
@@ -711,15 +711,6 @@ def rendered(
     return {name: render() for name, render in renderers(report, charts, out_dir, memo).items()}
 
 
-def fragment_memo(out_dir: str | os.PathLike[str], key: str) -> Memo:
-    """The report cache's memo of rendered findings under `key` (engine.fragmentmemo); none without a key."""
-    if not key:
-        return no_memo
-    from engine.contenthash import cache_dir
-
-    return FragmentMemo(cache_dir(out_dir), key)
-
-
 @gc_paused()  # megabytes of lines and strings, no cycles: see engine.gcpause
 def write_report(
     out_dir: str | os.PathLike[str], report: Report, charts: Mapping[str, str] | None = None, memo_key: str = ""
@@ -729,14 +720,13 @@ def write_report(
     engine.reportcache.base_key): each finding's Markdown and HTML kept in the report cache for the next run."""
     from engine.reportcharts import unlisted_charts
 
-    memo = fragment_memo(out_dir, memo_key)
+    memo = report_memo(out_dir, memo_key)
     changed = [
         name
         for name, text in rendered(report, charts, out_dir, memo).items()
         if write_if_changed(Path(out_dir) / name, text)
     ]
-    if isinstance(memo, FragmentMemo):
-        memo.save()
+    memo.save()
     if charts is not None:
         for name in unlisted_charts(out_dir, report):
             (Path(out_dir) / name).unlink(missing_ok=True)

@@ -186,8 +186,8 @@ def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: An
     JSON, Markdown and HTML only to compare them. The memo is keyed by the report itself (with its
     dispositions), its charts and the shared inputs' key (engine code included), so it can never
     vouch for files another report would render differently; without the cache it is not used."""
-    from engine.fragmentmemo import FragmentMemo
-    from engine.report import fragment_memo, rendered, stale_files
+    from engine.fragmentmemo import report_memo
+    from engine.report import rendered, stale_files
     from engine.reportcharts import unlisted_charts
 
     if not analysed.key:
@@ -201,13 +201,12 @@ def stale_report_files(out: str | os.PathLike[str], report: Report, analysed: An
     memo = cache_dir(out) / f"rendered-{h.hexdigest()[:32]}.json"
     digests = _read_digests(memo)
     if digests is None:
-        fragments = fragment_memo(out, analysed.key)
+        fragments = report_memo(out, analysed.key)
         digests = {
             n: hashlib.sha256(t.encode("utf-8")).hexdigest()
             for n, t in rendered(report, analysed.charts, out, fragments).items()
         }
-        if isinstance(fragments, FragmentMemo):
-            fragments.save()
+        fragments.save()
         _store(cache_dir(out), memo, digests)
         for old in cache_dir(out).glob("rendered-*.json"):
             if old != memo:

@@ -167,7 +167,7 @@ class ValidationCache:
                 return load_text(text, name, as_json=True)
             self.plain_used.add(key)
             return Document(name, body, data)
-        doc = plain_json(text, name)
+        doc = plain_json(body, name)
         if doc is None:
             return load_text(text, name, as_json=True)
         self.plain_used.add(key)
