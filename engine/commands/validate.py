@@ -80,8 +80,8 @@ def _validate(args: argparse.Namespace) -> ValidationResult:
     paths = list(args.paths)
     if getattr(args, "no_cache", False) or len(paths) != 1 or not Path(paths[0]).is_dir():
         return validate_paths(paths)
-    from engine.folders import conflicts_folder
     from engine.contenthash import cache_dir
+    from engine.folders import conflicts_folder
 
     out = Path(conflicts_folder(paths[0], None))
     if not out.is_dir():
