@@ -81,3 +81,37 @@ def comparison_runs(
             run.append((item, found))  # type: ignore[arg-type]
     if run:
         yield key, run
+
+
+Required = tuple[tuple[str, str], ...]  # (fact, text) pairs a rule needs equal: required_texts
+
+
+def required_texts(rule: Any) -> Required:
+    """(fact, text) for each argument of a top-level `and` (or the rule itself) that is `fact == "text"` (or ===).
+
+    In accord semantics such a rule is false for a patient whose fact is another
+    string, whatever the other arguments are: an `and` is false as soon as one
+    argument is false, even beside a division by zero (docs/rule-language.md).
+    A caller evaluating many rules at one patient skips those (ruled_out)
+    without compiling them.
+    """
+    if type(rule) is dict and len(rule) == 1 and "and" in rule:
+        args = rule["and"]
+        items = args if isinstance(args, list) else [args]
+    else:
+        items = [rule]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        found = fact_comparison(item, ("==", "==="))
+        if found is not None and type(found[2]) is str:
+            out.append((found[0], found[2]))
+    return tuple(out)
+
+
+def ruled_out(required: Required, facts: dict[str, Any]) -> bool:
+    """True when a rule with these required_texts is false at `facts` (one of those facts is another string)."""
+    for name, text in required:
+        value = facts.get(name)
+        if type(value) is str and value != text:
+            return True
+    return False

@@ -202,3 +202,29 @@ def test_compiler_equals_qubit_when_semantics_agree(rule, patient):
     columns, present = columns_for([patient])
     true_mask, unknown_mask = compile_mask(rule)(columns, present)
     assert not unknown_mask[0] and bool(true_mask[0]) is ours
+
+
+@SETTINGS
+@given(
+    rest=st.lists(booleans(2), min_size=0, max_size=3),
+    name=st.sampled_from(sorted(ENUMS)),
+    pick=st.integers(0, 50),
+    first=st.booleans(),
+    patient=patient_values(True),
+)
+def test_a_rule_ruled_out_by_its_required_texts_is_false(rest, name, pick, first, patient):
+    """engine.jsonlogic.shapes.ruled_out lets witness checks skip claims: it must never skip one that is not false."""
+    from engine.jsonlogic.shapes import required_texts, ruled_out
+
+    values = ENUMS[name]
+    test = (
+        {"==": [var(name), values[pick % len(values)]]} if first else {"===": [values[pick % len(values)], var(name)]}
+    )
+    rule = {"and": [test, *rest]} if rest or first else test
+    needs = required_texts(rule)
+    assert (name, values[pick % len(values)]) in needs
+    if ruled_out(needs, patient):
+        assert scalar(rule, patient) is False, (rule, patient)
+    for other in rest:  # any rule at all: whatever it requires rules it out only where it is false
+        if ruled_out(required_texts(other), patient):
+            assert scalar(other, patient) is False, (other, patient)
