@@ -21,6 +21,14 @@ def project(tmp_path: Path) -> Path:
     return rs
 
 
+def small_project(tmp_path: Path) -> Path:
+    """Two drugs (the workbench fixture's baricitinib sources and tofacitinib's label), quick to analyse."""
+    rs = tmp_path / "rulesets"
+    shutil.copytree(REPO / "tests" / "tui" / "fixtures" / "rulesets", rs)
+    shutil.copy(REPO / "rulesets" / "xeljanz-us-pi.yaml", rs)
+    return rs
+
+
 def run(rs: Path, cache_dir: Path) -> tuple[ValidationCache, object]:
     cache = ValidationCache(cache_dir)
     result = validate_paths([rs], check_patients=True, cache=cache)
@@ -150,7 +158,7 @@ def test_an_unreadable_source_text_is_never_cached(tmp_path):
 
 
 def test_conflicts_uses_it_and_writes_the_same_report(tmp_path):
-    rs = project(tmp_path)
+    rs = small_project(tmp_path)
     out, fresh = tmp_path / "out", tmp_path / "fresh"
     assert cli.main(["conflicts", "--rulesets", str(rs), "--out", str(out), "-q", "--jobs", "1"]) == 0
     assert (out / ".cache" / FILE_NAME).is_file()
