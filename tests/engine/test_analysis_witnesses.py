@@ -41,12 +41,28 @@ def as_patients(tmp: Path, found: list[dict[str, Any]]) -> list[str]:
     return [d.format() for d in validate_paths([tmp]).diagnostics]
 
 
+# The tests on the bundled corpus share one fresh analysis (7 s) on one xdist worker (pyproject: --dist loadgroup).
+BUNDLED = pytest.mark.xdist_group("bundled-witnesses")
+
+
 @pytest.fixture(scope="module")
-def bundled() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def fresh_bundled() -> tuple[list[Any], list[Any], Any]:
+    """(rulesets, conflicts, analysis) of the bundled corpus, as accord conflicts finds them (drug by drug)."""
+    from engine.conflicts import find_conflicts
+
     rulesets = validate_paths([REPO / "rulesets"], check_patients=False).rulesets
-    return witnesses(rulesets)
+    conflicts, analysis = find_conflicts(rulesets)
+    return rulesets, conflicts, analysis
 
 
+@pytest.fixture(scope="module")
+def bundled(fresh_bundled) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(every finding's region witness, every conflict's witness) of the bundled corpus."""
+    _, conflicts, analysis = fresh_bundled
+    return [f.region.witness for qa in analysis.questions.values() for f in qa.findings], [c.witness for c in conflicts]
+
+
+@BUNDLED
 def test_bundled_region_witnesses_break_no_relation(bundled, tmp_path):
     regions, _ = bundled
     assert regions
@@ -54,6 +70,7 @@ def test_bundled_region_witnesses_break_no_relation(bundled, tmp_path):
     assert as_patients(tmp_path, regions) == []
 
 
+@BUNDLED
 def test_bundled_conflict_witnesses_break_no_relation(bundled, tmp_path):
     _, conflicts = bundled
     assert conflicts
@@ -155,6 +172,7 @@ def test_a_witness_number_moves_to_the_typical_value_its_cell_allows():
     assert next(c for c in crcl.cells if c.contains(45)).contains(moved) and moved >= 45
 
 
+@BUNDLED
 def test_bundled_witnesses_are_patients_a_clinician_meets(bundled):
     """No bundled conflict's witness is 95 years old when its cell admits 71 (the typical values of vocabulary.yaml)."""
     import json
@@ -292,17 +310,16 @@ def test_cell_costs_rank_by_distance_from_typical_then_interiors():
     assert sex == [0, 0]
 
 
-def test_every_fresh_bundled_witness_reproduces_through_eval(tmp_path):
+@BUNDLED
+def test_every_fresh_bundled_witness_reproduces_through_eval(tmp_path, fresh_bundled):
     """Each region's witness of a fresh analysis, evaluated as `accord eval` does (a patient file, then
     engine.evaluate), gives the answers the report shows (tests/engine/test_conflicts.py checks the committed
     report the same way)."""
-    from engine.conflicts import find_conflicts
     from engine.evaluate import evaluate_patient
     from engine.validate import load_patient
     from tests.conftest import dump_yaml
 
-    rulesets = validate_paths([REPO / "rulesets"], check_patients=False).rulesets
-    conflicts, _ = find_conflicts(rulesets)
+    rulesets, conflicts, _ = fresh_bundled
     checked = 0
     for i, data in enumerate(c.to_json() for c in conflicts):
         for j, region in enumerate(data.get("regions") or [data]):
