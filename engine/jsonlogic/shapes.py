@@ -101,10 +101,23 @@ def required_texts(rule: Any) -> Required:
     else:
         items = [rule]
     out: list[tuple[str, str]] = []
-    for item in items:
-        found = fact_comparison(item, ("==", "==="))
-        if found is not None and type(found[2]) is str:
-            out.append((found[0], found[2]))
+    for (
+        item
+    ) in items:  # fact_comparison(item, ("==", "===")) with a text literal, unrolled: a witness check reads every rule
+        if type(item) is not dict or len(item) != 1:
+            continue
+        args = item.get("==", item.get("==="))
+        if type(args) is not list or len(args) != 2:
+            continue
+        var, text = args
+        if type(text) is dict:
+            var, text = text, var
+        if type(text) is str and type(var) is dict and len(var) == 1:
+            name = var.get("var")
+            if type(name) is list and len(name) == 1:
+                name = name[0]
+            if type(name) is str and name and "." not in name:
+                out.append((name, text))
     return tuple(out)
 
 
