@@ -756,16 +756,11 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, info)
     print(text)
     if args.write:
-        from benchmarks import walls
-        from benchmarks.formulary import current_section, write_section
+        from benchmarks.sections import write_sections
 
-        kept = current_section(HERE / "RESULTS.md")  # measured by benchmarks/formulary.py, not here
-        walled = walls.current_section(HERE / "RESULTS.md")  # and by benchmarks/walls.py
-        (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
-        if kept:
-            write_section(kept, HERE / "RESULTS.md")
-        if walled:
-            walls.write_section(walled, HERE / "RESULTS.md")
+        # only the sections run now are replaced: (g) and (h) are written by formulary.py and walls.py,
+        # and `--only c` keeps the numbers of (a), (b), (d), (e) and (f) from their own runs
+        write_sections(HERE / "RESULTS.md", text, "".join(sorted(results)))
         print(f"wrote {HERE / 'RESULTS.md'}", file=sys.stderr)
     return 0
 
