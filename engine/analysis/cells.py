@@ -9,6 +9,7 @@ these cells and the region helpers here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.analysis.boxwords import Groups, box_groups, box_words, worth_it
 from engine.analysis.feasible import Factor, axis_column, feasible_mask, touching
 from engine.analysis.fold import KeyPlan, fold_classes
 from engine.analysis.fold import popcount as popcount  # re-exported: callers count fold work here
@@ -293,12 +295,28 @@ def source_cells(
     ), evaluations
 
 
+BOX_WORDS = True  # box claims' bits built axis by axis (engine.analysis.boxwords); off: one claim at a time
+
+
 def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]:
     """Every claim evaluated on every cell of `grid` (engine.jsonlogic.vectorised), packed two bits a claim
     (applies at 2i, unknown at 2i+1) into uint64 words; and the number of evaluations."""
     words = [np.zeros(grid.shape, dtype=np.uint64) for _ in range(word_count(len(claims)))]
     evaluations = 0
+    groups: list[Groups | None] = [None] * len(claims)
+    if BOX_WORDS and grid.partitions:
+        sizes = {p.fact: len(p.cells) for p in grid.partitions}
+        groups = [box_groups(c, sizes) for c in claims]
+        if worth_it(groups):
+            box_words(grid, groups, words)
+        else:
+            groups = [None] * len(claims)
+        for c, g in zip(claims, groups):
+            if g is not None:  # what evaluating it on its facts' open mesh counts
+                evaluations += math.prod(sizes[n] for n in set(c.facts))
     for i, claim in enumerate(claims):
+        if groups[i] is not None:
+            continue
         columns, present = grid.mesh(claim.facts)
         true_mask, unknown_mask = compile_mask(claim.when)(columns, present)
         evaluations += int(true_mask.size)
