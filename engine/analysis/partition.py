@@ -175,7 +175,8 @@ def thresholds(rules: Iterable[Any], vocab: Vocabulary) -> tuple[dict[str, set[f
 
 
 def _plain_cut(args: list[Any], vocab: Vocabulary, found: dict[str, set[float]]) -> bool:
-    """Record the cut of `{"var": numeric fact} op number` (either order) and say so; False for any other shape.
+    """Record the cut of `{"var": numeric fact} op number` (either order) and say so; also say so for a
+    fact that is not a number compared with a literal (an enum's equality: nothing to cut); False for any other shape.
 
     The common comparison, read straight off its two arguments: the general
     path walks the comparison three more times (facts read, literals beyond
@@ -187,8 +188,10 @@ def _plain_cut(args: list[Any], vocab: Vocabulary, found: dict[str, set[float]])
     for var, literal in ((args[0], args[1]), (args[1], args[0])):
         if type(var) is dict and len(var) == 1 and type(var.get("var")) is str:
             fact = vocab.facts.get(var["var"])
+            if fact is None or fact.type != "number":  # `indication == "x"`: no number to cut, nothing below
+                return not isinstance(literal, (dict, list))
             value = as_float(literal)
-            if fact is None or fact.type != "number" or value is None:
+            if value is None:
                 return False
             found.setdefault(fact.name, set()).add(round(value, 9))
             return True

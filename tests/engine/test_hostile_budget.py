@@ -187,6 +187,10 @@ def test_the_refusal_costs_a_validation(tmp_path, command):
         {"<": [{"var": "egfr"}, {"var": "crcl"}]},  # two facts: a note
         {"<": [{"var": ["egfr"]}, 30]},
         {"==": [{"var": "sex"}, "female"]},  # an enum fact: no cut
+        {"==": ["female", {"var": "sex"}]},
+        {"!=": [{"var": "pregnant"}, True]},  # a boolean fact
+        {"==": [{"var": "sex"}, {"var": "egfr"}]},  # a fact on the other side: the general path
+        {"<": [{"var": "sex"}, {"+": [{"var": "egfr"}, 1]}]},
         {"<": [1, {"var": "egfr"}, 3]},  # between
         {"<": [{"+": [{"var": "egfr"}, 5]}, 30]},  # affine: solved
     ],
