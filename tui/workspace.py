@@ -66,6 +66,11 @@ class Workspace:
         default_factory=list
     )  # report.json analysis.not_analysed: conflicts there are unknown
     reviews: Reviews = field(default_factory=Reviews)
+    source_drugs: dict[str, str] = field(default_factory=dict)  # report.json sources: id -> drug
+
+    def finding_drug(self, item: ConflictData) -> str:
+        """The drug a finding is about (sources are compared only within a drug: its first source's)."""
+        return self.source_drugs.get(item["sources"][0], "") if item["sources"] else ""
 
     @property
     def rulesets(self) -> list[Ruleset]:
@@ -164,6 +169,7 @@ def load_conflicts(ws: Workspace) -> None:
     ws.conflicts = []
     ws.conflicts_problem = None
     ws.not_analysed = []
+    ws.source_drugs = {}
     from engine.review import ReviewError, load_report, load_reviews
 
     try:
@@ -176,4 +182,5 @@ def load_conflicts(ws: Workspace) -> None:
         if data is not None:
             ws.conflicts = list(data["conflicts"])
             ws.not_analysed = list(data["analysis"].get("not_analysed", []))
+            ws.source_drugs = {s["id"]: s.get("drug", "") for s in data.get("sources", [])}
     ws.reviews, _problems = load_reviews(folder / "reviews.yaml")

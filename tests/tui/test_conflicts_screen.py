@@ -222,3 +222,43 @@ def test_the_workbench_asks_who_reviews_when_nobody_is_configured(workdir, monke
             assert got == ["Ana Lima"] and app.reviewer == "Ana Lima" and app.sub_title.endswith("reviewer: Ana Lima")
 
     asyncio.run(go())
+
+
+@run_async
+async def test_a_drug_filter_appears_for_findings_of_several_drugs_and_narrows_the_rows(workdir: Path) -> None:
+    import json
+
+    from textual.widgets import DataTable, OptionList
+
+    from tui.widgets.filter_button import FilterButton, FilterMenu
+
+    async with workbench(workdir / "rulesets", "4") as (app, pilot):
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        drug = screen.query_one("#filter-drug", FilterButton)
+        assert not drug.display  # the fixture's findings are all baricitinib
+        report_path = workdir / "conflicts" / "report.json"
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        for source in report["sources"]:
+            if source["id"] == "minimal-medicine":
+                source["drug"] = "tofacitinib"  # its two-source findings stay baricitinib (their first source's)
+        alone = [c["id"] for c in report["conflicts"] if c["sources"] == ["minimal-medicine"]]
+        report["conflicts"][0]["sources"] = ["minimal-medicine"]
+        report_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        app.reload_workspace()
+        await settle(pilot)
+        assert drug.display and table.row_count == 6
+        drug.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterMenu)
+        labels = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert labels == ["drug: all", "drug: baricitinib", "drug: tofacitinib"]
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert screen.filters["drug"] == "tofacitinib"
+        assert [c["id"] for c in screen.shown] == [report["conflicts"][0]["id"], *alone]
+        table.focus()
+        await pilot.press("a")
+        await settle(pilot)
+        assert table.row_count == 6

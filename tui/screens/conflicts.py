@@ -44,7 +44,7 @@ def review_state(c: ConflictData, reviews: Reviews) -> str:
 
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
-FILTERS = ("severity", "kind", "question", "source", "review")
+FILTERS = ("drug", "severity", "kind", "question", "source", "review")  # drug: shown for findings of several drugs
 ALL = "__all__"
 FIRST_ROWS = 60  # rows added before the first paint when the table's height is not known yet
 REGIONS_SHOWN = 3  # regions of a finding in the detail pane; report.md and report.json have every one
@@ -111,7 +111,7 @@ class ConflictsScreen(WorkbenchScreen):
         with Horizontal(id="conflicts-filters"):
             for name in FILTERS:
                 # Options are counted when a filter is opened, not while the screen opens.
-                yield FilterButton(
+                button = FilterButton(
                     name,
                     partial(self.filter_options, name),
                     self.filters[name],
@@ -119,6 +119,8 @@ class ConflictsScreen(WorkbenchScreen):
                     id=f"filter-{name}",
                     classes="conflict-filter",
                 )
+                button.display = name != "drug"  # until the report shows findings of several drugs
+                yield button
         yield Static("", id="conflicts-summary", markup=False)
         with Vertical(id="conflicts-body"):
             # The id first and fixed: always readable whole, also when long source names scroll the rest sideways.
@@ -142,6 +144,7 @@ class ConflictsScreen(WorkbenchScreen):
     def _values(self, ws: Workspace) -> dict[str, list[str]]:
         vals: dict[str, set[str]] = {name: set() for name in FILTERS}
         for c in ws.conflicts:
+            vals["drug"].add(ws.finding_drug(c) or "(none)")
             vals["severity"].add(c["severity"])
             vals["kind"].add(c["kind"])
             vals["question"].add(c["question"])
@@ -161,6 +164,8 @@ class ConflictsScreen(WorkbenchScreen):
     def workspace_changed(self, ws: Workspace | None) -> None:
         if ws is None or not self._ready:
             return
+        # a project of one drug: a drug filter would only say it again
+        self.query_one("#filter-drug", FilterButton).display = len({ws.finding_drug(c) for c in ws.conflicts}) > 1
         if any(v != ALL for v in self.filters.values()):
             # A chosen value that is no longer in the report would hide every row: back to all.
             values = self._values(ws)
@@ -249,6 +254,9 @@ class ConflictsScreen(WorkbenchScreen):
 
     def _matches(self, c: ConflictData, reviews: Reviews) -> bool:
         f = self.filters
+        ws = self.workbench.workspace
+        if f["drug"] != ALL and ((ws.finding_drug(c) if ws else "") or "(none)") != f["drug"]:
+            return False
         if f["severity"] != ALL and c["severity"] != f["severity"]:
             return False
         if f["kind"] != ALL and c["kind"] != f["kind"]:
@@ -652,7 +660,7 @@ class ConflictsScreen(WorkbenchScreen):
             "Open a quote of the highlighted conflict", "Show it in its source text (o)", self.action_open_quote
         )
         yield SystemCommand(
-            "Filter conflicts", "Severity, kind, question, source, review (/)", self.action_focus_filters
+            "Filter conflicts", "Drug, severity, kind, question, source, review (/)", self.action_focus_filters
         )
         yield SystemCommand("Show all conflicts", "Clear the filters (a)", self.action_clear_filters)
         yield SystemCommand(
