@@ -99,6 +99,13 @@ class Row:
     note: str = ""  # why the row is empty ('no claim on dose applies here', 'not loaded')
     hidden: int = 0  # claims not drawn: past MAX_LANES lanes (the finding's own: past twice that)
 
+    @property
+    def hidden_text(self) -> str:
+        """What the SVG and the workbench's strip say below the lanes of a row with claims not drawn ('' if none)."""
+        if not self.hidden:
+            return ""
+        return f"and {self.hidden:,} more claim{'s' if self.hidden != 1 else ''} (not drawn: over {MAX_LANES} lanes)"
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "source": self.source,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
-from engine.bands import MAX_LANES, BandChart, Interval, number_text
+from engine.bands import BandChart, Interval, number_text
 
 WIDTH = 640
 LEFT = 150  # source names
@@ -97,7 +97,7 @@ def to_svg(chart: BandChart) -> str:
                 f"{esc(row.note)}</text>"
             )
         if row.hidden:  # the lane below the drawn ones
-            more = f"and {row.hidden:,} more claim{'s' if row.hidden != 1 else ''} (not drawn: over {MAX_LANES} lanes)"
+            more = row.hidden_text
             out.append(
                 f'<text x="{_n(X0)}" y="{_n(y + ROW_PAD / 2 + max(row.lanes, 1) * LANE + LANE / 2 + 4)}" '
                 f'font-size="10" font-style="italic" fill="#777777">{esc(more)}</text>'

@@ -55,6 +55,21 @@ def test_the_strip_draws_ends_arrows_unbounded_claims_and_the_region():
     assert any("crcl (mL/min), shown 20–70 of 0–250" in line for line in lines)
 
 
+def test_claims_past_the_lane_limit_are_counted_below_their_row_as_in_the_svg():
+    from engine.bandsvg import to_svg
+    from tui.widgets.band_strip import BandStrip
+
+    crowded = chart()
+    rows = (Row("alpha", crowded.rows[0].intervals, 1, hidden=1234), crowded.rows[1])
+    text = _text(BandStrip(chart(rows=rows)), 100)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("alpha"))
+    assert lines[at + 1].strip() == "and 1,234 more claims (not drawn: over 40 lanes)"
+    assert lines[at + 2].startswith("beta")
+    assert "and 1,234 more claims &#40;not drawn&#58; over 40 lanes)" in to_svg(chart(rows=rows))  # escaped alike
+    assert "more claim" not in _text(BandStrip(chart()), 100)
+
+
 def test_the_strip_fits_the_width_it_is_given():
     from tui.widgets.band_strip import BandStrip
 

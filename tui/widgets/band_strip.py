@@ -75,6 +75,10 @@ class BandStrip:
                 for c, (ch, style, _p) in enumerate(cells):
                     line.append(ch, style=f"{style} {REGION_BG}".strip() if region[c] else style)
                 out.append(line)
+            if row.hidden:  # the claims past the lane limit, counted as the SVG counts them
+                more = Text(" " * (label + 1), no_wrap=True, overflow="crop")
+                more.append(_cut(row.hidden_text, plot), style="dim italic")
+                out.append(more)
         if any(region):
             mark = Text(no_wrap=True, overflow="crop")
             mark.append("disagree"[:label].ljust(label) + " ", style="dim")
