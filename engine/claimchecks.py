@@ -241,12 +241,45 @@ def _inside(inner: Claim, outer: Claim, verdicts: dict[str, Verdict | None], voc
 def _redundancy(ruleset: Ruleset, inner: Claim, outer: Claim, same: bool) -> Diagnostic:
     doc = ruleset.document
     assert doc is not None
+    return doc.diagnostic(inner.parts + ("when",), "W303", redundancy_text(inner, outer, same), "warning")
+
+
+def redundancy_text(inner: Claim, outer: Claim, same: bool) -> str:
+    """W303's message: `inner` lies inside `outer` (each inside the other when `same`), one question and value."""
     quotes = f"quotes {_quote(inner)} and {_quote(outer)}"
     if same:
-        text = f"duplicate claim: {inner.id!r} applies to exactly the patients {outer.id!r} does, with the same {inner.question} value ({quotes})"
-    else:
-        text = f"redundant claim: every patient {inner.id!r} applies to is covered by {outer.id!r} with the same {inner.question} value ({quotes})"
-    return doc.diagnostic(inner.parts + ("when",), "W303", text, "warning")
+        return f"duplicate claim: {inner.id!r} applies to exactly the patients {outer.id!r} does, with the same {inner.question} value ({quotes})"
+    return f"redundant claim: every patient {inner.id!r} applies to is covered by {outer.id!r} with the same {inner.question} value ({quotes})"
+
+
+def redundancies_of(edited: Claim, others: list[Claim], vocab: Vocabulary) -> list[str]:
+    """W303's messages for one edited claim against the other claims of its ruleset (the claim editor's live check).
+
+    Only the claims with its question and value are compared, within one ruleset's budget; both ways:
+    the edited claim covered by another, or covering one (which `accord validate` then reports at it)."""
+    budget = Budget(RULESET_UNITS)
+
+    def possible(claim: Claim) -> bool:  # undecided or impossible (E215 says so): compared with nothing, as in validate
+        if claim.when is True:
+            return True
+        verdict = _decide(claim.when, vocab, budget)
+        return verdict is not None and verdict.satisfiable
+
+    same_value = [
+        c for c in others if c.question == edited.question and c.value_key == edited.value_key and c.id != edited.id
+    ]
+    same_value = [c for c in same_value if possible(c)] if same_value and possible(edited) else []
+    if not same_value:
+        return []
+    group = [edited, *same_value]
+    inside = _inside_test(group, {}, vocab, budget, {})
+    out = []
+    for other in same_value:
+        if inside(edited, other):
+            out.append(redundancy_text(edited, other, inside(other, edited)))
+        elif inside(other, edited):
+            out.append(redundancy_text(other, edited, False))
+    return out
 
 
 def _quote(claim: Claim, limit: int = 50) -> str:

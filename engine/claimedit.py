@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic
 from engine.loader import Document, LoadError, load_text, pointer
-from engine.model import Provenance
+from engine.model import Claim, Provenance
 from engine.yamltext import (
     UnwritableText,
     is_json_path,
@@ -286,8 +286,28 @@ def check_claim_snippet(snippet: str, doc: Document, index: int | None, path: st
                 name, 1, 1, "E100", "a claim must be a mapping (id:, question:, value:, when:, provenance:, status:)"
             )
         )
+    elif _ruleset is not None and _ruleset.claims and not any(d.severity == "error" for d in mine):
+        mine += _redundant_here(_ruleset.claims[0], doc, index, snip_doc, name)
     mine.sort()
     return SnippetCheck(mine, data, elsewhere)
+
+
+def _redundant_here(edited: Claim, doc: Document, index: int | None, snip_doc: Document, name: str) -> list[Diagnostic]:
+    """W303 for the edited claim against the file's other claims (engine.claimchecks.redundancies_of), at its `when`."""
+    from engine.claimchecks import redundancies_of
+    from engine.contract import vocabulary
+    from engine.model import Ruleset
+
+    try:
+        others = [c for c in Ruleset.from_document(doc).claims if c.index != index]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []  # the file itself does not load as a ruleset: its own errors say so, not this claim's
+    span = snip_doc.spans.get(("when",)) or snip_doc.spans.get(())
+    line, col = (span.line, span.col) if span else (1, 1)
+    return [
+        Diagnostic(name, line, col, "W303", text, "warning", "/when")
+        for text in redundancies_of(edited, others, vocabulary())
+    ]
 
 
 def read_document(path: str | Path) -> Document:

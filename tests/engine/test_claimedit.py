@@ -137,3 +137,44 @@ def test_describe_reads_rules_aloud() -> None:
     assert describe({"<=": [30, {"var": "crcl"}, 60]}) == "crcl is at least 30 and at most 60"
     assert describe({"!": {"var": "pregnant"}}) == "not pregnant"
     assert describe({"or": [{"var": "a"}, {"and": [{"var": "b"}, {"var": "c"}]}]}) == "a or (b and c)"
+
+
+def test_the_live_check_says_w303_where_accord_validate_would(tmp_path: Path) -> None:
+    """An edited claim covered by another of the same question and value gets W303 at its `when`, as the file's
+    validation gives; one covering another too; another value, an impossible other, or a disjoint band: nothing."""
+    from engine.claimedit import check_claim_snippet, claim_snippet, read_document
+    from tests.conftest import write_ruleset
+
+    two = {"mg": 2, "every_days": 1}
+    band = {"and": [{">=": [{"var": "egfr"}, 30]}, {"<": [{"var": "egfr"}, 60]}]}
+    inner = {"and": [{">=": [{"var": "egfr"}, 40]}, {"<": [{"var": "egfr"}, 50]}]}
+    impossible = {"and": [{"<": [{"var": "egfr"}, 10]}, {">": [{"var": "egfr"}, 20]}]}
+    write_ruleset(
+        tmp_path,
+        "s",
+        "Take 2 mg. Take 4 mg.",
+        [
+            {"id": "s/wide", "question": "dose", "value": two, "when": band},
+            {"id": "s/inner", "question": "dose", "value": two, "when": inner},
+            {"id": "s/other-value", "question": "dose", "value": {"mg": 4, "every_days": 1}, "when": inner},
+            {"id": "s/never", "question": "dose", "value": two, "when": impossible},
+        ],
+    )
+    path = tmp_path / "s.yaml"
+    doc = read_document(path)
+
+    def w303(index: int, snippet: str | None = None) -> list[str]:
+        found = check_claim_snippet(snippet or claim_snippet(doc, index), doc, index, str(path)).diagnostics
+        return [d.message for d in found if d.code == "W303"]
+
+    said = [d.message for d in validate_paths([tmp_path]).diagnostics if d.code == "W303"]
+    assert w303(1) == said and len(said) == 1 and "'s/inner' applies to is covered by 's/wide'" in said[0]
+    assert [m.split(":")[0] for m in w303(0)] == ["redundant claim"]  # the wide one covers inner
+    assert w303(2) == []  # another value: no claim to compare with
+    moved = check_claim_snippet(claim_snippet(doc, 1).replace("40", "70").replace("50", "80"), doc, 1, str(path))
+    assert [d for d in moved.diagnostics if d.code == "W303"] == []
+    located = [d for d in check_claim_snippet(claim_snippet(doc, 1), doc, 1, str(path)).diagnostics if d.code == "W303"]
+    assert located[0].pointer == "/when" and located[0].severity == "warning"
+    (whole,) = [d for d in validate_paths([tmp_path]).diagnostics if d.code == "W303"]
+    file_line = path.read_text(encoding="utf-8").splitlines()[whole.line - 1]
+    assert claim_snippet(doc, 1).splitlines()[located[0].line - 1].strip() == file_line.strip()  # the same place
