@@ -16,6 +16,7 @@ from typing import Any
 
 ENGINE_DIR = Path(__file__).resolve().parent
 CACHE_DIR_ENV = "ACCORD_CACHE_DIR"
+SECRET_ENV = "ACCORD_SECRET_FILE"  # where the machine's cache secret lives (default: the user's cache folder)
 
 Add = Callable[[str, bytes], None]
 
@@ -35,10 +36,12 @@ def adder(h: Any) -> Add:
 
 
 def add_contract_and_code(add: Add) -> None:
-    """The schema files, the vocabulary's files and the engine's code, each by path and bytes."""
+    """The schema files, the vocabulary's files and the engine's code, each by path and bytes; and this
+    machine's secret (machine_secret), so an entry written anywhere else is never a hit."""
     from engine.contract import vocabulary_dir
     from schema import SCHEMA_DIR
 
+    add("machine-secret", machine_secret())
     for label, folder in (("schema/", Path(SCHEMA_DIR)), ("vocabulary/", Path(vocabulary_dir()))):
         for p in files(folder, (".json", ".yaml", ".yml")):
             add(label + p.relative_to(folder).as_posix(), p.read_bytes())
@@ -60,3 +63,51 @@ def cache_dir(out: str | os.PathLike[str]) -> Path:
     """A report folder's cache folder: OUT/.cache, or $ACCORD_CACHE_DIR."""
     override = os.environ.get(CACHE_DIR_ENV)
     return Path(override) if override else Path(out) / ".cache"
+
+
+_SECRET: list[bytes] = []
+
+
+def secret_path() -> Path:
+    """$ACCORD_SECRET_FILE, else $XDG_CACHE_HOME/accord/secret, else ~/.cache/accord/secret: outside any project."""
+    override = os.environ.get(SECRET_ENV)
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "accord" / "secret"
+
+
+def machine_secret() -> bytes:
+    """32 random bytes kept for this user on this machine (created on first use, mode 0600).
+
+    Cache entries live in the project (OUT/.cache), where a pull request can commit a forged one: a
+    validation entry saying "no diagnostics" for a broken ruleset would pass `accord validate` in CI.
+    Every key includes this secret, which never leaves the machine, so such an entry is only a miss.
+    Where it cannot be read or written, a secret of this process alone: every run misses, never trusts."""
+    if _SECRET:
+        return _SECRET[0]
+    path = secret_path()
+    secret = _read_secret(path)
+    if secret is None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(os.urandom(32))
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        except OSError:
+            pass
+        secret = _read_secret(path)
+    _SECRET.append(secret if secret is not None else os.urandom(32))
+    return _SECRET[0]
+
+
+def _read_secret(path: Path) -> bytes | None:
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if len(data) == 32 else None
