@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         args_list = ["tui"]
+    if argv is None and args_list[0] != "tui":  # the console script: a process that ends with its command
+        from engine.gcpause import pause_for_process
+
+        pause_for_process()
     # Import only the module of the subcommand being run: start-up is a feature.
     first = args_list[0]
     if first in COMMANDS:
