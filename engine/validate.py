@@ -650,6 +650,7 @@ def _validate_paths(
         projects[folder], found_settings = load_project(folder, vocab)
         result.diagnostics.extend(found_settings)
     claim_homes: dict[str, str] = {}
+    defined: set[str] = set()  # source ids of result.rulesets (a scan of them per file was quadratic)
     for path, root in ruleset_files:
         doc = _load_counted(path, root, result, cache)
         if doc is not None and isinstance(doc.data, dict) and "facts" in doc.data and "claims" not in doc.data:
@@ -669,12 +670,13 @@ def _validate_paths(
                 result.diagnostics.append(
                     doc.diagnostic(claim.parts + ("id",), "E300", f"claim id {claim.id!r} is also used in {home}")
                 )
-        if result.ruleset(ruleset.source_id):
+        if ruleset.source_id in defined:
             result.diagnostics.append(
                 doc.diagnostic(("source", "id"), "E300", f"source {ruleset.source_id!r} is defined twice")
             )
             continue
         result.rulesets.append(ruleset)
+        defined.add(ruleset.source_id)
         folder = Path(root).resolve()
         if folder not in projects:  # a file named directly: its folder's settings (their errors are not its own)
             projects[folder] = load_project(folder, vocab)[0]
@@ -682,7 +684,7 @@ def _validate_paths(
     if check_patients:
         questions = {r.source_id: set(r.questions) for r in result.rulesets} if result.rulesets else None
         seen_ids: dict[str, str] = {}
-        broken = {s: p for s, p in result.broken.items() if not result.ruleset(s)}
+        broken = {s: p for s, p in result.broken.items() if s not in defined}
         result.broken = broken
         skipped: dict[str, dict[str, int]] = {}
         for path, root in patient_files:
