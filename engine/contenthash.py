@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,29 @@ def read_json(path: Path, max_bytes: int) -> Any:
     try:
         if not path.is_file() or path.is_symlink() or path.stat().st_size > max_bytes:
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path.read_bytes())
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def parse_json(data: bytes) -> Any:
+    """json.loads of UTF-8 bytes, by orjson when it can (3x faster on a drug's cached report; an update of
+    500 drugs reads 500 of them). orjson reads an integer past 64 bits as a float, and refuses NaN: a
+    hostile ruleset can put either in a report, so a text with a run of 19 digits or one orjson refuses
+    goes to json, and the data is json's either way."""
+    try:
+        import orjson
+    except ImportError:  # an install without the speed-up
+        return json.loads(data.decode("utf-8"))
+    if _LONG_DIGITS.search(data) is None:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data.decode("utf-8"))
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def cache_dir(out: str | os.PathLike[str]) -> Path:
