@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.atomic import write_atomic
-from engine.contenthash import add_contract_and_code, adder
+from engine.contenthash import add_contract_and_code, adder, parse_json
 from engine.diagnostics import Diagnostic, has_errors
 from engine.loader import Document, LoadError, load_file, load_text, plain_json, read_text
 
@@ -134,7 +134,7 @@ class ValidationCache:
         try:
             if not self.path.is_file() or self.path.is_symlink() or self.path.stat().st_size > MAX_CACHE_BYTES:
                 return {}, set()
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = parse_json(self.path.read_bytes())
         except (OSError, ValueError, UnicodeDecodeError, RecursionError):
             return {}, set()
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("entries"), dict):
@@ -162,7 +162,7 @@ class ValidationCache:
         body = text[1:] if text.startswith("\ufeff") else text
         if key in self.plain:
             try:
-                data = json.loads(body)
+                data = parse_json(body.encode("utf-8"))  # json.loads' data, by orjson where it can (contenthash)
             except (ValueError, RecursionError):  # not the text the key says it is: load it as anyone would
                 return load_text(text, name, as_json=True)
             self.plain_used.add(key)
