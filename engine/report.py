@@ -718,15 +718,24 @@ def write_report(
     """Write report.json, report.md, report.html (and the chart files, when given; charts the report no
     longer names are removed); return the names of the files that changed. `memo_key` (the cache's
     engine.reportcache.base_key): each finding's Markdown and HTML kept in the report cache for the next run."""
+    from engine.contenthash import cache_dir
     from engine.reportcharts import unlisted_charts
+    from engine.writtenfiles import WrittenFiles
 
     memo = report_memo(out_dir, memo_key)
-    changed = [
-        name
-        for name, text in rendered(report, charts, out_dir, memo).items()
-        if write_if_changed(Path(out_dir) / name, text)
-    ]
+    written = WrittenFiles(out_dir, cache_dir(out_dir) if memo_key else None)  # what is there, without reading it
+    changed = []
+    for name, text in rendered(report, charts, out_dir, memo).items():
+        data = text.encode("utf-8")
+        if written.unchanged(name, data):
+            continue
+        path = Path(out_dir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+        written.record(name, data)
+        changed.append(name)
     memo.save()
+    written.save()
     if charts is not None:
         for name in unlisted_charts(out_dir, report):
             (Path(out_dir) / name).unlink(missing_ok=True)
