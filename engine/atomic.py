@@ -71,8 +71,10 @@ def changed_since(path: str | os.PathLike[str], stamp: FileStamp | None) -> bool
     return current is None or current.sha256 != stamp.sha256 or current.size != stamp.size
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> FileStamp:
-    """Replace `path` with `text` atomically; return the new stamp. Raises OSError on failure."""
+def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8", digest: bool = True) -> FileStamp:
+    """Replace `path` with `text` atomically; return the new stamp. Raises OSError on failure.
+
+    `digest=False`: the stamp's sha256 is "" (a caller that never compares it need not hash 70 MB)."""
     target = Path(path)
     folder = target.parent
     data = text.encode(encoding)
@@ -96,7 +98,7 @@ def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8
         raise
     _fsync_folder(folder)
     st = os.stat(target)
-    return FileStamp(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+    return FileStamp(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest() if digest else "")
 
 
 def _umask() -> int:

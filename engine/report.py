@@ -720,7 +720,7 @@ def write_report(
     engine.reportcache.base_key): each finding's Markdown and HTML kept in the report cache for the next run."""
     from engine.contenthash import cache_dir
     from engine.reportcharts import unlisted_charts
-    from engine.writtenfiles import WrittenFiles
+    from engine.writtenfiles import SMALL, WrittenFiles
 
     memo = report_memo(out_dir, memo_key)
     written = WrittenFiles(out_dir, cache_dir(out_dir) if memo_key else None)  # what is there, without reading it
@@ -731,8 +731,8 @@ def write_report(
             continue
         path = Path(out_dir) / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
-        written.record(name, data)
+        stamp = write_atomic(path, text, digest=len(data) <= SMALL)  # only small files go in the manifest
+        written.record(name, stamp.sha256)
         changed.append(name)
     memo.save()
     written.save()

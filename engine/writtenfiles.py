@@ -23,9 +23,12 @@ MAX_BYTES = 64 << 20
 VERSION = 1
 
 
-def digest(data: bytes) -> str:
-    """sha256 of a file's bytes, keyed by this machine's secret: a manifest made elsewhere never matches."""
-    return hashlib.sha256(machine_secret() + data).hexdigest()
+SMALL = 1 << 20  # larger files are compared by reading them: memcmp beats hashing, and they are few
+
+
+def digest(sha256_hex: str) -> str:
+    """A file's sha256 keyed by this machine's secret: a manifest made elsewhere never matches."""
+    return hashlib.sha256(machine_secret() + sha256_hex.encode()).hexdigest()
 
 
 class WrittenFiles:
@@ -46,28 +49,31 @@ class WrittenFiles:
             st = os.stat(path)
         except OSError:
             return False
-        known = self.files.get(name)
-        if isinstance(known, list) and known[:2] == [st.st_size, st.st_mtime_ns] and len(data) == st.st_size:
-            if known[2:] == [digest(data)]:
-                self.now[name] = known
-                return True
         if st.st_size != len(data):
             return False
+        known = self.files.get(name)
+        small = len(data) <= SMALL
+        sha = hashlib.sha256(data).hexdigest() if small else ""
+        if small and isinstance(known, list) and known == [st.st_size, st.st_mtime_ns, digest(sha)]:
+            self.now[name] = known
+            return True
         try:
             same = path.read_bytes() == data
         except OSError:
             return False
-        if same:
-            self.record(name, data)
+        if same and small:
+            self.record(name, sha)
         return same
 
-    def record(self, name: str, data: bytes) -> None:
-        """After writing `data` to `name` (or finding it there)."""
+    def record(self, name: str, sha256_hex: str) -> None:
+        """After writing `name` (its sha256, as engine.atomic.write_atomic returns it) or finding it unchanged."""
+        if not sha256_hex:
+            return
         try:
             st = os.stat(self.out_dir / name)
         except OSError:
             return
-        self.now[name] = [st.st_size, st.st_mtime_ns, digest(data)]
+        self.now[name] = [st.st_size, st.st_mtime_ns, digest(sha256_hex)]
 
     def save(self) -> None:
         """Keep this run's entries only (a file no longer written is forgotten); a cache that cannot be written is none."""

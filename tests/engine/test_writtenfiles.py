@@ -3,6 +3,7 @@ and never mistakes an edited, replaced or deleted one for unchanged."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def write(out: Path, cache: Path, files: dict[str, bytes]) -> list[str]:
         if written.unchanged(name, data):
             continue
         (out / name).write_bytes(data)
-        written.record(name, data)
+        written.record(name, hashlib.sha256(data).hexdigest())
         changed.append(name)
     written.save()
     return changed
