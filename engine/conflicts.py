@@ -573,11 +573,13 @@ def find_conflicts(
     max_bytes: int = MAX_BYTES,
     max_findings: int = MAX_FINDINGS,
     max_work: int = MAX_WORK,
+    jobs: int = 1,
 ) -> tuple[list[Conflict], Analysis]:
     """Region analysis plus conflict building: the whole of `accord conflicts` minus the report.
 
     Sources are compared only within a drug (engine.drugs): a project holding several drugs is
-    analysed drug by drug, each with its own references, and the analyses merged."""
+    analysed drug by drug, each with its own references, and the analyses merged. `jobs`: a drug's
+    questions side by side (engine.analysis.questionjobs), the same results for any number."""
     from engine.drugs import by_drug, merge_analyses
 
     vocab = vocab or vocabulary()
@@ -593,6 +595,7 @@ def find_conflicts(
                 max_bytes=max_bytes,
                 max_findings=max_findings,
                 max_work=max_work,
+                jobs=jobs,
             )
             found += build_conflicts(group, analysis, vocab, max_findings)
             parts.append((drug, analysis))

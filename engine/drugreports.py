@@ -47,8 +47,10 @@ def analyse_drug(
     vocab: Vocabulary,
     configuration: dict[str, Any] | None,
     on_question: Callable[[str, int], None] | None = None,
+    jobs: int = 1,
 ) -> DrugPart:
-    """One drug's bare report and charts (engine.report.fresh_report, engine.reportcharts.draw_charts)."""
+    """One drug's bare report and charts (engine.report.fresh_report, engine.reportcharts.draw_charts);
+    `jobs`: its questions side by side (engine.analysis.questionjobs)."""
     from engine.report import fresh_report
     from engine.reportcharts import draw_charts
 
@@ -62,6 +64,7 @@ def analyse_drug(
         max_work=limits["max_work"],
         vocab=vocab,
         configuration=configuration,
+        jobs=jobs,
     )
     return DrugPart(drug, bare, draw_charts(bare, rulesets, vocab), analysis.cells, analysis.seconds)
 
@@ -109,8 +112,8 @@ def analyse_drugs(
     for diagnostics; the analysis does not read them)."""
     done: dict[str, DrugPart] = {}
     if jobs <= 1 or len(tasks) <= 1:
-        for drug, group in tasks:  # progress by question, as one drug's analysis goes
-            done[drug] = analyse_drug(drug, group, limits, vocab, configuration, on_question)
+        for drug, group in tasks:  # progress by question, as one drug's analysis goes; its questions on `jobs` cores
+            done[drug] = analyse_drug(drug, group, limits, vocab, configuration, on_question, jobs)
         return done
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed

@@ -145,6 +145,13 @@ class Claim:
         """The key the claim's answer is grouped by: canonical `value`, with its qualifiers when it has any (answer_key)."""
         return answer_key(self.value, self.qualifiers)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For a worker process: the fields and cached values, without the compiled `test` (a closure, which
+        cannot be pickled: it is compiled again where it is needed)."""
+        state = dict(self.__dict__)
+        state.pop("test", None)
+        return state
+
 
 @dataclass(frozen=True)
 class Exclusion:

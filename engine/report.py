@@ -216,6 +216,7 @@ def fresh_report(
     max_work: int = MAX_WORK,
     vocab: Vocabulary | None = None,
     configuration: dict[str, Any] | None = None,
+    jobs: int = 1,
 ) -> tuple[Report, Analysis]:
     """The report `accord conflicts` would write now: region analysis, conflicts, dispositions from `reviews`.
 
@@ -231,6 +232,7 @@ def fresh_report(
         max_bytes=max_bytes,
         max_findings=max_findings,
         max_work=max_work,
+        jobs=jobs,
     )
     report = build_report(rulesets, conflicts, analysis, reviews, max_report_bytes)
     from engine.reportcharts import name_charts

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from engine.analysis import components
+from engine.analysis import components, questionjobs
 from engine.analysis.cells import claim_thresholds, question_partitions, source_cells
 from engine.analysis.feasible import constraint_ids, coupled_facts, prepare
 from engine.analysis.grid import PairSides, between_sources, gaps, within_source
@@ -191,8 +191,12 @@ def analyse(
     max_bytes: int = MAX_BYTES,
     max_findings: int | None = None,
     max_work: int = MAX_WORK,
+    jobs: int = 1,
 ) -> Analysis:
     """Region analysis of every question any ruleset answers (or of `questions`).
+
+    `jobs` > 1: the questions side by side in worker processes when there is enough to share
+    (engine.analysis.questionjobs), with the same results as one after another.
 
     `on_question(name, total)` is called before each question, so a caller can show progress.
     A source whose grid on a question exceeds `max_cells` cells or `max_bytes` bytes of arrays is
@@ -206,21 +210,48 @@ def analyse(
     wanted = sorted(set(questions) if questions is not None else {q for r in rulesets for q in r.questions})
     out = {}
     with gc_paused():  # millions of short-lived, cycle-free answers: see engine.gcpause
-        for q in wanted:
-            if on_question is not None:
-                on_question(q, len(wanted))
-            try:
-                out[q] = analyse_question(
-                    q, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work
-                )
-                if out[q].not_analysed:  # too large whole: once per value of the fact every scoped claim reads
-                    out[q] = _by_slices(out[q], rulesets, vocab, max_cells, max_bytes, max_findings, work)
-            except (ArithmeticError, RecursionError) as exc:
-                out[q] = _refused(q, rulesets, vocab, exc)
+        if questionjobs.pays(rulesets, wanted, jobs):
+            out = questionjobs.analyse_in_parallel(
+                wanted,
+                rulesets,
+                vocab,
+                (max_cells, max_bytes, max_findings),
+                work,
+                jobs,
+                question_unit,
+                on_question,
+            )
+        else:
+            for q in wanted:
+                if on_question is not None:
+                    on_question(q, len(wanted))
+                out[q] = question_unit(q, rulesets, vocab, max_cells, max_bytes, max_findings, work)
         _check_links(out, rulesets, vocab, max_cells, max_bytes, max_findings, work)
         for qa in out.values():  # each witness with the hidden facts that make it a possible patient
             complete_findings(qa.findings, vocab)
     return Analysis(out, time.perf_counter() - started, max_cells, max_bytes, max_work=max_work, work=work.spent)
+
+
+def question_unit(
+    question: str,
+    rulesets: list[Ruleset],
+    vocab: Vocabulary,
+    max_cells: int,
+    max_bytes: int,
+    max_findings: int | None,
+    work: Work,
+) -> QuestionAnalysis:
+    """One question as analyse() runs it: whole, by slices when too large whole, refused when its rules
+    cannot be computed on. A worker process runs the same (engine.analysis.questionjobs)."""
+    try:
+        qa = analyse_question(
+            question, rulesets, vocab, max_cells, max_bytes=max_bytes, max_findings=max_findings, work=work
+        )
+        if qa.not_analysed:  # too large whole: once per value of the fact every scoped claim reads
+            qa = _by_slices(qa, rulesets, vocab, max_cells, max_bytes, max_findings, work)
+    except (ArithmeticError, RecursionError) as exc:
+        qa = _refused(question, rulesets, vocab, exc)
+    return qa
 
 
 MAX_SLICE_DEPTH = 2  # facts sliced on, one inside the other: 7 indications x 4 Child-Pugh classes at most 28 analyses

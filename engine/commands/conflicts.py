@@ -78,8 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="drugs analysed at once, each in its own process (default: every core); the report is the same "
-        "for any N, and a drug whose rulesets did not change comes from the cache",
+        help="drugs analysed at once, each in its own process, or a one-drug project's questions (default: every "
+        "core); the report is the same for any N, and a drug whose rulesets did not change comes from the cache",
     )
     parser.add_argument(
         "--scheduler",
