@@ -727,15 +727,21 @@ def write_report(
     memo = report_memo(out_dir, memo_key)
     written = WrittenFiles(out_dir, cache_dir(out_dir) if memo_key else None)  # what is there, without reading it
     changed = []
-    for name, text in rendered(report, charts, out_dir, memo).items():
+    # one file rendered at a time, and its text dropped once written: report.json, .md and .html of many
+    # drugs are each tens of megabytes (twice that encoded), so rendering all three first held them all at once
+    for name, render in renderers(report, charts, out_dir, memo).items():
+        text = render()
         data = text.encode("utf-8")
         if written.unchanged(name, data):
             continue
+        size = len(data)
+        del data
         path = Path(out_dir) / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        stamp = write_atomic(path, text, digest=len(data) <= SMALL)  # only small files go in the manifest
+        stamp = write_atomic(path, text, digest=size <= SMALL)  # only small files go in the manifest
         written.record(name, stamp.sha256)
         changed.append(name)
+        del text
     memo.save()
     written.save()
     if charts is not None:
