@@ -733,6 +733,7 @@ def write_report(
         text = render()
         data = text.encode("utf-8")
         if written.unchanged(name, data):
+            del text, data  # not held while the next file renders
             continue
         size = len(data)
         del data
