@@ -87,14 +87,24 @@ def _scalars(items: list[Any]) -> bool:
     return all(x is None or type(x) in _SCALARS for x in items)
 
 
-def worth_it(groups: Sequence[Groups | None]) -> bool:
+def worth_it(groups: Sequence[Groups | None], grid: Grid) -> bool:
     """Whether building words axis by axis pays: it costs a few grid-sized operations per axis a box claim
-    reads and per word of 32 claims, where claim by claim costs about one each plus an evaluation's Python
-    overhead. Measured: 20 sources of 1,000 box claims on a few thousand cells, 3.5x faster; the bundled
-    corpus's grids of 5 to 16 claims over 10 to 16 axes and millions of cells, 2x slower."""
+    reads and per word of 32 claims, plus rows of (partition cells x claims) per axis, where claim by claim
+    costs about one grid-sized operation each plus an evaluation's Python overhead.
+
+    Measured: 20 sources of 1,000 box claims on grids of a few thousand cells over 4 axes, 3.5x faster;
+    the bundled corpus's grids of 5 to 16 claims over 10 to 16 axes, 2x slower; 10,000 claims on one axis of
+    10,001 cells (the grid is the axis: nothing to gain, and rows of 10,000 x 10,001 bits), 5x slower. So:
+    many box claims, a grid that is a real product (much larger than its axes together), rows that stay small."""
     boxes = [g for g in groups if g is not None]
     read = {name for g in boxes for name in g}
-    return len(boxes) >= max(32, 4 * len(read))
+    if len(boxes) < max(32, 4 * len(read)):
+        return False
+    axes = sum(len(p.cells) for p in grid.partitions)
+    return grid.size >= 8 * axes and axes * 2 * len(groups) <= MAX_ROW_BITS
+
+
+MAX_ROW_BITS = 1 << 26  # the axes' bit rows, unpacked (64 MiB of bools)
 
 
 def box_words(grid: Grid, groups: Sequence[Groups | None], words: list[np.ndarray]) -> None:

@@ -307,7 +307,7 @@ def claim_words(grid: Grid, claims: list[Claim]) -> tuple[list[np.ndarray], int]
     if BOX_WORDS and grid.partitions:
         sizes = {p.fact: len(p.cells) for p in grid.partitions}
         groups = [box_groups(c, sizes) for c in claims]
-        if worth_it(groups):
+        if worth_it(groups, grid):
             box_words(grid, groups, words)
         else:
             groups = [None] * len(claims)

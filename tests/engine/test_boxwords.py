@@ -60,7 +60,7 @@ def test_box_words_equal_claim_by_claim(rules):
     finally:
         cells.BOX_WORDS = True
     forced = cells.worth_it
-    cells.worth_it = lambda groups: True  # the fast path whatever the sizes
+    cells.worth_it = lambda groups, grid: True  # the fast path whatever the sizes
     try:
         got_words, got_count = claim_words(grid, claims)
     finally:
@@ -83,5 +83,19 @@ def test_what_is_a_box():
 
 
 def test_the_fast_path_is_taken_only_where_it_pays():
+    def grid(*sizes):
+        names = ["egfr", "crcl", "age_years", "indication", "sex"]
+        return Grid(
+            "dose",
+            [
+                partition(VOCAB.facts[n], range(k - 2 if VOCAB.facts[n].type == "number" else 0))
+                for n, k in zip(names, sizes)
+            ],
+        )
+
+    product = grid(40, 30, 20)  # 24,000 cells from 90 along the axes
+    assert product.size >= 8 * sum(len(p.cells) for p in product.partitions)
     many = [{"egfr": {}}] * 40
-    assert worth_it(many) and not worth_it(many[:8]) and not worth_it([None] * 100)
+    assert worth_it(many, product) and not worth_it(many[:8], product) and not worth_it([None] * 100, product)
+    line = grid(10_001)  # the grid is its one axis: claim by claim is as cheap
+    assert not worth_it([{"egfr": {}}] * 10_000, line)
